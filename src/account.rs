@@ -1,0 +1,387 @@
+//! The account (prepaid or credit) and its users: creation, roles, Argon2id passwords, login.
+
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use rusqlite::{params, OptionalExtension, Transaction};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::money;
+use crate::time::{fmt_ts, Timestamp};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Prepaid,
+    Credit,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Prepaid => "prepaid",
+            Kind::Credit => "credit",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Kind> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "prepaid" => Ok(Kind::Prepaid),
+            "credit" => Ok(Kind::Credit),
+            _ => Err(Error::invalid("kind", format!("{s:?} is not prepaid or credit"))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Manager,
+    User,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Manager => "manager",
+            Role::User => "user",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Role> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "manager" => Ok(Role::Manager),
+            "user" => Ok(Role::User),
+            _ => Err(Error::invalid("role", format!("{s:?} is not manager or user"))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    pub name: String,
+    pub kind: Kind,
+    pub email: String,
+    pub currency: String,
+    pub credit_limit: Option<Decimal>,
+    pub created_at: String,
+}
+
+/// What `init` needs; validated by [`create_account`].
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub name: String,
+    pub kind: Kind,
+    pub email: String,
+    pub currency: String,
+    pub credit_limit: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+}
+
+pub fn validate_text(field: &str, s: &str, max: usize) -> Result<String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    if t.chars().count() > max {
+        return Err(Error::invalid(field, format!("is longer than {max} characters")));
+    }
+    if t.chars().any(char::is_control) {
+        return Err(Error::invalid(field, "must not contain control characters"));
+    }
+    Ok(t.to_string())
+}
+
+pub fn validate_email(s: &str) -> Result<String> {
+    let t = validate_text("email", s, 254)?;
+    let ok = match t.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !t.contains(char::is_whitespace)
+                && !domain.contains('@')
+        }
+        None => false,
+    };
+    if !ok {
+        return Err(Error::invalid("email", format!("{t:?} is not an email address")));
+    }
+    Ok(t)
+}
+
+fn validate_currency(s: &str) -> Result<String> {
+    let t = s.trim().to_ascii_uppercase();
+    if t.len() != 3 || !t.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(Error::invalid("currency", format!("{s:?} is not a three-letter currency code")));
+    }
+    Ok(t)
+}
+
+/// User names as InterFAX allows them: letters, digits and `. _ - @`, 1 to 64 characters.
+pub fn validate_user_name(s: &str) -> Result<String> {
+    let t = s.trim();
+    let ok = !t.is_empty()
+        && t.len() <= 64
+        && t.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+    if !ok {
+        return Err(Error::invalid(
+            "user",
+            format!("{:?} is not a user name (1-64 letters, digits, . _ - @)", truncate(t, 80)),
+        ));
+    }
+    Ok(t.to_string())
+}
+
+pub(crate) fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Creates the account with the default package catalog and rate table. For a credit account
+/// the current month's card opens at once.
+pub fn create_account(db: &mut Db, new: &NewAccount, now: Timestamp) -> Result<Account> {
+    let name = validate_text("name", &new.name, 200)?;
+    let email = validate_email(&new.email)?;
+    let currency = validate_currency(&new.currency)?;
+    let limit = match (new.kind, new.credit_limit) {
+        (Kind::Credit, None) => {
+            return Err(Error::invalid("credit-limit", "a credit account needs a monthly credit limit"))
+        }
+        (Kind::Credit, Some(l)) if l <= Decimal::ZERO => {
+            return Err(Error::invalid("credit-limit", "must be more than zero"))
+        }
+        (Kind::Prepaid, Some(_)) => {
+            return Err(Error::invalid("credit-limit", "only a credit account has a credit limit"))
+        }
+        (_, l) => l.map(|l| money::to_units(l, "credit-limit")).transpose()?,
+    };
+    let tx = db.write()?;
+    if let Some(existing) = tx
+        .query_row("SELECT name FROM account WHERE id = 1", [], |r| r.get::<_, String>(0))
+        .optional()?
+    {
+        return Err(Error::AlreadyInitialized(existing));
+    }
+    tx.execute(
+        "INSERT INTO account (id, name, kind, email, currency, credit_limit, created_at)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)",
+        params![name, new.kind.as_str(), email, currency, limit, fmt_ts(&now)],
+    )?;
+    crate::catalog::insert_defaults(&tx)?;
+    crate::rates::insert_defaults(&tx)?;
+    if new.kind == Kind::Credit {
+        crate::ledger::cards::ensure_month_card(&tx, now)?;
+    }
+    tx.commit()?;
+    account(db)
+}
+
+pub fn account(db: &Db) -> Result<Account> {
+    account_in(db.conn())
+}
+
+pub(crate) fn account_in(conn: &rusqlite::Connection) -> Result<Account> {
+    conn.query_row(
+        "SELECT name, kind, email, currency, credit_limit, created_at FROM account WHERE id = 1",
+        [],
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<i64>>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        },
+    )
+    .optional()?
+    .map(|(name, kind, email, currency, limit, created_at)| {
+        Ok(Account {
+            name,
+            kind: Kind::parse(&kind)?,
+            email,
+            currency,
+            credit_limit: limit.map(money::from_units),
+            created_at,
+        })
+    })
+    .unwrap_or(Err(Error::NotInitialized))
+}
+
+fn hash_password(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| Error::invalid("password", format!("cannot hash: {e}")))
+}
+
+pub fn validate_password(password: &str) -> Result<()> {
+    let n = password.chars().count();
+    if n < 8 {
+        return Err(Error::invalid("password", "must be at least 8 characters"));
+    }
+    if n > 1024 {
+        return Err(Error::invalid("password", "must be at most 1024 characters"));
+    }
+    Ok(())
+}
+
+pub fn add_user(db: &mut Db, name: &str, role: Role, password: &str, now: Timestamp) -> Result<User> {
+    let name = validate_user_name(name)?;
+    validate_password(password)?;
+    let hash = hash_password(password)?;
+    let tx = db.write()?;
+    account_in(&tx)?;
+    let id = insert_user(&tx, &name, role, &hash, now)?;
+    tx.commit()?;
+    Ok(User { id, name, role })
+}
+
+pub(crate) fn insert_user(tx: &Transaction<'_>, name: &str, role: Role, hash: &str, now: Timestamp) -> Result<i64> {
+    let taken: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1)",
+        [name],
+        |r| r.get(0),
+    )?;
+    if taken {
+        return Err(Error::Conflict(format!("a user named {name:?} already exists")));
+    }
+    tx.execute(
+        "INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![name, role.as_str(), hash, fmt_ts(&now)],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+pub(crate) fn hash_for_seed(password: &str) -> Result<String> {
+    hash_password(password)
+}
+
+pub fn users(db: &Db) -> Result<Vec<User>> {
+    let mut st = db.conn().prepare("SELECT id, name, role FROM users ORDER BY name")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, String>(2)?)))?;
+    rows.map(|r| {
+        let (id, name, role) = r?;
+        Ok(User { id, name, role: Role::parse(&role)? })
+    })
+    .collect()
+}
+
+/// Checks a password against the stored Argon2id hash. An unknown user costs the same hash
+/// work as a known one, so the timing does not say which names exist.
+pub fn verify_login(db: &Db, name: &str, password: &str) -> Result<User> {
+    let row = db
+        .conn()
+        .query_row(
+            "SELECT id, name, role, password_hash FROM users WHERE name = ?1",
+            [name.trim()],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)),
+        )
+        .optional()?;
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let hash = match &row {
+        Some(r) => r.3.as_str(),
+        None => DUMMY.get_or_init(|| hash_password("no such user").unwrap_or_default()),
+    };
+    let ok = PasswordHash::new(hash)
+        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false);
+    match row {
+        Some((id, name, role, _)) if ok => Ok(User { id, name, role: Role::parse(&role)? }),
+        _ => Err(Error::BadCredentials),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::parse_ts;
+
+    fn now() -> Timestamp {
+        parse_ts("2026-11-24T09:00:00Z", "t").unwrap()
+    }
+
+    fn prepaid() -> NewAccount {
+        NewAccount {
+            name: "Acme".into(),
+            kind: Kind::Prepaid,
+            email: "ops@acme.example".into(),
+            currency: "usd".into(),
+            credit_limit: None,
+        }
+    }
+
+    #[test]
+    fn creates_an_account_once() {
+        let mut db = Db::in_memory().unwrap();
+        let a = create_account(&mut db, &prepaid(), now()).unwrap();
+        assert_eq!(a.currency, "USD");
+        let again = create_account(&mut db, &prepaid(), now()).unwrap_err();
+        assert_eq!(again.code(), "already_initialized");
+    }
+
+    #[test]
+    fn refuses_bad_account_fields_and_changes_nothing() {
+        let mut db = Db::in_memory().unwrap();
+        for (f, v) in [("email", "nope"), ("email", "a@b"), ("currency", "DOLLARS"), ("name", "  ")] {
+            let mut n = prepaid();
+            match f {
+                "email" => n.email = v.into(),
+                "currency" => n.currency = v.into(),
+                _ => n.name = v.into(),
+            }
+            let e = create_account(&mut db, &n, now()).unwrap_err();
+            assert_eq!(e.code(), "invalid_input", "{f}={v}");
+        }
+        let mut credit = prepaid();
+        credit.kind = Kind::Credit;
+        assert_eq!(create_account(&mut db, &credit, now()).unwrap_err().code(), "invalid_input");
+        assert_eq!(account(&db).unwrap_err().code(), "not_initialized");
+    }
+
+    #[test]
+    fn logs_in_with_the_right_password_only() {
+        let mut db = Db::in_memory().unwrap();
+        create_account(&mut db, &prepaid(), now()).unwrap();
+        add_user(&mut db, "alice", Role::Manager, "correct horse", now()).unwrap();
+        assert_eq!(verify_login(&db, "alice", "correct horse").unwrap().role, Role::Manager);
+        assert_eq!(verify_login(&db, "ALICE", "correct horse").unwrap().name, "alice");
+        assert_eq!(verify_login(&db, "alice", "wrong").unwrap_err().code(), "bad_credentials");
+        assert_eq!(verify_login(&db, "mallory", "correct horse").unwrap_err().code(), "bad_credentials");
+        let stored: String = db
+            .conn()
+            .query_row("SELECT password_hash FROM users", [], |r| r.get(0))
+            .unwrap();
+        assert!(stored.starts_with("$argon2id$"), "{stored}");
+        assert!(!stored.contains("correct horse"));
+    }
+
+    #[test]
+    fn refuses_duplicate_and_malformed_user_names() {
+        let mut db = Db::in_memory().unwrap();
+        create_account(&mut db, &prepaid(), now()).unwrap();
+        add_user(&mut db, "bob", Role::User, "password1", now()).unwrap();
+        assert_eq!(add_user(&mut db, "BOB", Role::User, "password1", now()).unwrap_err().code(), "conflict");
+        for bad in ["", "a b", "x'; DROP TABLE users;--", &"x".repeat(65)] {
+            assert_eq!(add_user(&mut db, bad, Role::User, "password1", now()).unwrap_err().code(), "invalid_input");
+        }
+        assert_eq!(add_user(&mut db, "carol", Role::User, "short", now()).unwrap_err().code(), "invalid_input");
+        assert_eq!(users(&db).unwrap().len(), 1);
+    }
+}

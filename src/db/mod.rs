@@ -1,0 +1,171 @@
+//! The SQLite database: opening with the ledger's pragmas, forward-only migrations, and the
+//! `BEGIN IMMEDIATE` write transactions every write goes through.
+//!
+//! Durability: WAL with `synchronous = FULL`, so an acknowledged write survives `kill -9` and power
+//! loss. Concurrency: every write takes the write lock up front (`BEGIN IMMEDIATE`) and waits for
+//! it through the busy timeout, so several processes can bill one database at once.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+use crate::error::{Error, Result};
+
+/// `PRAGMA application_id`: "FAXC". Tells our databases from other SQLite files.
+pub const APPLICATION_ID: i64 = 0x4641_5843;
+
+/// Forward-only migrations; the index + 1 is the `user_version` they bring the database to.
+const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql")];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// How long a writer waits for another process's write lock before saying `busy`.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// An open ledger database.
+pub struct Db {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("path", &self.path).finish()
+    }
+}
+
+impl Db {
+    /// Opens an existing database (never creates one) and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Db> {
+        if !path.exists() {
+            return Err(Error::NoDatabase(path.display().to_string()));
+        }
+        Self::open_inner(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+    }
+
+    /// Opens a database, creating the file (readable by its owner only) when it is missing.
+    pub fn create(path: &Path) -> Result<Db> {
+        if !path.exists() {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+            create_private_file(path)?;
+        }
+        Self::open_inner(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)
+    }
+
+    /// A private in-memory database, for unit tests.
+    pub fn in_memory() -> Result<Db> {
+        let conn = Connection::open_in_memory()?;
+        let mut db = Db { conn, path: PathBuf::from(":memory:") };
+        db.configure()?;
+        db.migrate()?;
+        Ok(db)
+    }
+
+    fn open_inner(path: &Path, flags: OpenFlags) -> Result<Db> {
+        let flags = flags | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| map_open(e, path))?;
+        let mut db = Db { conn, path: path.to_path_buf() };
+        db.configure().map_err(|e| relabel(e, path))?;
+        db.migrate().map_err(|e| relabel(e, path))?;
+        Ok(db)
+    }
+
+    fn configure(&mut self) -> Result<()> {
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Reading the header first turns "not a database" into a clear error before any write.
+        let app_id: i64 = self.conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+        let version: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let tables: i64 =
+            self.conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+        if app_id != APPLICATION_ID && (app_id != 0 || version != 0 || tables != 0) {
+            return Err(Error::NotADatabase(self.path.display().to_string()));
+        }
+        if version > SCHEMA_VERSION {
+            return Err(Error::NewerSchema { found: version, known: SCHEMA_VERSION });
+        }
+        if self.path.as_os_str() != ":memory:" {
+            let mode: String =
+                self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(Error::ReadOnly(format!("cannot switch {} to WAL", self.path.display())));
+            }
+        }
+        self.conn.execute_batch(
+            "PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA temp_store = MEMORY;",
+        )?;
+        self.conn.set_prepared_statement_cache_capacity(64);
+        Ok(())
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version >= SCHEMA_VERSION {
+            return Ok(());
+        }
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Another process may have migrated while we waited for the lock.
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(sql)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+        }
+        tx.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}"))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// A write transaction that holds the write lock from its first statement.
+    pub fn write(&mut self) -> Result<Transaction<'_>> {
+        Ok(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
+    /// A read transaction: one consistent snapshot across several queries.
+    pub fn read(&mut self) -> Result<Transaction<'_>> {
+        Ok(self.conn.transaction_with_behavior(TransactionBehavior::Deferred)?)
+    }
+}
+
+#[cfg(unix)]
+fn create_private_file(path: &Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn create_private_file(path: &Path) -> Result<()> {
+    std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+    Ok(())
+}
+
+fn map_open(e: rusqlite::Error, path: &Path) -> Error {
+    relabel(Error::from(e), path)
+}
+
+/// Names the file in errors that the SQLite layer reports without it.
+fn relabel(e: Error, path: &Path) -> Error {
+    match e {
+        Error::NotADatabase(_) => Error::NotADatabase(path.display().to_string()),
+        Error::ReadOnly(m) => Error::ReadOnly(format!("{}: {m}", path.display())),
+        Error::Db(rusqlite::Error::SqliteFailure(f, m))
+            if f.code == rusqlite::ffi::ErrorCode::CannotOpen =>
+        {
+            Error::NoDatabase(format!("{} ({})", path.display(), m.unwrap_or_default()))
+        }
+        other => other,
+    }
+}

@@ -1,0 +1,140 @@
+//! Typed errors with stable codes. Front ends branch on [`Error::code`], never on message text;
+//! the CLI maps each code to its documented exit code.
+
+use std::fmt;
+
+/// Every error the core can return. The `Display` text is one clear line for a person; the
+/// code is the stable name for programs.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// InterFAX's own refusal: the open cards cannot pay for the fax.
+    #[error("205000 - Quota Exceeded: the open cards hold {available}, the fax costs {cost}")]
+    QuotaExceeded { cost: String, available: String },
+    /// The fax id was billed before with a different value in `field`.
+    #[error("fax {fax_id} was already billed with a different {field} ({existing} then, {given} now)")]
+    ExistsWithDifferent { fax_id: String, field: &'static str, existing: String, given: String },
+    /// Input that cannot be accepted; `field` names what is wrong.
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("wrong user name or password")]
+    BadCredentials,
+    #[error("this is a credit account: {0} is only for prepaid accounts")]
+    NotPrepaid(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("no database at {0}; create one with `faxcredit init` or `faxcredit demo`")]
+    NoDatabase(String),
+    #[error("the database has no account yet; create one with `faxcredit init` or `faxcredit demo`")]
+    NotInitialized,
+    #[error("the database already holds an account ({0})")]
+    AlreadyInitialized(String),
+    #[error("{0} is not a Fax Credit database (not an SQLite file, or damaged)")]
+    NotADatabase(String),
+    #[error("the database was written by a newer version of Fax Credit (schema {found}, this program knows up to {known}); upgrade the program")]
+    NewerSchema { found: i64, known: i64 },
+    #[error("the database is read-only: {0}")]
+    ReadOnly(String),
+    #[error("the database is busy (locked by another program) and did not free up in time")]
+    Busy,
+    #[error("cancelled")]
+    Cancelled,
+    #[error("ledger invariant broken: {0}")]
+    Invariant(String),
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("database error: {0}")]
+    Db(rusqlite::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Invalid { field: field.into(), message: message.into() }
+    }
+
+    /// The stable code of this error (DESIGN.md §3).
+    pub fn code(&self) -> String {
+        match self {
+            Error::QuotaExceeded { .. } => "quota_exceeded".into(),
+            Error::ExistsWithDifferent { field, .. } => format!("exists_with_different_{field}"),
+            Error::Invalid { .. } => "invalid_input".into(),
+            Error::NotFound(_) => "not_found".into(),
+            Error::Forbidden(_) => "forbidden".into(),
+            Error::BadCredentials => "bad_credentials".into(),
+            Error::NotPrepaid(_) => "not_prepaid".into(),
+            Error::Conflict(_) => "conflict".into(),
+            Error::NoDatabase(_) => "no_database".into(),
+            Error::NotInitialized => "not_initialized".into(),
+            Error::AlreadyInitialized(_) => "already_initialized".into(),
+            Error::NotADatabase(_) => "not_a_database".into(),
+            Error::NewerSchema { .. } => "newer_schema".into(),
+            Error::ReadOnly(_) => "read_only".into(),
+            Error::Busy => "busy".into(),
+            Error::Cancelled => "cancelled".into(),
+            Error::Invariant(_) => "invariant_broken".into(),
+            Error::Io(_) => "io_error".into(),
+            Error::Db(_) => "database_error".into(),
+        }
+    }
+
+    /// The CLI exit code of DESIGN.md §4.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Invalid { .. }
+            | Error::NotFound(_)
+            | Error::NoDatabase(_)
+            | Error::NotInitialized
+            | Error::AlreadyInitialized(_)
+            | Error::NotADatabase(_)
+            | Error::Conflict(_) => 2,
+            Error::QuotaExceeded { .. } => 3,
+            Error::ExistsWithDifferent { .. } => 4,
+            Error::Forbidden(_) | Error::NotPrepaid(_) | Error::BadCredentials => 5,
+            _ => 1,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ffi::ErrorCode;
+        if let rusqlite::Error::SqliteFailure(f, ref msg) = e {
+            match f.code {
+                ErrorCode::NotADatabase => return Error::NotADatabase("the database file".into()),
+                ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => return Error::Busy,
+                ErrorCode::ReadOnly => {
+                    return Error::ReadOnly(msg.clone().unwrap_or_else(|| "cannot write".into()))
+                }
+                ErrorCode::DatabaseCorrupt => {
+                    return Error::NotADatabase("the database file (corrupt)".into())
+                }
+                _ => {}
+            }
+        }
+        Error::Db(e)
+    }
+}
+
+/// The `{code, message}` pair that front ends serialize.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<&Error> for ErrorBody {
+    fn from(e: &Error) -> Self {
+        ErrorBody { code: e.code(), message: e.to_string() }
+    }
+}
+
+impl fmt::Display for ErrorBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}

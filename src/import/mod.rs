@@ -1,0 +1,348 @@
+//! Import of InterFAX outbound fax records (NDJSON or CSV with InterFAX field names), billed in
+//! batches of one write transaction each. Every record gets a result with its line number; an
+//! invalid record never stops the others and never half-bills (a record's writes happen only
+//! after all its checks pass, and a failed batch rolls back whole).
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::ledger::bill::{Biller, Outcome};
+use crate::ledger::record::RawFax;
+use crate::time::Timestamp;
+
+/// Records per write transaction.
+pub const BATCH: usize = 2_000;
+/// A line (NDJSON) or record (CSV) longer than this is refused without being held in memory.
+pub const MAX_RECORD_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    Ndjson,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordStatus {
+    Billed,
+    Exists,
+    Refused,
+    Different,
+    Invalid,
+}
+
+/// The result of one record, reported once its batch is committed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordResult {
+    /// 1-based line number in the file (for CSV, where the record starts).
+    pub line: u64,
+    pub fax_id: Option<String>,
+    pub status: RecordStatus,
+    /// The error code for everything but `billed` and `exists`.
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub records: u64,
+    pub billed: u64,
+    pub exists: u64,
+    pub refused: u64,
+    pub different: u64,
+    pub invalid: u64,
+}
+
+impl ImportSummary {
+    fn count(&mut self, s: RecordStatus) {
+        self.records += 1;
+        match s {
+            RecordStatus::Billed => self.billed += 1,
+            RecordStatus::Exists => self.exists += 1,
+            RecordStatus::Refused => self.refused += 1,
+            RecordStatus::Different => self.different += 1,
+            RecordStatus::Invalid => self.invalid += 1,
+        }
+    }
+}
+
+/// Guesses the format: by extension, else by the first non-blank byte (`{` is NDJSON).
+pub fn detect_format(path: &Path, first: &[u8]) -> Format {
+    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("csv") => Format::Csv,
+        Some("ndjson" | "jsonl" | "json") => Format::Ndjson,
+        _ => match first.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{') => Format::Ndjson,
+            _ => Format::Csv,
+        },
+    }
+}
+
+/// Imports a file. `on_record` sees every record's result after its batch has committed.
+pub fn import_file(
+    db: &mut Db,
+    path: &Path,
+    now: Timestamp,
+    on_record: &mut dyn FnMut(&RecordResult),
+) -> Result<ImportSummary> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| Error::invalid("file", format!("cannot open {}: {e}", path.display())))?;
+    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let first = reader.fill_buf()?.to_vec();
+    let format = detect_format(path, &first);
+    import_reader(db, reader, format, now, on_record)
+}
+
+pub fn import_reader<R: Read>(
+    db: &mut Db,
+    reader: R,
+    format: Format,
+    now: Timestamp,
+    on_record: &mut dyn FnMut(&RecordResult),
+) -> Result<ImportSummary> {
+    crate::account::account(db)?;
+    let mut source: Box<dyn Iterator<Item = Result<(u64, Result<RawFax>)>>> = match format {
+        Format::Ndjson => Box::new(NdjsonRecords::new(reader)),
+        Format::Csv => Box::new(CsvRecords::new(reader)?),
+    };
+    let mut summary = ImportSummary::default();
+    loop {
+        let mut batch: Vec<(u64, Result<RawFax>)> = Vec::with_capacity(BATCH);
+        for item in source.by_ref() {
+            batch.push(item?);
+            if batch.len() == BATCH {
+                break;
+            }
+        }
+        if batch.is_empty() {
+            return Ok(summary);
+        }
+        let results = bill_batch(db, batch, now)?;
+        for r in &results {
+            summary.count(r.status);
+            on_record(r);
+        }
+    }
+}
+
+fn bill_batch(db: &mut Db, batch: Vec<(u64, Result<RawFax>)>, now: Timestamp) -> Result<Vec<RecordResult>> {
+    let tx = db.write()?;
+    let mut biller = Biller::new(&tx)?;
+    let mut results = Vec::with_capacity(batch.len());
+    for (line, raw) in batch {
+        let fax = raw.and_then(|r| r.validate());
+        let fax_id = match &fax {
+            Ok(f) => Some(f.id.clone()),
+            Err(_) => None,
+        };
+        let outcome = fax.and_then(|f| biller.bill(&f, now));
+        let (status, code, message) = match outcome {
+            Ok(Outcome::Billed { .. }) => (RecordStatus::Billed, None, None),
+            Ok(Outcome::Exists { .. }) => (RecordStatus::Exists, None, None),
+            Ok(Outcome::Refused { cost, available, .. }) => (
+                RecordStatus::Refused,
+                Some("quota_exceeded".to_string()),
+                Some(Error::QuotaExceeded { cost: cost.to_string(), available: available.to_string() }.to_string()),
+            ),
+            Err(e @ Error::ExistsWithDifferent { .. }) => (RecordStatus::Different, Some(e.code()), Some(e.to_string())),
+            Err(e @ Error::Invalid { .. }) => (RecordStatus::Invalid, Some(e.code()), Some(e.to_string())),
+            // Anything else (disk, database) aborts the batch: it rolls back whole.
+            Err(e) => return Err(e),
+        };
+        results.push(RecordResult { line, fax_id, status, code, message });
+    }
+    drop(biller);
+    tx.commit()?;
+    Ok(results)
+}
+
+/// NDJSON lines, each read with a length limit so a huge line is refused, not buffered.
+struct NdjsonRecords<R: Read> {
+    reader: BufReader<R>,
+    line_no: u64,
+    buf: Vec<u8>,
+}
+
+impl<R: Read> NdjsonRecords<R> {
+    fn new(reader: R) -> Self {
+        NdjsonRecords { reader: BufReader::with_capacity(1 << 16, reader), line_no: 0, buf: Vec::new() }
+    }
+
+    /// Reads one line into `buf`; returns (bytes seen, whether it was too long).
+    fn read_line(&mut self) -> std::io::Result<Option<bool>> {
+        self.buf.clear();
+        let mut seen = 0usize;
+        let mut too_long = false;
+        loop {
+            let chunk = self.reader.fill_buf()?;
+            if chunk.is_empty() {
+                return Ok(if seen == 0 { None } else { Some(too_long) });
+            }
+            let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (chunk.len(), false),
+            };
+            if !too_long {
+                if self.buf.len() + take > MAX_RECORD_BYTES {
+                    too_long = true;
+                    self.buf.clear();
+                } else {
+                    self.buf.extend_from_slice(&chunk[..take]);
+                }
+            }
+            seen += take;
+            self.reader.consume(take);
+            if done {
+                return Ok(Some(too_long));
+            }
+        }
+    }
+}
+
+impl<R: Read> Iterator for NdjsonRecords<R> {
+    type Item = Result<(u64, Result<RawFax>)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let too_long = match self.read_line() {
+                Ok(None) => return None,
+                Ok(Some(t)) => t,
+                Err(e) => return Some(Err(Error::Io(e))),
+            };
+            self.line_no += 1;
+            if too_long {
+                return Some(Ok((self.line_no, Err(Error::invalid("record", format!("line is longer than {} KiB", MAX_RECORD_BYTES / 1024))))));
+            }
+            let text = match std::str::from_utf8(&self.buf) {
+                Ok(t) => t,
+                Err(_) => return Some(Ok((self.line_no, Err(Error::invalid("record", "line is not UTF-8"))))),
+            };
+            let text = text.trim_start_matches('\u{feff}').trim();
+            if text.is_empty() {
+                continue;
+            }
+            return Some(Ok((self.line_no, RawFax::from_json(text))));
+        }
+    }
+}
+
+/// CSV records with a header row of InterFAX field names (camelCase or snake_case).
+struct CsvRecords<R: Read> {
+    reader: csv::Reader<R>,
+    columns: Vec<Option<Field>>,
+    record: csv::ByteRecord,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Field {
+    Id,
+    UserId,
+    DestinationFax,
+    SubmitTime,
+    CompletionTime,
+    PagesSubmitted,
+    PagesSent,
+    Duration,
+    Units,
+    CostPerUnit,
+    Status,
+    Subject,
+    AttemptsMade,
+}
+
+fn field_of(name: &str) -> Option<Field> {
+    let n: String = name.trim().trim_start_matches('\u{feff}').chars().filter(|c| *c != '_').collect::<String>().to_ascii_lowercase();
+    Some(match n.as_str() {
+        "id" | "transactionid" | "faxid" => Field::Id,
+        "userid" | "user" => Field::UserId,
+        "destinationfax" | "destination" => Field::DestinationFax,
+        "submittime" => Field::SubmitTime,
+        "completiontime" => Field::CompletionTime,
+        "pagessubmitted" => Field::PagesSubmitted,
+        "pagessent" | "pages" => Field::PagesSent,
+        "duration" | "durations" => Field::Duration,
+        "units" => Field::Units,
+        "costperunit" => Field::CostPerUnit,
+        "status" => Field::Status,
+        "subject" => Field::Subject,
+        "attemptsmade" => Field::AttemptsMade,
+        _ => return None,
+    })
+}
+
+impl<R: Read> CsvRecords<R> {
+    fn new(reader: R) -> Result<Self> {
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+        let headers = reader
+            .byte_headers()
+            .map_err(|e| Error::invalid("file", format!("cannot read the CSV header: {e}")))?
+            .clone();
+        let columns: Vec<Option<Field>> = headers
+            .iter()
+            .map(|h| std::str::from_utf8(h).ok().and_then(field_of))
+            .collect();
+        for (need, label) in [(0, "id"), (1, "userId"), (2, "destinationFax"), (3, "submitTime")] {
+            let present = columns.iter().flatten().any(|f| *f as usize == need);
+            if !present {
+                return Err(Error::invalid("file", format!("the CSV header has no {label} column")));
+            }
+        }
+        Ok(CsvRecords { reader, columns, record: csv::ByteRecord::new() })
+    }
+}
+
+impl<R: Read> Iterator for CsvRecords<R> {
+    type Item = Result<(u64, Result<RawFax>)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            match self.reader.read_byte_record(&mut self.record) {
+                Ok(false) => return None,
+                Ok(true) => {}
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line());
+                    if let csv::ErrorKind::Io(_) = e.kind() {
+                        return Some(Err(Error::Io(std::io::Error::other(e.to_string()))));
+                    }
+                    return Some(Ok((line, Err(Error::invalid("record", format!("malformed CSV: {e}"))))));
+                }
+            }
+            let line = self.record.position().map_or(0, |p| p.line());
+            if self.record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                continue;
+            }
+            if self.record.as_slice().len() > MAX_RECORD_BYTES {
+                return Some(Ok((line, Err(Error::invalid("record", format!("record is longer than {} KiB", MAX_RECORD_BYTES / 1024))))));
+            }
+            let mut raw = RawFax::default();
+            for (i, cell) in self.record.iter().enumerate() {
+                let Some(Some(field)) = self.columns.get(i) else { continue };
+                let Ok(text) = std::str::from_utf8(cell) else {
+                    return Some(Ok((line, Err(Error::invalid("record", "record is not UTF-8")))));
+                };
+                let v = Some(text.to_string());
+                match field {
+                    Field::Id => raw.id = v,
+                    Field::UserId => raw.user_id = v,
+                    Field::DestinationFax => raw.destination_fax = v,
+                    Field::SubmitTime => raw.submit_time = v,
+                    Field::CompletionTime => raw.completion_time = v,
+                    Field::PagesSubmitted => raw.pages_submitted = v,
+                    Field::PagesSent => raw.pages_sent = v,
+                    Field::Duration => raw.duration = v,
+                    Field::Units => raw.units = v,
+                    Field::CostPerUnit => raw.cost_per_unit = v,
+                    Field::Status => raw.status = v,
+                    Field::Subject => raw.subject = v,
+                    Field::AttemptsMade => raw.attempts_made = v,
+                }
+            }
+            return Some(Ok((line, Ok(raw))));
+        }
+    }
+}

@@ -1,0 +1,361 @@
+//! Billing: one fax, one write transaction. Idempotent on the fax id (TigerBeetle's rule),
+//! priced from the record or the rate table, paid from open cards oldest first (split across
+//! two when one runs out), refused whole with 205000 when the open cards cannot cover it.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::account::{account_in, Kind};
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::ledger::cards::ensure_month_card;
+use crate::ledger::record::Fax;
+use crate::money::{self, fmt_units};
+use crate::rates::{units_for, RateTable};
+use crate::time::{fmt_ts, Timestamp};
+
+/// The part of a fax billed to one card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Line {
+    pub card_id: i64,
+    pub amount: Decimal,
+}
+
+/// What billing one fax did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Billed now.
+    Billed { fax_id: String, cost: Decimal, units: Decimal, cost_per_unit: Decimal, lines: Vec<Line>, closed_cards: Vec<i64> },
+    /// Billed before with identical fields: nothing changed.
+    Exists { fax_id: String },
+    /// Refused with 205000; the attempt is logged and nothing is billed.
+    Refused { fax_id: String, cost: Decimal, available: Decimal },
+}
+
+impl Outcome {
+    pub fn fax_id(&self) -> &str {
+        match self {
+            Outcome::Billed { fax_id, .. } | Outcome::Exists { fax_id } | Outcome::Refused { fax_id, .. } => fax_id,
+        }
+    }
+}
+
+/// Bills one fax in its own durable transaction. A refusal is committed (the attempt log) and
+/// then returned as [`Error::QuotaExceeded`].
+pub fn bill(db: &mut Db, fax: &Fax, now: Timestamp) -> Result<Outcome> {
+    let tx = db.write()?;
+    let mut biller = Biller::new(&tx)?;
+    let outcome = biller.bill(fax, now)?;
+    drop(biller);
+    tx.commit()?;
+    match outcome {
+        Outcome::Refused { cost, available, .. } => Err(Error::QuotaExceeded {
+            cost: cost.to_string(),
+            available: available.to_string(),
+        }),
+        o => Ok(o),
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct OpenCard {
+    id: i64,
+    balance: i64,
+}
+
+/// Bills faxes inside one write transaction: a single fax, or an import batch. It keeps the
+/// rate table, the users and the open cards in memory for the life of the transaction, which
+/// is safe because the transaction holds the write lock.
+pub struct Biller<'t> {
+    tx: &'t Transaction<'t>,
+    kind: Kind,
+    rates: RateTable,
+    users: HashMap<String, i64>,
+    open: Vec<OpenCard>,
+    open_loaded: bool,
+}
+
+/// A fax row as stored, for the idempotency comparison.
+struct Stored {
+    user: String,
+    destination: String,
+    submit_time: String,
+    completion_time: Option<String>,
+    pages_submitted: i64,
+    pages_sent: i64,
+    duration: i64,
+    units_given: Option<i64>,
+    cpu_given: Option<i64>,
+    status: i64,
+    subject: Option<String>,
+    attempts_made: Option<i64>,
+}
+
+fn show<T: std::fmt::Display>(v: &Option<T>) -> String {
+    v.as_ref().map_or_else(|| "none".to_string(), |v| v.to_string())
+}
+
+impl<'t> Biller<'t> {
+    pub fn new(tx: &'t Transaction<'t>) -> Result<Biller<'t>> {
+        let acct = account_in(tx)?;
+        Ok(Biller {
+            tx,
+            kind: acct.kind,
+            rates: RateTable::load(tx)?,
+            users: HashMap::new(),
+            open: Vec::new(),
+            open_loaded: false,
+        })
+    }
+
+    /// Forgets the cached open cards: call after adding a card in the same transaction.
+    pub fn cards_changed(&mut self) {
+        self.open_loaded = false;
+    }
+
+    fn load_open(&mut self) -> Result<()> {
+        if self.open_loaded {
+            return Ok(());
+        }
+        let mut st = self.tx.prepare_cached(
+            "SELECT id, original_balance - used FROM cards WHERE close_date IS NULL ORDER BY id",
+        )?;
+        self.open = st
+            .query_map([], |r| Ok(OpenCard { id: r.get(0)?, balance: r.get(1)? }))?
+            .collect::<rusqlite::Result<_>>()?;
+        self.open_loaded = true;
+        Ok(())
+    }
+
+    fn user_id(&mut self, name: &str) -> Result<i64> {
+        if let Some(id) = self.users.get(name) {
+            return Ok(*id);
+        }
+        let id: Option<i64> = self
+            .tx
+            .prepare_cached("SELECT id FROM users WHERE name = ?1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?;
+        let id = id.ok_or_else(|| Error::invalid("userId", format!("no user named {name:?} on this account")))?;
+        self.users.insert(name.to_string(), id);
+        Ok(id)
+    }
+
+    /// Compares a new submission with the stored fax, field by field in InterFAX's order.
+    fn compare(&self, fax: &Fax, s: &Stored) -> Result<()> {
+        let units_given = fax.units.map(|u| money::to_units(u, "units")).transpose()?;
+        let cpu_given = fax.cost_per_unit.map(|u| money::to_units(u, "costPerUnit")).transpose()?;
+        let completion = fax.completion_time.as_ref().map(fmt_ts);
+        let checks: [(&'static str, bool, String, String); 12] = [
+            ("user", !s.user.eq_ignore_ascii_case(&fax.user), s.user.clone(), fax.user.clone()),
+            ("destination", s.destination != fax.destination, s.destination.clone(), fax.destination.clone()),
+            ("submit_time", s.submit_time != fmt_ts(&fax.submit_time), s.submit_time.clone(), fmt_ts(&fax.submit_time)),
+            ("completion_time", s.completion_time != completion, show(&s.completion_time), show(&completion)),
+            ("pages", s.pages_sent != fax.pages_sent, s.pages_sent.to_string(), fax.pages_sent.to_string()),
+            ("pages_submitted", s.pages_submitted != fax.pages_submitted, s.pages_submitted.to_string(), fax.pages_submitted.to_string()),
+            ("duration", s.duration != fax.duration, s.duration.to_string(), fax.duration.to_string()),
+            ("units", s.units_given != units_given, show(&s.units_given.map(fmt_units)), show(&units_given.map(fmt_units))),
+            ("cost_per_unit", s.cpu_given != cpu_given, show(&s.cpu_given.map(fmt_units)), show(&cpu_given.map(fmt_units))),
+            ("status", s.status != fax.status, s.status.to_string(), fax.status.to_string()),
+            ("subject", s.subject != fax.subject, show(&s.subject), show(&fax.subject)),
+            ("attempts_made", s.attempts_made != fax.attempts_made, show(&s.attempts_made), show(&fax.attempts_made)),
+        ];
+        for (field, differs, existing, given) in checks {
+            if differs {
+                return Err(Error::ExistsWithDifferent {
+                    fax_id: fax.id.clone(),
+                    field,
+                    existing: crate::account::truncate(&existing, 60),
+                    given: crate::account::truncate(&given, 60),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Prices a fax: from its own `units` × `costPerUnit`, else from the rate table.
+    /// Returns (units, cost per unit, cost) in storage units.
+    pub fn price(&self, fax: &Fax) -> Result<(i64, i64, i64)> {
+        let (units, cpu) = match (fax.units, fax.cost_per_unit) {
+            (Some(u), Some(c)) => (u, c),
+            _ => {
+                let digits = fax.destination.trim_start_matches('+');
+                let rate = self
+                    .rates
+                    .find(digits)
+                    .ok_or_else(|| Error::invalid("destinationFax", "no rate covers this destination"))?;
+                (units_for(rate.unit, fax.pages_sent, fax.duration), rate.cost_per_unit)
+            }
+        };
+        let cost = money::round_cost(units * cpu);
+        Ok((money::to_units(units, "units")?, money::to_units(cpu, "costPerUnit")?, money::to_units(cost, "cost")?))
+    }
+
+    /// Bills one fax inside the transaction. Writes nothing unless the outcome is `Billed`
+    /// (or `Refused`, which writes only the attempt log).
+    pub fn bill(&mut self, fax: &Fax, now: Timestamp) -> Result<Outcome> {
+        let stored = self
+            .tx
+            .prepare_cached(
+                "SELECT u.name, f.destination, f.submit_time, f.completion_time, f.pages_submitted,
+                        f.pages_sent, f.duration, f.units_given, f.cpu_given, f.status, f.subject, f.attempts_made
+                 FROM faxes f JOIN users u ON u.id = f.user_id WHERE f.id = ?1",
+            )?
+            .query_row([&fax.id], |r| {
+                Ok(Stored {
+                    user: r.get(0)?,
+                    destination: r.get(1)?,
+                    submit_time: r.get(2)?,
+                    completion_time: r.get(3)?,
+                    pages_submitted: r.get(4)?,
+                    pages_sent: r.get(5)?,
+                    duration: r.get(6)?,
+                    units_given: r.get(7)?,
+                    cpu_given: r.get(8)?,
+                    status: r.get(9)?,
+                    subject: r.get(10)?,
+                    attempts_made: r.get(11)?,
+                })
+            })
+            .optional()?;
+        if let Some(s) = stored {
+            self.compare(fax, &s)?;
+            return Ok(Outcome::Exists { fax_id: fax.id.clone() });
+        }
+        let user_id = self.user_id(&fax.user)?;
+        let (units, cpu, cost) = self.price(fax)?;
+        if self.kind == Kind::Credit {
+            let month_card = ensure_month_card(self.tx, now)?;
+            if !self.open.iter().any(|c| c.id == month_card) {
+                self.open_loaded = false;
+            }
+        }
+        self.load_open()?;
+        let available: i64 = self.open.iter().map(|c| c.balance).sum();
+        if cost > available {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO attempts (fax_id, user_name, destination, cost, available, code, at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, 'quota_exceeded', ?6)",
+                )?
+                .execute(params![fax.id, fax.user, fax.destination, cost, available, fmt_ts(&now)])?;
+            return Ok(Outcome::Refused {
+                fax_id: fax.id.clone(),
+                cost: money::from_units(cost),
+                available: money::from_units(available),
+            });
+        }
+
+        // Take the cost from the open cards, oldest first.
+        let mut parts: Vec<(usize, i64)> = Vec::with_capacity(2);
+        let mut remaining = cost;
+        for (i, c) in self.open.iter().enumerate() {
+            if remaining == 0 && !parts.is_empty() {
+                break;
+            }
+            let take = remaining.min(c.balance);
+            if take > 0 || (cost == 0 && parts.is_empty()) {
+                parts.push((i, take));
+                remaining -= take;
+            }
+        }
+        debug_assert_eq!(remaining, 0);
+        if remaining != 0 {
+            return Err(Error::Invariant(format!("fax {} could not be fully allocated", fax.id)));
+        }
+
+        self.tx
+            .prepare_cached(
+                "INSERT INTO faxes (id, user_id, destination, submit_time, completion_time, pages_submitted,
+                    pages_sent, duration, units_given, cpu_given, status, subject, attempts_made,
+                    units, cost_per_unit, cost, billed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            )?
+            .execute(params![
+                fax.id,
+                user_id,
+                fax.destination,
+                fmt_ts(&fax.submit_time),
+                fax.completion_time.as_ref().map(fmt_ts),
+                fax.pages_submitted,
+                fax.pages_sent,
+                fax.duration,
+                fax.units.map(|u| money::to_units(u, "units")).transpose()?,
+                fax.cost_per_unit.map(|u| money::to_units(u, "costPerUnit")).transpose()?,
+                fax.status,
+                fax.subject,
+                fax.attempts_made,
+                units,
+                cpu,
+                cost,
+                fmt_ts(&now),
+            ])?;
+        let seq = self.tx.last_insert_rowid();
+        let split = parts.len() > 1;
+        let now_s = fmt_ts(&now);
+        let mut lines = Vec::with_capacity(parts.len());
+        let mut closed = Vec::new();
+        for &(i, amount) in &parts {
+            let card = self.open[i];
+            self.tx
+                .prepare_cached("INSERT INTO activity (card_id, fax_seq, amount, split) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![card.id, seq, amount, split])?;
+            let closes = amount == card.balance && amount > 0;
+            self.tx
+                .prepare_cached(
+                    "UPDATE cards SET used = used + ?1, lines = lines + 1,
+                        close_date = CASE WHEN ?3 THEN ?4 ELSE close_date END
+                     WHERE id = ?2",
+                )?
+                .execute(params![amount, card.id, closes, now_s])?;
+            self.open[i].balance -= amount;
+            if closes {
+                closed.push(card.id);
+            }
+            lines.push(Line { card_id: card.id, amount: money::from_units(amount) });
+        }
+        self.open.retain(|c| c.balance > 0);
+        Ok(Outcome::Billed {
+            fax_id: fax.id.clone(),
+            cost: money::from_units(cost),
+            units: money::from_units(units),
+            cost_per_unit: money::from_units(cpu),
+            lines,
+            closed_cards: closed,
+        })
+    }
+}
+
+/// Faxes refused with 205000, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attempt {
+    pub fax_id: String,
+    pub user: String,
+    pub destination: String,
+    pub cost: Decimal,
+    pub available: Decimal,
+    pub code: String,
+    pub at: String,
+}
+
+pub fn attempts(db: &Db, limit: i64) -> Result<Vec<Attempt>> {
+    let mut st = db.conn().prepare(
+        "SELECT fax_id, user_name, destination, cost, available, code, at FROM attempts ORDER BY id DESC LIMIT ?1",
+    )?;
+    let rows = st.query_map([limit], |r| {
+        Ok(Attempt {
+            fax_id: r.get(0)?,
+            user: r.get(1)?,
+            destination: r.get(2)?,
+            cost: money::from_units(r.get(3)?),
+            available: money::from_units(r.get(4)?),
+            code: r.get(5)?,
+            at: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

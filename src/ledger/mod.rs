@@ -1,0 +1,13 @@
+//! The ledger: cards, fax records, billing, reading activity, and the invariant check.
+
+pub mod activity;
+pub mod bill;
+pub mod cards;
+pub mod check;
+pub mod record;
+
+pub use activity::{activity_page, ActivityLine, ActivityPage, ActivityQuery};
+pub use bill::{bill, Biller, Outcome};
+pub use cards::{apply_card, cards, Card, CardStatus};
+pub use check::{check, CheckReport};
+pub use record::{Fax, RawFax};

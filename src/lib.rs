@@ -1,0 +1,21 @@
+//! Fax Credit core: the outbound fax credit ledger of an InterFAX-style account.
+//!
+//! This crate knows nothing of any front end. The desktop app (`src-tauri/`) and the
+//! `faxcredit` CLI both call these plain functions; time enters as a parameter.
+
+pub mod account;
+pub mod catalog;
+pub mod cli;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod export;
+pub mod import;
+pub mod ledger;
+pub mod money;
+pub mod paths;
+pub mod rates;
+pub mod time;
+
+pub use db::Db;
+pub use error::{Error, ErrorBody, Result};

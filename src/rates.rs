@@ -1,0 +1,237 @@
+//! The rate table: how a fax without a `costPerUnit` is priced. The longest destination prefix
+//! that matches wins; the empty prefix is the catch-all and always exists.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, Transaction};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::money;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    Page,
+    TenthMinute,
+}
+
+impl Unit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Page => "page",
+            Unit::TenthMinute => "tenth_minute",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Unit> {
+        match s.trim() {
+            "page" => Ok(Unit::Page),
+            "tenth_minute" => Ok(Unit::TenthMinute),
+            _ => Err(Error::invalid("unit", format!("{s:?} is not page or tenth_minute"))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rate {
+    /// Digits of the international number this rate covers; "" is every other destination.
+    pub prefix: String,
+    pub label: String,
+    pub unit: Unit,
+    /// Storage units (ten-thousandths).
+    #[serde(skip)]
+    pub cost_per_unit_units: i64,
+    pub cost_per_unit: Decimal,
+}
+
+const EU: &[&str] = &[
+    "30", "31", "32", "33", "34", "36", "39", "40", "43", "45", "46", "48", "49", "351", "352",
+    "353", "356", "357", "358", "359", "370", "371", "372", "385", "386", "420", "421",
+];
+
+pub(crate) fn insert_defaults(tx: &Transaction<'_>) -> Result<()> {
+    let mut st = tx.prepare(
+        "INSERT INTO rates (prefix, label, unit, cost_per_unit) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    st.execute(params!["1", "US and Canada", "page", 1_000])?;
+    st.execute(params!["44", "United Kingdom", "page", 1_500])?;
+    for p in EU {
+        st.execute(params![p, "European Union", "page", 1_500])?;
+    }
+    st.execute(params!["61", "Australia (per tenth of a minute)", "tenth_minute", 600])?;
+    st.execute(params!["", "Other destinations", "page", 2_500])?;
+    Ok(())
+}
+
+/// The rate table held in memory for one billing transaction or import batch.
+#[derive(Debug, Clone, Default)]
+pub struct RateTable {
+    by_prefix: HashMap<String, Rate>,
+    longest: usize,
+}
+
+impl RateTable {
+    pub fn load(conn: &rusqlite::Connection) -> Result<RateTable> {
+        let mut st = conn.prepare("SELECT prefix, label, unit, cost_per_unit FROM rates")?;
+        let rows = st.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?))
+        })?;
+        let mut t = RateTable::default();
+        for row in rows {
+            let (prefix, label, unit, cpu) = row?;
+            t.longest = t.longest.max(prefix.len());
+            let rate = Rate { prefix: prefix.clone(), label, unit: Unit::parse(&unit)?, cost_per_unit_units: cpu, cost_per_unit: money::from_units(cpu) };
+            t.by_prefix.insert(prefix, rate);
+        }
+        Ok(t)
+    }
+
+    /// The rate of the longest prefix of `digits` (an international number without `+`).
+    pub fn find(&self, digits: &str) -> Option<&Rate> {
+        let max = self.longest.min(digits.len());
+        (0..=max).rev().find_map(|n| self.by_prefix.get(&digits[..n]))
+    }
+
+    pub fn all(&self) -> Vec<Rate> {
+        let mut v: Vec<Rate> = self.by_prefix.values().cloned().collect();
+        v.sort_by(|a, b| a.prefix.cmp(&b.prefix));
+        v
+    }
+}
+
+/// A destination fax number in the one stored form, `+` and digits. Accepts `+1 (212) 555-0100`,
+/// `0012125550100`, `01112125550100` and bare international digits; refuses anything else.
+pub fn normalize_destination(s: &str) -> Result<String> {
+    let t = s.trim();
+    let bad = || {
+        Error::invalid(
+            "destinationFax",
+            format!("{:?} is not a fax number (expected e.g. +1 212 555 0100)", crate::account::truncate(t, 40)),
+        )
+    };
+    if t.len() > 40 {
+        return Err(bad());
+    }
+    let (plus, rest) = match t.strip_prefix('+') {
+        Some(r) => (true, r),
+        None => (false, t),
+    };
+    if !rest.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')')) {
+        return Err(bad());
+    }
+    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+    let digits = if plus {
+        digits.as_str()
+    } else if let Some(d) = digits.strip_prefix("00") {
+        d
+    } else if let Some(d) = digits.strip_prefix("011") {
+        d
+    } else {
+        digits.as_str()
+    };
+    if !(7..=15).contains(&digits.len()) || digits.starts_with('0') {
+        return Err(bad());
+    }
+    Ok(format!("+{digits}"))
+}
+
+/// Units of a fax priced by a rate: pages sent, or started tenths of a minute (as minutes, so
+/// 61 seconds are 1.1 units).
+pub fn units_for(unit: Unit, pages_sent: i64, duration_s: i64) -> Decimal {
+    match unit {
+        Unit::Page => Decimal::from(pages_sent),
+        Unit::TenthMinute => Decimal::new((duration_s + 5) / 6, 1),
+    }
+}
+
+pub fn rates(db: &Db) -> Result<Vec<Rate>> {
+    Ok(RateTable::load(db.conn())?.all())
+}
+
+/// Adds or replaces the rate of a prefix.
+pub fn set_rate(db: &mut Db, prefix: &str, label: &str, unit: Unit, cost_per_unit: Decimal) -> Result<Rate> {
+    let prefix = prefix.trim().trim_start_matches('+').to_string();
+    if prefix.len() > 15 || !prefix.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::invalid("prefix", format!("{prefix:?} is not a dialling prefix (digits only)")));
+    }
+    let label = crate::account::validate_text("label", label, 100)?;
+    let cpu = money::to_units(cost_per_unit, "cost_per_unit")?;
+    if cpu < 0 {
+        return Err(Error::invalid("cost_per_unit", "must not be negative"));
+    }
+    let tx = db.write()?;
+    tx.execute(
+        "INSERT INTO rates (prefix, label, unit, cost_per_unit) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (prefix) DO UPDATE SET label = excluded.label, unit = excluded.unit,
+         cost_per_unit = excluded.cost_per_unit",
+        params![prefix, label, unit.as_str(), cpu],
+    )?;
+    tx.commit()?;
+    Ok(Rate { prefix, label, unit, cost_per_unit_units: cpu, cost_per_unit: money::from_units(cpu) })
+}
+
+/// Removes the rate of a prefix; the catch-all cannot be removed.
+pub fn remove_rate(db: &mut Db, prefix: &str) -> Result<()> {
+    let prefix = prefix.trim().trim_start_matches('+');
+    if prefix.is_empty() {
+        return Err(Error::invalid("prefix", "the rate for other destinations cannot be removed"));
+    }
+    let tx = db.write()?;
+    if tx.execute("DELETE FROM rates WHERE prefix = ?1", [prefix])? == 0 {
+        return Err(Error::NotFound(format!("no rate for prefix {prefix}")));
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_the_ways_people_write_fax_numbers() {
+        for (given, want) in [
+            ("+1 (212) 555-0100", "+12125550100"),
+            ("0012125550100", "+12125550100"),
+            ("01112125550100", "+12125550100"),
+            ("12125550100", "+12125550100"),
+            ("+44 20 7946 0000", "+442079460000"),
+        ] {
+            assert_eq!(normalize_destination(given).unwrap(), want, "{given}");
+        }
+    }
+
+    #[test]
+    fn refuses_malformed_fax_numbers() {
+        for bad in ["", "+", "12345", "abc", "+1 212 555 0100 ext 4", "1234567890123456789", "+0123456789", "'; DROP TABLE faxes;--", "=HYPERLINK(1)"] {
+            assert!(normalize_destination(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn picks_the_longest_matching_prefix() {
+        let db = {
+            let mut db = Db::in_memory().unwrap();
+            let tx = db.write().unwrap();
+            insert_defaults(&tx).unwrap();
+            tx.commit().unwrap();
+            db
+        };
+        let t = RateTable::load(db.conn()).unwrap();
+        assert_eq!(t.find("12125550100").unwrap().label, "US and Canada");
+        assert_eq!(t.find("353123456789").unwrap().prefix, "353");
+        assert_eq!(t.find("35512345678").unwrap().prefix, "");
+        assert_eq!(t.find("61299999999").unwrap().unit, Unit::TenthMinute);
+    }
+
+    #[test]
+    fn counts_started_tenths_of_a_minute() {
+        assert_eq!(units_for(Unit::TenthMinute, 3, 0).to_string(), "0.0");
+        assert_eq!(units_for(Unit::TenthMinute, 3, 1).to_string(), "0.1");
+        assert_eq!(units_for(Unit::TenthMinute, 3, 6).to_string(), "0.1");
+        assert_eq!(units_for(Unit::TenthMinute, 3, 61).to_string(), "1.1");
+        assert_eq!(units_for(Unit::Page, 3, 61).to_string(), "3");
+    }
+}

@@ -1,0 +1,130 @@
+//! Time enters the core as a parameter: business logic never reads the system clock. Front ends
+//! pass [`SystemClock`]; tests pass [`FixedClock`]. Timestamps are stored as RFC 3339 UTC text,
+//! which sorts in time order.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+
+use crate::error::{Error, Result};
+
+pub type Timestamp = DateTime<Utc>;
+
+pub trait Clock: Send + Sync {
+    fn now(&self) -> Timestamp;
+}
+
+/// The real clock, for front ends only.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        // Whole seconds: the ledger's times are compared and shown to the second.
+        use chrono::SubsecRound;
+        Utc::now().trunc_subsecs(0)
+    }
+}
+
+/// A clock that says what it is told, for tests.
+#[derive(Debug)]
+pub struct FixedClock(pub std::sync::Mutex<Timestamp>);
+
+impl FixedClock {
+    pub fn new(t: Timestamp) -> Self {
+        FixedClock(std::sync::Mutex::new(t))
+    }
+    pub fn set(&self, t: Timestamp) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = t;
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> Timestamp {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The one stored form: `2026-11-24T09:30:00Z` (fractions kept only when present).
+pub fn fmt_ts(t: &Timestamp) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// Parses RFC 3339 (`2026-11-24T09:30:00Z`, any offset) or InterFAX's offset-less form
+/// (`2026-11-24T09:30:00`, which InterFAX documents as UTC).
+pub fn parse_ts(s: &str, field: &str) -> Result<Timestamp> {
+    let t = s.trim();
+    if t.len() > 40 {
+        return Err(Error::invalid(field, "timestamp is too long"));
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return check_range(dt.with_timezone(&Utc), s, field);
+    }
+    for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(t, f) {
+            return check_range(n.and_utc(), s, field);
+        }
+    }
+    Err(Error::invalid(field, format!("{s:?} is not a time (expected RFC 3339, e.g. 2026-11-24T09:30:00Z)")))
+}
+
+fn check_range(t: Timestamp, s: &str, field: &str) -> Result<Timestamp> {
+    let lo = NaiveDate::from_ymd_opt(2000, 1, 1).map(|d| d.and_hms_opt(0, 0, 0));
+    let hi = NaiveDate::from_ymd_opt(2200, 1, 1).map(|d| d.and_hms_opt(0, 0, 0));
+    match (lo.flatten(), hi.flatten()) {
+        (Some(lo), Some(hi)) if t >= lo.and_utc() && t < hi.and_utc() => Ok(t),
+        _ => Err(Error::invalid(field, format!("{s:?} is outside the years 2000 to 2199"))),
+    }
+}
+
+/// The calendar month of a time, `2026-11`: the key of a credit account's monthly card.
+pub fn month_key(t: &Timestamp) -> String {
+    t.format("%Y-%m").to_string()
+}
+
+/// Midnight UTC at the start of the month that follows `t`.
+pub fn start_of_next_month(t: &Timestamp) -> Timestamp {
+    use chrono::Datelike;
+    let (y, m) = if t.month() == 12 { (t.year() + 1, 1) } else { (t.year(), t.month() + 1) };
+    NaiveDate::from_ymd_opt(y, m, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|n| n.and_utc())
+        .unwrap_or(*t)
+}
+
+/// Midnight UTC at the start of the month of `t`.
+pub fn start_of_month(t: &Timestamp) -> Timestamp {
+    use chrono::Datelike;
+    NaiveDate::from_ymd_opt(t.year(), t.month(), 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|n| n.and_utc())
+        .unwrap_or(*t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_rfc3339_and_interfax_offsetless_times_as_utc() {
+        let a = parse_ts("2026-11-24T09:30:00Z", "t").unwrap();
+        let b = parse_ts("2026-11-24T10:30:00+01:00", "t").unwrap();
+        let c = parse_ts("2026-11-24T09:30:00", "t").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a, c);
+        assert_eq!(fmt_ts(&a), "2026-11-24T09:30:00Z");
+    }
+
+    #[test]
+    fn refuses_malformed_and_absurd_times() {
+        for bad in ["", "yesterday", "2026-13-01T00:00:00Z", "1970-01-01T00:00:00Z", "9999-01-01T00:00:00Z", "2026-11-24"] {
+            assert!(parse_ts(bad, "submitTime").is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn finds_month_boundaries() {
+        let t = parse_ts("2026-12-31T23:59:59Z", "t").unwrap();
+        assert_eq!(month_key(&t), "2026-12");
+        assert_eq!(fmt_ts(&start_of_next_month(&t)), "2027-01-01T00:00:00Z");
+        assert_eq!(fmt_ts(&start_of_month(&t)), "2026-12-01T00:00:00Z");
+    }
+}
