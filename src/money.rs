@@ -128,6 +128,6 @@ mod tests {
         assert_eq!(fmt_units(1), "0.0001");
         assert_eq!(fmt_units(525_000), "52.5000");
         assert_eq!(fmt_units(-15), "-0.0015");
-        assert_eq!(fmt_units(12_345_678_9012), "1234567.9012");
+        assert_eq!(fmt_units(123_456_789_012), "12345678.9012");
     }
 }

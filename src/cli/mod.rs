@@ -116,8 +116,9 @@ pub enum UserCommand {
 pub enum CardCommand {
     /// Apply a card (no payment): prepaid accounts only.
     Apply {
+        #[arg(allow_hyphen_values = true)]
         value: String,
-        #[arg(long, default_value = "0")]
+        #[arg(long, default_value = "0", allow_hyphen_values = true)]
         bonus: String,
     },
 }
@@ -133,10 +134,10 @@ pub struct BillArgs {
     pub user: Option<String>,
     #[arg(long, required_unless_present = "json", value_name = "NUMBER")]
     pub to: Option<String>,
-    #[arg(long, required_unless_present = "json")]
+    #[arg(long, required_unless_present = "json", allow_hyphen_values = true)]
     pub pages: Option<String>,
     /// Seconds.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub duration: Option<String>,
     /// Submit time, RFC 3339 (default: now).
     #[arg(long, value_name = "RFC3339")]

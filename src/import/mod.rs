@@ -135,10 +135,11 @@ fn bill_batch(db: &mut Db, batch: Vec<(u64, Result<RawFax>)>, now: Timestamp) ->
     let mut biller = Biller::new(&tx)?;
     let mut results = Vec::with_capacity(batch.len());
     for (line, raw) in batch {
+        let given_id = raw.as_ref().ok().and_then(|r| r.id.as_deref()).map(|s| crate::account::truncate(s.trim(), 64));
         let fax = raw.and_then(|r| r.validate());
         let fax_id = match &fax {
             Ok(f) => Some(f.id.clone()),
-            Err(_) => None,
+            Err(_) => given_id,
         };
         let outcome = fax.and_then(|f| biller.bill(&f, now));
         let (status, code, message) = match outcome {

@@ -157,6 +157,9 @@ impl RawFax {
             (None, Some(b)) => (b, b),
             (None, None) => return Err(missing("pagesSent")),
         };
+        if pages_submitted == 0 {
+            return Err(Error::invalid("pagesSubmitted", "a fax has at least one page"));
+        }
         if pages_sent > pages_submitted {
             return Err(Error::invalid("pagesSent", format!("{pages_sent} pages sent of {pages_submitted} submitted")));
         }

@@ -1,0 +1,84 @@
+//! Shared helpers for the core's integration tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use faxcredit::account::{self, Kind, NewAccount, Role};
+use faxcredit::ledger::{self, Fax, RawFax};
+use faxcredit::time::{parse_ts, Timestamp};
+use faxcredit::Db;
+use rust_decimal::Decimal;
+
+pub fn t(s: &str) -> Timestamp {
+    parse_ts(s, "t").unwrap()
+}
+
+pub fn dec(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+pub struct TestDb {
+    pub dir: tempfile::TempDir,
+    pub db: Db,
+}
+
+impl TestDb {
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("ledger.db")
+    }
+}
+
+/// A file database with a prepaid (or credit) account and the users alice (manager) and bob.
+pub fn account(kind: Kind) -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = Db::create(&dir.path().join("ledger.db")).unwrap();
+    account::create_account(
+        &mut db,
+        &NewAccount {
+            name: "Test Co".into(),
+            kind,
+            email: "billing@test.example".into(),
+            currency: "USD".into(),
+            credit_limit: (kind == Kind::Credit).then(|| dec("10.00")),
+        },
+        t("2026-10-15T08:00:00Z"),
+    )
+    .unwrap();
+    account::add_user(&mut db, "alice", Role::Manager, "alice-password", t("2026-10-15T08:00:00Z")).unwrap();
+    account::add_user(&mut db, "bob", Role::User, "bob-password", t("2026-10-15T08:00:00Z")).unwrap();
+    TestDb { dir, db }
+}
+
+pub fn prepaid() -> TestDb {
+    account(Kind::Prepaid)
+}
+
+/// A US fax of `pages` pages by bob, priced by the rate table (0.10 a page).
+pub fn fax(id: &str, pages: i64) -> Fax {
+    raw(id, pages).validate().unwrap()
+}
+
+pub fn raw(id: &str, pages: i64) -> RawFax {
+    RawFax {
+        id: Some(id.into()),
+        user_id: Some("bob".into()),
+        destination_fax: Some("+1 212 555 0100".into()),
+        submit_time: Some("2026-11-01T10:00:00Z".into()),
+        pages_sent: Some(pages.to_string()),
+        ..RawFax::default()
+    }
+}
+
+pub fn priced(id: &str, units: &str, cpu: &str) -> Fax {
+    RawFax { units: Some(units.into()), cost_per_unit: Some(cpu.into()), ..raw(id, 1) }.validate().unwrap()
+}
+
+/// Every invariant of DESIGN.md §2 holds.
+pub fn assert_sound(db: &mut Db) {
+    let r = ledger::check(db).unwrap();
+    assert!(r.ok(), "ledger invariants broken: {:#?}", r.problems);
+}
+
+pub fn card(db: &mut Db, id: i64) -> ledger::Card {
+    ledger::cards(db).unwrap().into_iter().find(|c| c.id == id).expect("card")
+}

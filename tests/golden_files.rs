@@ -1,0 +1,97 @@
+//! Golden files for what people read and import: the import report of a mixed, partly hostile
+//! NDJSON and CSV log, and the CSV export of the cards they were billed to.
+//! `UPDATE_GOLDEN=1 cargo test --test golden_files` rewrites them; review the diff.
+
+mod common;
+
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+use common::*;
+use faxcredit::export::{export_card, write_card_csv};
+use faxcredit::import::import_file;
+use faxcredit::ledger::apply_card;
+
+fn golden(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name)
+}
+
+fn assert_golden(name: &str, actual: &[u8]) {
+    let path = golden(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1)", path.display()));
+    if expected != actual {
+        panic!(
+            "{name} differs from the golden file\n--- expected\n{}\n--- actual\n{}",
+            String::from_utf8_lossy(&expected),
+            String::from_utf8_lossy(actual)
+        );
+    }
+}
+
+fn import_report(s: &mut TestDb, file: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    let summary = import_file(&mut s.db, &golden(file), t("2026-11-02T12:00:00Z"), &mut |r| {
+        out.extend(serde_json::to_vec(r).unwrap());
+        out.push(b'\n');
+    })
+    .unwrap();
+    out.extend(serde_json::to_vec(&summary).unwrap());
+    out.push(b'\n');
+    out
+}
+
+#[test]
+fn imports_a_mixed_interfax_log_and_exports_the_cards_exactly() {
+    let mut s = prepaid();
+    let first = apply_card(&mut s.db, dec("1.00"), dec("0"), t("2026-10-31T00:00:00Z")).unwrap();
+    let second = apply_card(&mut s.db, dec("50"), dec("2.50"), t("2026-10-31T00:00:00Z")).unwrap();
+
+    let ndjson = import_report(&mut s, "import_mixed.ndjson");
+    assert_golden("import_mixed.ndjson.report", &ndjson);
+    let csv = import_report(&mut s, "import_mixed.csv");
+    assert_golden("import_mixed.csv.report", &csv);
+    assert_sound(&mut s.db);
+
+    // Importing the same files again bills nothing new.
+    let before = faxcredit::ledger::cards(&mut s.db).unwrap();
+    import_report(&mut s, "import_mixed.ndjson");
+    import_report(&mut s, "import_mixed.csv");
+    assert_eq!(faxcredit::ledger::cards(&mut s.db).unwrap(), before);
+
+    for (card, name) in [(first.id, "export_card_1001.csv"), (second.id, "export_card_1002.csv")] {
+        let mut buf = Vec::new();
+        write_card_csv(&mut s.db, card, &mut buf, &mut |_| ControlFlow::Continue(())).unwrap();
+        assert_golden(name, &buf);
+        // The file export writes exactly the same bytes.
+        let out = s.dir.path().join(name);
+        export_card(&mut s.db, card, &out, &mut |_| ControlFlow::Continue(())).unwrap();
+        assert_eq!(std::fs::read(&out).unwrap(), buf);
+    }
+}
+
+#[test]
+fn the_export_is_valid_rfc4180_that_a_csv_reader_reads_back() {
+    let mut s = prepaid();
+    let c = apply_card(&mut s.db, dec("50"), dec("0"), t("2026-10-31T00:00:00Z")).unwrap();
+    import_report(&mut s, "import_mixed.ndjson");
+    let mut buf = Vec::new();
+    write_card_csv(&mut s.db, c.id, &mut buf, &mut |_| ControlFlow::Continue(())).unwrap();
+    assert!(buf.windows(2).filter(|w| w == b"\r\n").count() >= 2, "CRLF line ends");
+    let mut r = csv::Reader::from_reader(&buf[..]);
+    assert_eq!(r.headers().unwrap().iter().collect::<Vec<_>>(), faxcredit::export::HEADER.to_vec());
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len() as i64, card(&mut s.db, c.id).lines);
+    for row in &rows {
+        for (i, cell) in row.iter().enumerate() {
+            let text_col = matches!(faxcredit::export::HEADER[i], "fax_id" | "user" | "destination" | "subject");
+            if text_col {
+                assert!(!faxcredit::export::needs_neutralizing(cell.as_bytes()), "unsafe cell {cell:?}");
+            }
+        }
+    }
+    let amounts: rust_decimal::Decimal = rows.iter().map(|r| r[11].parse::<rust_decimal::Decimal>().unwrap()).sum();
+    assert_eq!(amounts, card(&mut s.db, c.id).used);
+}
