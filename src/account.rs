@@ -129,9 +129,8 @@ fn validate_currency(s: &str) -> Result<String> {
 /// User names as InterFAX allows them: letters, digits and `. _ - @`, 1 to 64 characters.
 pub fn validate_user_name(s: &str) -> Result<String> {
     let t = s.trim();
-    let ok = !t.is_empty()
-        && t.len() <= 64
-        && t.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+    let ok =
+        !t.is_empty() && t.len() <= 64 && t.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
     if !ok {
         return Err(Error::invalid(
             "user",
@@ -170,9 +169,8 @@ pub fn create_account(db: &mut Db, new: &NewAccount, now: Timestamp) -> Result<A
         (_, l) => l.map(|l| money::to_units(l, "credit-limit")).transpose()?,
     };
     let tx = db.write()?;
-    if let Some(existing) = tx
-        .query_row("SELECT name FROM account WHERE id = 1", [], |r| r.get::<_, String>(0))
-        .optional()?
+    if let Some(existing) =
+        tx.query_row("SELECT name FROM account WHERE id = 1", [], |r| r.get::<_, String>(0)).optional()?
     {
         return Err(Error::AlreadyInitialized(existing));
     }
@@ -195,20 +193,16 @@ pub fn account(db: &Db) -> Result<Account> {
 }
 
 pub(crate) fn account_in(conn: &rusqlite::Connection) -> Result<Account> {
-    conn.query_row(
-        "SELECT name, kind, email, currency, credit_limit, created_at FROM account WHERE id = 1",
-        [],
-        |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<i64>>(4)?,
-                r.get::<_, String>(5)?,
-            ))
-        },
-    )
+    conn.query_row("SELECT name, kind, email, currency, credit_limit, created_at FROM account WHERE id = 1", [], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, Option<i64>>(4)?,
+            r.get::<_, String>(5)?,
+        ))
+    })
     .optional()?
     .map(|(name, kind, email, currency, limit, created_at)| {
         Ok(Account {
@@ -254,11 +248,7 @@ pub fn add_user(db: &mut Db, name: &str, role: Role, password: &str, now: Timest
 }
 
 pub(crate) fn insert_user(tx: &Transaction<'_>, name: &str, role: Role, hash: &str, now: Timestamp) -> Result<i64> {
-    let taken: bool = tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1)",
-        [name],
-        |r| r.get(0),
-    )?;
+    let taken: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1)", [name], |r| r.get(0))?;
     if taken {
         return Err(Error::Conflict(format!("a user named {name:?} already exists")));
     }
@@ -288,11 +278,9 @@ pub fn users(db: &Db) -> Result<Vec<User>> {
 pub fn verify_login(db: &Db, name: &str, password: &str) -> Result<User> {
     let row = db
         .conn()
-        .query_row(
-            "SELECT id, name, role, password_hash FROM users WHERE name = ?1",
-            [name.trim()],
-            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)),
-        )
+        .query_row("SELECT id, name, role, password_hash FROM users WHERE name = ?1", [name.trim()], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+        })
         .optional()?;
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let hash = match &row {
@@ -364,10 +352,7 @@ mod tests {
         assert_eq!(verify_login(&db, "ALICE", "correct horse").unwrap().name, "alice");
         assert_eq!(verify_login(&db, "alice", "wrong").unwrap_err().code(), "bad_credentials");
         assert_eq!(verify_login(&db, "mallory", "correct horse").unwrap_err().code(), "bad_credentials");
-        let stored: String = db
-            .conn()
-            .query_row("SELECT password_hash FROM users", [], |r| r.get(0))
-            .unwrap();
+        let stored: String = db.conn().query_row("SELECT password_hash FROM users", [], |r| r.get(0)).unwrap();
         assert!(stored.starts_with("$argon2id$"), "{stored}");
         assert!(!stored.contains("correct horse"));
     }

@@ -21,18 +21,11 @@ pub struct Package {
 }
 
 /// (name, face value, bonus percent). Price = face value; balance = face + bonus.
-const DEFAULTS: &[(&str, i64, i64)] = &[
-    ("Starter", 20, 0),
-    ("Standard", 50, 5),
-    ("Business", 100, 10),
-    ("Pro", 250, 15),
-    ("Enterprise", 500, 20),
-];
+const DEFAULTS: &[(&str, i64, i64)] =
+    &[("Starter", 20, 0), ("Standard", 50, 5), ("Business", 100, 10), ("Pro", 250, 15), ("Enterprise", 500, 20)];
 
 pub(crate) fn insert_defaults(tx: &Transaction<'_>) -> Result<()> {
-    let mut st = tx.prepare(
-        "INSERT INTO packages (name, face_value, bonus, sort) VALUES (?1, ?2, ?3, ?4)",
-    )?;
+    let mut st = tx.prepare("INSERT INTO packages (name, face_value, bonus, sort) VALUES (?1, ?2, ?3, ?4)")?;
     for (i, (name, face, pct)) in DEFAULTS.iter().enumerate() {
         let face_units = face * ONE;
         st.execute(params![name, face_units, face_units * pct / 100, i as i64])?;
@@ -54,9 +47,8 @@ fn row_to_package(r: &rusqlite::Row<'_>) -> rusqlite::Result<Package> {
 }
 
 pub fn packages(db: &Db) -> Result<Vec<Package>> {
-    let mut st = db.conn().prepare(
-        "SELECT id, name, face_value, bonus, active FROM packages ORDER BY sort, face_value, id",
-    )?;
+    let mut st =
+        db.conn().prepare("SELECT id, name, face_value, bonus, active FROM packages ORDER BY sort, face_value, id")?;
     let rows = st.query_map([], row_to_package)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -105,10 +97,8 @@ mod tests {
         };
         create_account(&mut db, &acct, parse_ts("2026-01-01T00:00:00Z", "t").unwrap()).unwrap();
         let p = packages(&db).unwrap();
-        let summary: Vec<(String, String, String)> = p
-            .iter()
-            .map(|p| (p.name.clone(), p.face_value.to_string(), p.original_balance.to_string()))
-            .collect();
+        let summary: Vec<(String, String, String)> =
+            p.iter().map(|p| (p.name.clone(), p.face_value.to_string(), p.original_balance.to_string())).collect();
         assert_eq!(
             summary,
             vec![

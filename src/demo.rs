@@ -75,17 +75,48 @@ impl Rng {
 
 /// (country code + area, subscriber digits, weight).
 const PLACES: &[(&str, usize, u64)] = &[
-    ("1212", 7, 14), ("1415", 7, 9), ("1312", 7, 8), ("1617", 7, 7), ("1202", 7, 8), ("1305", 7, 4),
-    ("1713", 7, 4), ("1206", 7, 3), ("1416", 7, 4), ("1604", 7, 2), ("4420", 8, 6), ("44161", 7, 2),
-    ("4930", 8, 3), ("4989", 8, 2), ("331", 8, 3), ("3531", 7, 2), ("3120", 7, 2), ("612", 8, 3),
-    ("813", 8, 2), ("5511", 8, 1), ("9122", 8, 1), ("5255", 8, 1), ("656", 7, 1),
+    ("1212", 7, 14),
+    ("1415", 7, 9),
+    ("1312", 7, 8),
+    ("1617", 7, 7),
+    ("1202", 7, 8),
+    ("1305", 7, 4),
+    ("1713", 7, 4),
+    ("1206", 7, 3),
+    ("1416", 7, 4),
+    ("1604", 7, 2),
+    ("4420", 8, 6),
+    ("44161", 7, 2),
+    ("4930", 8, 3),
+    ("4989", 8, 2),
+    ("331", 8, 3),
+    ("3531", 7, 2),
+    ("3120", 7, 2),
+    ("612", 8, 3),
+    ("813", 8, 2),
+    ("5511", 8, 1),
+    ("9122", 8, 1),
+    ("5255", 8, 1),
+    ("656", 7, 1),
 ];
 
 const SUBJECTS: &[&str] = &[
-    "Signed engagement letter", "Invoice", "Court filing - motion to dismiss", "Purchase order",
-    "Medical records request", "NDA (countersigned)", "Deposition notice", "Lease amendment",
-    "Wire instructions", "Settlement agreement", "Subpoena response", "Closing documents",
-    "Power of attorney", "Notice of appeal", "Expert report", "Re: your fax of Monday",
+    "Signed engagement letter",
+    "Invoice",
+    "Court filing - motion to dismiss",
+    "Purchase order",
+    "Medical records request",
+    "NDA (countersigned)",
+    "Deposition notice",
+    "Lease amendment",
+    "Wire instructions",
+    "Settlement agreement",
+    "Subpoena response",
+    "Closing documents",
+    "Power of attorney",
+    "Notice of appeal",
+    "Expert report",
+    "Re: your fax of Monday",
 ];
 
 const PACKAGES: &[&str] = &["Business", "Standard", "Pro", "Business", "Enterprise", "Pro", "Standard", "Business"];
@@ -155,10 +186,13 @@ pub fn seed(db: &mut Db, opts: &DemoOptions, now: Timestamp) -> Result<DemoSumma
             s
         })
         .collect();
-    let senders: Vec<&str> = DEMO_USERS.iter().flat_map(|(n, r)| {
-        let w = if *r == Role::Manager { 1 } else { 3 };
-        std::iter::repeat_n(*n, w)
-    }).collect();
+    let senders: Vec<&str> = DEMO_USERS
+        .iter()
+        .flat_map(|(n, r)| {
+            let w = if *r == Role::Manager { 1 } else { 3 };
+            std::iter::repeat_n(*n, w)
+        })
+        .collect();
 
     let mut next_package = 0usize;
     let mut refused = 0u64;
@@ -248,11 +282,8 @@ fn demo_fax(rng: &mut Rng, i: u64, submit: Timestamp, pool: &[String], senders: 
     let duration = pages_sent * (22 + rng.below(25) as i64) + 8;
     let completion = submit + Duration::seconds(duration + 5 + rng.below(90) as i64);
     // One record in ten comes from a gateway log that carries its own price.
-    let (units, cpu) = if rng.below(10) == 0 {
-        (Some(pages_sent.to_string()), Some("0.0900".to_string()))
-    } else {
-        (None, None)
-    };
+    let (units, cpu) =
+        if rng.below(10) == 0 { (Some(pages_sent.to_string()), Some("0.0900".to_string())) } else { (None, None) };
     RawFax {
         id: Some(format!("{}", 1_480_000_000 + i)),
         user_id: Some(rng.pick(senders).to_string()),

@@ -107,12 +107,8 @@ impl From<rusqlite::Error> for Error {
             match f.code {
                 ErrorCode::NotADatabase => return Error::NotADatabase("the database file".into()),
                 ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => return Error::Busy,
-                ErrorCode::ReadOnly => {
-                    return Error::ReadOnly(msg.clone().unwrap_or_else(|| "cannot write".into()))
-                }
-                ErrorCode::DatabaseCorrupt => {
-                    return Error::NotADatabase("the database file (corrupt)".into())
-                }
+                ErrorCode::ReadOnly => return Error::ReadOnly(msg.clone().unwrap_or_else(|| "cannot write".into())),
+                ErrorCode::DatabaseCorrupt => return Error::NotADatabase("the database file (corrupt)".into()),
                 _ => {}
             }
         }

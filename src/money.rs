@@ -31,10 +31,7 @@ pub fn to_units(d: Decimal, field: &str) -> Result<i64> {
         return Err(Error::invalid(field, format!("{d} has more than {SCALE} decimal places")));
     }
     let scaled = d * Decimal::from(ONE);
-    let v: i64 = scaled
-        .trunc()
-        .try_into()
-        .map_err(|_| Error::invalid(field, format!("{d} is out of range")))?;
+    let v: i64 = scaled.trunc().try_into().map_err(|_| Error::invalid(field, format!("{d} is out of range")))?;
     if v.abs() > MAX_AMOUNT_UNITS {
         return Err(Error::invalid(field, format!("{d} is out of range")));
     }
@@ -54,9 +51,8 @@ pub fn parse_amount(s: &str, field: &str) -> Result<Decimal> {
     if !valid {
         return Err(Error::invalid(field, format!("{s:?} is not an amount (expected e.g. 50.00)")));
     }
-    let d: Decimal = t
-        .parse()
-        .map_err(|_| Error::invalid(field, format!("{s:?} is not an amount (expected e.g. 50.00)")))?;
+    let d: Decimal =
+        t.parse().map_err(|_| Error::invalid(field, format!("{s:?} is not an amount (expected e.g. 50.00)")))?;
     to_units(d, field)?;
     Ok(d)
 }

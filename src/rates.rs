@@ -47,14 +47,12 @@ pub struct Rate {
 }
 
 const EU: &[&str] = &[
-    "30", "31", "32", "33", "34", "36", "39", "40", "43", "45", "46", "48", "49", "351", "352",
-    "353", "356", "357", "358", "359", "370", "371", "372", "385", "386", "420", "421",
+    "30", "31", "32", "33", "34", "36", "39", "40", "43", "45", "46", "48", "49", "351", "352", "353", "356", "357",
+    "358", "359", "370", "371", "372", "385", "386", "420", "421",
 ];
 
 pub(crate) fn insert_defaults(tx: &Transaction<'_>) -> Result<()> {
-    let mut st = tx.prepare(
-        "INSERT INTO rates (prefix, label, unit, cost_per_unit) VALUES (?1, ?2, ?3, ?4)",
-    )?;
+    let mut st = tx.prepare("INSERT INTO rates (prefix, label, unit, cost_per_unit) VALUES (?1, ?2, ?3, ?4)")?;
     st.execute(params!["1", "US and Canada", "page", 1_000])?;
     st.execute(params!["44", "United Kingdom", "page", 1_500])?;
     for p in EU {
@@ -82,7 +80,13 @@ impl RateTable {
         for row in rows {
             let (prefix, label, unit, cpu) = row?;
             t.longest = t.longest.max(prefix.len());
-            let rate = Rate { prefix: prefix.clone(), label, unit: Unit::parse(&unit)?, cost_per_unit_units: cpu, cost_per_unit: money::from_units(cpu) };
+            let rate = Rate {
+                prefix: prefix.clone(),
+                label,
+                unit: Unit::parse(&unit)?,
+                cost_per_unit_units: cpu,
+                cost_per_unit: money::from_units(cpu),
+            };
             t.by_prefix.insert(prefix, rate);
         }
         Ok(t)
@@ -205,7 +209,17 @@ mod tests {
 
     #[test]
     fn refuses_malformed_fax_numbers() {
-        for bad in ["", "+", "12345", "abc", "+1 212 555 0100 ext 4", "1234567890123456789", "+0123456789", "'; DROP TABLE faxes;--", "=HYPERLINK(1)"] {
+        for bad in [
+            "",
+            "+",
+            "12345",
+            "abc",
+            "+1 212 555 0100 ext 4",
+            "1234567890123456789",
+            "+0123456789",
+            "'; DROP TABLE faxes;--",
+            "=HYPERLINK(1)",
+        ] {
             assert!(normalize_destination(bad).is_err(), "{bad:?} accepted");
         }
     }

@@ -84,10 +84,7 @@ pub fn month_key(t: &Timestamp) -> String {
 pub fn start_of_next_month(t: &Timestamp) -> Timestamp {
     use chrono::Datelike;
     let (y, m) = if t.month() == 12 { (t.year() + 1, 1) } else { (t.year(), t.month() + 1) };
-    NaiveDate::from_ymd_opt(y, m, 1)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|n| n.and_utc())
-        .unwrap_or(*t)
+    NaiveDate::from_ymd_opt(y, m, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).map(|n| n.and_utc()).unwrap_or(*t)
 }
 
 /// Midnight UTC at the start of the month of `t`.
@@ -115,7 +112,9 @@ mod tests {
 
     #[test]
     fn refuses_malformed_and_absurd_times() {
-        for bad in ["", "yesterday", "2026-13-01T00:00:00Z", "1970-01-01T00:00:00Z", "9999-01-01T00:00:00Z", "2026-11-24"] {
+        for bad in
+            ["", "yesterday", "2026-13-01T00:00:00Z", "1970-01-01T00:00:00Z", "9999-01-01T00:00:00Z", "2026-11-24"]
+        {
             assert!(parse_ts(bad, "submitTime").is_err(), "{bad:?} accepted");
         }
     }

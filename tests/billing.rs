@@ -48,8 +48,14 @@ fn billing_the_same_id_with_a_different_field_names_the_field_and_changes_nothin
     let cases: Vec<(&str, faxcredit::ledger::RawFax)> = vec![
         ("exists_with_different_pages", raw("F1", 4)),
         ("exists_with_different_user", faxcredit::ledger::RawFax { user_id: Some("alice".into()), ..raw("F1", 3) }),
-        ("exists_with_different_destination", faxcredit::ledger::RawFax { destination_fax: Some("+12125550199".into()), ..raw("F1", 3) }),
-        ("exists_with_different_submit_time", faxcredit::ledger::RawFax { submit_time: Some("2026-11-01T10:00:01Z".into()), ..raw("F1", 3) }),
+        (
+            "exists_with_different_destination",
+            faxcredit::ledger::RawFax { destination_fax: Some("+12125550199".into()), ..raw("F1", 3) },
+        ),
+        (
+            "exists_with_different_submit_time",
+            faxcredit::ledger::RawFax { submit_time: Some("2026-11-01T10:00:01Z".into()), ..raw("F1", 3) },
+        ),
         ("exists_with_different_subject", faxcredit::ledger::RawFax { subject: Some("x".into()), ..raw("F1", 3) }),
         ("exists_with_different_duration", faxcredit::ledger::RawFax { duration: Some("9".into()), ..raw("F1", 3) }),
         ("exists_with_different_status", faxcredit::ledger::RawFax { status: Some("3931".into()), ..raw("F1", 3) }),
@@ -72,14 +78,19 @@ fn splits_a_fax_across_two_cards_oldest_first_and_closes_the_empty_one() {
     bill(&mut s.db, &fax("F1", 8), t("2026-11-03T00:00:00Z")).unwrap();
     let out = bill(&mut s.db, &fax("F2", 5), t("2026-11-03T00:01:00Z")).unwrap();
     let Outcome::Billed { lines, closed_cards, .. } = out else { panic!() };
-    assert_eq!(lines.iter().map(|l| (l.card_id, l.amount.to_string())).collect::<Vec<_>>(), vec![(a.id, "0.2000".into()), (b.id, "0.3000".into())]);
+    assert_eq!(
+        lines.iter().map(|l| (l.card_id, l.amount.to_string())).collect::<Vec<_>>(),
+        vec![(a.id, "0.2000".into()), (b.id, "0.3000".into())]
+    );
     assert_eq!(closed_cards, vec![a.id]);
     let ca = card(&mut s.db, a.id);
     assert_eq!(ca.status, CardStatus::Depleted);
     assert_eq!(ca.close_date.as_deref(), Some("2026-11-03T00:01:00Z"));
     assert_eq!(card(&mut s.db, b.id).status, CardStatus::Active);
     for id in [a.id, b.id] {
-        let page = ledger::activity_page(&mut s.db, &ledger::ActivityQuery { card_id: id, limit: 10, ..Default::default() }).unwrap();
+        let page =
+            ledger::activity_page(&mut s.db, &ledger::ActivityQuery { card_id: id, limit: 10, ..Default::default() })
+                .unwrap();
         let f2 = page.lines.iter().find(|l| l.fax_id == "F2").unwrap();
         assert!(f2.split, "both lines of a split fax are marked");
         assert_eq!(f2.fax_cost.to_string(), "0.5000");
@@ -119,12 +130,24 @@ fn a_refused_fax_pins_nothing_and_bills_once_credit_is_added() {
 fn prices_from_the_record_when_it_carries_units_and_cost_per_unit() {
     let mut s = prepaid();
     apply_card(&mut s.db, dec("20"), dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
-    let Outcome::Billed { cost, .. } = bill(&mut s.db, &priced("P1", "3", "0.0725"), t("2026-11-01T10:00:00Z")).unwrap() else { panic!() };
+    let Outcome::Billed { cost, .. } =
+        bill(&mut s.db, &priced("P1", "3", "0.0725"), t("2026-11-01T10:00:00Z")).unwrap()
+    else {
+        panic!()
+    };
     assert_eq!(cost.to_string(), "0.2175");
     // 1.5 × 0.00003 = 0.000045 rounds half away from zero to 0.0000; 2.5 × 0.00003 = 0.000075 to 0.0001
-    let Outcome::Billed { cost, .. } = bill(&mut s.db, &priced("P2", "0.5", "0.0001"), t("2026-11-01T10:00:00Z")).unwrap() else { panic!() };
+    let Outcome::Billed { cost, .. } =
+        bill(&mut s.db, &priced("P2", "0.5", "0.0001"), t("2026-11-01T10:00:00Z")).unwrap()
+    else {
+        panic!()
+    };
     assert_eq!(cost.to_string(), "0.0001");
-    let Outcome::Billed { cost, .. } = bill(&mut s.db, &priced("P3", "0.4", "0.0001"), t("2026-11-01T10:00:00Z")).unwrap() else { panic!() };
+    let Outcome::Billed { cost, .. } =
+        bill(&mut s.db, &priced("P3", "0.4", "0.0001"), t("2026-11-01T10:00:00Z")).unwrap()
+    else {
+        panic!()
+    };
     assert_eq!(cost.to_string(), "0.0000");
     assert_sound(&mut s.db);
 }
@@ -133,11 +156,25 @@ fn prices_from_the_record_when_it_carries_units_and_cost_per_unit() {
 fn prices_by_the_tenth_minute_where_the_rate_says_so() {
     let mut s = prepaid();
     apply_card(&mut s.db, dec("20"), dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
-    let f = faxcredit::ledger::RawFax { destination_fax: Some("+61 2 9999 0000".into()), duration: Some("61".into()), ..raw("AU", 2) };
-    let Outcome::Billed { cost, units, cost_per_unit, .. } = bill(&mut s.db, &f.validate().unwrap(), t("2026-11-01T10:00:00Z")).unwrap() else { panic!() };
-    assert_eq!((units.to_string(), cost_per_unit.to_string(), cost.to_string()), ("1.1000".into(), "0.0600".into(), "0.0660".into()));
+    let f = faxcredit::ledger::RawFax {
+        destination_fax: Some("+61 2 9999 0000".into()),
+        duration: Some("61".into()),
+        ..raw("AU", 2)
+    };
+    let Outcome::Billed { cost, units, cost_per_unit, .. } =
+        bill(&mut s.db, &f.validate().unwrap(), t("2026-11-01T10:00:00Z")).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (units.to_string(), cost_per_unit.to_string(), cost.to_string()),
+        ("1.1000".into(), "0.0600".into(), "0.0660".into())
+    );
     let other = faxcredit::ledger::RawFax { destination_fax: Some("+9771234567".into()), ..raw("NP", 2) };
-    let Outcome::Billed { cost, .. } = bill(&mut s.db, &other.validate().unwrap(), t("2026-11-01T10:00:00Z")).unwrap() else { panic!() };
+    let Outcome::Billed { cost, .. } = bill(&mut s.db, &other.validate().unwrap(), t("2026-11-01T10:00:00Z")).unwrap()
+    else {
+        panic!()
+    };
     assert_eq!(cost.to_string(), "0.5000", "other destinations: 0.25 a page");
     assert_sound(&mut s.db);
 }
@@ -156,8 +193,16 @@ fn an_unknown_user_is_bad_input_and_changes_nothing() {
 #[test]
 fn a_zero_cost_fax_is_recorded_without_needing_credit() {
     let mut s = prepaid();
-    let f = faxcredit::ledger::RawFax { pages_submitted: Some("3".into()), pages_sent: Some("0".into()), status: Some("3931".into()), ..raw("Z", 0) };
-    assert!(matches!(bill(&mut s.db, &f.validate().unwrap(), t("2026-11-01T10:00:00Z")).unwrap(), Outcome::Billed { .. }));
+    let f = faxcredit::ledger::RawFax {
+        pages_submitted: Some("3".into()),
+        pages_sent: Some("0".into()),
+        status: Some("3931".into()),
+        ..raw("Z", 0)
+    };
+    assert!(matches!(
+        bill(&mut s.db, &f.validate().unwrap(), t("2026-11-01T10:00:00Z")).unwrap(),
+        Outcome::Billed { .. }
+    ));
     assert_sound(&mut s.db);
 }
 
@@ -166,7 +211,9 @@ fn activity_lines_and_faxes_can_never_be_updated_or_deleted() {
     let mut s = prepaid();
     apply_card(&mut s.db, dec("20"), dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
     bill(&mut s.db, &fax("F1", 3), t("2026-11-01T10:00:00Z")).unwrap();
-    for sql in ["UPDATE activity SET amount = 0", "DELETE FROM activity", "UPDATE faxes SET cost = 0", "DELETE FROM faxes"] {
+    for sql in
+        ["UPDATE activity SET amount = 0", "DELETE FROM activity", "UPDATE faxes SET cost = 0", "DELETE FROM faxes"]
+    {
         let e = s.db.conn().execute(sql, []).unwrap_err();
         assert!(e.to_string().contains("never"), "{sql}: {e}");
     }
@@ -195,7 +242,9 @@ fn a_credit_account_bills_a_card_per_calendar_month_up_to_its_limit() {
     let e = bill(&mut s.db, &fax("O2", 50), t("2026-10-21T10:00:00Z")).unwrap_err();
     assert_eq!(e.code(), "quota_exceeded", "October's limit is reached");
     // November opens a new card; October closes at its month end, with its credit left unused.
-    let Outcome::Billed { lines, .. } = bill(&mut s.db, &fax("N1", 50), t("2026-11-02T10:00:00Z")).unwrap() else { panic!() };
+    let Outcome::Billed { lines, .. } = bill(&mut s.db, &fax("N1", 50), t("2026-11-02T10:00:00Z")).unwrap() else {
+        panic!()
+    };
     let nov = lines[0].card_id;
     assert_ne!(nov, oct);
     let c_oct = card(&mut s.db, oct);
@@ -223,7 +272,8 @@ fn applied_cards_take_the_catalog_name_and_chain_to_the_previous_card() {
     assert_eq!(b.package, None);
     assert_eq!(b.previous_card, Some(a.id));
     for (v, bonus) in [("0", "0"), ("-5", "0"), ("abc", "0"), ("10.00001", "0")] {
-        let r = faxcredit::money::parse_amount(v, "value").and_then(|v| apply_card(&mut s.db, v, dec(bonus), t("2026-11-02T00:00:00Z")));
+        let r = faxcredit::money::parse_amount(v, "value")
+            .and_then(|v| apply_card(&mut s.db, v, dec(bonus), t("2026-11-02T00:00:00Z")));
         assert_eq!(r.unwrap_err().exit_code(), 2, "{v}");
     }
     assert_eq!(ledger::cards(&mut s.db).unwrap().len(), 2);
@@ -254,21 +304,38 @@ fn pages_activity_by_keyset_newest_first_and_filters_by_user_and_time() {
     }
     let want: Vec<String> = (0..25).rev().map(|i| format!("F{i:02}")).collect();
     assert_eq!(seen, want);
-    let alice = ledger::activity_page(&mut s.db, &ledger::ActivityQuery { card_id: c.id, limit: 100, user: Some("alice".into()), ..Default::default() }).unwrap();
-    assert_eq!(alice.lines.len(), 5);
-    let window = ledger::activity_page(&mut s.db, &ledger::ActivityQuery {
-        card_id: c.id,
-        limit: 100,
-        from: Some(t("2026-11-01T10:10:00Z")),
-        to: Some(t("2026-11-01T10:15:00Z")),
-        ..Default::default()
-    })
+    let alice = ledger::activity_page(
+        &mut s.db,
+        &ledger::ActivityQuery { card_id: c.id, limit: 100, user: Some("alice".into()), ..Default::default() },
+    )
     .unwrap();
-    assert_eq!(window.lines.iter().map(|l| l.fax_id.as_str()).collect::<Vec<_>>(), vec!["F14", "F13", "F12", "F11", "F10"]);
+    assert_eq!(alice.lines.len(), 5);
+    let window = ledger::activity_page(
+        &mut s.db,
+        &ledger::ActivityQuery {
+            card_id: c.id,
+            limit: 100,
+            from: Some(t("2026-11-01T10:10:00Z")),
+            to: Some(t("2026-11-01T10:15:00Z")),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        window.lines.iter().map(|l| l.fax_id.as_str()).collect::<Vec<_>>(),
+        vec!["F14", "F13", "F12", "F11", "F10"]
+    );
     let empty = apply_card(&mut s.db, dec("5"), dec("0"), t("2026-11-02T00:00:00Z")).unwrap();
-    let p = ledger::activity_page(&mut s.db, &ledger::ActivityQuery { card_id: empty.id, limit: 10, ..Default::default() }).unwrap();
+    let p =
+        ledger::activity_page(&mut s.db, &ledger::ActivityQuery { card_id: empty.id, limit: 10, ..Default::default() })
+            .unwrap();
     assert!(p.lines.is_empty() && p.next_before.is_none());
-    assert_eq!(ledger::activity_page(&mut s.db, &ledger::ActivityQuery { card_id: 9999, limit: 10, ..Default::default() }).unwrap_err().code(), "not_found");
+    assert_eq!(
+        ledger::activity_page(&mut s.db, &ledger::ActivityQuery { card_id: 9999, limit: 10, ..Default::default() })
+            .unwrap_err()
+            .code(),
+        "not_found"
+    );
 }
 
 #[test]

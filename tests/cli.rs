@@ -35,7 +35,8 @@ impl Cli {
     }
 
     fn run_stdin(&self, args: &[&str], input: &str) -> Output {
-        let mut child = self.cmd(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child =
+            self.cmd(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
         child.wait_with_output().unwrap()
     }
@@ -86,16 +87,58 @@ fn stderr(o: &Output) -> String {
 #[test]
 fn a_gateway_bills_faxes_and_reads_cards_through_the_cli() {
     let c = Cli::prepaid("50");
-    let out = c.ok(&["bill", "--id", "T1", "--user", "bob", "--to", "+1 212 555 0100", "--pages", "3", "--at", "2026-11-24T09:00:00Z", "--subject", "Hello"]);
+    let out = c.ok(&[
+        "bill",
+        "--id",
+        "T1",
+        "--user",
+        "bob",
+        "--to",
+        "+1 212 555 0100",
+        "--pages",
+        "3",
+        "--at",
+        "2026-11-24T09:00:00Z",
+        "--subject",
+        "Hello",
+    ]);
     assert!(out.contains("billed fax T1: 0.3000"), "{out}");
     // The same fax again: exists, exit 0, nothing changed.
     let before = c.fingerprint();
-    let again = c.run(&["bill", "--id", "T1", "--user", "bob", "--to", "+1 212 555 0100", "--pages", "3", "--at", "2026-11-24T09:00:00Z", "--subject", "Hello"]);
+    let again = c.run(&[
+        "bill",
+        "--id",
+        "T1",
+        "--user",
+        "bob",
+        "--to",
+        "+1 212 555 0100",
+        "--pages",
+        "3",
+        "--at",
+        "2026-11-24T09:00:00Z",
+        "--subject",
+        "Hello",
+    ]);
     assert_eq!(code(&again), 0);
     assert!(String::from_utf8_lossy(&again.stdout).starts_with("exists"));
     assert_eq!(c.fingerprint(), before);
     // Different pages: 4, and one line naming the field.
-    let diff = c.run(&["bill", "--id", "T1", "--user", "bob", "--to", "+1 212 555 0100", "--pages", "4", "--at", "2026-11-24T09:00:00Z", "--subject", "Hello"]);
+    let diff = c.run(&[
+        "bill",
+        "--id",
+        "T1",
+        "--user",
+        "bob",
+        "--to",
+        "+1 212 555 0100",
+        "--pages",
+        "4",
+        "--at",
+        "2026-11-24T09:00:00Z",
+        "--subject",
+        "Hello",
+    ]);
     assert_eq!(code(&diff), 4);
     assert!(stderr(&diff).contains("exists_with_different_pages"));
     assert_eq!(stderr(&diff).lines().count(), 1);
@@ -110,7 +153,23 @@ fn a_gateway_bills_faxes_and_reads_cards_through_the_cli() {
     let card = &cards[0];
     let mut keys: Vec<&str> = card.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["balance", "bonus", "close_date", "face_value", "id", "issue_date", "original_balance", "package", "percent_used", "previous_card", "status", "used"]);
+    assert_eq!(
+        keys,
+        [
+            "balance",
+            "bonus",
+            "close_date",
+            "face_value",
+            "id",
+            "issue_date",
+            "original_balance",
+            "package",
+            "percent_used",
+            "previous_card",
+            "status",
+            "used"
+        ]
+    );
     assert_eq!(card["used"], "0.4450");
     assert_eq!(card["balance"], "49.5550");
     assert_eq!(card["original_balance"], "50.0000");
@@ -118,7 +177,8 @@ fn a_gateway_bills_faxes_and_reads_cards_through_the_cli() {
     assert_eq!(card["status"], "active");
     assert_eq!(card["issue_date"], "2026-11-24T10:00:00Z");
 
-    let lines: Vec<serde_json::Value> = c.ok(&["activity", "1001", "--json"]).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> =
+        c.ok(&["activity", "1001", "--json"]).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.iter().map(|l| l["fax_id"].as_str().unwrap()).collect::<Vec<_>>(), ["T2", "T1"]);
     let human = c.ok(&["activity", "1001"]);
     assert!(human.contains("card 1001: 2 lines"), "{human}");
@@ -139,7 +199,10 @@ fn hostile_input_gets_one_clear_error_with_the_right_exit_code_and_changes_nothi
     c.ok(&["bill", "--id", "OK1", "--user", "bob", "--to", "+12125550100", "--pages", "1"]);
     let before = c.fingerprint();
     let base = |id: &str| -> Vec<String> {
-        ["bill", "--id", id, "--user", "bob", "--to", "+12125550100", "--pages", "1"].iter().map(|s| s.to_string()).collect()
+        ["bill", "--id", id, "--user", "bob", "--to", "+12125550100", "--pages", "1"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     };
     let with = |k: &str, v: &str| -> Vec<String> {
         let mut a = base("H1");
@@ -193,7 +256,19 @@ fn hostile_input_gets_one_clear_error_with_the_right_exit_code_and_changes_nothi
         assert_eq!(c.fingerprint(), before, "{args:?} changed the database");
     }
     // SQL in a subject is only text: stored as given, the database intact.
-    c.ok(&["bill", "--id", "SQL1", "--user", "bob", "--to", "+12125550100", "--pages", "1", "--subject", "'); DROP TABLE activity; --"]);
+    c.ok(&[
+        "bill",
+        "--id",
+        "SQL1",
+        "--user",
+        "bob",
+        "--to",
+        "+12125550100",
+        "--pages",
+        "1",
+        "--subject",
+        "'); DROP TABLE activity; --",
+    ]);
     assert!(c.ok(&["check"]).starts_with("ok:"));
     let lines = c.ok(&["activity", "1001", "--json", "--limit", "1"]);
     assert!(lines.contains("DROP TABLE activity"));
@@ -204,7 +279,11 @@ fn refuses_files_that_are_not_databases_and_databases_that_do_not_exist() {
     let c = Cli::new();
     std::fs::write(&c.db, vec![0xffu8; 8192]).unwrap();
     let before = std::fs::read(&c.db).unwrap();
-    for args in [vec!["cards"], vec!["check"], vec!["bill", "--id", "A", "--user", "bob", "--to", "+12125550100", "--pages", "1"]] {
+    for args in [
+        vec!["cards"],
+        vec!["check"],
+        vec!["bill", "--id", "A", "--user", "bob", "--to", "+12125550100", "--pages", "1"],
+    ] {
         let o = c.run(&args);
         assert_eq!(code(&o), 2, "{args:?}");
         assert!(stderr(&o).contains("not a Fax Credit database"), "{}", stderr(&o));
@@ -241,10 +320,15 @@ fn imports_hostile_files_record_by_record() {
     let err = stderr(&o);
     assert!(err.contains("line 2") && err.contains("longer than"), "{err}");
     assert!(err.contains("line 3") && err.contains("UTF-8"), "{err}");
-    assert!(String::from_utf8_lossy(&o.stdout).contains("4 records: 2 billed"), "{}", String::from_utf8_lossy(&o.stdout));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("4 records: 2 billed"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
     // A binary file: every "line" is reported, nothing billed, nothing crashes.
     let bin = dir.join("random.bin");
-    std::fs::write(&bin, (0..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect::<Vec<u8>>()).unwrap();
+    std::fs::write(&bin, (0..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect::<Vec<u8>>())
+        .unwrap();
     let before = c.fingerprint();
     let o = c.run(&["import", bin.to_str().unwrap()]);
     assert_eq!(code(&o), 2, "{}", stderr(&o));
@@ -276,7 +360,21 @@ fn several_processes_billing_one_database_never_overdraw_and_bill_each_fax_once(
                     }
                     for id in ids {
                         let o = Command::new(BIN)
-                            .args(["--db", db.to_str().unwrap(), "bill", "--id", &id, "--user", "bob", "--to", "+12125550100", "--pages", "1", "--at", "2026-11-24T09:00:00Z"])
+                            .args([
+                                "--db",
+                                db.to_str().unwrap(),
+                                "bill",
+                                "--id",
+                                &id,
+                                "--user",
+                                "bob",
+                                "--to",
+                                "+12125550100",
+                                "--pages",
+                                "1",
+                                "--at",
+                                "2026-11-24T09:00:00Z",
+                            ])
                             .output()
                             .unwrap();
                         acks.push((id, code(&o), String::from_utf8_lossy(&o.stdout).into_owned() + &stderr(&o)));
@@ -296,14 +394,18 @@ fn several_processes_billing_one_database_never_overdraw_and_bill_each_fax_once(
         let mut st = conn.prepare("SELECT id FROM faxes ORDER BY id").unwrap();
         st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
     };
-    let acked: std::collections::BTreeSet<&str> =
-        acks.iter().filter(|a| a.1 == 0).map(|a| a.0.as_str()).collect();
-    assert_eq!(billed.iter().map(String::as_str).collect::<std::collections::BTreeSet<_>>(), acked, "every acknowledged fax, once");
+    let acked: std::collections::BTreeSet<&str> = acks.iter().filter(|a| a.1 == 0).map(|a| a.0.as_str()).collect();
+    assert_eq!(
+        billed.iter().map(String::as_str).collect::<std::collections::BTreeSet<_>>(),
+        acked,
+        "every acknowledged fax, once"
+    );
     let newly_billed = acks.iter().filter(|a| a.1 == 0 && a.2.starts_with("billed")).count();
     assert_eq!(newly_billed, billed.len(), "each fax billed by exactly one process");
     // 10.00 of credit at 0.10 a fax: exactly 100 faxes fit, and the rest were refused.
     assert_eq!(billed.len(), 100);
-    let (used, orig): (i64, i64) = conn.query_row("SELECT used, original_balance FROM cards", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    let (used, orig): (i64, i64) =
+        conn.query_row("SELECT used, original_balance FROM cards", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
     assert_eq!(used, orig);
     assert!(c.ok(&["check"]).starts_with("ok:"));
 }
@@ -323,7 +425,8 @@ fn demo_seeds_a_realistic_account_that_exports_cleanly() {
     let out = c.dir().join("demo.csv");
     c.ok(&["export", &depleted.to_string(), "--out", out.to_str().unwrap()]);
     let mut rdr = csv::Reader::from_path(&out).unwrap();
-    let total: rust_decimal::Decimal = rdr.records().map(|r| r.unwrap()[11].parse::<rust_decimal::Decimal>().unwrap()).sum();
+    let total: rust_decimal::Decimal =
+        rdr.records().map(|r| r.unwrap()[11].parse::<rust_decimal::Decimal>().unwrap()).sum();
     let card = cards.iter().find(|c| c["id"] == depleted).unwrap();
     assert_eq!(total.to_string(), card["used"].as_str().unwrap());
     assert!(c.ok(&["check"]).starts_with("ok:"));

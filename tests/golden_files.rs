@@ -21,7 +21,8 @@ fn assert_golden(name: &str, actual: &[u8]) {
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&path, actual).unwrap();
     }
-    let expected = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1)", path.display()));
+    let expected =
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1)", path.display()));
     if expected != actual {
         panic!(
             "{name} differs from the golden file\n--- expected\n{}\n--- actual\n{}",

@@ -3,8 +3,6 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::ops::ControlFlow;
 
-
-
 use super::output::{self, CardJson};
 use super::{BillArgs, CardCommand, Cli, Command, UserCommand};
 use crate::account::{self, Kind, NewAccount, Role};
@@ -25,7 +23,10 @@ fn now() -> Result<Timestamp> {
 
 fn card_id(s: &str) -> Result<i64> {
     let t = s.trim().trim_start_matches('#');
-    t.strip_prefix("card-").unwrap_or(t).parse::<i64>().map_err(|_| Error::invalid("card", format!("{s:?} is not a card id")))
+    t.strip_prefix("card-")
+        .unwrap_or(t)
+        .parse::<i64>()
+        .map_err(|_| Error::invalid("card", format!("{s:?} is not a card id")))
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
@@ -58,7 +59,9 @@ pub fn run(cli: Cli) -> Result<i32> {
             let existed = path.exists();
             let mut db = Db::create(&path)?;
             match account::create_account(&mut db, &new, now) {
-                Ok(a) => println!("created {} account {:?} ({}) in {}", a.kind.as_str(), a.name, a.currency, path.display()),
+                Ok(a) => {
+                    println!("created {} account {:?} ({}) in {}", a.kind.as_str(), a.name, a.currency, path.display())
+                }
                 Err(e) => {
                     drop(db);
                     if !existed {
@@ -125,7 +128,11 @@ pub fn run(cli: Cli) -> Result<i32> {
                 if first {
                     if !json {
                         let c = &page.card;
-                        writeln!(out, "card {}: {} lines, used {} of {} ({}%), balance {}", c.id, c.lines, c.used, c.original_balance, c.percent_used, c.balance)?;
+                        writeln!(
+                            out,
+                            "card {}: {} lines, used {} of {} ({}%), balance {}",
+                            c.id, c.lines, c.used, c.original_balance, c.percent_used, c.balance
+                        )?;
                         if page.lines.is_empty() {
                             writeln!(out, "no faxes have been billed to this card")?;
                         }
@@ -138,7 +145,15 @@ pub fn run(cli: Cli) -> Result<i32> {
                         writeln!(out)?;
                     }
                 } else if !page.lines.is_empty() {
-                    write!(out, "{}", output::table(&output::ACTIVITY_HEADERS, &output::ACTIVITY_RIGHT, &output::activity_rows(&page.lines)))?;
+                    write!(
+                        out,
+                        "{}",
+                        output::table(
+                            &output::ACTIVITY_HEADERS,
+                            &output::ACTIVITY_RIGHT,
+                            &output::activity_rows(&page.lines)
+                        )
+                    )?;
                 }
                 left -= page.lines.len() as u64;
                 match page.next_before {
@@ -162,9 +177,25 @@ pub fn run(cli: Cli) -> Result<i32> {
             } else {
                 let rows: Vec<Vec<String>> = a
                     .iter()
-                    .map(|a| vec![a.at.clone(), a.fax_id.clone(), a.user.clone(), a.destination.clone(), a.cost.to_string(), a.available.to_string()])
+                    .map(|a| {
+                        vec![
+                            a.at.clone(),
+                            a.fax_id.clone(),
+                            a.user.clone(),
+                            a.destination.clone(),
+                            a.cost.to_string(),
+                            a.available.to_string(),
+                        ]
+                    })
                     .collect();
-                print!("{}", output::table(&["AT", "FAX", "USER", "DESTINATION", "COST", "AVAILABLE"], &[false, false, false, false, true, true], &rows));
+                print!(
+                    "{}",
+                    output::table(
+                        &["AT", "FAX", "USER", "DESTINATION", "COST", "AVAILABLE"],
+                        &[false, false, false, false, true, true],
+                        &rows
+                    )
+                );
             }
         }
         Command::Check { json } => {
@@ -173,7 +204,10 @@ pub fn run(cli: Cli) -> Result<i32> {
             if json {
                 print_json(&r)?;
             } else if r.ok() {
-                println!("ok: {} cards, {} faxes, {} activity lines, {} billed", r.cards, r.faxes, r.lines, r.total_billed);
+                println!(
+                    "ok: {} cards, {} faxes, {} activity lines, {} billed",
+                    r.cards, r.faxes, r.lines, r.total_billed
+                );
             } else {
                 for p in &r.problems {
                     eprintln!("faxcredit: check: {p}");
@@ -244,7 +278,9 @@ fn bill(path: &std::path::Path, args: BillArgs, now: Timestamp) -> Result<i32> {
                 println!("card {c} is used up and closed");
             }
         }
-        Outcome::Exists { fax_id } => println!("exists: fax {fax_id} was already billed with these fields; nothing changed"),
+        Outcome::Exists { fax_id } => {
+            println!("exists: fax {fax_id} was already billed with these fields; nothing changed")
+        }
         Outcome::Refused { .. } => unreachable_refusal()?,
     }
     Ok(0)
@@ -292,4 +328,3 @@ fn import(path: &std::path::Path, file: &std::path::Path, json: bool, now: Times
         0
     })
 }
-

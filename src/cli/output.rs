@@ -90,7 +90,10 @@ pub fn cards_table(cards: &[Card]) -> String {
         })
         .collect();
     table(
-        &["CARD", "ISSUED", "CLOSED", "PACKAGE", "FACE", "BONUS", "ORIGINAL", "USED", "BALANCE", "USED%", "STATUS", "PREVIOUS"],
+        &[
+            "CARD", "ISSUED", "CLOSED", "PACKAGE", "FACE", "BONUS", "ORIGINAL", "USED", "BALANCE", "USED%", "STATUS",
+            "PREVIOUS",
+        ],
         &[true, false, false, false, true, true, true, true, true, true, false, true],
         &rows,
     )
@@ -117,6 +120,17 @@ pub fn activity_rows(lines: &[ActivityLine]) -> Vec<Vec<String>> {
         .collect()
 }
 
-pub const ACTIVITY_HEADERS: [&str; 11] =
-    ["SUBMITTED (UTC)", "FAX", "USER", "DESTINATION", "PAGES", "SECONDS", "UNITS", "PER UNIT", "AMOUNT", "STATUS", "SUBJECT"];
+pub const ACTIVITY_HEADERS: [&str; 11] = [
+    "SUBMITTED (UTC)",
+    "FAX",
+    "USER",
+    "DESTINATION",
+    "PAGES",
+    "SECONDS",
+    "UNITS",
+    "PER UNIT",
+    "AMOUNT",
+    "STATUS",
+    "SUBJECT",
+];
 pub const ACTIVITY_RIGHT: [bool; 11] = [false, false, false, false, true, true, true, true, true, true, false];

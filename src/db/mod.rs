@@ -79,8 +79,7 @@ impl Db {
         // Reading the header first turns "not a database" into a clear error before any write.
         let app_id: i64 = self.conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
         let version: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        let tables: i64 =
-            self.conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+        let tables: i64 = self.conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
         if app_id != APPLICATION_ID && (app_id != 0 || version != 0 || tables != 0) {
             return Err(Error::NotADatabase(self.path.display().to_string()));
         }
@@ -88,8 +87,7 @@ impl Db {
             return Err(Error::NewerSchema { found: version, known: SCHEMA_VERSION });
         }
         if self.path.as_os_str() != ":memory:" {
-            let mode: String =
-                self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            let mode: String = self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
             if !mode.eq_ignore_ascii_case("wal") {
                 return Err(Error::ReadOnly(format!("cannot switch {} to WAL", self.path.display())));
             }
@@ -161,9 +159,7 @@ fn relabel(e: Error, path: &Path) -> Error {
     match e {
         Error::NotADatabase(_) => Error::NotADatabase(path.display().to_string()),
         Error::ReadOnly(m) => Error::ReadOnly(format!("{}: {m}", path.display())),
-        Error::Db(rusqlite::Error::SqliteFailure(f, m))
-            if f.code == rusqlite::ffi::ErrorCode::CannotOpen =>
-        {
+        Error::Db(rusqlite::Error::SqliteFailure(f, m)) if f.code == rusqlite::ffi::ErrorCode::CannotOpen => {
             Error::NoDatabase(format!("{} ({})", path.display(), m.unwrap_or_default()))
         }
         other => other,

@@ -14,8 +14,21 @@ use crate::ledger::cards::card;
 use crate::money::write_units;
 
 pub const HEADER: [&str; 16] = [
-    "card_id", "fax_id", "submit_time", "completion_time", "user", "destination", "pages_submitted",
-    "pages_sent", "duration_s", "units", "cost_per_unit", "amount", "fax_cost", "currency", "status",
+    "card_id",
+    "fax_id",
+    "submit_time",
+    "completion_time",
+    "user",
+    "destination",
+    "pages_submitted",
+    "pages_sent",
+    "duration_s",
+    "units",
+    "cost_per_unit",
+    "amount",
+    "fax_cost",
+    "currency",
+    "status",
     "subject",
 ];
 
@@ -61,10 +74,7 @@ pub fn write_card_csv<W: Write>(
     let tx = db.read()?;
     let currency = crate::account::account_in(&tx)?.currency;
     let total = card(&tx, card_id)?.lines as u64;
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .buffer_capacity(1 << 16)
-        .from_writer(out);
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).buffer_capacity(1 << 16).from_writer(out);
     w.write_record(HEADER).map_err(csv_err)?;
     let mut st = tx.prepare(
         "SELECT a.card_id, f.id, f.submit_time, f.completion_time, u.name, f.destination, f.pages_submitted,

@@ -150,7 +150,9 @@ fn bill_batch(db: &mut Db, batch: Vec<(u64, Result<RawFax>)>, now: Timestamp) ->
                 Some("quota_exceeded".to_string()),
                 Some(Error::QuotaExceeded { cost: cost.to_string(), available: available.to_string() }.to_string()),
             ),
-            Err(e @ Error::ExistsWithDifferent { .. }) => (RecordStatus::Different, Some(e.code()), Some(e.to_string())),
+            Err(e @ Error::ExistsWithDifferent { .. }) => {
+                (RecordStatus::Different, Some(e.code()), Some(e.to_string()))
+            }
             Err(e @ Error::Invalid { .. }) => (RecordStatus::Invalid, Some(e.code()), Some(e.to_string())),
             // Anything else (disk, database) aborts the batch: it rolls back whole.
             Err(e) => return Err(e),
@@ -217,7 +219,10 @@ impl<R: Read> Iterator for NdjsonRecords<R> {
             };
             self.line_no += 1;
             if too_long {
-                return Some(Ok((self.line_no, Err(Error::invalid("record", format!("line is longer than {} KiB", MAX_RECORD_BYTES / 1024))))));
+                return Some(Ok((
+                    self.line_no,
+                    Err(Error::invalid("record", format!("line is longer than {} KiB", MAX_RECORD_BYTES / 1024))),
+                )));
             }
             let text = match std::str::from_utf8(&self.buf) {
                 Ok(t) => t,
@@ -257,7 +262,13 @@ enum Field {
 }
 
 fn field_of(name: &str) -> Option<Field> {
-    let n: String = name.trim().trim_start_matches('\u{feff}').chars().filter(|c| *c != '_').collect::<String>().to_ascii_lowercase();
+    let n: String = name
+        .trim()
+        .trim_start_matches('\u{feff}')
+        .chars()
+        .filter(|c| *c != '_')
+        .collect::<String>()
+        .to_ascii_lowercase();
     Some(match n.as_str() {
         "id" | "transactionid" | "faxid" => Field::Id,
         "userid" | "user" => Field::UserId,
@@ -283,10 +294,8 @@ impl<R: Read> CsvRecords<R> {
             .byte_headers()
             .map_err(|e| Error::invalid("file", format!("cannot read the CSV header: {e}")))?
             .clone();
-        let columns: Vec<Option<Field>> = headers
-            .iter()
-            .map(|h| std::str::from_utf8(h).ok().and_then(field_of))
-            .collect();
+        let columns: Vec<Option<Field>> =
+            headers.iter().map(|h| std::str::from_utf8(h).ok().and_then(field_of)).collect();
         for (need, label) in [(0, "id"), (1, "userId"), (2, "destinationFax"), (3, "submitTime")] {
             let present = columns.iter().flatten().any(|f| *f as usize == need);
             if !present {
@@ -318,7 +327,10 @@ impl<R: Read> Iterator for CsvRecords<R> {
                 continue;
             }
             if self.record.as_slice().len() > MAX_RECORD_BYTES {
-                return Some(Ok((line, Err(Error::invalid("record", format!("record is longer than {} KiB", MAX_RECORD_BYTES / 1024))))));
+                return Some(Ok((
+                    line,
+                    Err(Error::invalid("record", format!("record is longer than {} KiB", MAX_RECORD_BYTES / 1024))),
+                )));
             }
             let mut raw = RawFax::default();
             for (i, cell) in self.record.iter().enumerate() {

@@ -29,7 +29,14 @@ pub struct Line {
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum Outcome {
     /// Billed now.
-    Billed { fax_id: String, cost: Decimal, units: Decimal, cost_per_unit: Decimal, lines: Vec<Line>, closed_cards: Vec<i64> },
+    Billed {
+        fax_id: String,
+        cost: Decimal,
+        units: Decimal,
+        cost_per_unit: Decimal,
+        lines: Vec<Line>,
+        closed_cards: Vec<i64>,
+    },
     /// Billed before with identical fields: nothing changed.
     Exists { fax_id: String },
     /// Refused with 205000; the attempt is logged and nothing is billed.
@@ -53,10 +60,9 @@ pub fn bill(db: &mut Db, fax: &Fax, now: Timestamp) -> Result<Outcome> {
     drop(biller);
     tx.commit()?;
     match outcome {
-        Outcome::Refused { cost, available, .. } => Err(Error::QuotaExceeded {
-            cost: cost.to_string(),
-            available: available.to_string(),
-        }),
+        Outcome::Refused { cost, available, .. } => {
+            Err(Error::QuotaExceeded { cost: cost.to_string(), available: available.to_string() })
+        }
         o => Ok(o),
     }
 }
@@ -121,9 +127,9 @@ impl<'t> Biller<'t> {
         if self.open_loaded {
             return Ok(());
         }
-        let mut st = self.tx.prepare_cached(
-            "SELECT id, original_balance - used FROM cards WHERE close_date IS NULL ORDER BY id",
-        )?;
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT id, original_balance - used FROM cards WHERE close_date IS NULL ORDER BY id")?;
         self.open = st
             .query_map([], |r| Ok(OpenCard { id: r.get(0)?, balance: r.get(1)? }))?
             .collect::<rusqlite::Result<_>>()?;
@@ -156,10 +162,25 @@ impl<'t> Biller<'t> {
             ("submit_time", s.submit_time != fmt_ts(&fax.submit_time), s.submit_time.clone(), fmt_ts(&fax.submit_time)),
             ("completion_time", s.completion_time != completion, show(&s.completion_time), show(&completion)),
             ("pages", s.pages_sent != fax.pages_sent, s.pages_sent.to_string(), fax.pages_sent.to_string()),
-            ("pages_submitted", s.pages_submitted != fax.pages_submitted, s.pages_submitted.to_string(), fax.pages_submitted.to_string()),
+            (
+                "pages_submitted",
+                s.pages_submitted != fax.pages_submitted,
+                s.pages_submitted.to_string(),
+                fax.pages_submitted.to_string(),
+            ),
             ("duration", s.duration != fax.duration, s.duration.to_string(), fax.duration.to_string()),
-            ("units", s.units_given != units_given, show(&s.units_given.map(fmt_units)), show(&units_given.map(fmt_units))),
-            ("cost_per_unit", s.cpu_given != cpu_given, show(&s.cpu_given.map(fmt_units)), show(&cpu_given.map(fmt_units))),
+            (
+                "units",
+                s.units_given != units_given,
+                show(&s.units_given.map(fmt_units)),
+                show(&units_given.map(fmt_units)),
+            ),
+            (
+                "cost_per_unit",
+                s.cpu_given != cpu_given,
+                show(&s.cpu_given.map(fmt_units)),
+                show(&cpu_given.map(fmt_units)),
+            ),
             ("status", s.status != fax.status, s.status.to_string(), fax.status.to_string()),
             ("subject", s.subject != fax.subject, show(&s.subject), show(&fax.subject)),
             ("attempts_made", s.attempts_made != fax.attempts_made, show(&s.attempts_made), show(&fax.attempts_made)),

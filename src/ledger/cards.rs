@@ -68,7 +68,8 @@ pub fn percent(used: i64, original: i64) -> Decimal {
     p
 }
 
-const CARD_COLUMNS: &str = "id, issue_date, close_date, package, face_value, bonus, original_balance, used, previous_card, lines, source";
+const CARD_COLUMNS: &str =
+    "id, issue_date, close_date, package, face_value, bonus, original_balance, used, previous_card, lines, source";
 
 fn row_to_card(r: &rusqlite::Row<'_>, oldest_open: Option<i64>) -> rusqlite::Result<Card> {
     let id: i64 = r.get(0)?;
@@ -100,10 +101,7 @@ fn row_to_card(r: &rusqlite::Row<'_>, oldest_open: Option<i64>) -> rusqlite::Res
 }
 
 fn oldest_open(conn: &rusqlite::Connection) -> Result<Option<i64>> {
-    Ok(conn
-        .query_row("SELECT min(id) FROM cards WHERE close_date IS NULL", [], |r| r.get(0))
-        .optional()?
-        .flatten())
+    Ok(conn.query_row("SELECT min(id) FROM cards WHERE close_date IS NULL", [], |r| r.get(0)).optional()?.flatten())
 }
 
 /// Every card, newest first.
@@ -175,11 +173,9 @@ pub fn apply_card(db: &mut Db, value: Decimal, bonus: Decimal, now: Timestamp) -
 pub(crate) fn ensure_month_card(tx: &Transaction<'_>, now: Timestamp) -> Result<i64> {
     let month = month_key(&now);
     let latest: Option<(i64, String)> = tx
-        .query_row(
-            "SELECT id, month FROM cards WHERE month IS NOT NULL ORDER BY month DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row("SELECT id, month FROM cards WHERE month IS NOT NULL ORDER BY month DESC LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?;
     if let Some((id, m)) = &latest {
         if *m >= month {
@@ -191,7 +187,8 @@ pub(crate) fn ensure_month_card(tx: &Transaction<'_>, now: Timestamp) -> Result<
         .ok_or_else(|| Error::Invariant("credit account without a credit limit".into()))?;
     // The past months' cards close at the end of their month.
     let mut st = tx.prepare("SELECT id, issue_date FROM cards WHERE month IS NOT NULL AND close_date IS NULL")?;
-    let open: Vec<(i64, String)> = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    let open: Vec<(i64, String)> =
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
     for (id, issued) in open {
         let issued = crate::time::parse_ts(&issued, "issue_date")?;
         tx.execute(
@@ -210,11 +207,8 @@ pub fn roll_credit_month(db: &mut Db, now: Timestamp) -> Result<()> {
         return Ok(());
     }
     let month = month_key(&now);
-    let current: bool = db.conn().query_row(
-        "SELECT EXISTS (SELECT 1 FROM cards WHERE month >= ?1)",
-        [&month],
-        |r| r.get(0),
-    )?;
+    let current: bool =
+        db.conn().query_row("SELECT EXISTS (SELECT 1 FROM cards WHERE month >= ?1)", [&month], |r| r.get(0))?;
     if current {
         return Ok(());
     }

@@ -80,7 +80,12 @@ pub fn check(db: &mut Db) -> Result<CheckReport> {
                 push(format!("card {id}: used {} is outside 0..={}", fmt_units(used), fmt_units(orig)));
             }
             if orig != face + bonus {
-                push(format!("card {id}: original balance {} is not face {} + bonus {}", fmt_units(orig), fmt_units(face), fmt_units(bonus)));
+                push(format!(
+                    "card {id}: original balance {} is not face {} + bonus {}",
+                    fmt_units(orig),
+                    fmt_units(face),
+                    fmt_units(bonus)
+                ));
             }
             if used == orig && closed.is_none() {
                 push(format!("card {id}: used up but not closed"));
@@ -100,7 +105,8 @@ pub fn check(db: &mut Db) -> Result<CheckReport> {
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
             let id: String = r.get(0)?;
-            let (units, cpu, cost, sum, n): (i64, i64, i64, i64, i64) = (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+            let (units, cpu, cost, sum, n): (i64, i64, i64, i64, i64) =
+                (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
             if sum != cost {
                 push(format!("fax {id}: costs {} but its lines sum to {}", fmt_units(cost), fmt_units(sum)));
             }

@@ -99,8 +99,7 @@ fn raw_text(field: &str, v: Option<&RawValue>) -> Result<Option<String>> {
         return Ok(None);
     }
     if s.starts_with('"') {
-        let decoded: String = serde_json::from_str(s)
-            .map_err(|e| Error::invalid(field, format!("bad string: {e}")))?;
+        let decoded: String = serde_json::from_str(s).map_err(|e| Error::invalid(field, format!("bad string: {e}")))?;
         return Ok(Some(decoded));
     }
     if s.starts_with('-') || s.bytes().next().is_some_and(|b| b.is_ascii_digit()) {
@@ -112,9 +111,8 @@ fn raw_text(field: &str, v: Option<&RawValue>) -> Result<Option<String>> {
 impl RawFax {
     /// Parses one JSON object with InterFAX field names.
     pub fn from_json(line: &str) -> Result<RawFax> {
-        let j: JsonFax<'_> = serde_json::from_str(line).map_err(|e| {
-            Error::invalid("record", format!("not a JSON object with InterFAX fields: {e}"))
-        })?;
+        let j: JsonFax<'_> = serde_json::from_str(line)
+            .map_err(|e| Error::invalid("record", format!("not a JSON object with InterFAX fields: {e}")))?;
         Ok(RawFax {
             id: raw_text("id", j.id)?,
             user_id: raw_text("userId", j.user_id)?,
@@ -140,17 +138,14 @@ impl RawFax {
         let destination =
             normalize_destination(self.destination_fax.as_deref().ok_or_else(|| missing("destinationFax"))?)?;
         let submit_time = parse_ts(self.submit_time.as_deref().ok_or_else(|| missing("submitTime"))?, "submitTime")?;
-        let completion_time = opt(&self.completion_time)
-            .map(|s| parse_ts(s, "completionTime"))
-            .transpose()?;
+        let completion_time = opt(&self.completion_time).map(|s| parse_ts(s, "completionTime")).transpose()?;
         if let Some(c) = completion_time {
             if c < submit_time {
                 return Err(Error::invalid("completionTime", "is before submitTime"));
             }
         }
         let pages_sent = opt(&self.pages_sent).map(|s| int("pagesSent", s, 0, MAX_PAGES)).transpose()?;
-        let pages_submitted =
-            opt(&self.pages_submitted).map(|s| int("pagesSubmitted", s, 0, MAX_PAGES)).transpose()?;
+        let pages_submitted = opt(&self.pages_submitted).map(|s| int("pagesSubmitted", s, 0, MAX_PAGES)).transpose()?;
         let (pages_submitted, pages_sent) = match (pages_submitted, pages_sent) {
             (Some(a), Some(b)) => (a, b),
             (Some(a), None) => (a, a),
@@ -169,9 +164,15 @@ impl RawFax {
         if cost_per_unit.is_some() && units.is_none() {
             return Err(Error::invalid("units", "is required when costPerUnit is given"));
         }
-        let status = opt(&self.status).map(|s| int("status", s, i64::from(i32::MIN), i64::from(i32::MAX))).transpose()?.unwrap_or(0);
+        let status = opt(&self.status)
+            .map(|s| int("status", s, i64::from(i32::MIN), i64::from(i32::MAX)))
+            .transpose()?
+            .unwrap_or(0);
         if status < 0 {
-            return Err(Error::invalid("status", format!("fax {id} is still in process (status {status}); bill it once it has completed")));
+            return Err(Error::invalid(
+                "status",
+                format!("fax {id} is still in process (status {status}); bill it once it has completed"),
+            ));
         }
         let subject = match opt(&self.subject) {
             None => None,
@@ -226,16 +227,18 @@ pub fn validate_fax_id(s: &str) -> Result<String> {
         && t.len() <= 64
         && t.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'/'));
     if !ok {
-        return Err(Error::invalid("id", format!("{:?} is not a fax id (1-64 letters, digits, - _ . : /)", truncate(t, 70))));
+        return Err(Error::invalid(
+            "id",
+            format!("{:?} is not a fax id (1-64 letters, digits, - _ . : /)", truncate(t, 70)),
+        ));
     }
     Ok(t.to_string())
 }
 
 fn int(field: &str, s: &str, lo: i64, hi: i64) -> Result<i64> {
     let t = s.trim();
-    let v: i64 = t
-        .parse()
-        .map_err(|_| Error::invalid(field, format!("{:?} is not a whole number", truncate(t, 40))))?;
+    let v: i64 =
+        t.parse().map_err(|_| Error::invalid(field, format!("{:?} is not a whole number", truncate(t, 40))))?;
     if v < lo || v > hi {
         return Err(Error::invalid(field, format!("{v} is outside {lo}..={hi}")));
     }
@@ -293,10 +296,13 @@ mod tests {
             ("userId", Box::new(|r| r.user_id = Some("bob'; DROP TABLE users;--".into()))),
             ("id", Box::new(|r| r.id = Some("=cmd|' /C calc'!A0".into()))),
             ("id", Box::new(|r| r.id = None)),
-            ("costPerUnit", Box::new(|r| {
-                r.units = Some("1".into());
-                r.cost_per_unit = Some("-0.10".into())
-            })),
+            (
+                "costPerUnit",
+                Box::new(|r| {
+                    r.units = Some("1".into());
+                    r.cost_per_unit = Some("-0.10".into())
+                }),
+            ),
             ("units", Box::new(|r| r.cost_per_unit = Some("0.10".into()))),
             ("status", Box::new(|r| r.status = Some("-1".into()))),
             ("subject", Box::new(|r| r.subject = Some("a\u{0}b".into()))),

@@ -1,1 +1,119 @@
-fn main() {}
+//! `cargo xtask run | test`: the README's two commands. Each installs what is missing on a
+//! Debian/Ubuntu machine (apt packages as root or with sudo; otherwise it prints the exact
+//! command), builds the UI and the app, then runs the app or every test.
+
+mod deps;
+mod sh;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use sh::{cmd, Step};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage: cargo xtask <command>\n\n  run [--release] [-- APP ARGS]  install what is missing, build, open the app on the demo account\n  test                           install what is missing, run every test (core, UI, app)\n  deps                           only install what is missing"
+    );
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("test") => test(&args[1..]),
+        Some("deps") => deps::ensure(deps::Need::Test),
+        _ => return usage(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Installs the UI's npm packages (exactly the lock file) and builds it into ui/dist.
+fn build_ui() -> Step {
+    let ui = root().join("ui");
+    if !ui.join("node_modules").is_dir() {
+        cmd("npm", &["ci", "--no-audit", "--no-fund"]).dir(&ui).run()?;
+    }
+    cmd("npm", &["run", "build"]).dir(&ui).run()
+}
+
+fn build_app(release: bool) -> Step {
+    build_ui()?;
+    let mut a = vec!["build", "-p", "fax-credit-app", "-p", "faxcredit"];
+    if release {
+        a.push("--release");
+    }
+    cmd("cargo", &a).dir(root()).run()
+}
+
+fn run(args: &[String]) -> Step {
+    deps::ensure(deps::Need::Run)?;
+    let release = args.iter().any(|a| a == "--release");
+    build_app(release)?;
+    let app = root().join("target").join(if release { "release" } else { "debug" }).join(exe("fax-credit"));
+    let passthrough: Vec<&str> = match args.iter().position(|a| a == "--") {
+        Some(i) => args[i + 1..].iter().map(String::as_str).collect(),
+        None => vec!["--demo"],
+    };
+    println!("xtask: opening {} {}", app.display(), passthrough.join(" "));
+    cmd(app.to_str().unwrap_or("fax-credit"), &passthrough).dir(root()).run()
+}
+
+fn exe(name: &str) -> String {
+    format!("{name}{}", std::env::consts::EXE_SUFFIX)
+}
+
+fn test(_args: &[String]) -> Step {
+    deps::ensure(deps::Need::Test)?;
+    let r = root();
+    println!("xtask: [1/4] UI unit tests");
+    build_ui()?;
+    cmd("npm", &["test"]).dir(r.join("ui")).run()?;
+    println!("xtask: [2/4] build the app and the CLI");
+    build_app(false)?;
+    println!("xtask: [3/4] core, CLI and app command tests");
+    cmd("cargo", &["test", "--workspace", "--", "--test-threads=2"]).dir(&r).run()?;
+    println!("xtask: [4/4] the real app under Xvfb");
+    app_smoke(&r)?;
+    println!("xtask: all tests passed");
+    Ok(())
+}
+
+/// Starts the real app binary on a fresh demo database under a virtual display, waits for its
+/// window, and checks that it stays up. Deeper end-to-end tests drive it over WebDriver.
+fn app_smoke(r: &Path) -> Step {
+    let app = r.join("target/debug").join(exe("fax-credit"));
+    let tmp = std::env::temp_dir().join(format!("faxcredit-smoke-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
+    let db = tmp.join("demo.db");
+    let display = sh::Xvfb::start()?;
+    let mut child = std::process::Command::new(&app)
+        .args(["--db", db.to_str().unwrap_or_default(), "--demo"])
+        .env("DISPLAY", display.name())
+        .env("XDG_DATA_HOME", &tmp)
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", app.display()))?;
+    let found = sh::wait_for_window(display.name(), "Fax Credit", std::time::Duration::from_secs(60));
+    let alive = child.try_wait().map_err(|e| e.to_string())?.is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&tmp);
+    if !found {
+        return Err("the app window did not appear within 60 s".into());
+    }
+    if !alive {
+        return Err("the app exited on its own".into());
+    }
+    println!("xtask: app smoke test passed: the window appeared and stayed up");
+    Ok(())
+}

@@ -1,0 +1,79 @@
+// Formatting for people: amounts in the currency's usual decimals and dates in the user's
+// locale and time zone. Amounts arrive as exact decimal strings and are rounded here on the
+// digits, never through a float.
+
+/** Rounds a decimal string half away from zero to `places` digits, exactly. */
+export function roundDecimal(value: string, places: number): string {
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(value.trim());
+  if (!m) throw new Error(`not a decimal: ${value}`);
+  const [, sign, whole, frac = ''] = m;
+  const padded = (frac + '0'.repeat(places + 1)).slice(0, places + 1);
+  let digits = (whole + padded.slice(0, places)).replace(/^0+(?=\d)/, '');
+  if (Number(padded[places]) >= 5) {
+    // Add one in the last place, carrying through the digit string.
+    const arr = digits.split('').map(Number);
+    let i = arr.length - 1;
+    while (i >= 0) {
+      if (arr[i] === 9) {
+        arr[i] = 0;
+        i--;
+      } else {
+        arr[i]++;
+        break;
+      }
+    }
+    if (i < 0) arr.unshift(1);
+    digits = arr.join('');
+  }
+  digits = digits.padStart(places + 1, '0');
+  const w = digits.slice(0, digits.length - places);
+  const f = digits.slice(digits.length - places);
+  const zero = /^0*$/.test(w + f);
+  return `${sign && !zero ? '-' : ''}${w}${places > 0 ? '.' + f : ''}`;
+}
+
+/** The currency's usual number of decimals (USD 2, JPY 0, BHD 3). */
+export function currencyDigits(currency: string, locale?: string): number {
+  try {
+    return new Intl.NumberFormat(locale, { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
+}
+
+/** "52.5000" in USD → "$52.50" (en-US) or "52,50 $US" (fr-FR). */
+export function formatMoney(value: string, currency: string, locale?: string, digits?: number): string {
+  const d = digits ?? currencyDigits(currency, locale);
+  const rounded = roundDecimal(value, d);
+  const nf = new Intl.NumberFormat(locale, {
+    style: 'currency',
+    currency,
+    minimumFractionDigits: d,
+    maximumFractionDigits: d,
+  });
+  // Intl accepts decimal strings and keeps every digit (no float on the way).
+  return nf.format(rounded as unknown as number);
+}
+
+/** An RFC 3339 UTC time as a local date, e.g. "Nov 24, 2026". */
+export function formatDate(iso: string | null, locale?: string, timeZone?: string): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone }).format(d);
+}
+
+/** An RFC 3339 UTC time as local date and time. */
+export function formatDateTime(iso: string | null, locale?: string, timeZone?: string): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(d);
+}
+
+/** "95.00" → 95 for a bar's width; clamped to 0..100. */
+export function percentWidth(p: string): number {
+  const n = Number.parseFloat(p);
+  if (!Number.isFinite(n)) return 0;
+  return Math.min(100, Math.max(0, n));
+}

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+
+// The webview loads the built files from ui/dist (tauri.conf.json frontendDist).
+export default defineConfig({
+  plugins: [svelte()],
+  clearScreen: false,
+  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', sourcemap: false },
+  test: { include: ['src/**/*.test.ts'], environment: 'node' },
+});
