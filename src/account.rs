@@ -153,6 +153,32 @@ pub(crate) fn truncate(s: &str, max: usize) -> String {
 /// Creates the account with the default package catalog and rate table. For a credit account
 /// the current month's card opens at once.
 pub fn create_account(db: &mut Db, new: &NewAccount, now: Timestamp) -> Result<Account> {
+    create_account_and_manager(db, new, None, now)
+}
+
+/// The first run: the account and its first manager in one transaction, so a refusal of
+/// either leaves nothing behind.
+pub fn create_account_with_manager(
+    db: &mut Db,
+    new: &NewAccount,
+    manager: &str,
+    password: &str,
+    now: Timestamp,
+) -> Result<(Account, User)> {
+    let name = validate_user_name(manager)?;
+    validate_password(password)?;
+    let hash = hash_password(password)?;
+    let account = create_account_and_manager(db, new, Some((&name, &hash)), now)?;
+    let user = users(db)?.into_iter().find(|u| u.name == name).ok_or(Error::NotInitialized)?;
+    Ok((account, user))
+}
+
+fn create_account_and_manager(
+    db: &mut Db,
+    new: &NewAccount,
+    manager: Option<(&str, &str)>,
+    now: Timestamp,
+) -> Result<Account> {
     let name = validate_text("name", &new.name, 200)?;
     let email = validate_email(&new.email)?;
     let currency = validate_currency(&new.currency)?;
@@ -183,6 +209,9 @@ pub fn create_account(db: &mut Db, new: &NewAccount, now: Timestamp) -> Result<A
     crate::rates::insert_defaults(&tx)?;
     if new.kind == Kind::Credit {
         crate::ledger::cards::ensure_month_card(&tx, now)?;
+    }
+    if let Some((user, hash)) = manager {
+        insert_user(&tx, user, Role::Manager, hash, now)?;
     }
     tx.commit()?;
     account(db)

@@ -363,3 +363,23 @@ fn refuses_a_database_from_a_newer_version() {
     let e = faxcredit::Db::open(&path).unwrap_err();
     assert_eq!(e.code(), "newer_schema");
 }
+
+#[test]
+fn summarizes_remaining_credit_and_daily_spend() {
+    let mut s = prepaid();
+    apply_card(&mut s.db, dec("5"), dec("0"), t("2026-10-01T00:00:00Z")).unwrap();
+    bill(&mut s.db, &fax("A", 3), t("2026-10-30T10:00:00Z")).unwrap();
+    bill(&mut s.db, &fax("B", 2), t("2026-11-02T10:00:00Z")).unwrap();
+    bill(&mut s.db, &fax("C", 1), t("2026-11-02T23:59:59Z")).unwrap();
+    let sum = ledger::summary(&mut s.db, t("2026-11-03T08:00:00Z"), 90).unwrap();
+    assert_eq!(sum.remaining.to_string(), "4.4000");
+    assert_eq!(sum.spend_this_month.to_string(), "0.3000");
+    assert_eq!(sum.faxes_this_month, 2);
+    assert_eq!(sum.daily.len(), 90);
+    assert_eq!(sum.daily.last().unwrap().day, "2026-11-03");
+    let nov2 = sum.daily.iter().find(|d| d.day == "2026-11-02").unwrap();
+    assert_eq!((nov2.amount.to_string(), nov2.faxes), ("0.3000".into(), 2));
+    let oct30 = sum.daily.iter().find(|d| d.day == "2026-10-30").unwrap();
+    assert_eq!(oct30.amount.to_string(), "0.3000");
+    assert_sound(&mut s.db);
+}

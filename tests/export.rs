@@ -19,13 +19,15 @@ fn card_with_lines(n: u64) -> (TestDb, i64) {
             "{{\"id\":\"E{i}\",\"userId\":\"bob\",\"destinationFax\":\"+12125550100\",\"submitTime\":\"2026-11-01T10:00:00Z\",\"pagesSent\":1}}\n"
         ));
     }
-    let summary = import_reader(&mut s.db, data.as_bytes(), Format::Ndjson, t("2026-11-01T12:00:00Z"), &mut |_| {}).unwrap();
+    let summary =
+        import_reader(&mut s.db, data.as_bytes(), Format::Ndjson, t("2026-11-01T12:00:00Z"), &mut |_| {}).unwrap();
     assert_eq!(summary.billed, n);
     (s, c.id)
 }
 
 fn dir_entries(dir: &std::path::Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut v: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     v.sort();
     v
 }
@@ -41,7 +43,10 @@ fn reports_progress_and_finishes_with_the_total() {
     })
     .unwrap();
     assert_eq!(summary.rows, PROGRESS_EVERY * 2 + 5);
-    assert_eq!(seen.iter().map(|p| p.done).collect::<Vec<_>>(), vec![PROGRESS_EVERY, PROGRESS_EVERY * 2, PROGRESS_EVERY * 2 + 5]);
+    assert_eq!(
+        seen.iter().map(|p| p.done).collect::<Vec<_>>(),
+        vec![PROGRESS_EVERY, PROGRESS_EVERY * 2, PROGRESS_EVERY * 2 + 5]
+    );
     assert!(seen.iter().all(|p| p.total == PROGRESS_EVERY * 2 + 5));
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count() as u64, summary.rows + 1);
 }
@@ -67,7 +72,10 @@ fn a_failed_write_leaves_no_partial_file() {
     // A directory in place of the target: refused before anything is written.
     let d = s.dir.path().join("adir");
     std::fs::create_dir(&d).unwrap();
-    assert_eq!(export_card(&mut s.db, card, &d, &mut |_| ControlFlow::Continue(())).unwrap_err().code(), "invalid_input");
+    assert_eq!(
+        export_card(&mut s.db, card, &d, &mut |_| ControlFlow::Continue(())).unwrap_err().code(),
+        "invalid_input"
+    );
     // An unknown card: refused, nothing created.
     let out = s.dir.path().join("none.csv");
     assert_eq!(export_card(&mut s.db, 4242, &out, &mut |_| ControlFlow::Continue(())).unwrap_err().code(), "not_found");

@@ -1,6 +1,9 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
+// Unit tests run in UTC so that local-day filters are repeatable.
+process.env.TZ = 'UTC';
+
 // The webview loads the built files from ui/dist (tauri.conf.json frontendDist).
 export default defineConfig({
   plugins: [svelte()],

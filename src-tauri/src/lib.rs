@@ -1,16 +1,30 @@
-//! The desktop shell: argument parsing, app state and the Tauri commands. Each command is a few
-//! lines: one core call, its typed error mapped to `{code, message}`.
+//! The desktop shell: argument parsing, app state, native menus and the Tauri commands. Each
+//! command is a few lines: a session check, one core call, its typed error as `{code, message}`.
 
 mod args;
-mod commands;
+pub mod commands;
 mod state;
 
 pub use args::AppArgs;
-pub use state::AppState;
+pub use state::{AppState, Session};
 
-/// Registers state and commands on any builder, so tests can use `tauri::test::mock_builder()`.
+/// Registers state, commands and the row-menu handler on any builder, so tests can use
+/// `tauri::test::mock_builder()`.
 pub fn build_app<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
-    builder.manage(state).invoke_handler(tauri::generate_handler![commands::overview])
+    use commands::*;
+    builder.manage(state).on_menu_event(menu::on_menu_event).invoke_handler(tauri::generate_handler![
+        session::app_status,
+        session::setup_account,
+        session::login,
+        session::logout,
+        session::current_session,
+        overview::overview,
+        overview::list_users,
+        activity::activity_page,
+        menu::show_card_menu,
+        export::export_activity,
+        export::cancel_export,
+    ])
 }
 
 pub fn run() {

@@ -80,7 +80,7 @@ pub fn write_card_csv<W: Write>(
         "SELECT a.card_id, f.id, f.submit_time, f.completion_time, u.name, f.destination, f.pages_submitted,
                 f.pages_sent, f.duration, f.units, f.cost_per_unit, a.amount, f.cost, f.status, f.subject
          FROM activity a JOIN faxes f ON f.seq = a.fax_seq JOIN users u ON u.id = f.user_id
-         WHERE a.card_id = ?1 ORDER BY a.id",
+         WHERE a.card_id = ?1 ORDER BY a.n",
     )?;
     let mut rows = st.query([card_id])?;
     let mut done: u64 = 0;

@@ -15,8 +15,8 @@ pub const MAX_PAGE: i64 = 1_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ActivityLine {
-    /// The line id: the keyset cursor.
-    pub line_id: i64,
+    /// The line's number on its card (1 = the first fax billed to it): the keyset cursor.
+    pub line_no: i64,
     pub card_id: i64,
     pub fax_id: String,
     pub submit_time: String,
@@ -40,7 +40,8 @@ pub struct ActivityLine {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ActivityQuery {
     pub card_id: i64,
-    /// Lines older than this line id (the previous page's `next_before`).
+    /// Lines numbered below this (the previous page's `next_before`). Any page is reachable
+    /// directly: the lines from position k (0 = newest) are those before `card.lines - k + 1`.
     pub before: Option<i64>,
     pub limit: i64,
     pub user: Option<String>,
@@ -60,7 +61,7 @@ pub struct ActivityPage {
 
 pub(crate) fn row_to_line(r: &rusqlite::Row<'_>) -> rusqlite::Result<ActivityLine> {
     Ok(ActivityLine {
-        line_id: r.get(0)?,
+        line_no: r.get(0)?,
         card_id: r.get(1)?,
         fax_id: r.get(2)?,
         submit_time: r.get(3)?,
@@ -80,7 +81,7 @@ pub(crate) fn row_to_line(r: &rusqlite::Row<'_>) -> rusqlite::Result<ActivityLin
     })
 }
 
-pub(crate) const LINE_SELECT: &str = "SELECT a.id, a.card_id, f.id, f.submit_time, f.completion_time, u.name,
+pub(crate) const LINE_SELECT: &str = "SELECT a.n, a.card_id, f.id, f.submit_time, f.completion_time, u.name,
         f.destination, f.pages_submitted, f.pages_sent, f.duration, f.units, f.cost_per_unit,
         a.amount, f.cost, a.split, f.status, f.subject
     FROM activity a JOIN faxes f ON f.seq = a.fax_seq JOIN users u ON u.id = f.user_id";
@@ -101,11 +102,11 @@ pub fn activity_page(db: &mut Db, q: &ActivityQuery) -> Result<ActivityPage> {
     };
     let sql = format!(
         "{LINE_SELECT}
-         WHERE a.card_id = ?1 AND a.id < ?2
+         WHERE a.card_id = ?1 AND a.n < ?2
            AND (?3 IS NULL OR f.user_id = ?3)
            AND (?4 IS NULL OR f.submit_time >= ?4)
            AND (?5 IS NULL OR f.submit_time < ?5)
-         ORDER BY a.id DESC LIMIT ?6"
+         ORDER BY a.n DESC LIMIT ?6"
     );
     let lines: Vec<ActivityLine> = {
         let mut st = tx.prepare_cached(&sql)?;
@@ -125,7 +126,7 @@ pub fn activity_page(db: &mut Db, q: &ActivityQuery) -> Result<ActivityPage> {
     let mut lines = lines;
     let next_before = if lines.len() as i64 > q.limit {
         lines.truncate(q.limit as usize);
-        lines.last().map(|l| l.line_id)
+        lines.last().map(|l| l.line_no)
     } else {
         None
     };

@@ -71,6 +71,7 @@ pub fn bill(db: &mut Db, fax: &Fax, now: Timestamp) -> Result<Outcome> {
 struct OpenCard {
     id: i64,
     balance: i64,
+    lines: i64,
 }
 
 /// Bills faxes inside one write transaction: a single fax, or an import batch. It keeps the
@@ -127,11 +128,11 @@ impl<'t> Biller<'t> {
         if self.open_loaded {
             return Ok(());
         }
-        let mut st = self
-            .tx
-            .prepare_cached("SELECT id, original_balance - used FROM cards WHERE close_date IS NULL ORDER BY id")?;
+        let mut st = self.tx.prepare_cached(
+            "SELECT id, original_balance - used, lines FROM cards WHERE close_date IS NULL ORDER BY id",
+        )?;
         self.open = st
-            .query_map([], |r| Ok(OpenCard { id: r.get(0)?, balance: r.get(1)? }))?
+            .query_map([], |r| Ok(OpenCard { id: r.get(0)?, balance: r.get(1)?, lines: r.get(2)? }))?
             .collect::<rusqlite::Result<_>>()?;
         self.open_loaded = true;
         Ok(())
@@ -323,8 +324,10 @@ impl<'t> Biller<'t> {
         for &(i, amount) in &parts {
             let card = self.open[i];
             self.tx
-                .prepare_cached("INSERT INTO activity (card_id, fax_seq, amount, split) VALUES (?1, ?2, ?3, ?4)")?
-                .execute(params![card.id, seq, amount, split])?;
+                .prepare_cached(
+                    "INSERT INTO activity (card_id, n, fax_seq, amount, split) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![card.id, card.lines + 1, seq, amount, split])?;
             let closes = amount == card.balance && amount > 0;
             self.tx
                 .prepare_cached(
@@ -334,12 +337,19 @@ impl<'t> Biller<'t> {
                 )?
                 .execute(params![amount, card.id, closes, now_s])?;
             self.open[i].balance -= amount;
+            self.open[i].lines += 1;
             if closes {
                 closed.push(card.id);
             }
             lines.push(Line { card_id: card.id, amount: money::from_units(amount) });
         }
         self.open.retain(|c| c.balance > 0);
+        self.tx
+            .prepare_cached(
+                "INSERT INTO daily_spend (day, amount, faxes) VALUES (?1, ?2, 1)
+                 ON CONFLICT (day) DO UPDATE SET amount = amount + excluded.amount, faxes = faxes + 1",
+            )?
+            .execute(params![&now_s[..10], cost])?;
         Ok(Outcome::Billed {
             fax_id: fax.id.clone(),
             cost: money::from_units(cost),

@@ -136,6 +136,20 @@ pub fn check(db: &mut Db) -> Result<CheckReport> {
     if total_lines != total_costs {
         push(format!("all lines sum to {} but all fax costs to {}", fmt_units(total_lines), fmt_units(total_costs)));
     }
+    let daily: i64 = tx.query_row("SELECT COALESCE(sum(amount), 0) FROM daily_spend", [], |r| r.get(0))?;
+    if daily != total_costs {
+        push(format!("daily spend sums to {} but all fax costs to {}", fmt_units(daily), fmt_units(total_costs)));
+    }
+    let gaps: Option<i64> = tx
+        .query_row(
+            "SELECT card_id FROM activity GROUP BY card_id HAVING min(n) != 1 OR max(n) != count(*) LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(card) = gaps {
+        push(format!("card {card}: its line numbers are not 1..=lines"));
+    }
     let total_used: i64 = tx.query_row("SELECT COALESCE(sum(used), 0) FROM cards", [], |r| r.get(0))?;
     if total_used != total_lines {
         push(format!("cards have used {} but all lines sum to {}", fmt_units(total_used), fmt_units(total_lines)));

@@ -5,9 +5,11 @@ pub mod bill;
 pub mod cards;
 pub mod check;
 pub mod record;
+pub mod summary;
 
 pub use activity::{activity_page, ActivityLine, ActivityPage, ActivityQuery};
 pub use bill::{bill, Biller, Outcome};
 pub use cards::{apply_card, cards, Card, CardStatus};
 pub use check::{check, CheckReport};
 pub use record::{Fax, RawFax};
+pub use summary::{summary, Summary};

@@ -1,0 +1,61 @@
+//! The native row menu: View Activity and Export Activity, popped at the pointer (right-click),
+//! under the three-dots button, or under a focused row (Menu key, Shift+F10).
+
+use faxcredit::ErrorBody;
+use serde::Serialize;
+use tauri::menu::{Menu, MenuEvent, MenuItem};
+use tauri::{AppHandle, Emitter, LogicalPosition, Runtime, State, Window};
+
+use crate::state::AppState;
+
+/// What the menu tells the page when an item is chosen.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CardMenuChoice {
+    pub action: &'static str,
+    pub card_id: i64,
+}
+
+pub const EVENT: &str = "card-menu";
+
+fn err(e: tauri::Error) -> ErrorBody {
+    ErrorBody { code: "internal".into(), message: e.to_string() }
+}
+
+#[tauri::command]
+pub fn show_card_menu<R: Runtime>(
+    window: Window<R>,
+    state: State<'_, AppState>,
+    card_id: i64,
+    x: Option<f64>,
+    y: Option<f64>,
+) -> Result<(), ErrorBody> {
+    state.require_manager()?;
+    let view = MenuItem::with_id(&window, format!("view-activity:{card_id}"), "View Activity", true, None::<&str>)
+        .map_err(err)?;
+    let export =
+        MenuItem::with_id(&window, format!("export-activity:{card_id}"), "Export Activity…", true, None::<&str>)
+            .map_err(err)?;
+    let menu = Menu::with_items(&window, &[&view, &export]).map_err(err)?;
+    match (x, y) {
+        (Some(x), Some(y)) => window.popup_menu_at(&menu, LogicalPosition::new(x, y)).map_err(err),
+        _ => window.popup_menu(&menu).map_err(err),
+    }
+}
+
+/// Parses a menu item id back into the choice.
+pub fn choice(id: &str) -> Option<CardMenuChoice> {
+    let (action, card) = id.split_once(':')?;
+    let action = match action {
+        "view-activity" => "view",
+        "export-activity" => "export",
+        _ => return None,
+    };
+    Some(CardMenuChoice { action, card_id: card.parse().ok()? })
+}
+
+/// Forwards a chosen row-menu item to the page.
+pub fn on_menu_event<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
+    if let Some(c) = choice(event.id().as_ref()) {
+        let _ = app.emit(EVENT, c);
+    }
+}

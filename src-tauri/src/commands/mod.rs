@@ -1,0 +1,17 @@
+//! Tauri commands: each checks the session, makes one core call, and maps its typed error to
+//! `{code, message}`.
+
+pub mod activity;
+pub mod export;
+pub mod menu;
+pub mod overview;
+pub mod session;
+
+#[cfg(test)]
+mod tests;
+
+/// Every command the app registers. `MANAGER_ONLY` must list every command that reads or
+/// changes the ledger: a test calls each of them logged out and as a `user`.
+pub const PUBLIC: &[&str] = &["app_status", "setup_account", "login", "logout", "current_session"];
+pub const MANAGER_ONLY: &[&str] =
+    &["overview", "list_users", "activity_page", "show_card_menu", "export_activity", "cancel_export"];

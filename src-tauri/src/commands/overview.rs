@@ -1,0 +1,37 @@
+//! The Outbound Fax Credit page: the account, its cards and the spend summary.
+
+use faxcredit::account::{Account, User};
+use faxcredit::ledger::{Card, Summary};
+use faxcredit::time::{Clock, SystemClock};
+use faxcredit::ErrorBody;
+use serde::Serialize;
+use tauri::State;
+
+use crate::state::AppState;
+
+#[derive(Debug, Serialize)]
+pub struct Overview {
+    pub account: Account,
+    pub cards: Vec<Card>,
+    pub summary: Summary,
+}
+
+#[tauri::command]
+pub fn overview(state: State<'_, AppState>) -> Result<Overview, ErrorBody> {
+    state.require_manager()?;
+    let now = SystemClock.now();
+    state.with_db(|db| {
+        faxcredit::ledger::cards::roll_credit_month(db, now)?;
+        Ok(Overview {
+            account: faxcredit::account::account(db)?,
+            cards: faxcredit::ledger::cards(db)?,
+            summary: faxcredit::ledger::summary(db, now, 90)?,
+        })
+    })
+}
+
+#[tauri::command]
+pub fn list_users(state: State<'_, AppState>) -> Result<Vec<User>, ErrorBody> {
+    state.require_manager()?;
+    state.with_db(|db| faxcredit::account::users(db))
+}

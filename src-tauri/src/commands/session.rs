@@ -1,0 +1,120 @@
+//! Start-up, first-run setup, login and logout.
+
+use faxcredit::account::{self, Kind, NewAccount, Role};
+use faxcredit::time::{Clock, SystemClock};
+use faxcredit::{Db, Error, ErrorBody};
+use serde::{Deserialize, Serialize};
+use tauri::State;
+
+use crate::state::{AppState, Session};
+
+#[derive(Debug, Serialize)]
+pub struct DemoUser {
+    pub name: &'static str,
+    pub role: Role,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AppStatus {
+    pub initialized: bool,
+    pub db_path: String,
+    pub demo: bool,
+    pub demo_users: Vec<DemoUser>,
+    pub demo_password: Option<&'static str>,
+    pub session: Option<Session>,
+}
+
+#[tauri::command]
+pub fn app_status(state: State<'_, AppState>) -> Result<AppStatus, ErrorBody> {
+    let initialized = state.initialized()?;
+    Ok(AppStatus {
+        initialized,
+        db_path: state.db_path.display().to_string(),
+        demo: state.demo,
+        demo_users: if state.demo {
+            faxcredit::demo::DEMO_USERS.iter().map(|(name, role)| DemoUser { name, role: *role }).collect()
+        } else {
+            Vec::new()
+        },
+        demo_password: state.demo.then_some(faxcredit::demo::DEMO_PASSWORD),
+        session: state.session(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SetupInput {
+    pub name: String,
+    pub kind: Kind,
+    pub email: String,
+    pub currency: String,
+    pub credit_limit: Option<String>,
+    pub manager: String,
+    pub password: String,
+}
+
+/// The first run: creates the database, the account and its first manager, and logs in.
+#[tauri::command]
+pub async fn setup_account(state: State<'_, AppState>, input: SetupInput) -> Result<Session, ErrorBody> {
+    if state.initialized()? {
+        return Err(ErrorBody::from(&Error::AlreadyInitialized("this database".into())));
+    }
+    let path = state.db_path.clone();
+    let (db, user) = tauri::async_runtime::spawn_blocking(move || -> Result<(Db, account::User), Error> {
+        let credit_limit = input
+            .credit_limit
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| faxcredit::money::parse_amount(&s, "credit limit"))
+            .transpose()?;
+        let new = NewAccount {
+            name: input.name,
+            kind: input.kind,
+            email: input.email,
+            currency: input.currency,
+            credit_limit,
+        };
+        // Validate everything on a scratch database before a file is created.
+        let mut probe = Db::in_memory()?;
+        account::create_account_with_manager(&mut probe, &new, &input.manager, &input.password, SystemClock.now())?;
+        let mut db = Db::create(&path)?;
+        let (_, user) =
+            account::create_account_with_manager(&mut db, &new, &input.manager, &input.password, SystemClock.now())?;
+        Ok((db, user))
+    })
+    .await
+    .map_err(|e| ErrorBody { code: "internal".into(), message: e.to_string() })?
+    .map_err(|e| ErrorBody::from(&e))?;
+    state.set_db(db);
+    state.log_in(&user)
+}
+
+/// Checks the Argon2id hash off the main thread; a wrong password waits a moment before it
+/// answers, which slows guessing.
+#[tauri::command]
+pub async fn login(state: State<'_, AppState>, name: String, password: String) -> Result<Session, ErrorBody> {
+    let path = state.db_path.clone();
+    state.initialized()?;
+    let result = tauri::async_runtime::spawn_blocking(move || -> Result<account::User, Error> {
+        let db = Db::open(&path)?;
+        let r = account::verify_login(&db, &name, &password);
+        if r.is_err() {
+            std::thread::sleep(std::time::Duration::from_millis(800));
+        }
+        r
+    })
+    .await
+    .map_err(|e| ErrorBody { code: "internal".into(), message: e.to_string() })?;
+    match result {
+        Ok(user) => state.log_in(&user),
+        Err(e) => Err(ErrorBody::from(&e)),
+    }
+}
+
+#[tauri::command]
+pub fn logout(state: State<'_, AppState>) {
+    state.log_out();
+}
+
+#[tauri::command]
+pub fn current_session(state: State<'_, AppState>) -> Option<Session> {
+    state.session()
+}

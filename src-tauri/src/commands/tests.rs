@@ -1,0 +1,118 @@
+//! The IPC wiring, through Tauri's mock runtime: real commands on a real (temporary) ledger.
+
+use serde_json::{json, Value};
+use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::WebviewWindow;
+
+use super::{MANAGER_ONLY, PUBLIC};
+use crate::{AppArgs, AppState};
+
+struct TestApp {
+    _dir: tempfile::TempDir,
+    _app: tauri::App<MockRuntime>,
+    webview: WebviewWindow<MockRuntime>,
+}
+
+fn demo_app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let args = AppArgs { demo: true, db: Some(dir.path().join("demo.db")) };
+    let app = crate::build_app(mock_builder(), AppState::open(&args)).build(mock_context(noop_assets())).unwrap();
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    TestApp { _dir: dir, _app: app, webview }
+}
+
+fn call(app: &TestApp, cmd: &str, args: Value) -> Result<Value, Value> {
+    tauri::test::get_ipc_response(
+        &app.webview,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: tauri::ipc::CallbackFn(0),
+            error: tauri::ipc::CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: tauri::ipc::InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().unwrap())
+}
+
+/// Arguments good enough to reach each command's session check.
+fn sample_args(cmd: &str) -> Value {
+    match cmd {
+        "activity_page" => json!({"input": {"card_id": 1001, "limit": 10}}),
+        "show_card_menu" | "export_activity" => json!({"cardId": 1001}),
+        _ => json!({}),
+    }
+}
+
+#[test]
+fn every_manager_command_refuses_a_logged_out_session_and_a_user() {
+    let app = demo_app();
+    for cmd in MANAGER_ONLY {
+        let e = call(&app, cmd, sample_args(cmd)).expect_err(cmd);
+        assert_eq!(e["code"], "forbidden", "{cmd} logged out: {e}");
+    }
+    call(&app, "login", json!({"name": "carmen", "password": faxcredit::demo::DEMO_PASSWORD})).expect("carmen logs in");
+    for cmd in MANAGER_ONLY {
+        let e = call(&app, cmd, sample_args(cmd)).expect_err(cmd);
+        assert_eq!(e["code"], "forbidden", "{cmd} as a user: {e}");
+        assert!(e["message"].as_str().unwrap().contains("account managers"), "{e}");
+    }
+}
+
+#[test]
+fn the_command_lists_name_every_registered_command() {
+    // A command missing from both lists would escape the test above.
+    let app = demo_app();
+    for cmd in PUBLIC.iter().chain(MANAGER_ONLY) {
+        let r = call(&app, cmd, sample_args(cmd));
+        if let Err(e) = &r {
+            assert_ne!(e.as_str().map(|s| s.contains("not found")), Some(true), "{cmd} is not registered");
+        }
+    }
+    let r = call(&app, "no_such_command", json!({}));
+    assert!(r.is_err());
+}
+
+#[test]
+fn a_manager_logs_in_and_reads_cards_summary_and_activity() {
+    let app = demo_app();
+    let status = call(&app, "app_status", json!({})).unwrap();
+    assert_eq!(status["initialized"], true);
+    assert_eq!(status["demo_users"][0]["name"], "alice");
+    let e = call(&app, "login", json!({"name": "alice", "password": "wrong"})).unwrap_err();
+    assert_eq!(e["code"], "bad_credentials");
+    let s = call(&app, "login", json!({"name": "alice", "password": faxcredit::demo::DEMO_PASSWORD})).unwrap();
+    assert_eq!(s["role"], "manager");
+    let o = call(&app, "overview", json!({})).unwrap();
+    assert_eq!(o["account"]["name"], "Northwind Legal LLP");
+    assert_eq!(o["summary"]["daily"].as_array().unwrap().len(), 90);
+    let active = o["cards"].as_array().unwrap().iter().find(|c| c["status"] == "active").unwrap().clone();
+    let page = call(&app, "activity_page", json!({"input": {"card_id": active["id"], "limit": 50}})).unwrap();
+    assert_eq!(page["lines"].as_array().unwrap().len() as i64, active["lines"].as_i64().unwrap().min(50));
+    let users = call(&app, "list_users", json!({})).unwrap();
+    assert_eq!(users.as_array().unwrap().len(), faxcredit::demo::DEMO_USERS.len());
+    call(&app, "logout", json!({})).unwrap();
+    assert_eq!(call(&app, "overview", json!({})).unwrap_err()["code"], "forbidden");
+}
+
+#[test]
+fn the_first_run_creates_the_account_and_its_manager() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = AppArgs { demo: false, db: Some(dir.path().join("new.db")) };
+    let app = crate::build_app(mock_builder(), AppState::open(&args)).build(mock_context(noop_assets())).unwrap();
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    let t = TestApp { _dir: dir, _app: app, webview };
+    assert_eq!(call(&t, "app_status", json!({})).unwrap()["initialized"], false);
+    let bad = json!({"input": {"name": "Acme", "kind": "prepaid", "email": "nope", "currency": "USD", "credit_limit": null, "manager": "boss", "password": "long-enough"}});
+    assert_eq!(call(&t, "setup_account", bad).unwrap_err()["code"], "invalid_input");
+    assert!(!t._dir.path().join("new.db").exists(), "a refused setup creates no file");
+    let good = json!({"input": {"name": "Acme", "kind": "credit", "email": "ops@acme.example", "currency": "EUR", "credit_limit": "300", "manager": "boss", "password": "long-enough"}});
+    let s = call(&t, "setup_account", good.clone()).unwrap();
+    assert_eq!(s["kind"], "credit");
+    assert_eq!(call(&t, "setup_account", good).unwrap_err()["code"], "already_initialized");
+    let o = call(&t, "overview", json!({})).unwrap();
+    assert_eq!(o["cards"].as_array().unwrap().len(), 1, "a credit account opens its month's card");
+}

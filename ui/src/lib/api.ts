@@ -1,0 +1,185 @@
+// The one module that talks to the backend: every command name, argument shape and event
+// lives here. Components import these functions and never call `invoke` or `listen` themselves.
+import { invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+
+/** Every backend error carries a stable code; the UI branches on `code`, never on `message`. */
+export interface ApiError {
+  code: string;
+  message: string;
+}
+
+export type AccountKind = 'prepaid' | 'credit';
+export type Role = 'manager' | 'user';
+export type CardStatus = 'active' | 'queued' | 'depleted' | 'closed';
+
+/** Amounts are decimal strings with 4 places ("52.5000"): never floats. */
+export interface Card {
+  id: number;
+  issue_date: string;
+  close_date: string | null;
+  package: string | null;
+  face_value: string;
+  bonus: string;
+  original_balance: string;
+  used: string;
+  balance: string;
+  percent_used: string;
+  status: CardStatus;
+  previous_card: number | null;
+  lines: number;
+  source: string;
+}
+
+export interface Account {
+  name: string;
+  kind: AccountKind;
+  email: string;
+  currency: string;
+  credit_limit: string | null;
+  created_at: string;
+}
+
+export interface DaySpend {
+  day: string;
+  amount: string;
+  faxes: number;
+}
+
+export interface Summary {
+  remaining: string;
+  spend_this_month: string;
+  faxes_this_month: number;
+  daily: DaySpend[];
+}
+
+export interface Overview {
+  account: Account;
+  cards: Card[];
+  summary: Summary;
+}
+
+export interface Session {
+  user: string;
+  role: Role;
+  account: string;
+  kind: AccountKind;
+  currency: string;
+}
+
+export interface AppStatus {
+  initialized: boolean;
+  db_path: string;
+  demo: boolean;
+  demo_users: { name: string; role: Role }[];
+  demo_password: string | null;
+  session: Session | null;
+}
+
+export interface SetupInput {
+  name: string;
+  kind: AccountKind;
+  email: string;
+  currency: string;
+  credit_limit: string | null;
+  manager: string;
+  password: string;
+}
+
+export interface ActivityLine {
+  line_no: number;
+  card_id: number;
+  fax_id: string;
+  submit_time: string;
+  completion_time: string | null;
+  user: string;
+  destination: string;
+  pages_submitted: number;
+  pages_sent: number;
+  duration: number;
+  units: string;
+  cost_per_unit: string;
+  amount: string;
+  fax_cost: string;
+  split: boolean;
+  status: number;
+  subject: string | null;
+}
+
+export interface ActivityPage {
+  card: Card;
+  lines: ActivityLine[];
+  next_before: number | null;
+}
+
+export interface PageQuery {
+  card_id: number;
+  before: number | null;
+  limit: number;
+  user: string | null;
+  from: string | null;
+  to: string | null;
+}
+
+export interface User {
+  id: number;
+  name: string;
+  role: Role;
+}
+
+export type ExportResult = { status: 'saved'; path: string; rows: number } | { status: 'cancelled' };
+export interface ExportProgress {
+  done: number;
+  total: number;
+}
+export interface CardMenuChoice {
+  action: 'view' | 'export';
+  card_id: number;
+}
+
+/** Turns whatever a failed `invoke` throws into an ApiError. */
+export function toApiError(e: unknown): ApiError {
+  if (e && typeof e === 'object' && 'code' in e && 'message' in e) {
+    const o = e as Record<string, unknown>;
+    return { code: String(o.code), message: String(o.message) };
+  }
+  if (typeof e === 'string') {
+    try {
+      return toApiError(JSON.parse(e));
+    } catch {
+      return { code: 'internal', message: e };
+    }
+  }
+  if (e instanceof Error) return { code: 'internal', message: e.message };
+  return { code: 'internal', message: 'unexpected error' };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toApiError(e);
+  }
+}
+
+export const api = {
+  appStatus: () => call<AppStatus>('app_status'),
+  setupAccount: (input: SetupInput) => call<Session>('setup_account', { input }),
+  login: (name: string, password: string) => call<Session>('login', { name, password }),
+  logout: () => call<void>('logout'),
+  currentSession: () => call<Session | null>('current_session'),
+  overview: () => call<Overview>('overview'),
+  listUsers: () => call<User[]>('list_users'),
+  activityPage: (input: PageQuery) => call<ActivityPage>('activity_page', { input }),
+  /** Pops the native row menu at (x, y) in the window, or at the pointer. */
+  showCardMenu: (cardId: number, x?: number, y?: number) => call<void>('show_card_menu', { cardId, x, y }),
+  exportActivity: (cardId: number) => call<ExportResult>('export_activity', { cardId }),
+  cancelExport: () => call<boolean>('cancel_export'),
+};
+
+export const events = {
+  onCardMenu: (f: (c: CardMenuChoice) => void): Promise<UnlistenFn> =>
+    listen<CardMenuChoice>('card-menu', (e) => f(e.payload)),
+  onExportProgress: (f: (cardId: number, p: ExportProgress) => void): Promise<UnlistenFn> =>
+    listen<[number, ExportProgress]>('export-progress', (e) => f(e.payload[0], e.payload[1])),
+};
