@@ -84,3 +84,11 @@ pub fn ensure(need: Need) -> Step {
     install.extend(missing.iter());
     run(&install)
 }
+
+/// tauri-driver, the WebDriver server for Tauri apps, from crates.io.
+pub fn ensure_tauri_driver() -> Step {
+    if cmd("tauri-driver", &["--help"]).succeeds() {
+        return Ok(());
+    }
+    cmd("cargo", &["install", "tauri-driver", "--locked", "--version", "^2"]).run()
+}

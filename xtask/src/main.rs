@@ -75,6 +75,7 @@ fn exe(name: &str) -> String {
 
 fn test(_args: &[String]) -> Step {
     deps::ensure(deps::Need::Test)?;
+    deps::ensure_tauri_driver()?;
     let r = root();
     println!("xtask: [1/4] UI unit tests");
     build_ui()?;
@@ -83,37 +84,30 @@ fn test(_args: &[String]) -> Step {
     build_app(false)?;
     println!("xtask: [3/4] core, CLI and app command tests");
     cmd("cargo", &["test", "--workspace", "--", "--test-threads=2"]).dir(&r).run()?;
-    println!("xtask: [4/4] the real app under Xvfb");
-    app_smoke(&r)?;
+    println!("xtask: [4/4] end-to-end tests of the real app under Xvfb");
+    e2e(&r)?;
     println!("xtask: all tests passed");
     Ok(())
 }
 
-/// Starts the real app binary on a fresh demo database under a virtual display, waits for its
-/// window, and checks that it stays up. Deeper end-to-end tests drive it over WebDriver.
-fn app_smoke(r: &Path) -> Step {
-    let app = r.join("target/debug").join(exe("fax-credit"));
-    let tmp = std::env::temp_dir().join(format!("faxcredit-smoke-{}", std::process::id()));
-    std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
-    let db = tmp.join("demo.db");
+/// The real app binary under a virtual display, driven over WebDriver (tauri-driver and
+/// WebKitWebDriver) and xdotool: tests/e2e/*.test.mjs on Node's test runner.
+fn e2e(r: &Path) -> Step {
     let display = sh::Xvfb::start()?;
-    let mut child = std::process::Command::new(&app)
-        .args(["--db", db.to_str().unwrap_or_default(), "--demo"])
+    let app = r.join("target/debug").join(exe("fax-credit"));
+    let cli = r.join("target/debug").join(exe("faxcredit"));
+    let home = std::env::temp_dir().join(format!("faxcredit-e2e-home-{}", std::process::id()));
+    std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
+    let result = cmd("node", &["--test", "--test-concurrency=1", "tests/e2e/"])
+        .dir(r)
         .env("DISPLAY", display.name())
-        .env("XDG_DATA_HOME", &tmp)
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", app.display()))?;
-    let found = sh::wait_for_window(display.name(), "Fax Credit", std::time::Duration::from_secs(60));
-    let alive = child.try_wait().map_err(|e| e.to_string())?.is_none();
-    let _ = child.kill();
-    let _ = child.wait();
-    let _ = std::fs::remove_dir_all(&tmp);
-    if !found {
-        return Err("the app window did not appear within 60 s".into());
-    }
-    if !alive {
-        return Err("the app exited on its own".into());
-    }
-    println!("xtask: app smoke test passed: the window appeared and stayed up");
-    Ok(())
+        .env("FAXCREDIT_APP", &app.display().to_string())
+        .env("FAXCREDIT_CLI", &cli.display().to_string())
+        // The Save As dialog starts in $HOME; keep it and the app's data away from the user's.
+        .env("HOME", &home.display().to_string())
+        .env("XDG_DATA_HOME", &home.join("data").display().to_string())
+        .env("GTK_A11Y", "none")
+        .run();
+    let _ = std::fs::remove_dir_all(&home);
+    result
 }

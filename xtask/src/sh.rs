@@ -99,22 +99,3 @@ impl Drop for Xvfb {
         let _ = self.child.wait();
     }
 }
-
-/// Waits until a window with this title is mapped on the display (xdotool).
-pub fn wait_for_window(display: &str, title: &str, timeout: Duration) -> bool {
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        let found = Command::new("xdotool")
-            .args(["search", "--onlyvisible", "--name", title])
-            .env("DISPLAY", display)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if found {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    false
-}

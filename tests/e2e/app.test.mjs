@@ -1,0 +1,180 @@
+// End-to-end tests of the real app binary under Xvfb: WebDriver (tauri-driver +
+// WebKitWebDriver) for the webview, xdotool for the native context menu and Save As dialog.
+// Run by `cargo xtask test`, which sets DISPLAY, FAXCREDIT_APP and FAXCREDIT_CLI.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ELEMENT, KEY, WebDriver, startDriver, waitForWindow, windowOrigin, xdo } from './webdriver.mjs';
+
+const APP = process.env.FAXCREDIT_APP;
+const CLI = process.env.FAXCREDIT_CLI;
+assert.ok(APP && CLI && process.env.DISPLAY, 'run through `cargo xtask test` (needs FAXCREDIT_APP, FAXCREDIT_CLI, DISPLAY)');
+
+const dir = mkdtempSync(join(tmpdir(), 'faxcredit-e2e-'));
+const cli = (db, ...args) => execFileSync(CLI, ['--db', db, ...args], { encoding: 'utf8' });
+const PASSWORD = 'demo-pass';
+
+async function login(wd, name) {
+  const user = await wd.waitFor('#login-name');
+  await wd.type(user, name);
+  await wd.type(await wd.find('#login-password'), PASSWORD);
+  await wd.click(await wd.find('#login-submit'));
+}
+
+/** Centre of an element on the screen, for xdotool. */
+async function screenPoint(wd, el) {
+  const r = await wd.exec(
+    "arguments[0].scrollIntoView({ block: 'center' }); const r = arguments[0].getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height };",
+    [{ [ELEMENT]: el }],
+  );
+  const o = windowOrigin();
+  return { x: Math.round(o.x + r.x + Math.min(r.width / 2, 120)), y: Math.round(o.y + r.y + r.height / 2) };
+}
+
+async function waitForFile(path, timeout = 20000) {
+  const end = Date.now() + timeout;
+  while (Date.now() < end) {
+    if (existsSync(path)) return;
+    await sleep(200);
+  }
+  throw new Error(`no file at ${path}`);
+}
+
+describe('prepaid demo account', () => {
+  const db = join(dir, 'demo.db');
+  let driver;
+  let wd;
+
+  before(async () => {
+    cli(db, 'demo', '--faxes', '4000');
+    driver = await startDriver(4444);
+    wd = new WebDriver(driver.base);
+    await wd.start(APP, ['--demo', '--db', db]);
+  });
+
+  after(async () => {
+    await wd?.quit();
+    driver?.child.kill();
+  });
+
+  it('says which demo users exist, refuses a wrong password, and logs a manager in', async () => {
+    const hint = await wd.waitFor('#demo-users');
+    assert.match(await wd.text(hint), /alice.*manager/);
+    await wd.type(await wd.find('#login-name'), 'alice');
+    await wd.type(await wd.find('#login-password'), 'not-the-password');
+    await wd.click(await wd.find('#login-submit'));
+    const err = await wd.waitFor('#login-error');
+    assert.match(await wd.text(err), /Wrong user name or password/);
+    await wd.exec("document.querySelector('#login-name').value = ''; document.querySelector('#login-name').dispatchEvent(new Event('input'))");
+    await login(wd, 'alice');
+    await wd.waitFor('#cards-table tbody tr[data-card]');
+  });
+
+  it('shows every card with the figures of the ledger, newest first', async () => {
+    const cards = JSON.parse(cli(db, 'cards', '--json'));
+    const ids = await wd.exec("return [...document.querySelectorAll('#cards-table tbody tr[data-card]')].map(r => Number(r.dataset.card))");
+    assert.deepEqual(ids, cards.map((c) => c.id));
+    const active = cards.find((c) => c.status === 'active');
+    const row = await wd.text(await wd.find(`tr[data-card="${active.id}"]`));
+    const dollars = (s) => Number(s).toFixed(2);
+    assert.ok(row.includes(dollars(active.balance)), `${row} shows balance ${active.balance}`);
+    assert.ok(row.includes(`${active.percent_used}%`), `${row} shows ${active.percent_used}%`);
+    const remaining = cards.filter((c) => !c.close_date).reduce((s, c) => s + Math.round(Number(c.balance) * 10000), 0) / 10000;
+    assert.ok((await wd.text(await wd.find('#summary-remaining'))).includes(remaining.toFixed(2)));
+  });
+
+  it('opens View Activity from the keyboard and scrolls a card page by page', async () => {
+    const cards = JSON.parse(cli(db, 'cards', '--json'));
+    const big = cards.filter((c) => c.status === 'depleted')[0];
+    const lines = cli(db, 'activity', String(big.id), '--json').trim().split('\n').map((l) => JSON.parse(l));
+    const row = await wd.find(`tr[data-card="${big.id}"]`);
+    await wd.exec('arguments[0].focus()', [{ [ELEMENT]: row }]);
+    await wd.type(row, KEY.ENTER);
+    const total = await wd.waitFor('#total-lines', { text: (t) => t.replace(/\D/g, '') === String(lines.length) });
+    assert.ok(total);
+    await wd.waitFor('#activity-scroller [data-line]');
+    const first = await wd.exec("return Number(document.querySelector('#activity-scroller [data-line]').dataset.line)");
+    assert.equal(first, lines.length, 'newest line first');
+    // Scroll to the end: the oldest line (number 1) comes into view.
+    await wd.exec("const s = document.querySelector('#activity-scroller'); s.scrollTop = s.scrollHeight;");
+    await wd.waitFor('#activity-scroller [data-line="1"]');
+    await wd.click(await wd.find('#back-to-cards'));
+    await wd.waitFor('#cards-table');
+  });
+
+  it('exports through the native context menu and the Save As dialog, byte for byte the core export', async () => {
+    const cards = JSON.parse(cli(db, 'cards', '--json'));
+    const card = cards.filter((c) => c.status === 'depleted')[1];
+    const target = join(dir, `saved-${card.id}`);
+    const row = await wd.find(`tr[data-card="${card.id}"]`);
+    const p = await screenPoint(wd, row);
+    xdo('mousemove', String(p.x), String(p.y), 'click', '3');
+    await sleep(800);
+    // The native menu: View Activity, Export Activity…
+    xdo('key', 'Down', 'Down', 'Return');
+    // The native GTK Save As dialog, titled by the app.
+    waitForWindow('Export Activity');
+    await sleep(500);
+    xdo('key', 'ctrl+a');
+    xdo('type', '--delay', '15', target);
+    xdo('key', 'Return');
+    await waitForFile(`${target}.csv`);
+    const banner = await wd.waitFor('#export-result', { text: (t) => t.includes('Exported') });
+    assert.match(await wd.text(banner), new RegExp(`card ${card.id}`));
+    const core = join(dir, 'core.csv');
+    cli(db, 'export', String(card.id), '--out', core);
+    assert.deepEqual(readFileSync(`${target}.csv`), readFileSync(core));
+  });
+
+  it('pops the same menu from the three-dots button and opens View Activity', async () => {
+    const cards = JSON.parse(cli(db, 'cards', '--json'));
+    const card = cards.find((c) => c.status === 'active');
+    const dots = await wd.find(`tr[data-card="${card.id}"] .dots`);
+    const p = await screenPoint(wd, dots);
+    xdo('mousemove', String(p.x), String(p.y), 'click', '1');
+    await sleep(800);
+    xdo('key', 'Down', 'Return');
+    await wd.waitFor('#total-lines');
+    await wd.click(await wd.find('#back-to-cards'));
+  });
+
+  it('lets a user log in but not open Outbound Fax Credit', async () => {
+    await wd.click(await wd.waitFor('#logout'));
+    await login(wd, 'carmen');
+    const notice = await wd.waitFor('#not-manager');
+    assert.match(await wd.text(notice), /account managers/);
+    assert.equal((await wd.findAll('#cards-table')).length, 0);
+  });
+});
+
+describe('credit account', () => {
+  const db = join(dir, 'credit.db');
+  let driver;
+  let wd;
+
+  before(async () => {
+    cli(db, 'demo', '--faxes', '1500', '--kind', 'credit');
+    driver = await startDriver(4454);
+    wd = new WebDriver(driver.base);
+    await wd.start(APP, ['--db', db]);
+  });
+
+  after(async () => {
+    await wd?.quit();
+    driver?.child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows its monthly cards and no purchase controls', async () => {
+    await login(wd, 'alice');
+    await wd.waitFor('#cards-table tbody tr[data-card]');
+    const text = await wd.text(await wd.find('#cards-table'));
+    assert.match(text, /Monthly credit/);
+    const buttons = await wd.exec("return [...document.querySelectorAll('button')].map(b => b.textContent.trim())");
+    assert.ok(!buttons.some((b) => /purchase|repeat order/i.test(b)), buttons.join(', '));
+  });
+});

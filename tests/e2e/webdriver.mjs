@@ -1,0 +1,137 @@
+// A small W3C WebDriver client over fetch (Node 18+), enough to drive the real app through
+// tauri-driver and WebKitWebDriver; xdotool drives what WebDriver cannot reach (native menus
+// and dialogs).
+import { execFileSync, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
+
+export class WebDriver {
+  constructor(base) {
+    this.base = base;
+    this.sid = null;
+  }
+
+  async req(method, path, body) {
+    const r = await fetch(this.base + path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const j = await r.json().catch(() => ({}));
+    if (!r.ok || (j.value && j.value.error)) {
+      throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(j.value ?? j)}`);
+    }
+    return j.value;
+  }
+
+  s(path) {
+    return `/session/${this.sid}${path}`;
+  }
+
+  async start(application, args) {
+    // No browserName: tauri-driver starts the app itself.
+    const v = await this.req('POST', '/session', {
+      capabilities: { alwaysMatch: { 'tauri:options': { application, args } } },
+    });
+    this.sid = v.sessionId;
+  }
+
+  async quit() {
+    if (this.sid) await this.req('DELETE', `/session/${this.sid}`).catch(() => {});
+    this.sid = null;
+  }
+
+  async find(css) {
+    const v = await this.req('POST', this.s('/element'), { using: 'css selector', value: css });
+    return v[ELEMENT];
+  }
+
+  async findAll(css) {
+    const v = await this.req('POST', this.s('/elements'), { using: 'css selector', value: css });
+    return v.map((e) => e[ELEMENT]);
+  }
+
+  /** Waits until `css` matches (and, if given, `pred(text)` holds). */
+  async waitFor(css, { timeout = 20000, text } = {}) {
+    const end = Date.now() + timeout;
+    let last = null;
+    while (Date.now() < end) {
+      try {
+        const el = await this.find(css);
+        if (!text) return el;
+        last = await this.text(el);
+        if (text(last)) return el;
+      } catch (e) {
+        last = e.message;
+      }
+      await sleep(150);
+    }
+    throw new Error(`timed out waiting for ${css} (last: ${last})`);
+  }
+
+  click(el) {
+    return this.req('POST', this.s(`/element/${el}/click`), {});
+  }
+
+  type(el, text) {
+    return this.req('POST', this.s(`/element/${el}/value`), { text });
+  }
+
+  text(el) {
+    return this.req('GET', this.s(`/element/${el}/text`));
+  }
+
+  rect(el) {
+    return this.req('GET', this.s(`/element/${el}/rect`));
+  }
+
+  exec(script, args = []) {
+    return this.req('POST', this.s('/execute/sync'), { script, args });
+  }
+}
+
+export const KEY = { ENTER: '\uE007', TAB: '\uE004', SHIFT: '\uE008', F10: '\uE03A' };
+
+/** Starts tauri-driver on a free port pair and waits for it to answer. */
+export async function startDriver(port) {
+  const child = spawn('tauri-driver', ['--port', String(port), '--native-port', String(port + 1)], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(`${base}/status`);
+      if (r.ok) return { child, base };
+    } catch {
+      /* not up yet */
+    }
+    await sleep(100);
+  }
+  child.kill();
+  throw new Error('tauri-driver did not start');
+}
+
+export function xdo(...args) {
+  return execFileSync('xdotool', args, { encoding: 'utf8' }).trim();
+}
+
+/** The app window's top-left corner on the screen. */
+export function windowOrigin(title = 'Fax Credit') {
+  const id = xdo('search', '--onlyvisible', '--name', title).split('\n')[0];
+  const geo = xdo('getwindowgeometry', id);
+  const m = /Position: (\d+),(\d+)/.exec(geo);
+  return { id, x: Number(m[1]), y: Number(m[2]) };
+}
+
+/** Waits for a visible window with this title (a native dialog) and gives it the keyboard. */
+export function waitForWindow(title, timeoutMs = 20000) {
+  const id = execFileSync('xdotool', ['search', '--sync', '--onlyvisible', '--name', title], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  })
+    .trim()
+    .split('\n')[0];
+  execFileSync('xdotool', ['windowfocus', '--sync', id], { timeout: 5000 });
+  return id;
+}
