@@ -40,7 +40,7 @@ pub struct DemoOptions {
 
 impl Default for DemoOptions {
     fn default() -> Self {
-        DemoOptions { faxes: 6_000, kind: Kind::Prepaid, seed: 0x5eed_fa7, days: 180 }
+        DemoOptions { faxes: 6_000, kind: Kind::Prepaid, seed: 0x05ee_dfa7, days: 180 }
     }
 }
 

@@ -90,8 +90,8 @@ fn a_failed_write_leaves_no_partial_file() {
         let target = ro.join("x.csv");
         let r = export_card(&mut s.db, card, &target, &mut |_| ControlFlow::Continue(()));
         // Root ignores folder permissions; everyone else gets a clear i/o error.
-        if r.is_err() {
-            assert_eq!(r.unwrap_err().code(), "io_error");
+        if let Err(e) = r {
+            assert_eq!(e.code(), "io_error");
             assert!(dir_entries(&ro).is_empty());
         }
         std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o700)).unwrap();

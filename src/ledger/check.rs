@@ -164,6 +164,5 @@ pub fn check(db: &mut Db) -> Result<CheckReport> {
     let cards: i64 = tx.query_row("SELECT count(*) FROM cards", [], |r| r.get(0))?;
     let faxes: i64 = tx.query_row("SELECT count(*) FROM faxes", [], |r| r.get(0))?;
     let lines: i64 = tx.query_row("SELECT count(*) FROM activity", [], |r| r.get(0))?;
-    drop(push);
     Ok(CheckReport { cards, faxes, lines, total_billed: money::from_units(total_lines), problems })
 }

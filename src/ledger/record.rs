@@ -285,7 +285,8 @@ mod tests {
 
     #[test]
     fn refuses_absurd_and_malformed_fields_with_their_name() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut RawFax)>)> = vec![
+        type Mutation = Box<dyn Fn(&mut RawFax)>;
+        let cases: Vec<(&str, Mutation)> = vec![
             ("pagesSent", Box::new(|r| r.pages_sent = Some("-1".into()))),
             ("pagesSent", Box::new(|r| r.pages_sent = Some("1000000".into()))),
             ("pagesSent", Box::new(|r| r.pages_sent = Some("three".into()))),

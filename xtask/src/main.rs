@@ -82,7 +82,9 @@ fn test(_args: &[String]) -> Step {
     cmd("npm", &["test"]).dir(r.join("ui")).run()?;
     println!("xtask: [2/4] build the app and the CLI");
     build_app(false)?;
-    println!("xtask: [3/4] core, CLI and app command tests");
+    println!("xtask: [3/4] lints, then core, CLI and app command tests");
+    cmd("cargo", &["fmt", "--all", "--check"]).dir(&r).run()?;
+    cmd("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]).dir(&r).run()?;
     cmd("cargo", &["test", "--workspace", "--", "--test-threads=2"]).dir(&r).run()?;
     println!("xtask: [4/4] end-to-end tests of the real app under Xvfb");
     e2e(&r)?;
