@@ -45,7 +45,7 @@ fn reports_progress_and_finishes_with_the_total() {
     assert_eq!(summary.rows, PROGRESS_EVERY * 2 + 5);
     assert_eq!(
         seen.iter().map(|p| p.done).collect::<Vec<_>>(),
-        vec![PROGRESS_EVERY, PROGRESS_EVERY * 2, PROGRESS_EVERY * 2 + 5]
+        vec![0, PROGRESS_EVERY, PROGRESS_EVERY * 2, PROGRESS_EVERY * 2 + 5]
     );
     assert!(seen.iter().all(|p| p.total == PROGRESS_EVERY * 2 + 5));
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count() as u64, summary.rows + 1);

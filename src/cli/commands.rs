@@ -215,7 +215,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             }
             return Ok(if r.ok() { 0 } else { 1 });
         }
-        Command::Demo { faxes, kind } => {
+        Command::Demo { faxes, kind, single_card } => {
             let kind = Kind::parse(&kind)?;
             if faxes == 0 || faxes > 10_000_000 {
                 return Err(Error::invalid("faxes", "must be 1..=10000000"));
@@ -227,7 +227,10 @@ pub fn run(cli: Cli) -> Result<i32> {
                 }
             }
             let mut db = Db::create(&path)?;
-            let opts = crate::demo::DemoOptions { faxes, kind, ..Default::default() };
+            if single_card && kind == Kind::Credit {
+                return Err(Error::invalid("single-card", "only a prepaid demo has one large card"));
+            }
+            let opts = crate::demo::DemoOptions { faxes, kind, single_card, ..Default::default() };
             let s = crate::demo::seed(&mut db, &opts, now)?;
             println!(
                 "seeded {:?} in {}: {} cards, {} faxes ({} refused then retried); users {} (password {:?}; {} are managers)",

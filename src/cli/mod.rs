@@ -97,6 +97,9 @@ pub enum Command {
         faxes: u64,
         #[arg(long, default_value = "prepaid", value_name = "prepaid|credit")]
         kind: String,
+        /// Bill every fax to one large card (to try a card of a million lines).
+        #[arg(long)]
+        single_card: bool,
     },
 }
 

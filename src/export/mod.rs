@@ -63,8 +63,8 @@ fn text<'a>(buf: &'a mut Vec<u8>, s: &[u8]) -> &'a [u8] {
     buf
 }
 
-/// Writes the CSV of a card's activity to `out`. `progress` is called every
-/// [`PROGRESS_EVERY`] rows and at the end; returning `Break` cancels with [`Error::Cancelled`].
+/// Writes the CSV of a card's activity to `out`. `progress` is called before the first row,
+/// every [`PROGRESS_EVERY`] rows and at the end; returning `Break` cancels with [`Error::Cancelled`].
 pub fn write_card_csv<W: Write>(
     db: &mut Db,
     card_id: i64,
@@ -83,6 +83,10 @@ pub fn write_card_csv<W: Write>(
          WHERE a.card_id = ?1 ORDER BY a.n",
     )?;
     let mut rows = st.query([card_id])?;
+    // A first report before any row, so a front end can show progress (and Cancel) at once.
+    if progress(Progress { done: 0, total }).is_break() {
+        return Err(Error::Cancelled);
+    }
     let mut done: u64 = 0;
     let mut num = itoa::Buffer::new();
     let mut cell: Vec<u8> = Vec::with_capacity(256);

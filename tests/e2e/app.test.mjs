@@ -3,7 +3,7 @@
 // Run by `cargo xtask test`, which sets DISPLAY, FAXCREDIT_APP and FAXCREDIT_CLI.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -142,12 +142,92 @@ describe('prepaid demo account', () => {
     await wd.click(await wd.find('#back-to-cards'));
   });
 
+  it('opens the row menu from the keyboard: Shift+F10 and the Menu key', async () => {
+    const cards = JSON.parse(cli(db, 'cards', '--json'));
+    for (const [key, card] of [['shift+F10', cards[2]], ['Menu', cards[3]]]) {
+      const row = await wd.waitFor(`tr[data-card="${card.id}"]`);
+      await wd.exec("arguments[0].scrollIntoView({ block: 'center' }); arguments[0].focus();", [{ [ELEMENT]: row }]);
+      xdo('key', key);
+      await sleep(800);
+      xdo('key', 'Down', 'Return');
+      const total = await wd.waitFor('#total-lines', { text: (t) => t.replace(/\D/g, '') === String(card.lines ?? '') || t !== '' });
+      assert.ok(total, key);
+      const title = await wd.text(await wd.find('h1'));
+      assert.match(title, new RegExp(`card ${card.id}`), key);
+      await wd.click(await wd.find('#back-to-cards'));
+      await wd.waitFor('#cards-table');
+    }
+  });
+
   it('lets a user log in but not open Outbound Fax Credit', async () => {
     await wd.click(await wd.waitFor('#logout'));
     await login(wd, 'carmen');
     const notice = await wd.waitFor('#not-manager');
     assert.match(await wd.text(notice), /account managers/);
     assert.equal((await wd.findAll('#cards-table')).length, 0);
+  });
+});
+
+describe('a card of 150,000 lines', () => {
+  const db = join(dir, 'big.db');
+  let driver;
+  let wd;
+
+  before(async () => {
+    cli(db, 'demo', '--faxes', '150000', '--single-card');
+    driver = await startDriver(4464);
+    wd = new WebDriver(driver.base);
+    await wd.start(APP, ['--db', db]);
+    await login(wd, 'alice');
+    await wd.waitFor('#cards-table tbody tr[data-card]');
+  });
+
+  after(async () => {
+    await wd?.quit();
+    driver?.child.kill();
+  });
+
+  it('scrolls to any depth and shows the right lines', async () => {
+    const row = await wd.find('tr[data-card="1001"]');
+    await wd.exec('arguments[0].focus()', [{ [ELEMENT]: row }]);
+    await wd.type(row, KEY.ENTER);
+    await wd.waitFor('#total-lines', { text: (t) => t.replace(/\D/g, '') === '150000' });
+    await wd.waitFor('#activity-scroller [data-line="150000"]');
+    // Jump to the middle: the rows there are numbered from the bottom of the card.
+    await wd.exec("const s = document.querySelector('#activity-scroller'); s.scrollTop = (s.scrollHeight - s.clientHeight) / 2;");
+    const lines = "return [...document.querySelectorAll('#activity-scroller [data-line]')].map(r => Number(r.dataset.line)).filter(n => n > 0)";
+    let shown = [];
+    for (let i = 0; i < 100; i++) {
+      shown = await wd.exec(lines);
+      if (shown.length > 0 && shown[0] < 100000) break;
+      await sleep(50);
+    }
+    const sorted = [...shown].sort((a, b) => b - a);
+    assert.deepEqual(shown, sorted, 'newest first');
+    assert.ok(Math.abs(shown[0] - 75000) < 200, `middle of the card, got ${shown[0]}`);
+    await wd.click(await wd.find('#back-to-cards'));
+    await wd.waitFor('#cards-table');
+  });
+
+  it('shows export progress and cancels without leaving a file', async () => {
+    const target = join(dir, 'cancelled');
+    const row = await wd.find('tr[data-card="1001"]');
+    const p = await screenPoint(wd, row);
+    xdo('mousemove', String(p.x), String(p.y), 'click', '3');
+    await sleep(800);
+    xdo('key', 'Down', 'Down', 'Return');
+    waitForWindow('Export Activity');
+    await sleep(500);
+    xdo('key', 'ctrl+a');
+    xdo('type', '--delay', '15', target);
+    xdo('key', 'Return');
+    const cancel = await wd.waitFor('#export-cancel');
+    await wd.click(cancel);
+    const banner = await wd.waitFor('#export-result', { text: (t) => t.length > 0 });
+    assert.match(await wd.text(banner), /cancelled/i);
+    assert.equal(existsSync(`${target}.csv`), false);
+    const leftovers = readdirSync(dir).filter((f) => f.startsWith('.faxcredit-export-'));
+    assert.deepEqual(leftovers, []);
   });
 });
 

@@ -16,7 +16,7 @@ fn root() -> PathBuf {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: cargo xtask <command>\n\n  run [--release] [-- APP ARGS]  install what is missing, build, open the app on the demo account\n  test                           install what is missing, run every test (core, UI, app)\n  deps                           only install what is missing"
+        "usage: cargo xtask <command>\n\n  run [--release] [-- APP ARGS]  install what is missing, build, open the app on the demo account\n  test                           install what is missing, run every test (core, UI, app)\n  e2e [PATTERN]                  build, then only the end-to-end tests (names matching PATTERN)\n  deps                           only install what is missing"
     );
     ExitCode::from(2)
 }
@@ -26,6 +26,11 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("test") => test(&args[1..]),
+        Some("e2e") => deps::ensure(deps::Need::Test)
+            .and_then(|()| deps::ensure_tauri_driver())
+            .and_then(|()| build_ui())
+            .and_then(|()| build_app(false))
+            .and_then(|()| e2e(&root(), args.get(1).map(String::as_str))),
         Some("deps") => deps::ensure(deps::Need::Test),
         _ => return usage(),
     };
@@ -87,20 +92,27 @@ fn test(_args: &[String]) -> Step {
     cmd("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]).dir(&r).run()?;
     cmd("cargo", &["test", "--workspace", "--", "--test-threads=2"]).dir(&r).run()?;
     println!("xtask: [4/4] end-to-end tests of the real app under Xvfb");
-    e2e(&r)?;
+    e2e(&r, None)?;
     println!("xtask: all tests passed");
     Ok(())
 }
 
 /// The real app binary under a virtual display, driven over WebDriver (tauri-driver and
 /// WebKitWebDriver) and xdotool: tests/e2e/*.test.mjs on Node's test runner.
-fn e2e(r: &Path) -> Step {
+fn e2e(r: &Path, pattern: Option<&str>) -> Step {
     let display = sh::Xvfb::start()?;
     let app = r.join("target/debug").join(exe("fax-credit"));
     let cli = r.join("target/debug").join(exe("faxcredit"));
     let home = std::env::temp_dir().join(format!("faxcredit-e2e-home-{}", std::process::id()));
     std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
-    let result = cmd("node", &["--test", "--test-concurrency=1", "tests/e2e/"])
+    let mut node_args = vec!["--test", "--test-concurrency=1"];
+    let filter;
+    if let Some(p) = pattern {
+        filter = format!("--test-name-pattern={p}");
+        node_args.push(&filter);
+    }
+    node_args.push("tests/e2e/");
+    let result = cmd("node", &node_args)
         .dir(r)
         .env("DISPLAY", display.name())
         .env("FAXCREDIT_APP", &app.display().to_string())
