@@ -42,6 +42,11 @@ pub enum Error {
     Busy,
     #[error("cancelled")]
     Cancelled,
+    #[error("email is not set up: enter the SMTP server in Settings → Email (or `faxcredit email set`)")]
+    EmailNotConfigured,
+    /// The SMTP server refused or could not be reached; the text is the server's answer.
+    #[error("the mail server did not take the message: {0}")]
+    Smtp(String),
     #[error("ledger invariant broken: {0}")]
     Invariant(String),
     #[error("i/o error: {0}")]
@@ -76,6 +81,8 @@ impl Error {
             Error::ReadOnly(_) => "read_only".into(),
             Error::Busy => "busy".into(),
             Error::Cancelled => "cancelled".into(),
+            Error::EmailNotConfigured => "email_not_configured".into(),
+            Error::Smtp(_) => "smtp_failed".into(),
             Error::Invariant(_) => "invariant_broken".into(),
             Error::Io(_) => "io_error".into(),
             Error::Db(_) => "database_error".into(),
@@ -91,7 +98,8 @@ impl Error {
             | Error::NotInitialized
             | Error::AlreadyInitialized(_)
             | Error::NotADatabase(_)
-            | Error::Conflict(_) => 2,
+            | Error::Conflict(_)
+            | Error::EmailNotConfigured => 2,
             Error::QuotaExceeded { .. } => 3,
             Error::ExistsWithDifferent { .. } => 4,
             Error::Forbidden(_) | Error::NotPrepaid(_) | Error::BadCredentials => 5,

@@ -13,6 +13,7 @@ pub mod export;
 pub mod import;
 pub mod ledger;
 pub mod money;
+pub mod notify;
 pub mod paths;
 pub mod rates;
 pub mod time;

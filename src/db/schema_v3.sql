@@ -1,0 +1,35 @@
+-- Fax Credit ledger, schema version 3: email settings and the notification outbox.
+-- (Version 2 holds the payment card and orders.)
+
+-- How to reach the account's SMTP server. The password is never here: it lives in the OS keyring.
+CREATE TABLE email_settings (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    host        TEXT NOT NULL CHECK (length(host) BETWEEN 1 AND 253),
+    port        INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),
+    security    TEXT NOT NULL CHECK (security IN ('none', 'starttls', 'tls')),
+    username    TEXT,
+    from_addr   TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+
+-- Every message the app owes the account manager, written in the transaction of its event and
+-- delivered afterwards by a worker. A row is never deleted; `message_id` stays the same across
+-- retries, so a message delivered twice after a crash is one message to the reader's mail client.
+CREATE TABLE outbox (
+    id               INTEGER PRIMARY KEY,
+    kind             TEXT NOT NULL CHECK (kind IN ('repeat_order_success', 'repeat_order_failure',
+                                                   'quota_exceeded', 'low_credit')),
+    to_addr          TEXT NOT NULL,
+    subject          TEXT NOT NULL,
+    body             TEXT NOT NULL,
+    message_id       TEXT NOT NULL UNIQUE,
+    created_at       TEXT NOT NULL,
+    state            TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),
+    attempts         INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    next_attempt_at  TEXT NOT NULL,
+    lease_until      TEXT,
+    last_error       TEXT,
+    server_reply     TEXT,
+    sent_at          TEXT
+);
+CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE state = 'pending';

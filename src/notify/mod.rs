@@ -1,0 +1,10 @@
+//! Notifications to the account email: the SMTP settings, the durable outbox written in the
+//! transaction of each event, and its delivery by SMTP with retries.
+
+pub mod outbox;
+pub mod settings;
+pub mod smtp;
+
+pub use outbox::{deliver_due, enqueue, messages, DeliveryReport, Kind, Mail, Mailer, Message, SendFailure, State};
+pub use settings::{clear_email_settings, email_settings, set_email_settings, EmailSettings, Security};
+pub use smtp::SmtpMailer;

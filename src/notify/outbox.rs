@@ -1,0 +1,265 @@
+//! The durable outbox: every message is a row written in the same transaction as the event it
+//! tells of, so no event is ever without its message. A worker ([`deliver_due`]) sends due rows,
+//! one claim at a time under a lease, so two workers (the app and `faxcredit outbox --deliver`)
+//! never send the same row at once; retries keep the row's Message-ID, so a message that a crash
+//! made us send twice reads as one message in the manager's mail client.
+
+use chrono::Duration;
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::time::{fmt_ts, parse_ts, Clock, Timestamp};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    RepeatOrderSuccess,
+    RepeatOrderFailure,
+    QuotaExceeded,
+    LowCredit,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::RepeatOrderSuccess => "repeat_order_success",
+            Kind::RepeatOrderFailure => "repeat_order_failure",
+            Kind::QuotaExceeded => "quota_exceeded",
+            Kind::LowCredit => "low_credit",
+        }
+    }
+}
+
+/// What the notification list shows for a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Waiting for its first attempt.
+    Pending,
+    /// Tried and refused for a passing reason (server down, 4xx); will be tried again.
+    Retrying,
+    Sent,
+    /// The server refused it for good (5xx); kept, and can be retried by hand.
+    Failed,
+    /// Waiting because no SMTP server is set up.
+    NotConfigured,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Message {
+    pub id: i64,
+    pub kind: String,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub message_id: String,
+    pub created_at: String,
+    pub state: State,
+    pub attempts: i64,
+    pub next_attempt_at: Option<String>,
+    pub last_error: Option<String>,
+    pub server_reply: Option<String>,
+    pub sent_at: Option<String>,
+}
+
+/// The wait before the next attempt after `attempts` failed ones: 1 min, 5 min, 15 min, 1 h, then
+/// every 6 h. A message is never given up on for a passing failure.
+pub fn retry_delay(attempts: i64) -> Duration {
+    match attempts {
+        ..=1 => Duration::minutes(1),
+        2 => Duration::minutes(5),
+        3 => Duration::minutes(15),
+        4 => Duration::hours(1),
+        _ => Duration::hours(6),
+    }
+}
+
+/// How long a claimed message is reserved for the worker that claimed it. Longer than any SMTP
+/// exchange (the mailer times out sooner), so a live worker's claim never expires under it.
+pub const LEASE: Duration = Duration::minutes(5);
+
+/// Adds a message for the account's email, inside the caller's transaction (the event's own).
+pub fn enqueue(tx: &Transaction<'_>, kind: Kind, subject: &str, body: &str, now: Timestamp) -> Result<i64> {
+    let (to, account_created): (String, String) =
+        tx.query_row("SELECT email, created_at FROM account WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    // The write lock is held, so max + 1 is ours alone; the Message-ID is fixed with the row.
+    let id: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM outbox", [], |r| r.get(0))?;
+    let account_tag = parse_ts(&account_created, "created_at").map(|t| t.timestamp()).unwrap_or_default();
+    let message_id = format!("<outbox.{id}.{account_tag}.{}@faxcredit.local>", now.timestamp());
+    let now_s = fmt_ts(&now);
+    tx.execute(
+        "INSERT INTO outbox (id, kind, to_addr, subject, body, message_id, created_at, next_attempt_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+        params![id, kind.as_str(), to, subject, body, message_id, now_s],
+    )?;
+    Ok(id)
+}
+
+/// The newest `limit` messages, newest first, with the state the app shows.
+pub fn messages(db: &Db, limit: i64) -> Result<Vec<Message>> {
+    let configured = super::email_settings(db)?.is_some();
+    let mut st = db.conn().prepare_cached(
+        "SELECT id, kind, to_addr, subject, body, message_id, created_at, state, attempts,
+                next_attempt_at, last_error, server_reply, sent_at
+         FROM outbox ORDER BY id DESC LIMIT ?1",
+    )?;
+    let rows = st.query_map([limit.clamp(1, 10_000)], |r| {
+        let stored: String = r.get(7)?;
+        let attempts: i64 = r.get(8)?;
+        let state = match stored.as_str() {
+            "sent" => State::Sent,
+            "failed" => State::Failed,
+            _ if !configured => State::NotConfigured,
+            _ if attempts > 0 => State::Retrying,
+            _ => State::Pending,
+        };
+        Ok(Message {
+            id: r.get(0)?,
+            kind: r.get(1)?,
+            to: r.get(2)?,
+            subject: r.get(3)?,
+            body: r.get(4)?,
+            message_id: r.get(5)?,
+            created_at: r.get(6)?,
+            state,
+            attempts,
+            next_attempt_at: if stored == "pending" { Some(r.get(9)?) } else { None },
+            last_error: r.get(10)?,
+            server_reply: r.get(11)?,
+            sent_at: r.get(12)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// One message handed to a [`Mailer`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub message_id: String,
+    pub date: Timestamp,
+}
+
+/// Why a send failed, and whether trying again later can help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendFailure {
+    /// The server refused the message for good (a 5xx answer): retrying would be refused again.
+    pub permanent: bool,
+    pub message: String,
+}
+
+/// Sends one message and returns the server's answer.
+pub trait Mailer {
+    fn send(&self, mail: &Mail) -> std::result::Result<String, SendFailure>;
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DeliveryReport {
+    pub sent: u32,
+    pub retrying: u32,
+    pub failed: u32,
+    /// Messages waiting because no mailer was given (email not set up).
+    pub waiting: u32,
+}
+
+/// At most this many messages per call, so one call is bounded.
+const BATCH: u32 = 200;
+
+/// Sends every due message through `mailer` (`None`: email not set up, nothing is tried).
+pub fn deliver_due(db: &mut Db, clock: &dyn Clock, mailer: Option<&dyn Mailer>) -> Result<DeliveryReport> {
+    let mut report = DeliveryReport::default();
+    let Some(mailer) = mailer else {
+        report.waiting = db.conn().query_row("SELECT count(*) FROM outbox WHERE state = 'pending'", [], |r| r.get(0))?;
+        return Ok(report);
+    };
+    for _ in 0..BATCH {
+        let Some((id, mail, attempts)) = claim(db, clock.now())? else { break };
+        let outcome = mailer.send(&mail);
+        let now = clock.now();
+        let tx = db.write()?;
+        match outcome {
+            Ok(reply) => {
+                tx.execute(
+                    "UPDATE outbox SET state = 'sent', sent_at = ?2, server_reply = ?3, lease_until = NULL,
+                       last_error = NULL WHERE id = ?1",
+                    params![id, fmt_ts(&now), reply],
+                )?;
+                report.sent += 1;
+            }
+            Err(f) if f.permanent => {
+                tx.execute(
+                    "UPDATE outbox SET state = 'failed', last_error = ?2, lease_until = NULL WHERE id = ?1",
+                    params![id, f.message],
+                )?;
+                report.failed += 1;
+            }
+            Err(f) => {
+                tx.execute(
+                    "UPDATE outbox SET next_attempt_at = ?2, last_error = ?3, lease_until = NULL WHERE id = ?1",
+                    params![id, fmt_ts(&(now + retry_delay(attempts))), f.message],
+                )?;
+                report.retrying += 1;
+            }
+        }
+        tx.commit()?;
+    }
+    Ok(report)
+}
+
+/// Takes the oldest due message under a lease and counts the attempt before sending it, so a
+/// crash mid-send is still an attempt and the message is tried again once the lease expires.
+fn claim(db: &mut Db, now: Timestamp) -> Result<Option<(i64, Mail, i64)>> {
+    let now_s = fmt_ts(&now);
+    let tx = db.write()?;
+    let row = tx
+        .query_row(
+            "SELECT id, to_addr, subject, body, message_id, created_at, attempts FROM outbox
+             WHERE state = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
+             ORDER BY next_attempt_at, id LIMIT 1",
+            [&now_s],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, i64>(6)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((id, to, subject, body, message_id, created, attempts)) = row else { return Ok(None) };
+    tx.execute(
+        "UPDATE outbox SET lease_until = ?2, attempts = attempts + 1 WHERE id = ?1",
+        params![id, fmt_ts(&(now + LEASE))],
+    )?;
+    tx.commit()?;
+    let date = parse_ts(&created, "created_at")?;
+    Ok(Some((id, Mail { to, subject, body, message_id, date }, attempts + 1)))
+}
+
+/// Puts a failed (or waiting) message back in line to be tried at once: the app's Retry button.
+pub fn retry_now(db: &mut Db, id: i64, now: Timestamp) -> Result<()> {
+    let tx = db.write()?;
+    let n = tx.execute(
+        "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, lease_until = NULL
+         WHERE id = ?1 AND state IN ('pending', 'failed')",
+        params![id, fmt_ts(&now)],
+    )?;
+    if n == 0 {
+        let exists: bool = tx.query_row("SELECT count(*) > 0 FROM outbox WHERE id = ?1", [id], |r| r.get(0))?;
+        return Err(if exists {
+            Error::Conflict(format!("message {id} was already sent"))
+        } else {
+            Error::NotFound(format!("no message {id}"))
+        });
+    }
+    tx.commit()?;
+    Ok(())
+}

@@ -1,0 +1,168 @@
+//! The SMTP settings of Settings → Email: host, port, security, user and sender. The password is
+//! not here; front ends keep it in the OS keyring and pass it to the mailer.
+
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::account::{validate_email, validate_text};
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::time::{fmt_ts, Timestamp};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Security {
+    /// Plain SMTP: only for a relay on the same machine or a trusted network.
+    None,
+    /// Plain connection upgraded with STARTTLS (usually port 587); refused if the server can't.
+    Starttls,
+    /// TLS from the first byte (usually port 465).
+    Tls,
+}
+
+impl Security {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Security::None => "none",
+            Security::Starttls => "starttls",
+            Security::Tls => "tls",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Security> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "none" => Ok(Security::None),
+            "starttls" => Ok(Security::Starttls),
+            "tls" | "ssl" => Ok(Security::Tls),
+            _ => Err(Error::invalid("security", format!("{s:?} is not none, starttls or tls"))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    /// The SMTP login; `None` for a server that takes mail without one.
+    pub username: Option<String>,
+    /// The sender address of every message.
+    pub from: String,
+}
+
+impl EmailSettings {
+    /// Checks every field; one clear error for the first that is wrong.
+    pub fn validated(self) -> Result<EmailSettings> {
+        let host = validate_text("host", &self.host, 253)?;
+        let host_ok = host
+            .split('.')
+            .all(|l| !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+            || host.parse::<std::net::IpAddr>().is_ok();
+        if !host_ok {
+            return Err(Error::invalid("host", format!("{host:?} is not a host name or IP address")));
+        }
+        if self.port == 0 {
+            return Err(Error::invalid("port", "must be between 1 and 65535"));
+        }
+        let username = match self.username.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(u) => Some(validate_text("user", u, 254)?),
+        };
+        let from = validate_email(&self.from).map_err(|_| {
+            Error::invalid("from", format!("{:?} is not an email address", self.from.trim()))
+        })?;
+        Ok(EmailSettings { host, port: self.port, security: self.security, username, from })
+    }
+}
+
+/// The stored settings, or `None` when email was never set up.
+pub fn email_settings(db: &Db) -> Result<Option<EmailSettings>> {
+    let row = db
+        .conn()
+        .query_row("SELECT host, port, security, username, from_addr FROM email_settings WHERE id = 1", [], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })
+        .optional()?;
+    let Some((host, port, security, username, from)) = row else { return Ok(None) };
+    let port = u16::try_from(port).map_err(|_| Error::Invariant(format!("stored SMTP port {port}")))?;
+    Ok(Some(EmailSettings { host, port, security: Security::parse(&security)?, username, from }))
+}
+
+/// Saves the settings (validated first; nothing changes on a refusal).
+pub fn set_email_settings(db: &mut Db, s: EmailSettings, now: Timestamp) -> Result<EmailSettings> {
+    let s = s.validated()?;
+    let tx = db.write()?;
+    tx.execute(
+        "INSERT INTO email_settings (id, host, port, security, username, from_addr, updated_at)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET host = excluded.host, port = excluded.port,
+           security = excluded.security, username = excluded.username,
+           from_addr = excluded.from_addr, updated_at = excluded.updated_at",
+        params![s.host, i64::from(s.port), s.security.as_str(), s.username, s.from, fmt_ts(&now)],
+    )?;
+    tx.commit()?;
+    Ok(s)
+}
+
+/// Forgets the settings; messages wait in the outbox as "not configured".
+pub fn clear_email_settings(db: &mut Db) -> Result<()> {
+    let tx = db.write()?;
+    tx.execute("DELETE FROM email_settings", [])?;
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn good() -> EmailSettings {
+        EmailSettings {
+            host: "smtp.example.com".into(),
+            port: 587,
+            security: Security::Starttls,
+            username: Some("alice".into()),
+            from: "fax@example.com".into(),
+        }
+    }
+
+    #[test]
+    fn refuses_each_bad_field_with_its_name() {
+        let cases: [(fn(&mut EmailSettings), &str); 4] = [
+            (|s| s.host = "bad host".into(), "host"),
+            (|s| s.host = String::new(), "host"),
+            (|s| s.port = 0, "port"),
+            (|s| s.from = "not-an-address".into(), "from"),
+        ];
+        for (spoil, field) in cases {
+            let mut s = good();
+            spoil(&mut s);
+            match s.validated() {
+                Err(Error::Invalid { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn stores_replaces_and_clears_the_settings() {
+        let mut db = Db::in_memory().unwrap();
+        let now = crate::time::parse_ts("2026-11-24T10:00:00Z", "t").unwrap();
+        assert_eq!(email_settings(&db).unwrap(), None);
+        set_email_settings(&mut db, good(), now).unwrap();
+        let mut other = good();
+        other.security = Security::Tls;
+        other.port = 465;
+        other.username = Some("  ".into());
+        set_email_settings(&mut db, other, now).unwrap();
+        let s = email_settings(&db).unwrap().unwrap();
+        assert_eq!((s.port, s.security, s.username), (465, Security::Tls, None));
+        clear_email_settings(&mut db).unwrap();
+        assert_eq!(email_settings(&db).unwrap(), None);
+    }
+}

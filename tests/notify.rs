@@ -1,0 +1,189 @@
+//! Email notifications end to end against a real SMTP server on loopback: the outbox row
+//! written with its event arrives with the right recipient and subject; with the server down it
+//! waits and arrives once the server is back; nothing is lost or sent twice.
+
+mod common;
+
+use common::smtp::{Behaviour, SmtpServer};
+use common::{prepaid, t};
+use faxcredit::notify::{self, outbox, EmailSettings, Kind, Security, SmtpMailer, State};
+use faxcredit::time::{Clock, FixedClock};
+use faxcredit::Db;
+
+fn settings(port: u16) -> EmailSettings {
+    EmailSettings {
+        host: "127.0.0.1".into(),
+        port,
+        security: Security::None,
+        username: None,
+        from: "fax-credit@test.example".into(),
+    }
+}
+
+fn queue(db: &mut Db, subject: &str, at: &str) -> i64 {
+    let tx = db.write().unwrap();
+    let id = notify::enqueue(&tx, Kind::RepeatOrderSuccess, subject, "Card 1002 bought: Standard, 50.00 USD.", t(at))
+        .unwrap();
+    tx.commit().unwrap();
+    id
+}
+
+fn deliver(db: &mut Db, clock: &dyn Clock, port: u16) -> notify::DeliveryReport {
+    let mailer = SmtpMailer::new(&settings(port), None).unwrap();
+    notify::deliver_due(db, clock, Some(&mailer)).unwrap()
+}
+
+#[test]
+fn delivers_a_message_to_the_account_email_with_its_subject_and_message_id() {
+    let mut s = prepaid();
+    let server = SmtpServer::start();
+    notify::set_email_settings(&mut s.db, settings(server.port()), t("2026-11-24T09:00:00Z")).unwrap();
+    let id = queue(&mut s.db, "Fax Credit: card 1002 bought automatically (Standard, 50.00 USD)", "2026-11-24T10:00:00Z");
+    let clock = FixedClock::new(t("2026-11-24T10:00:01Z"));
+    let r = deliver(&mut s.db, &clock, server.port());
+    assert_eq!((r.sent, r.retrying, r.failed), (1, 0, 0));
+
+    let got = server.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].to, vec!["billing@test.example".to_string()]);
+    assert_eq!(got[0].from, "fax-credit@test.example");
+    assert_eq!(got[0].header("Subject").unwrap(), "Fax Credit: card 1002 bought automatically (Standard, 50.00 USD)");
+    assert!(got[0].data.contains("Standard, 50.00 USD"));
+    let list = notify::messages(&s.db, 10).unwrap();
+    assert_eq!(list[0].id, id);
+    assert_eq!(list[0].state, State::Sent);
+    assert_eq!(got[0].header("Message-ID").unwrap(), list[0].message_id);
+    assert!(list[0].server_reply.as_deref().unwrap().starts_with("250"));
+
+    // Delivering again sends nothing more.
+    let r = deliver(&mut s.db, &clock, server.port());
+    assert_eq!(r.sent, 0);
+    assert_eq!(server.received().len(), 1);
+}
+
+#[test]
+fn waits_while_the_server_is_down_and_delivers_once_it_is_back() {
+    let mut s = prepaid();
+    let server = SmtpServer::start();
+    let port = server.port();
+    let stopped = server.stop();
+    queue(&mut s.db, "first", "2026-11-24T10:00:00Z");
+    queue(&mut s.db, "second", "2026-11-24T10:00:00Z");
+    let clock = FixedClock::new(t("2026-11-24T10:00:00Z"));
+
+    let r = deliver(&mut s.db, &clock, port);
+    assert_eq!((r.sent, r.retrying), (0, 2));
+    let list = notify::messages(&s.db, 10).unwrap();
+    assert!(list.iter().all(|m| m.state == State::NotConfigured), "no settings stored yet: {list:?}");
+    notify::set_email_settings(&mut s.db, settings(port), t("2026-11-24T10:00:00Z")).unwrap();
+    let list = notify::messages(&s.db, 10).unwrap();
+    assert!(list.iter().all(|m| m.state == State::Retrying && m.attempts == 1 && m.last_error.is_some()));
+
+    // Not yet due: nothing is tried, even with the server back.
+    let server = stopped.restart();
+    let r = deliver(&mut s.db, &clock, port);
+    assert_eq!((r.sent, r.retrying), (0, 0));
+    assert_eq!(server.connections(), 0);
+
+    clock.set(t("2026-11-24T10:01:00Z"));
+    let r = deliver(&mut s.db, &clock, port);
+    assert_eq!(r.sent, 2);
+    let mut subjects: Vec<String> = server.received().iter().map(|m| m.header("Subject").unwrap()).collect();
+    subjects.sort();
+    assert_eq!(subjects, ["first", "second"]);
+    clock.set(t("2026-11-25T10:00:00Z"));
+    assert_eq!(deliver(&mut s.db, &clock, port).sent, 0);
+    assert_eq!(server.received().len(), 2);
+}
+
+#[test]
+fn retries_a_message_whose_connection_dropped_midway_and_backs_off() {
+    let mut s = prepaid();
+    let server = SmtpServer::start();
+    server.then(&[Behaviour::DropMidMessage, Behaviour::Transient]);
+    queue(&mut s.db, "dropped", "2026-11-24T10:00:00Z");
+    let clock = FixedClock::new(t("2026-11-24T10:00:00Z"));
+
+    assert_eq!(deliver(&mut s.db, &clock, server.port()).retrying, 1);
+    let m = &notify::messages(&s.db, 1).unwrap()[0];
+    assert_eq!(m.next_attempt_at.as_deref(), Some("2026-11-24T10:01:00Z"));
+
+    clock.set(t("2026-11-24T10:01:00Z"));
+    assert_eq!(deliver(&mut s.db, &clock, server.port()).retrying, 1);
+    let m = &notify::messages(&s.db, 1).unwrap()[0];
+    assert_eq!(m.next_attempt_at.as_deref(), Some("2026-11-24T10:06:00Z"), "second wait is 5 minutes");
+    assert!(m.last_error.as_deref().unwrap().contains("451"), "{:?}", m.last_error);
+
+    clock.set(t("2026-11-24T10:06:00Z"));
+    assert_eq!(deliver(&mut s.db, &clock, server.port()).sent, 1);
+    assert_eq!(server.received().len(), 1, "the dropped half-message was not taken as a message");
+}
+
+#[test]
+fn keeps_a_refused_message_visible_and_sends_it_when_retried_by_hand() {
+    let mut s = prepaid();
+    let server = SmtpServer::start();
+    server.then(&[Behaviour::Permanent]);
+    notify::set_email_settings(&mut s.db, settings(server.port()), t("2026-11-24T09:00:00Z")).unwrap();
+    let id = queue(&mut s.db, "refused", "2026-11-24T10:00:00Z");
+    let clock = FixedClock::new(t("2026-11-24T10:00:00Z"));
+    assert_eq!(deliver(&mut s.db, &clock, server.port()).failed, 1);
+    let m = &notify::messages(&s.db, 1).unwrap()[0];
+    assert_eq!(m.state, State::Failed);
+    assert!(m.last_error.as_deref().unwrap().contains("550"));
+    clock.set(t("2026-11-25T10:00:00Z"));
+    assert_eq!(deliver(&mut s.db, &clock, server.port()).sent, 0, "a refused message is not retried by itself");
+
+    outbox::retry_now(&mut s.db, id, clock.now()).unwrap();
+    assert_eq!(deliver(&mut s.db, &clock, server.port()).sent, 1);
+    assert_eq!(server.received().len(), 1);
+    assert_eq!(outbox::retry_now(&mut s.db, id, clock.now()).unwrap_err().code(), "conflict");
+    assert_eq!(outbox::retry_now(&mut s.db, 999, clock.now()).unwrap_err().code(), "not_found");
+}
+
+#[test]
+fn two_workers_at_once_send_every_message_exactly_once() {
+    let mut s = prepaid();
+    let server = SmtpServer::start();
+    for i in 0..40 {
+        queue(&mut s.db, &format!("message {i}"), "2026-11-24T10:00:00Z");
+    }
+    let path = s.path();
+    let port = server.port();
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut db = Db::open(&path).unwrap();
+                let clock = FixedClock::new(t("2026-11-24T10:00:00Z"));
+                deliver(&mut db, &clock, port).sent
+            })
+        })
+        .collect();
+    let sent: u32 = workers.into_iter().map(|w| w.join().unwrap()).sum();
+    assert_eq!(sent, 40);
+    let mut ids: Vec<String> = server.received().iter().map(|m| m.header("Message-ID").unwrap()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 40);
+    assert_eq!(server.received().len(), 40);
+}
+
+#[test]
+fn test_email_returns_the_server_answer_or_its_refusal() {
+    let server = SmtpServer::start();
+    let mailer = SmtpMailer::new(&settings(server.port()), None).unwrap();
+    let reply = mailer.send_test("billing@test.example", t("2026-11-24T10:00:00Z")).unwrap();
+    assert!(reply.starts_with("250"), "{reply}");
+    assert_eq!(server.received()[0].header("Subject").unwrap(), "Fax Credit: test email");
+
+    server.then(&[Behaviour::Permanent]);
+    let e = mailer.send_test("billing@test.example", t("2026-11-24T10:00:00Z")).unwrap_err();
+    assert_eq!(e.code(), "smtp_failed");
+    assert!(e.to_string().contains("550"), "{e}");
+    let port = server.port();
+    drop(server);
+    let mailer = SmtpMailer::new(&settings(port), None).unwrap();
+    let e = mailer.send_test("billing@test.example", t("2026-11-24T10:00:00Z")).unwrap_err();
+    assert_eq!(e.code(), "smtp_failed");
+}
