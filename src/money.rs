@@ -82,6 +82,13 @@ pub fn fmt_units(v: i64) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// An amount for people, with the currency's usual two decimals: `52.50 USD`. Exports keep all
+/// four places; this is for messages and the UI only.
+pub fn fmt_for_people(v: i64, currency: &str) -> String {
+    let d = from_units(v).round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    format!("{d:.2} {currency}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,7 +38,8 @@ fn delivers_a_message_to_the_account_email_with_its_subject_and_message_id() {
     let mut s = prepaid();
     let server = SmtpServer::start();
     notify::set_email_settings(&mut s.db, settings(server.port()), t("2026-11-24T09:00:00Z")).unwrap();
-    let id = queue(&mut s.db, "Fax Credit: card 1002 bought automatically (Standard, 50.00 USD)", "2026-11-24T10:00:00Z");
+    let id =
+        queue(&mut s.db, "Fax Credit: card 1002 bought automatically (Standard, 50.00 USD)", "2026-11-24T10:00:00Z");
     let clock = FixedClock::new(t("2026-11-24T10:00:01Z"));
     let r = deliver(&mut s.db, &clock, server.port());
     assert_eq!((r.sent, r.retrying, r.failed), (1, 0, 0));
@@ -186,4 +187,28 @@ fn test_email_returns_the_server_answer_or_its_refusal() {
     let mailer = SmtpMailer::new(&settings(port), None).unwrap();
     let e = mailer.send_test("billing@test.example", t("2026-11-24T10:00:00Z")).unwrap_err();
     assert_eq!(e.code(), "smtp_failed");
+}
+
+#[test]
+fn a_refused_fax_is_emailed_once_per_depletion() {
+    use faxcredit::ledger::{apply_card, bill};
+    let mut s = prepaid();
+    apply_card(&mut s.db, common::dec("1.00"), common::dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
+    bill(&mut s.db, &common::fax("a", 8), t("2026-11-02T00:00:00Z")).unwrap();
+    for id in ["b", "c", "d"] {
+        assert_eq!(
+            bill(&mut s.db, &common::fax(id, 5), t("2026-11-03T00:00:00Z")).unwrap_err().code(),
+            "quota_exceeded"
+        );
+    }
+    let list = notify::messages(&s.db, 10).unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0].kind, "quota_exceeded");
+    assert!(list[0].body.contains("costs 0.50 USD; the open cards hold 0.20 USD"), "{}", list[0].body);
+
+    apply_card(&mut s.db, common::dec("0.30"), common::dec("0"), t("2026-11-04T00:00:00Z")).unwrap();
+    bill(&mut s.db, &common::fax("b", 5), t("2026-11-04T00:00:01Z")).unwrap();
+    assert_eq!(bill(&mut s.db, &common::fax("e", 5), t("2026-11-05T00:00:00Z")).unwrap_err().code(), "quota_exceeded");
+    assert_eq!(notify::messages(&s.db, 10).unwrap().len(), 2, "a new card starts a new depletion");
+    common::assert_sound(&mut s.db);
 }

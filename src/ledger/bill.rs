@@ -265,6 +265,7 @@ impl<'t> Biller<'t> {
                      VALUES (?1, ?2, ?3, ?4, ?5, 'quota_exceeded', ?6)",
                 )?
                 .execute(params![fax.id, fax.user, fax.destination, cost, available, fmt_ts(&now)])?;
+            crate::notify::events::quota_exceeded(self.tx, &fax.id, &fax.user, cost, available, now)?;
             return Ok(Outcome::Refused {
                 fax_id: fax.id.clone(),
                 cost: money::from_units(cost),

@@ -1,6 +1,7 @@
 //! Notifications to the account email: the SMTP settings, the durable outbox written in the
 //! transaction of each event, and its delivery by SMTP with retries.
 
+pub mod events;
 pub mod outbox;
 pub mod settings;
 pub mod smtp;

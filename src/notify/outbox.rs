@@ -173,7 +173,8 @@ const BATCH: u32 = 200;
 pub fn deliver_due(db: &mut Db, clock: &dyn Clock, mailer: Option<&dyn Mailer>) -> Result<DeliveryReport> {
     let mut report = DeliveryReport::default();
     let Some(mailer) = mailer else {
-        report.waiting = db.conn().query_row("SELECT count(*) FROM outbox WHERE state = 'pending'", [], |r| r.get(0))?;
+        report.waiting =
+            db.conn().query_row("SELECT count(*) FROM outbox WHERE state = 'pending'", [], |r| r.get(0))?;
         return Ok(report);
     };
     for _ in 0..BATCH {

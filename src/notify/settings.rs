@@ -67,9 +67,8 @@ impl EmailSettings {
             None | Some("") => None,
             Some(u) => Some(validate_text("user", u, 254)?),
         };
-        let from = validate_email(&self.from).map_err(|_| {
-            Error::invalid("from", format!("{:?} is not an email address", self.from.trim()))
-        })?;
+        let from = validate_email(&self.from)
+            .map_err(|_| Error::invalid("from", format!("{:?} is not an email address", self.from.trim())))?;
         Ok(EmailSettings { host, port: self.port, security: self.security, username, from })
     }
 }

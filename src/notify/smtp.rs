@@ -52,10 +52,10 @@ impl SmtpMailer {
     }
 
     fn message(&self, mail: &Mail) -> std::result::Result<Message, SendFailure> {
-        let to: Mailbox = mail.to.parse().map_err(|_| SendFailure {
-            permanent: true,
-            message: format!("{:?} is not an email address", mail.to),
-        })?;
+        let to: Mailbox = mail
+            .to
+            .parse()
+            .map_err(|_| SendFailure { permanent: true, message: format!("{:?} is not an email address", mail.to) })?;
         Message::builder()
             .from(self.from.clone())
             .to(to)

@@ -178,7 +178,11 @@ fn session(conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
             say("354 end with <CRLF>.<CRLF>")?;
             let behaviour = {
                 let mut b = shared.behaviour.lock().unwrap();
-                if b.is_empty() { Behaviour::Accept } else { b.remove(0) }
+                if b.is_empty() {
+                    Behaviour::Accept
+                } else {
+                    b.remove(0)
+                }
             };
             let mut data = String::new();
             let mut body_lines = 0;
