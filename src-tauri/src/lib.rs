@@ -3,7 +3,9 @@
 
 mod args;
 pub mod commands;
+mod mail;
 mod state;
+mod worker;
 
 pub use args::AppArgs;
 pub use state::{AppState, Session};
@@ -24,13 +26,25 @@ pub fn build_app<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         menu::show_card_menu,
         export::export_activity,
         export::cancel_export,
+        email::email_setup,
+        email::save_email_settings,
+        email::send_test_email,
+        email::notifications,
+        email::retry_notification,
     ])
 }
 
 pub fn run() {
     let args = AppArgs::parse(std::env::args().skip(1));
     let state = AppState::open(&args);
-    build_app(tauri::Builder::default(), state).run(tauri::generate_context!()).unwrap_or_else(|e| {
+    let db_path = state.db_path.clone();
+    let builder = tauri::Builder::default().plugin(tauri_plugin_notification::init()).setup(move |app| {
+        use tauri::Manager;
+        let wake = worker::start(app.handle().clone(), db_path);
+        app.state::<AppState>().set_worker(wake);
+        Ok(())
+    });
+    build_app(builder, state).run(tauri::generate_context!()).unwrap_or_else(|e| {
         eprintln!("fax-credit: cannot start: {e}");
         std::process::exit(1);
     });

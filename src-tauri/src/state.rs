@@ -29,6 +29,7 @@ pub struct AppState {
     db: Mutex<Result<Option<Db>, ErrorBody>>,
     session: Mutex<Option<Session>>,
     pub export_cancel: Mutex<Option<Arc<AtomicBool>>>,
+    worker: Mutex<Option<crate::worker::Wake>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -60,6 +61,7 @@ impl AppState {
             db: Mutex::new(db.map_err(|e| ErrorBody::from(&e))),
             session: Mutex::new(None),
             export_cancel: Mutex::new(None),
+            worker: Mutex::new(None),
         }
     }
 
@@ -77,6 +79,17 @@ impl AppState {
             Ok(Some(db)) => f(db).map_err(|e| ErrorBody::from(&e)),
             Ok(None) => Err(ErrorBody::from(&Error::NotInitialized)),
             Err(e) => Err(e.clone()),
+        }
+    }
+
+    pub fn set_worker(&self, wake: crate::worker::Wake) {
+        *lock(&self.worker) = Some(wake);
+    }
+
+    /// Asks the background worker to look now (after a save, a purchase, a retry).
+    pub fn wake_worker(&self) {
+        if let Some(w) = &*lock(&self.worker) {
+            w.now();
         }
     }
 

@@ -2,6 +2,7 @@
 //! `{code, message}`.
 
 pub mod activity;
+pub mod email;
 pub mod export;
 pub mod menu;
 pub mod overview;
@@ -13,5 +14,16 @@ mod tests;
 /// Every command the app registers. `MANAGER_ONLY` must list every command that reads or
 /// changes the ledger: a test calls each of them logged out and as a `user`.
 pub const PUBLIC: &[&str] = &["app_status", "setup_account", "login", "logout", "current_session"];
-pub const MANAGER_ONLY: &[&str] =
-    &["overview", "list_users", "activity_page", "show_card_menu", "export_activity", "cancel_export"];
+pub const MANAGER_ONLY: &[&str] = &[
+    "overview",
+    "list_users",
+    "activity_page",
+    "show_card_menu",
+    "export_activity",
+    "cancel_export",
+    "email_setup",
+    "save_email_settings",
+    "send_test_email",
+    "notifications",
+    "retry_notification",
+];

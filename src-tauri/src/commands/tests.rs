@@ -43,6 +43,11 @@ fn sample_args(cmd: &str) -> Value {
     match cmd {
         "activity_page" => json!({"input": {"card_id": 1001, "limit": 10}}),
         "show_card_menu" | "export_activity" => json!({"cardId": 1001}),
+        "save_email_settings" => json!({
+            "settings": {"host": "127.0.0.1", "port": 25, "security": "none", "username": null, "from": "a@b.example"},
+            "password": null
+        }),
+        "retry_notification" => json!({"id": 1}),
         _ => json!({}),
     }
 }

@@ -137,6 +137,38 @@ export interface CardMenuChoice {
   card_id: number;
 }
 
+export type Security = 'none' | 'starttls' | 'tls';
+export interface EmailSettings {
+  host: string;
+  port: number;
+  security: Security;
+  username: string | null;
+  from: string;
+}
+export interface EmailSetup {
+  settings: EmailSettings | null;
+  /** An SMTP password is kept in the OS keyring. */
+  password_saved: boolean;
+  /** Where notifications go: the account email. */
+  account_email: string;
+}
+export type MessageState = 'pending' | 'retrying' | 'sent' | 'failed' | 'not_configured';
+export interface Notification {
+  id: number;
+  kind: 'repeat_order_success' | 'repeat_order_failure' | 'quota_exceeded' | 'low_credit';
+  to: string;
+  subject: string;
+  body: string;
+  message_id: string;
+  created_at: string;
+  state: MessageState;
+  attempts: number;
+  next_attempt_at: string | null;
+  last_error: string | null;
+  server_reply: string | null;
+  sent_at: string | null;
+}
+
 /** Turns whatever a failed `invoke` throws into an ApiError. */
 export function toApiError(e: unknown): ApiError {
   if (e && typeof e === 'object' && 'code' in e && 'message' in e) {
@@ -175,9 +207,19 @@ export const api = {
   showCardMenu: (cardId: number, x?: number, y?: number) => call<void>('show_card_menu', { cardId, x, y }),
   exportActivity: (cardId: number) => call<ExportResult>('export_activity', { cardId }),
   cancelExport: () => call<boolean>('cancel_export'),
+  emailSetup: () => call<EmailSetup>('email_setup'),
+  /** `password`: null keeps the stored one, "" removes it. */
+  saveEmailSettings: (settings: EmailSettings, password: string | null) =>
+    call<EmailSetup>('save_email_settings', { settings, password }),
+  /** Sends a test message at once; resolves with the server's answer. */
+  sendTestEmail: () => call<string>('send_test_email'),
+  notifications: () => call<Notification[]>('notifications'),
+  retryNotification: (id: number) => call<void>('retry_notification', { id }),
 };
 
 export const events = {
+  /** The ledger changed behind the page's back (a repeat order, a delivery, another program). */
+  onLedgerChanged: (f: () => void): Promise<UnlistenFn> => listen('ledger-changed', () => f()),
   onCardMenu: (f: (c: CardMenuChoice) => void): Promise<UnlistenFn> =>
     listen<CardMenuChoice>('card-menu', (e) => f(e.payload)),
   onExportProgress: (f: (cardId: number, p: ExportProgress) => void): Promise<UnlistenFn> =>
