@@ -29,14 +29,14 @@ fn card_id(s: &str) -> Result<i64> {
         .map_err(|_| Error::invalid("card", format!("{s:?} is not a card id")))
 }
 
-fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+pub(super) fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
     let s = serde_json::to_string_pretty(v).map_err(|e| Error::Invariant(e.to_string()))?;
     println!("{s}");
     Ok(())
 }
 
 /// Reads one secret line: without echo on a terminal, else the first line of stdin.
-fn read_password() -> Result<String> {
+pub(super) fn read_password() -> Result<String> {
     if std::io::stdin().is_terminal() {
         return rpassword::prompt_password("Password: ").map_err(Error::Io);
     }
@@ -105,6 +105,8 @@ pub fn run(cli: Cli) -> Result<i32> {
             }
         }
         Command::Bill(args) => return bill(&path, args, now),
+        Command::Email(cmd) => return super::email::email(&path, cmd, now),
+        Command::Outbox { deliver, json } => return super::email::outbox(&path, deliver, json),
         Command::Import { file, json } => return import(&path, &file, json, now),
         Command::Activity { card, json, limit, user, from, to } => {
             let mut db = Db::open(&path)?;

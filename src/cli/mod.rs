@@ -3,7 +3,9 @@
 //! 4 exists with different fields, 5 forbidden or not allowed for this account, 1 anything else.
 
 mod commands;
+mod email;
 mod output;
+mod secrets;
 
 use std::path::PathBuf;
 
@@ -88,6 +90,16 @@ pub enum Command {
     },
     /// Verify every ledger invariant; exits 1 and lists what is wrong.
     Check {
+        #[arg(long)]
+        json: bool,
+    },
+    /// SMTP settings for the notification emails.
+    #[command(subcommand)]
+    Email(email::EmailCommand),
+    /// The notification outbox; --deliver sends what is due first.
+    Outbox {
+        #[arg(long)]
+        deliver: bool,
         #[arg(long)]
         json: bool,
     },

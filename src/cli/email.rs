@@ -1,0 +1,113 @@
+//! `email set | show | test` and `outbox [--deliver]`.
+
+use clap::Subcommand;
+
+use super::commands::{print_json, read_password};
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::notify::{self, EmailSettings, Security, SmtpMailer};
+use crate::time::{SystemClock, Timestamp};
+
+#[derive(Debug, Subcommand)]
+pub enum EmailCommand {
+    /// Set the SMTP server; with --user, the password is read from standard input.
+    Set {
+        #[arg(long)]
+        host: String,
+        #[arg(long, allow_hyphen_values = true)]
+        port: String,
+        #[arg(long, value_name = "none|starttls|tls")]
+        security: String,
+        /// The sender address.
+        #[arg(long, value_name = "ADDR")]
+        from: String,
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Show the SMTP settings (never the password).
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send a test message to the account email now and print the server's answer.
+    Test,
+}
+
+pub fn email(path: &std::path::Path, cmd: EmailCommand, now: Timestamp) -> Result<i32> {
+    let mut db = Db::open(path)?;
+    crate::account::account(&db)?;
+    match cmd {
+        EmailCommand::Set { host, port, security, from, user } => {
+            let port = port
+                .trim()
+                .parse::<u16>()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| Error::invalid("port", format!("{port:?} is not a port (1 to 65535)")))?;
+            let settings = EmailSettings { host, port, security: Security::parse(&security)?, username: user, from }
+                .validated()?;
+            let password = if settings.username.is_some() { Some(read_password()?) } else { None };
+            let s = super::secrets::save_smtp(&mut db, settings, password, now)?;
+            println!("email settings saved: {}:{} ({}), from {}", s.host, s.port, s.security.as_str(), s.from);
+        }
+        EmailCommand::Show { json } => {
+            let settings = notify::email_settings(&db)?;
+            let to = crate::account::account(&db)?.email;
+            if json {
+                print_json(&serde_json::json!({ "settings": settings, "to": to }))?;
+            } else if let Some(s) = settings {
+                println!("host      {}", s.host);
+                println!("port      {}", s.port);
+                println!("security  {}", s.security.as_str());
+                println!("user      {}", s.username.as_deref().unwrap_or("(none)"));
+                println!("from      {}", s.from);
+                println!("to        {to}");
+            } else {
+                println!("email is not set up; notifications to {to} wait in the outbox");
+            }
+        }
+        EmailCommand::Test => {
+            let mailer = mailer(&db)?.ok_or(Error::EmailNotConfigured)?;
+            let to = crate::account::account(&db)?.email;
+            let reply = mailer.send_test(&to, now)?;
+            println!("test email sent to {to}; the server answered: {reply}");
+        }
+    }
+    Ok(0)
+}
+
+/// The mailer from the stored settings and the keyring's password; `None` when not set up.
+pub fn mailer(db: &Db) -> Result<Option<SmtpMailer>> {
+    let Some(settings) = notify::email_settings(db)? else { return Ok(None) };
+    let password = if settings.username.is_some() { super::secrets::smtp_password(db)? } else { None };
+    SmtpMailer::new(&settings, password).map(Some)
+}
+
+pub fn outbox(path: &std::path::Path, deliver: bool, json: bool) -> Result<i32> {
+    let mut db = Db::open(path)?;
+    crate::account::account(&db)?;
+    if deliver {
+        let m = mailer(&db)?;
+        let r = notify::deliver_due(&mut db, &SystemClock, m.as_ref().map(|m| m as &dyn notify::Mailer))?;
+        if m.is_none() && r.waiting > 0 {
+            eprintln!("faxcredit: {} messages wait: {}", r.waiting, Error::EmailNotConfigured);
+        }
+        if !json {
+            println!("sent {}, retrying {}, failed {}", r.sent, r.retrying, r.failed);
+        }
+    }
+    let list = notify::messages(&db, 200)?;
+    if json {
+        print_json(&list)?;
+        return Ok(0);
+    }
+    if list.is_empty() {
+        println!("the outbox is empty");
+    }
+    for m in &list {
+        let state = serde_json::to_value(m.state).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let detail = m.last_error.as_deref().or(m.server_reply.as_deref()).unwrap_or("");
+        println!("{:>5}  {}  {:<14}  {}  {}", m.id, m.created_at, state, m.subject, detail);
+    }
+    Ok(0)
+}

@@ -1,0 +1,95 @@
+//! `faxcredit email` and `faxcredit outbox` against a real SMTP server on loopback.
+
+mod common;
+
+use std::process::{Command, Output, Stdio};
+
+use common::smtp::SmtpServer;
+
+const BIN: &str = env!("CARGO_BIN_EXE_faxcredit");
+
+fn run(db: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("FAXCREDIT_NOW", "2026-11-24T10:00:00Z")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn ok(db: &std::path::Path, args: &[&str]) -> String {
+    let o = run(db, args);
+    assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+#[test]
+fn a_refused_fax_is_emailed_by_outbox_deliver_once_email_is_set_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    ok(&db, &["init", "--name", "Acme", "--kind", "prepaid", "--email", "ops@acme.example"]);
+    ok(&db, &["card", "apply", "1.00"]);
+    let mut add = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .args(["user", "add", "bob", "--role", "user"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut add.stdin.take().unwrap(), b"bob-password\n").unwrap();
+    assert!(add.wait().unwrap().success());
+    let o = run(&db, &["bill", "--id", "f1", "--user", "bob", "--to", "+12125550100", "--pages", "30"]);
+    assert_eq!(o.status.code(), Some(3));
+
+    // Not set up: the message waits and says why.
+    let o = run(&db, &["outbox", "--deliver"]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("email is not set up"));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("not_configured"));
+    assert_eq!(run(&db, &["email", "test"]).status.code(), Some(2));
+
+    let server = SmtpServer::start();
+    let port = server.port().to_string();
+    ok(
+        &db,
+        &["email", "set", "--host", "127.0.0.1", "--port", &port, "--security", "none", "--from", "fc@acme.example"],
+    );
+    let shown = ok(&db, &["email", "show", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(v["settings"]["port"], server.port());
+    assert_eq!(v["to"], "ops@acme.example");
+
+    let out = ok(&db, &["outbox", "--deliver"]);
+    assert!(out.contains("sent 1"), "{out}");
+    let got = server.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].to, ["ops@acme.example"]);
+    assert!(got[0].header("Subject").unwrap().contains("205000 - Quota Exceeded"));
+    assert!(ok(&db, &["outbox", "--deliver"]).contains("sent 0"));
+
+    let out = ok(&db, &["email", "test"]);
+    assert!(out.contains("250"), "{out}");
+    assert_eq!(server.received().len(), 2);
+}
+
+#[test]
+fn refuses_bad_email_settings_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    ok(&db, &["init", "--name", "Acme", "--kind", "prepaid", "--email", "ops@acme.example"]);
+    for args in [
+        &["email", "set", "--host", "bad host", "--port", "25", "--security", "none", "--from", "a@b.example"][..],
+        &["email", "set", "--host", "h.example", "--port", "25", "--security", "rot13", "--from", "a@b.example"],
+        &["email", "set", "--host", "h.example", "--port", "0", "--security", "tls", "--from", "a@b.example"],
+        &["email", "set", "--host", "h.example", "--port", "70000", "--security", "tls", "--from", "a@b.example"],
+        &["email", "set", "--host", "h.example", "--port", "-1", "--security", "tls", "--from", "a@b.example"],
+        &["email", "set", "--host", "h.example", "--port", "25", "--security", "tls", "--from", "nobody"],
+    ] {
+        let o = run(&db, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&o.stderr).lines().count(), 1, "{args:?}: one clear line");
+    }
+    assert!(ok(&db, &["email", "show"]).contains("not set up"));
+}
