@@ -132,7 +132,8 @@ mod tests {
 
     #[test]
     fn refuses_each_bad_field_with_its_name() {
-        let cases: [(fn(&mut EmailSettings), &str); 4] = [
+        type Spoil = fn(&mut EmailSettings);
+        let cases: [(Spoil, &str); 4] = [
             (|s| s.host = "bad host".into(), "host"),
             (|s| s.host = String::new(), "host"),
             (|s| s.port = 0, "port"),
