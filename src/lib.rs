@@ -16,6 +16,7 @@ pub mod money;
 pub mod notify;
 pub mod paths;
 pub mod rates;
+pub mod repeat;
 pub mod time;
 
 pub use db::Db;

@@ -105,6 +105,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             }
         }
         Command::Bill(args) => return bill(&path, args, now),
+        Command::RepeatOrder(cmd) => return super::repeat::run(&path, cmd, now),
         Command::Email(cmd) => return super::email::email(&path, cmd, now),
         Command::Outbox { deliver, json } => return super::email::outbox(&path, deliver, json),
         Command::Import { file, json } => return import(&path, &file, json, now),

@@ -5,6 +5,7 @@
 mod commands;
 mod email;
 mod output;
+mod repeat;
 mod secrets;
 
 use std::path::PathBuf;
@@ -93,6 +94,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The automatic repeat order at 95% use.
+    #[command(subcommand, name = "repeat-order")]
+    RepeatOrder(repeat::RepeatCommand),
     /// SMTP settings for the notification emails.
     #[command(subcommand)]
     Email(email::EmailCommand),

@@ -33,3 +33,25 @@ CREATE TABLE outbox (
     sent_at          TEXT
 );
 CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE state = 'pending';
+
+-- The automatic repeat order: which package to re-buy when the card in use reaches 95%, an
+-- optional monthly cap on automatic purchases, and why it is paused (after failed retries).
+CREATE TABLE repeat_order (
+    id             INTEGER PRIMARY KEY CHECK (id = 1),
+    package_id     INTEGER NOT NULL REFERENCES packages(id),
+    monthly_cap    INTEGER CHECK (monthly_cap IS NULL OR monthly_cap > 0),
+    paused_at      TEXT,
+    paused_reason  TEXT,
+    updated_at     TEXT NOT NULL,
+    CHECK ((paused_at IS NULL) = (paused_reason IS NULL))
+);
+
+-- What the repeat order did and did not do, for the manager to read.
+CREATE TABLE repeat_log (
+    id       INTEGER PRIMARY KEY,
+    at       TEXT NOT NULL,
+    card_id  INTEGER REFERENCES cards(id),
+    event    TEXT NOT NULL CHECK (event IN ('set', 'removed', 'resumed', 'ordered', 'skipped', 'capped',
+                                            'bought', 'declined', 'retry', 'paused')),
+    detail   TEXT NOT NULL
+);

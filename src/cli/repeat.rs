@@ -1,0 +1,80 @@
+//! `repeat-order set PACKAGE [--cap AMOUNT] | remove | resume | show`.
+
+use clap::Subcommand;
+
+use super::commands::print_json;
+use crate::db::Db;
+use crate::error::Result;
+use crate::money;
+use crate::repeat;
+use crate::time::Timestamp;
+
+#[derive(Debug, Subcommand)]
+pub enum RepeatCommand {
+    /// Buy PACKAGE (a name in any case, or an id) automatically when the card in use is 95% used.
+    Set {
+        package: String,
+        /// At most this much bought automatically per calendar month.
+        #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
+        cap: Option<String>,
+    },
+    /// Stop buying automatically.
+    Remove,
+    /// Resume a repeat order paused after failed payments.
+    Resume,
+    /// Show the repeat order and what it did lately.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(path: &std::path::Path, cmd: RepeatCommand, now: Timestamp) -> Result<i32> {
+    let mut db = Db::open(path)?;
+    match cmd {
+        RepeatCommand::Set { package, cap } => {
+            let cap = cap.map(|c| money::parse_amount(&c, "cap")).transpose()?;
+            let r = repeat::set(&mut db, &package, cap, now)?;
+            println!(
+                "repeat order: {} ({}) when the card in use is {}% used",
+                r.package.name,
+                r.package.face_value,
+                repeat::TRIGGER_PERCENT
+            );
+        }
+        RepeatCommand::Remove => {
+            let removed = repeat::remove(&mut db, now)?;
+            println!("{}", if removed { "repeat order removed" } else { "there was no repeat order" });
+        }
+        RepeatCommand::Resume => {
+            let r = repeat::resume(&mut db, now)?;
+            println!("repeat order resumed: {}", r.package.name);
+        }
+        RepeatCommand::Show { json } => {
+            let r = repeat::show(&db)?;
+            let log = repeat::log(&db, 20)?;
+            if json {
+                return print_json(&serde_json::json!({ "repeat_order": r, "log": log })).map(|()| 0);
+            }
+            match &r {
+                None => println!("no repeat order"),
+                Some(r) => {
+                    println!("package   {} ({})", r.package.name, r.package.face_value);
+                    println!(
+                        "cap       {}",
+                        r.monthly_cap.map_or_else(|| "none".to_string(), |c| format!("{c} a month"))
+                    );
+                    match (&r.paused_at, &r.paused_reason) {
+                        (Some(at), Some(why)) => println!("state     paused since {at}: {why}"),
+                        _ => println!("state     active"),
+                    }
+                }
+            }
+            for e in &log {
+                let card = e.card_id.map(|c| format!("card {c}: ")).unwrap_or_default();
+                println!("{}  {:<8}  {card}{}", e.at, e.event, e.detail);
+            }
+        }
+    }
+    Ok(0)
+}
