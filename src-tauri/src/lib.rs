@@ -31,6 +31,9 @@ pub fn build_app<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         email::send_test_email,
         email::notifications,
         email::retry_notification,
+        repeat::repeat_order,
+        repeat::save_repeat_order,
+        repeat::resume_repeat_order,
     ])
 }
 

@@ -6,6 +6,7 @@ pub mod email;
 pub mod export;
 pub mod menu;
 pub mod overview;
+pub mod repeat;
 pub mod session;
 
 #[cfg(test)]
@@ -26,4 +27,7 @@ pub const MANAGER_ONLY: &[&str] = &[
     "send_test_email",
     "notifications",
     "retry_notification",
+    "repeat_order",
+    "save_repeat_order",
+    "resume_repeat_order",
 ];

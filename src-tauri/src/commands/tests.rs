@@ -48,6 +48,7 @@ fn sample_args(cmd: &str) -> Value {
             "password": null
         }),
         "retry_notification" => json!({"id": 1}),
+        "save_repeat_order" => json!({"package": "Standard", "cap": null}),
         _ => json!({}),
     }
 }

@@ -169,6 +169,33 @@ export interface Notification {
   sent_at: string | null;
 }
 
+export interface Package {
+  id: number;
+  name: string;
+  face_value: string;
+  bonus: string;
+  original_balance: string;
+  active: boolean;
+}
+export interface RepeatOrder {
+  package: Package;
+  monthly_cap: string | null;
+  paused_at: string | null;
+  paused_reason: string | null;
+  updated_at: string;
+}
+export interface RepeatLogEntry {
+  at: string;
+  card_id: number | null;
+  event: string;
+  detail: string;
+}
+export interface RepeatView {
+  repeat_order: RepeatOrder | null;
+  packages: Package[];
+  log: RepeatLogEntry[];
+}
+
 /** Turns whatever a failed `invoke` throws into an ApiError. */
 export function toApiError(e: unknown): ApiError {
   if (e && typeof e === 'object' && 'code' in e && 'message' in e) {
@@ -214,6 +241,11 @@ export const api = {
   /** Sends a test message at once; resolves with the server's answer. */
   sendTestEmail: () => call<string>('send_test_email'),
   notifications: () => call<Notification[]>('notifications'),
+  repeatOrder: () => call<RepeatView>('repeat_order'),
+  /** `pkg` null removes the repeat order; `cap` an amount ("200.00") or null. */
+  saveRepeatOrder: (pkg: string | null, cap: string | null) =>
+    call<RepeatView>('save_repeat_order', { package: pkg, cap }),
+  resumeRepeatOrder: () => call<RepeatView>('resume_repeat_order'),
   retryNotification: (id: number) => call<void>('retry_notification', { id }),
 };
 
