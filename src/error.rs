@@ -42,6 +42,16 @@ pub enum Error {
     Busy,
     #[error("cancelled")]
     Cancelled,
+    #[error("no system keyring is available, so nothing was stored: {0}")]
+    KeyringUnavailable(String),
+    #[error("no payment card is on file: add one in Settings → Payment method (or `faxcredit payment-card set`)")]
+    NoPaymentCard,
+    /// The processor declined the charge; `reason` is in words for the manager.
+    #[error("{reason}")]
+    PaymentDeclined { code: String, reason: String },
+    /// The processor did not answer; the order stays pending and is checked again at start-up.
+    #[error("the payment processor did not answer ({0}); the order is pending and will be checked again, it cannot be charged twice")]
+    PaymentPending(String),
     #[error("email is not set up: enter the SMTP server in Settings → Email (or `faxcredit email set`)")]
     EmailNotConfigured,
     /// The SMTP server refused or could not be reached; the text is the server's answer.
@@ -82,6 +92,10 @@ impl Error {
             Error::Busy => "busy".into(),
             Error::Cancelled => "cancelled".into(),
             Error::EmailNotConfigured => "email_not_configured".into(),
+            Error::KeyringUnavailable(_) => "keyring_unavailable".into(),
+            Error::NoPaymentCard => "no_payment_card".into(),
+            Error::PaymentDeclined { .. } => "payment_declined".into(),
+            Error::PaymentPending(_) => "payment_pending".into(),
             Error::Smtp(_) => "smtp_failed".into(),
             Error::Invariant(_) => "invariant_broken".into(),
             Error::Io(_) => "io_error".into(),
@@ -99,10 +113,13 @@ impl Error {
             | Error::AlreadyInitialized(_)
             | Error::NotADatabase(_)
             | Error::Conflict(_)
-            | Error::EmailNotConfigured => 2,
+            | Error::EmailNotConfigured
+            | Error::NoPaymentCard => 2,
             Error::QuotaExceeded { .. } => 3,
             Error::ExistsWithDifferent { .. } => 4,
             Error::Forbidden(_) | Error::NotPrepaid(_) | Error::BadCredentials => 5,
+            Error::PaymentDeclined { .. } => 6,
+            Error::KeyringUnavailable(_) => 7,
             _ => 1,
         }
     }

@@ -14,9 +14,12 @@ pub mod import;
 pub mod ledger;
 pub mod money;
 pub mod notify;
+pub mod orders;
 pub mod paths;
+pub mod payments;
 pub mod rates;
 pub mod repeat;
+pub mod secrets;
 pub mod time;
 
 pub use db::Db;

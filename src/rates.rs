@@ -190,6 +190,32 @@ pub fn remove_rate(db: &mut Db, prefix: &str) -> Result<()> {
     Ok(())
 }
 
+/// The account's main rate: the per-page rate its recent faxes used most (US and Canada when
+/// it has none yet), for the price per page of each package.
+pub fn main_rate(db: &Db) -> Result<Rate> {
+    let table = RateTable::load(db.conn())?;
+    let mut st = db.conn().prepare("SELECT destination FROM faxes ORDER BY seq DESC LIMIT 1000")?;
+    let mut counts: HashMap<String, (usize, Rate)> = HashMap::new();
+    for d in st.query_map([], |r| r.get::<_, String>(0))? {
+        let d = d?;
+        if let Some(rate) = table.find(d.trim_start_matches('+')).filter(|r| r.unit == Unit::Page) {
+            counts.entry(rate.prefix.clone()).or_insert((0, rate.clone())).0 += 1;
+        }
+    }
+    let best = counts.into_values().max_by(|a, b| a.0.cmp(&b.0).then(b.1.prefix.cmp(&a.1.prefix))).map(|(_, r)| r);
+    best.or_else(|| table.find("1").cloned())
+        .or_else(|| table.find("").cloned())
+        .ok_or_else(|| Error::NotFound("the rate table is empty".into()))
+}
+
+/// What one page costs when bought in `package` at `rate`: price × rate ÷ credit, 4 places.
+pub fn price_per_page(package: &crate::catalog::Package, rate: &Rate) -> Option<Decimal> {
+    if package.original_balance.is_zero() || rate.unit != Unit::Page {
+        return None;
+    }
+    Some(money::round_cost(package.face_value * rate.cost_per_unit / package.original_balance))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

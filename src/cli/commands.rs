@@ -48,6 +48,14 @@ pub(super) fn read_password() -> Result<String> {
 pub fn run(cli: Cli) -> Result<i32> {
     let path = cli.db.clone().unwrap_or_else(crate::paths::default_db);
     let now = now()?;
+    // Every front end that starts first finishes the orders a crash left pending.
+    if !matches!(cli.command, Command::Init { .. } | Command::Demo { .. } | Command::Check { .. }) && path.exists() {
+        if let Ok(mut db) = Db::open(&path) {
+            if crate::account::account(&db).is_ok() {
+                super::secrets::reconcile(&mut db);
+            }
+        }
+    }
     match cli.command {
         Command::Init { name, kind, email, currency, credit_limit } => {
             let kind = Kind::parse(&kind)?;
@@ -105,6 +113,10 @@ pub fn run(cli: Cli) -> Result<i32> {
             }
         }
         Command::Bill(args) => return bill(&path, args, now),
+        Command::PaymentCard(cmd) => return super::purchase::payment_card(&path, cmd, now),
+        Command::Packages { json } => return super::purchase::packages(&path, json),
+        Command::Purchase { package, key } => return super::purchase::purchase(&path, &package, key),
+        Command::Orders { command, json } => return super::purchase::orders(&path, command, json),
         Command::RepeatOrder(cmd) => return super::repeat::run(&path, cmd, now),
         Command::Email(cmd) => return super::email::email(&path, cmd, now),
         Command::Outbox { deliver, json } => return super::email::outbox(&path, deliver, json),
@@ -289,6 +301,8 @@ fn bill(path: &std::path::Path, args: BillArgs, now: Timestamp) -> Result<i32> {
         }
         Outcome::Refused { .. } => unreachable_refusal()?,
     }
+    // A fax that took a card to 95% may have placed a repeat order: charge it now.
+    super::secrets::reconcile(&mut db);
     Ok(0)
 }
 
@@ -300,21 +314,29 @@ fn import(path: &std::path::Path, file: &std::path::Path, json: bool, now: Times
     let mut db = Db::open(path)?;
     let mut err = std::io::stderr().lock();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let summary = crate::import::import_file(&mut db, file, now, &mut |r| {
-        if json {
-            let _ = serde_json::to_writer(&mut out, r);
-            let _ = writeln!(out);
-        } else if !matches!(r.status, RecordStatus::Billed | RecordStatus::Exists) {
-            let _ = writeln!(
-                err,
-                "faxcredit: line {}{}: {} [{}]",
-                r.line,
-                r.fax_id.as_ref().map(|i| format!(" (fax {i})")).unwrap_or_default(),
-                r.message.as_deref().unwrap_or(""),
-                r.code.as_deref().unwrap_or("")
-            );
-        }
-    })?;
+    let summary = crate::import::import_file_with(
+        &mut db,
+        file,
+        now,
+        &mut |r| {
+            if json {
+                let _ = serde_json::to_writer(&mut out, r);
+                let _ = writeln!(out);
+            } else if !matches!(r.status, RecordStatus::Billed | RecordStatus::Exists) {
+                let _ = writeln!(
+                    err,
+                    "faxcredit: line {}{}: {} [{}]",
+                    r.line,
+                    r.fax_id.as_ref().map(|i| format!(" (fax {i})")).unwrap_or_default(),
+                    r.message.as_deref().unwrap_or(""),
+                    r.code.as_deref().unwrap_or("")
+                );
+            }
+        },
+        &mut |db| {
+            super::secrets::reconcile(db);
+        },
+    )?;
     if !json {
         writeln!(
             out,

@@ -67,7 +67,7 @@ pub fn email(path: &std::path::Path, cmd: EmailCommand, now: Timestamp) -> Resul
             }
         }
         EmailCommand::Test => {
-            let mailer = mailer(&db)?.ok_or(Error::EmailNotConfigured)?;
+            let mailer = mailer(&mut db)?.ok_or(Error::EmailNotConfigured)?;
             let to = crate::account::account(&db)?.email;
             let reply = mailer.send_test(&to, now)?;
             println!("test email sent to {to}; the server answered: {reply}");
@@ -77,7 +77,7 @@ pub fn email(path: &std::path::Path, cmd: EmailCommand, now: Timestamp) -> Resul
 }
 
 /// The mailer from the stored settings and the keyring's password; `None` when not set up.
-pub fn mailer(db: &Db) -> Result<Option<SmtpMailer>> {
+pub fn mailer(db: &mut Db) -> Result<Option<SmtpMailer>> {
     let Some(settings) = notify::email_settings(db)? else { return Ok(None) };
     let password = if settings.username.is_some() { super::secrets::smtp_password(db)? } else { None };
     SmtpMailer::new(&settings, password).map(Some)
@@ -87,7 +87,7 @@ pub fn outbox(path: &std::path::Path, deliver: bool, json: bool) -> Result<i32> 
     let mut db = Db::open(path)?;
     crate::account::account(&db)?;
     if deliver {
-        let m = mailer(&db)?;
+        let m = mailer(&mut db)?;
         let r = notify::deliver_due(&mut db, &SystemClock, m.as_ref().map(|m| m as &dyn notify::Mailer))?;
         if m.is_none() && r.waiting > 0 {
             eprintln!("faxcredit: {} messages wait: {}", r.waiting, Error::EmailNotConfigured);

@@ -5,6 +5,7 @@
 mod commands;
 mod email;
 mod output;
+mod purchase;
 mod repeat;
 mod secrets;
 
@@ -91,6 +92,29 @@ pub enum Command {
     },
     /// Verify every ledger invariant; exits 1 and lists what is wrong.
     Check {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The payment card, kept in the OS keyring.
+    #[command(subcommand, name = "payment-card")]
+    PaymentCard(purchase::PaymentCardCommand),
+    /// The packages that can be bought.
+    Packages {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Buy a package with the stored payment card (prepaid accounts).
+    Purchase {
+        /// A package name (any case) or id.
+        package: String,
+        /// Idempotency key: the same key never buys twice (default: a new one).
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// Every purchase, manual and automatic; `orders export --out FILE` writes them to CSV.
+    Orders {
+        #[command(subcommand)]
+        command: Option<purchase::OrdersCommand>,
         #[arg(long)]
         json: bool,
     },

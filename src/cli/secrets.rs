@@ -1,20 +1,80 @@
-//! Where the CLI keeps the SMTP password: the OS keyring.
-// Wired to the keyring store once it lands; until then no password is kept anywhere.
+//! The CLI's secrets (the OS keyring) and its payment processor (the sandbox beside the ledger).
+
+use std::path::Path;
 
 use crate::db::Db;
 use crate::error::Result;
 use crate::notify::{self, EmailSettings};
-use crate::time::Timestamp;
+use crate::orders::{Crash, Purchaser, ReconcileReport};
+use crate::payments::{Fault, Sandbox};
+use crate::secrets::{KeyringStore, SecretStore};
+use crate::time::{SystemClock, Timestamp};
 
-pub fn smtp_password(_db: &Db) -> Result<Option<String>> {
-    Ok(None)
+/// The keyring entry of the SMTP password.
+pub const SMTP_PASSWORD: &str = "smtp-password";
+
+pub fn smtp_password(db: &mut Db) -> Result<Option<String>> {
+    KeyringStore::open(db)?.get(SMTP_PASSWORD)
 }
 
+/// Saves the settings; the password (when a user is set) goes to the keyring first, so with no
+/// keyring nothing changes.
 pub fn save_smtp(
     db: &mut Db,
     settings: EmailSettings,
-    _password: Option<String>,
+    password: Option<String>,
     now: Timestamp,
 ) -> Result<EmailSettings> {
+    let settings = settings.validated()?;
+    let store = KeyringStore::open(db)?;
+    match (&settings.username, password) {
+        (Some(_), Some(p)) if !p.is_empty() => store.set(SMTP_PASSWORD, &p)?,
+        (None, _) => {
+            store.delete(SMTP_PASSWORD).or_else(|e| if e.code() == "keyring_unavailable" { Ok(()) } else { Err(e) })?
+        }
+        _ => {}
+    }
     notify::set_email_settings(db, settings, now)
+}
+
+pub fn gateway(db_path: &Path) -> Sandbox {
+    Sandbox::beside(db_path, Fault::from_env())
+}
+
+/// Runs `f` with the purchaser the CLI uses: the OS keyring, the sandbox processor, the clock.
+pub fn with_purchaser<T>(db: &mut Db, f: impl FnOnce(&mut Db, &Purchaser<'_>) -> Result<T>) -> Result<T> {
+    let secrets = KeyringStore::open(db)?;
+    let gateway = gateway(db.path());
+    let clock = SystemClock;
+    let p =
+        Purchaser { gateway: &gateway, secrets: &secrets, clock: &clock, crash: Crash::from_env().map(|c| (c, true)) };
+    f(db, &p)
+}
+
+/// Finishes orders left pending (and starts due retries); says on stderr what it did. A keyring
+/// or processor that cannot be reached leaves them pending for next time.
+pub fn reconcile(db: &mut Db) -> Option<ReconcileReport> {
+    let pending: bool = db
+        .conn()
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM orders WHERE status = 'pending' OR (status = 'declined' AND next_retry_at IS NOT NULL))",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or(false);
+    if !pending {
+        return None;
+    }
+    match with_purchaser(db, crate::orders::reconcile) {
+        Ok(r) => {
+            if r.paid + r.declined > 0 {
+                eprintln!("faxcredit: finished pending orders: {} paid, {} declined", r.paid, r.declined);
+            }
+            Some(r)
+        }
+        Err(e) => {
+            eprintln!("faxcredit: orders left pending, tried again next time: {e} [{}]", e.code());
+            None
+        }
+    }
 }

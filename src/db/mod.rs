@@ -16,7 +16,8 @@ use crate::error::{Error, Result};
 pub const APPLICATION_ID: i64 = 0x4641_5843;
 
 /// Forward-only migrations; the index + 1 is the `user_version` they bring the database to.
-const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql"), include_str!("schema_v3.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("schema_v1.sql"), include_str!("schema_v2.sql"), include_str!("schema_v3.sql")];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

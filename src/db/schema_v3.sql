@@ -55,3 +55,9 @@ CREATE TABLE repeat_log (
                                             'bought', 'declined', 'retry', 'paused')),
     detail   TEXT NOT NULL
 );
+
+-- The name under which this account's secrets are filed in the OS keyring (not a secret).
+CREATE TABLE keyring_scope (
+    id     INTEGER PRIMARY KEY CHECK (id = 1),
+    scope  TEXT NOT NULL
+);

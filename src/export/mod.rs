@@ -119,7 +119,7 @@ pub fn write_card_csv<W: Write>(
         w.write_field(text(&mut cell, bytes(14)?)).map_err(csv_err)?;
         w.write_record(None::<&[u8]>).map_err(csv_err)?;
         done += 1;
-        if done % PROGRESS_EVERY == 0 && progress(Progress { done, total: total.max(done) }).is_break() {
+        if done.is_multiple_of(PROGRESS_EVERY) && progress(Progress { done, total: total.max(done) }).is_break() {
             return Err(Error::Cancelled);
         }
     }
@@ -137,15 +137,8 @@ fn csv_err(e: csv::Error) -> Error {
     }
 }
 
-/// Exports a card's activity to `target` atomically: a temporary file in the same directory,
-/// synced, then renamed over the target. On error or cancel the temporary file is removed and
-/// the target is untouched.
-pub fn export_card(
-    db: &mut Db,
-    card_id: i64,
-    target: &Path,
-    progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
-) -> Result<ExportSummary> {
+/// Refuses a target that is a directory or whose folder does not exist, before anything is written.
+pub fn check_target(target: &Path) -> Result<PathBuf> {
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -156,14 +149,40 @@ pub fn export_card(
     if !dir.is_dir() {
         return Err(Error::invalid("out", format!("the folder {} does not exist", dir.display())));
     }
-    // Validate the card before creating anything.
-    card(db.conn(), card_id)?;
+    Ok(dir)
+}
+
+/// Writes `target` through a temporary file in the same folder, synced and renamed into place:
+/// on error or cancel the temporary file is removed and the target is untouched.
+pub fn write_atomically<T>(
+    target: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> Result<T>,
+) -> Result<T> {
+    let dir = check_target(target)?;
     let tmp = tempfile::Builder::new().prefix(".faxcredit-export-").suffix(".tmp").tempfile_in(&dir)?;
-    let rows = {
-        let file = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file());
-        write_card_csv(db, card_id, file, progress)?
+    let out = {
+        let mut file = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file());
+        let out = write(&mut file)?;
+        file.flush()?;
+        out
     };
     tmp.as_file().sync_all()?;
     tmp.persist(target).map_err(|e| Error::Io(e.error))?;
+    Ok(out)
+}
+
+/// Exports a card's activity to `target` atomically: a temporary file in the same directory,
+/// synced, then renamed over the target. On error or cancel the temporary file is removed and
+/// the target is untouched.
+pub fn export_card(
+    db: &mut Db,
+    card_id: i64,
+    target: &Path,
+    progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
+) -> Result<ExportSummary> {
+    check_target(target)?;
+    // Validate the card before creating anything.
+    card(db.conn(), card_id)?;
+    let rows = write_atomically(target, |file| write_card_csv(db, card_id, file, progress))?;
     Ok(ExportSummary { card_id, rows, path: target.to_path_buf() })
 }

@@ -90,12 +90,24 @@ pub fn import_file(
     now: Timestamp,
     on_record: &mut dyn FnMut(&RecordResult),
 ) -> Result<ImportSummary> {
+    import_file_with(db, path, now, on_record, &mut |_| {})
+}
+
+/// As [`import_file`]; `on_repeat_order` runs after each batch that placed a repeat order, so
+/// the front end buys the new card before the next batch needs it.
+pub fn import_file_with(
+    db: &mut Db,
+    path: &Path,
+    now: Timestamp,
+    on_record: &mut dyn FnMut(&RecordResult),
+    on_repeat_order: &mut dyn FnMut(&mut Db),
+) -> Result<ImportSummary> {
     let file = std::fs::File::open(path)
         .map_err(|e| Error::invalid("file", format!("cannot open {}: {e}", path.display())))?;
     let mut reader = BufReader::with_capacity(1 << 16, file);
     let first = reader.fill_buf()?.to_vec();
     let format = detect_format(path, &first);
-    import_reader(db, reader, format, now, on_record)
+    import_reader_with(db, reader, format, now, on_record, on_repeat_order)
 }
 
 pub fn import_reader<R: Read>(
@@ -104,6 +116,17 @@ pub fn import_reader<R: Read>(
     format: Format,
     now: Timestamp,
     on_record: &mut dyn FnMut(&RecordResult),
+) -> Result<ImportSummary> {
+    import_reader_with(db, reader, format, now, on_record, &mut |_| {})
+}
+
+fn import_reader_with<R: Read>(
+    db: &mut Db,
+    reader: R,
+    format: Format,
+    now: Timestamp,
+    on_record: &mut dyn FnMut(&RecordResult),
+    on_repeat_order: &mut dyn FnMut(&mut Db),
 ) -> Result<ImportSummary> {
     crate::account::account(db)?;
     let mut source: Box<dyn Iterator<Item = Result<(u64, Result<RawFax>)>>> = match format {
@@ -122,7 +145,10 @@ pub fn import_reader<R: Read>(
         if batch.is_empty() {
             return Ok(summary);
         }
-        let results = bill_batch(db, batch, now)?;
+        let (results, ordered) = bill_batch(db, batch, now)?;
+        if ordered {
+            on_repeat_order(db);
+        }
         for r in &results {
             summary.count(r.status);
             on_record(r);
@@ -130,7 +156,7 @@ pub fn import_reader<R: Read>(
     }
 }
 
-fn bill_batch(db: &mut Db, batch: Vec<(u64, Result<RawFax>)>, now: Timestamp) -> Result<Vec<RecordResult>> {
+fn bill_batch(db: &mut Db, batch: Vec<(u64, Result<RawFax>)>, now: Timestamp) -> Result<(Vec<RecordResult>, bool)> {
     let tx = db.write()?;
     let mut biller = Biller::new(&tx)?;
     let mut results = Vec::with_capacity(batch.len());
@@ -159,9 +185,10 @@ fn bill_batch(db: &mut Db, batch: Vec<(u64, Result<RawFax>)>, now: Timestamp) ->
         };
         results.push(RecordResult { line, fax_id, status, code, message });
     }
+    let ordered = biller.placed_repeat_order();
     drop(biller);
     tx.commit()?;
-    Ok(results)
+    Ok((results, ordered))
 }
 
 /// NDJSON lines, each read with a length limit so a huge line is refused, not buffered.

@@ -72,6 +72,7 @@ struct OpenCard {
     id: i64,
     balance: i64,
     lines: i64,
+    original: i64,
 }
 
 /// Bills faxes inside one write transaction: a single fax, or an import batch. It keeps the
@@ -84,6 +85,7 @@ pub struct Biller<'t> {
     users: HashMap<String, i64>,
     open: Vec<OpenCard>,
     open_loaded: bool,
+    cards_changed_by_trigger: bool,
 }
 
 /// A fax row as stored, for the idempotency comparison.
@@ -116,7 +118,14 @@ impl<'t> Biller<'t> {
             users: HashMap::new(),
             open: Vec::new(),
             open_loaded: false,
+            cards_changed_by_trigger: false,
         })
+    }
+
+    /// Whether a repeat order was placed in this transaction: the front end then runs the
+    /// purchase protocol after commit ([`crate::orders::reconcile`]).
+    pub fn placed_repeat_order(&self) -> bool {
+        self.cards_changed_by_trigger
     }
 
     /// Forgets the cached open cards: call after adding a card in the same transaction.
@@ -129,10 +138,12 @@ impl<'t> Biller<'t> {
             return Ok(());
         }
         let mut st = self.tx.prepare_cached(
-            "SELECT id, original_balance - used, lines FROM cards WHERE close_date IS NULL ORDER BY id",
+            "SELECT id, original_balance - used, lines, original_balance FROM cards WHERE close_date IS NULL ORDER BY id",
         )?;
         self.open = st
-            .query_map([], |r| Ok(OpenCard { id: r.get(0)?, balance: r.get(1)?, lines: r.get(2)? }))?
+            .query_map([], |r| {
+                Ok(OpenCard { id: r.get(0)?, balance: r.get(1)?, lines: r.get(2)?, original: r.get(3)? })
+            })?
             .collect::<rusqlite::Result<_>>()?;
         self.open_loaded = true;
         Ok(())
@@ -339,6 +350,17 @@ impl<'t> Biller<'t> {
                 .execute(params![amount, card.id, closes, now_s])?;
             self.open[i].balance -= amount;
             self.open[i].lines += 1;
+            // The repeat order fires in the transaction that takes a card to 95% used: once per
+            // card, since a card's use only grows.
+            let threshold = card.original * crate::repeat::TRIGGER_PERCENT;
+            let (before, after) = ((card.original - card.balance) * 100, (card.original - card.balance + amount) * 100);
+            if self.kind == Kind::Prepaid
+                && before < threshold
+                && after >= threshold
+                && crate::repeat::trigger::card_reached_threshold(self.tx, card.id, now)?
+            {
+                self.cards_changed_by_trigger = true;
+            }
             if closes {
                 closed.push(card.id);
             }

@@ -1,7 +1,9 @@
 //! The automatic repeat order: the package re-bought when the card in use reaches 95%, its
 //! optional monthly cap, its pause after failed retries, and the log of what it did.
 
+pub mod outcome;
 pub mod settings;
+pub(crate) mod trigger;
 
 pub use settings::{log, remove, resume, set, show, RepeatLogEntry, RepeatOrder};
 

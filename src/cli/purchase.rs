@@ -1,0 +1,188 @@
+//! `payment-card set | show | remove`, `packages`, `purchase PACKAGE`, `orders [export]`.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+
+use super::commands::print_json;
+use super::secrets::with_purchaser;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::payments::card::{self, CardInput};
+use crate::secrets::KeyringStore;
+use crate::time::Timestamp;
+
+#[derive(Debug, Subcommand)]
+pub enum PaymentCardCommand {
+    /// Store the card: number, expiry (MM/YY), holder and, optionally, the CVV (checked, never
+    /// stored) on standard input, one a line. Only the OS keyring keeps it.
+    Set,
+    /// Show the brand, last four digits and expiry of the stored card.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove the stored card from the keyring.
+    Remove,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrdersCommand {
+    /// Export the order history to CSV.
+    Export {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+fn read_lines(n: usize) -> Result<Vec<String>> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprintln!("card number, expiry (MM/YY), holder, CVV: one a line");
+    }
+    let mut lines = Vec::new();
+    for line in stdin.lock().lines().take(n) {
+        lines.push(line?.trim_end_matches('\r').to_string());
+    }
+    Ok(lines)
+}
+
+pub fn payment_card(path: &Path, cmd: PaymentCardCommand, now: Timestamp) -> Result<i32> {
+    let mut db = Db::open(path)?;
+    match cmd {
+        PaymentCardCommand::Set => {
+            let mut l = read_lines(4)?.into_iter();
+            let mut next = |field: &str| {
+                l.next()
+                    .filter(|s| !s.trim().is_empty())
+                    .ok_or_else(|| Error::invalid(field, "missing on standard input"))
+            };
+            let number = next("number")?;
+            let expiry = next("expiry")?;
+            let holder = next("holder")?;
+            let cvv = next("cvv").ok();
+            let input = CardInput { number, expiry, holder, cvv };
+            // Check before touching the keyring, so a typo never needs one.
+            card::validate(&input, now)?;
+            let store = KeyringStore::open(&mut db)?;
+            let c = card::set(&mut db, &store, &input, now)?;
+            println!("payment card stored in the system keyring: {} •••• {}, expires {}", c.brand, c.last4, c.expiry);
+        }
+        PaymentCardCommand::Show { json } => {
+            let c = card::on_file(&db, now)?;
+            if json {
+                print_json(&c)?;
+            } else if let Some(c) = c {
+                let note = if c.expired { " (expired)" } else { "" };
+                println!("{} •••• {}, expires {}{note}", c.brand, c.last4, c.expiry);
+            } else {
+                println!("no payment card on file");
+            }
+        }
+        PaymentCardCommand::Remove => {
+            let store = KeyringStore::open(&mut db)?;
+            let removed = card::remove(&mut db, &store)?;
+            println!("{}", if removed { "payment card removed" } else { "there was no payment card" });
+        }
+    }
+    Ok(0)
+}
+
+pub fn packages(path: &Path, json: bool) -> Result<i32> {
+    let db = Db::open(path)?;
+    let acct = crate::account::account(&db)?;
+    let list: Vec<_> = crate::catalog::packages(&db)?.into_iter().filter(|p| p.active).collect();
+    let rate = crate::rates::main_rate(&db)?;
+    if json {
+        let rows: Vec<_> = list
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "id": p.id, "name": p.name, "price": p.face_value.to_string(), "bonus": p.bonus.to_string(),
+                    "credit": p.original_balance.to_string(),
+                    "price_per_page": crate::rates::price_per_page(p, &rate).map(|d| d.to_string()),
+                })
+            })
+            .collect();
+        return print_json(&rows).map(|()| 0);
+    }
+    println!("{:<4} {:<12} {:>10} {:>10} {:>10} {:>14}", "ID", "PACKAGE", "PRICE", "BONUS", "CREDIT", "PER PAGE");
+    for p in &list {
+        let per = crate::rates::price_per_page(p, &rate).map(|d| d.to_string()).unwrap_or_default();
+        println!(
+            "{:<4} {:<12} {:>10} {:>10} {:>10} {:>14}",
+            p.id, p.name, p.face_value, p.bonus, p.original_balance, per
+        );
+    }
+    println!(
+        "({} {}; per page at the main rate, {} a page)",
+        acct.currency,
+        if acct.kind == crate::account::Kind::Credit { "credit account: packages cannot be bought" } else { "prepaid" },
+        rate.cost_per_unit
+    );
+    Ok(0)
+}
+
+pub fn purchase(path: &Path, package: &str, key: Option<String>) -> Result<i32> {
+    let mut db = Db::open(path)?;
+    if crate::account::account(&db)?.kind != crate::account::Kind::Prepaid {
+        return Err(Error::NotPrepaid("buying credit".into()));
+    }
+    let key = key.unwrap_or_else(new_key);
+    let o = with_purchaser(&mut db, |db, p| crate::orders::purchase(db, p, package, &key, false))?;
+    println!(
+        "card {} bought: {} for {} {} with {} •••• {} (order {})",
+        o.new_card.unwrap_or_default(),
+        o.package,
+        o.amount,
+        o.currency,
+        o.card_brand,
+        o.card_last4,
+        o.id
+    );
+    Ok(0)
+}
+
+/// A fresh purchase key: time and randomness, so two purchases never share one.
+fn new_key() -> String {
+    use argon2::password_hash::{rand_core::OsRng, SaltString};
+    let salt = SaltString::generate(&mut OsRng);
+    format!("manual:{}", salt.as_str().chars().filter(char::is_ascii_alphanumeric).collect::<String>())
+}
+
+pub fn orders(path: &Path, cmd: Option<OrdersCommand>, json: bool) -> Result<i32> {
+    let db = Db::open(path)?;
+    match cmd {
+        Some(OrdersCommand::Export { out }) => {
+            let n = crate::orders::export_orders(&db, &out)?;
+            println!("exported {n} orders to {}", out.display());
+        }
+        None => {
+            let list = crate::orders::orders(&db)?;
+            if json {
+                return print_json(&list).map(|()| 0);
+            }
+            if list.is_empty() {
+                println!("no orders yet");
+            }
+            for o in &list {
+                let card = o.new_card.map(|c| format!("card {c}")).unwrap_or_default();
+                let why = o.reason.as_deref().unwrap_or("");
+                println!(
+                    "{:>5}  {}  {:<9}  {:<10}  {:>10} {}  {} •••• {}  {:<8}  {card} {why}",
+                    o.id,
+                    o.created_at,
+                    o.kind,
+                    o.package,
+                    o.amount,
+                    o.currency,
+                    o.card_brand,
+                    o.card_last4,
+                    o.status.as_str()
+                );
+            }
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,166 @@
+//! Reading orders: the order history the app and the CLI show, and its CSV export.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::export::{needs_neutralizing, write_atomically};
+use crate::money;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Written, not yet answered by the processor (or the answer was lost): checked again.
+    Pending,
+    Paid,
+    /// Declined; an automatic order may still be retried (`next_retry_at`).
+    Declined,
+    /// An automatic order that was declined on every retry: the repeat order was paused.
+    Failed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Paid => "paid",
+            Status::Declined => "declined",
+            Status::Failed => "failed",
+        }
+    }
+    fn parse(s: &str) -> Status {
+        match s {
+            "paid" => Status::Paid,
+            "declined" => Status::Declined,
+            "failed" => Status::Failed,
+            _ => Status::Pending,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Order {
+    pub id: i64,
+    pub key: String,
+    /// `manual` or `automatic`.
+    pub kind: String,
+    pub package: String,
+    /// The price: the card's face value, 4 places.
+    pub amount: String,
+    pub bonus: String,
+    pub currency: String,
+    pub card_brand: String,
+    pub card_last4: String,
+    pub status: Status,
+    pub attempts: i64,
+    pub next_retry_at: Option<String>,
+    pub charge_key: String,
+    pub charge_id: Option<String>,
+    pub decline_code: Option<String>,
+    pub reason: Option<String>,
+    pub new_card: Option<i64>,
+    pub trigger_card: Option<i64>,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(skip)]
+    pub(crate) face_units: i64,
+    #[serde(skip)]
+    pub(crate) bonus_units: i64,
+}
+
+pub(crate) const COLUMNS: &str = "id, key, kind, package, face_value, bonus, currency, card_brand, card_last4, status,
+    attempts, next_retry_at, charge_key, charge_id, decline_code, reason, new_card, trigger_card, created_at, updated_at";
+
+pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Order> {
+    let face: i64 = r.get(4)?;
+    let bonus: i64 = r.get(5)?;
+    Ok(Order {
+        id: r.get(0)?,
+        key: r.get(1)?,
+        kind: r.get(2)?,
+        package: r.get(3)?,
+        amount: money::fmt_units(face),
+        bonus: money::fmt_units(bonus),
+        currency: r.get(6)?,
+        card_brand: r.get(7)?,
+        card_last4: r.get(8)?,
+        status: Status::parse(&r.get::<_, String>(9)?),
+        attempts: r.get(10)?,
+        next_retry_at: r.get(11)?,
+        charge_key: r.get(12)?,
+        charge_id: r.get(13)?,
+        decline_code: r.get(14)?,
+        reason: r.get(15)?,
+        new_card: r.get(16)?,
+        trigger_card: r.get(17)?,
+        created_at: r.get(18)?,
+        updated_at: r.get(19)?,
+        face_units: face,
+        bonus_units: bonus,
+    })
+}
+
+pub fn order(conn: &Connection, id: i64) -> Result<Order> {
+    conn.query_row(&format!("SELECT {COLUMNS} FROM orders WHERE id = ?1"), [id], from_row)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no order {id}")))
+}
+
+pub(crate) fn order_by_key(conn: &Connection, key: &str) -> Result<Option<Order>> {
+    Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM orders WHERE key = ?1"), [key], from_row).optional()?)
+}
+
+/// Every order, newest first.
+pub fn orders(db: &Db) -> Result<Vec<Order>> {
+    let mut st = db.conn().prepare(&format!("SELECT {COLUMNS} FROM orders ORDER BY id DESC"))?;
+    let rows = st.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub const EXPORT_HEADER: [&str; 12] = [
+    "order_id",
+    "created_at",
+    "kind",
+    "package",
+    "amount",
+    "bonus",
+    "currency",
+    "card",
+    "status",
+    "reason",
+    "new_card",
+    "trigger_card",
+];
+
+/// The order history as CSV (RFC 4180, CRLF, injection-safe), written atomically.
+pub fn export_orders(db: &Db, target: &Path) -> Result<u64> {
+    let list = orders(db)?;
+    write_atomically(target, |file| {
+        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(file);
+        let io = |e: csv::Error| Error::Io(std::io::Error::other(e.to_string()));
+        w.write_record(EXPORT_HEADER).map_err(io)?;
+        let safe = |s: &str| if needs_neutralizing(s.as_bytes()) { format!("'{s}") } else { s.to_string() };
+        for o in &list {
+            w.write_record([
+                o.id.to_string(),
+                o.created_at.clone(),
+                o.kind.clone(),
+                safe(&o.package),
+                o.amount.clone(),
+                o.bonus.clone(),
+                o.currency.clone(),
+                format!("{} {}", o.card_brand, o.card_last4).trim().to_string(),
+                o.status.as_str().to_string(),
+                safe(o.reason.as_deref().unwrap_or("")),
+                o.new_card.map(|c| c.to_string()).unwrap_or_default(),
+                o.trigger_card.map(|c| c.to_string()).unwrap_or_default(),
+            ])
+            .map_err(io)?;
+        }
+        w.flush()?;
+        Ok(list.len() as u64)
+    })
+}

@@ -1,0 +1,8 @@
+//! Orders: every purchase of a prepaid card, manual or automatic, through one protocol
+//! (DESIGN.md §2) so that no charge is lost, doubled or made without a card to show for it.
+
+pub mod history;
+pub mod protocol;
+
+pub use history::{export_orders, order, orders, Order, Status};
+pub use protocol::{purchase, reconcile, Crash, Purchaser, ReconcileReport};

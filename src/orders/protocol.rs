@@ -1,0 +1,242 @@
+//! The purchase protocol (DESIGN.md §2):
+//! 1. the order row, with its idempotency key, is committed first;
+//! 2. the stored card is charged with that key, outside any database transaction;
+//! 3. the outcome (and, when paid, the new card and its email) is written in one transaction;
+//! 4. orders left pending (a crash, a lost answer) are charged again with the same key at the
+//!    next start: the processor answers the first result, so nothing is charged twice.
+
+use rusqlite::params;
+use serde::Serialize;
+
+use super::history::{order, order_by_key, Order, Status};
+use crate::account::Kind;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::payments::card::{self, StoredCard};
+use crate::payments::{ChargeOutcome, ChargeRequest, PaymentGateway};
+use crate::secrets::SecretStore;
+use crate::time::{fmt_ts, Clock};
+
+/// A point where a test makes the process die, to prove the protocol survives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Crash {
+    /// After the order row is committed, before the charge.
+    AfterOrder,
+    /// After the processor charged, before the outcome is recorded.
+    AfterCharge,
+}
+
+impl Crash {
+    /// `FAXCREDIT_CRASH_AT=after-order|after-charge`: read by the front ends for the crash tests.
+    pub fn from_env() -> Option<Crash> {
+        match std::env::var("FAXCREDIT_CRASH_AT").as_deref() {
+            Ok("after-order") => Some(Crash::AfterOrder),
+            Ok("after-charge") => Some(Crash::AfterCharge),
+            _ => None,
+        }
+    }
+}
+
+/// What a purchase needs besides the database.
+pub struct Purchaser<'a> {
+    pub gateway: &'a dyn PaymentGateway,
+    pub secrets: &'a dyn SecretStore,
+    pub clock: &'a dyn Clock,
+    /// Dies at this point: `abort` the process (the CLI's crash tests) or, in-process, stop
+    /// there with `Error::Cancelled` as if the process had died.
+    pub crash: Option<(Crash, bool)>,
+}
+
+impl Purchaser<'_> {
+    fn crash_point(&self, at: Crash) -> Result<()> {
+        match self.crash {
+            Some((c, true)) if c == at => std::process::abort(),
+            Some((c, false)) if c == at => Err(Error::Cancelled),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Buys `package` (a name in any case, or an id) with the stored card. `key` is the idempotency
+/// key of this purchase: the same key (a double click, a retry after a timeout, two windows)
+/// never buys twice. A decline returns [`Error::PaymentDeclined`] after recording it.
+pub fn purchase(db: &mut Db, p: &Purchaser<'_>, package: &str, key: &str, kind_automatic: bool) -> Result<Order> {
+    let key = key.trim();
+    if key.is_empty() || key.len() > 200 || key.starts_with("repeat:") != kind_automatic {
+        return Err(Error::invalid("key", "not a purchase key"));
+    }
+    let stored = card::load(p.secrets)?; // keyring first: with no card or no keyring, nothing is written
+    let now = p.clock.now();
+    let o = {
+        let tx = db.write()?;
+        let acct = crate::account::account_in(&tx)?;
+        if acct.kind != Kind::Prepaid {
+            return Err(Error::NotPrepaid("buying credit".into()));
+        }
+        let pkg = crate::catalog::find_package(&tx, package)?;
+        if !pkg.active {
+            return Err(Error::invalid("package", format!("{} is no longer sold", pkg.name)));
+        }
+        let (brand, last4): (String, String) = tx
+            .query_row("SELECT brand, last4 FROM payment_card WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|_| Error::NoPaymentCard)?;
+        let o = match order_by_key(&tx, key)? {
+            Some(o) if o.package != pkg.name => {
+                return Err(Error::Conflict(format!("purchase key {key} was used for {}", o.package)));
+            }
+            Some(o) => o,
+            None => {
+                let face = crate::money::to_units(pkg.face_value, "price")?;
+                let bonus = crate::money::to_units(pkg.bonus, "bonus")?;
+                tx.execute(
+                    "INSERT INTO orders (key, kind, package, face_value, bonus, currency, card_brand, card_last4,
+                        status, charge_key, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?1, ?9, ?9)",
+                    params![
+                        key,
+                        if kind_automatic { "automatic" } else { "manual" },
+                        pkg.name,
+                        face,
+                        bonus,
+                        acct.currency,
+                        brand,
+                        last4,
+                        fmt_ts(&now)
+                    ],
+                )?;
+                order(&tx, tx.last_insert_rowid())?
+            }
+        };
+        tx.commit()?;
+        o
+    };
+    p.crash_point(Crash::AfterOrder)?;
+    let o = charge_and_record(db, p, o, &stored)?;
+    match o.status {
+        Status::Declined | Status::Failed => Err(Error::PaymentDeclined {
+            code: o.decline_code.clone().unwrap_or_default(),
+            reason: o.reason.clone().unwrap_or_else(|| "Your card was declined.".into()),
+        }),
+        _ => Ok(o),
+    }
+}
+
+/// Steps 2 and 3 for an order that is pending; any other order is returned as it is.
+fn charge_and_record(db: &mut Db, p: &Purchaser<'_>, o: Order, card: &StoredCard) -> Result<Order> {
+    if o.status != Status::Pending {
+        return Ok(o);
+    }
+    let description = format!("Fax Credit {} card", o.package);
+    let outcome = p.gateway.charge(&ChargeRequest {
+        key: &o.charge_key,
+        amount: o.face_units,
+        currency: &o.currency,
+        card,
+        description: &description,
+    })?;
+    p.crash_point(Crash::AfterCharge)?;
+    record(db, o.id, &outcome, p.clock)
+}
+
+/// Step 3: the processor's answer, the new card and the email, in one transaction. An order
+/// that is no longer pending (another process recorded it first) is left as it is.
+fn record(db: &mut Db, id: i64, outcome: &ChargeOutcome, clock: &dyn Clock) -> Result<Order> {
+    let now = clock.now();
+    let now_s = fmt_ts(&now);
+    let tx = db.write()?;
+    let o = order(&tx, id)?;
+    if o.status != Status::Pending {
+        return Ok(o);
+    }
+    match outcome {
+        ChargeOutcome::Approved { charge_id } => {
+            let card_id = crate::ledger::cards::insert_card(
+                &tx,
+                o.face_units,
+                o.bonus_units,
+                Some(&o.package),
+                "purchase",
+                None,
+                now,
+            )?;
+            tx.execute(
+                "UPDATE orders SET status = 'paid', charge_id = ?2, new_card = ?3, next_retry_at = NULL,
+                   updated_at = ?4 WHERE id = ?1",
+                params![id, charge_id, card_id, now_s],
+            )?;
+            if o.kind == "automatic" {
+                crate::repeat::outcome::paid(&tx, &o, card_id, now)?;
+            }
+        }
+        ChargeOutcome::Declined { code, reason } => {
+            if o.kind == "automatic" {
+                crate::repeat::outcome::declined(&tx, &o, code, reason, now)?;
+            } else {
+                tx.execute(
+                    "UPDATE orders SET status = 'declined', decline_code = ?2, reason = ?3, updated_at = ?4 WHERE id = ?1",
+                    params![id, code, reason, now_s],
+                )?;
+            }
+        }
+    }
+    let o = order(&tx, id)?;
+    tx.commit()?;
+    Ok(o)
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct ReconcileReport {
+    pub paid: u32,
+    pub declined: u32,
+    /// Still without an answer (the processor is unreachable): tried again next time.
+    pub pending: u32,
+    /// Automatic orders whose retry was due and was started.
+    pub retried: u32,
+}
+
+/// Step 4, run by every front end when it starts (and by the app's worker): charges every
+/// pending order again with its key, and starts the retries of declined automatic orders that
+/// are due.
+pub fn reconcile(db: &mut Db, p: &Purchaser<'_>) -> Result<ReconcileReport> {
+    let mut report = ReconcileReport {
+        retried: crate::repeat::outcome::start_due_retries(db, p.clock.now())?,
+        ..Default::default()
+    };
+    let pending: Vec<i64> = {
+        let mut st = db.conn().prepare("SELECT id FROM orders WHERE status = 'pending' ORDER BY id")?;
+        let ids = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        ids
+    };
+    if pending.is_empty() {
+        return Ok(report);
+    }
+    let stored = match card::load(p.secrets) {
+        Ok(c) => Some(c),
+        Err(Error::NoPaymentCard) => None,
+        Err(e) => return Err(e),
+    };
+    for id in pending {
+        let o = order(db.conn(), id)?;
+        let result = match &stored {
+            Some(c) => charge_and_record(db, p, o, c),
+            // No card on file any more: the order cannot be paid; it is declined, not lost.
+            None => record(
+                db,
+                id,
+                &ChargeOutcome::Declined {
+                    code: "no_payment_card".into(),
+                    reason: "No payment card is on file.".into(),
+                },
+                p.clock,
+            ),
+        };
+        match result {
+            Ok(o) if o.status == Status::Paid => report.paid += 1,
+            Ok(o) if o.status == Status::Pending => report.pending += 1,
+            Ok(_) => report.declined += 1,
+            Err(Error::PaymentPending(_)) => report.pending += 1,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,156 @@
+//! Secrets live only in the OS keyring (Keychain, Windows Credential Manager, Secret Service),
+//! never in SQLite, logs or exports: the stored payment card and the SMTP password. With no
+//! keyring available, nothing is stored and the caller gets `keyring_unavailable`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::OptionalExtension;
+
+use crate::db::Db;
+use crate::error::{Error, Result};
+
+/// The keyring service every entry of the app is filed under.
+pub const SERVICE: &str = "com.faxcredit.app";
+
+/// A place for named secrets.
+pub trait SecretStore: Send + Sync {
+    fn get(&self, name: &str) -> Result<Option<String>>;
+    fn set(&self, name: &str, secret: &str) -> Result<()>;
+    /// Removes the secret; removing a missing one is not an error.
+    fn delete(&self, name: &str) -> Result<()>;
+}
+
+/// The OS keyring, with the entries of one ledger database (two databases never share a card).
+pub struct KeyringStore {
+    /// Connected on first use: most commands never touch a secret.
+    store: std::sync::OnceLock<std::result::Result<Arc<keyring_core::CredentialStore>, String>>,
+    scope: String,
+}
+
+impl std::fmt::Debug for KeyringStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyringStore").field("scope", &self.scope).finish_non_exhaustive()
+    }
+}
+
+fn unavailable(e: impl std::fmt::Display) -> Error {
+    Error::KeyringUnavailable(e.to_string().replace(['\r', '\n'], " "))
+}
+
+#[cfg(target_os = "linux")]
+fn os_store() -> Result<Arc<keyring_core::CredentialStore>> {
+    let s = dbus_secret_service_keyring_store::Store::new().map_err(unavailable)?;
+    Ok(s)
+}
+
+#[cfg(target_os = "macos")]
+fn os_store() -> Result<Arc<keyring_core::CredentialStore>> {
+    let s = apple_native_keyring_store::keychain::Store::new().map_err(unavailable)?;
+    Ok(s)
+}
+
+#[cfg(target_os = "windows")]
+fn os_store() -> Result<Arc<keyring_core::CredentialStore>> {
+    let s = windows_native_keyring_store::Store::new().map_err(unavailable)?;
+    Ok(s)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+fn os_store() -> Result<Arc<keyring_core::CredentialStore>> {
+    Err(Error::KeyringUnavailable("no keyring is supported on this system".into()))
+}
+
+impl KeyringStore {
+    /// The OS keyring for the account in `db`. Fails with `keyring_unavailable` when there is
+    /// none (no Secret Service on the session bus, a locked keychain the user refused to open).
+    /// The keyring is reached on first use.
+    pub fn open(db: &mut Db) -> Result<KeyringStore> {
+        let scope = scope(db)?;
+        Ok(KeyringStore { store: std::sync::OnceLock::new(), scope })
+    }
+
+    fn entry(&self, name: &str) -> Result<keyring_core::Entry> {
+        let store = self
+            .store
+            .get_or_init(|| os_store().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| Error::KeyringUnavailable(e.clone()))?;
+        keyring_core::Entry::new_in_store(store, SERVICE, &format!("{name}.{}", self.scope)).map_err(unavailable)
+    }
+}
+
+impl SecretStore for KeyringStore {
+    fn get(&self, name: &str) -> Result<Option<String>> {
+        match self.entry(name)?.get_password() {
+            Ok(s) => Ok(Some(s)),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+    fn set(&self, name: &str, secret: &str) -> Result<()> {
+        self.entry(name)?.set_password(secret).map_err(unavailable)
+    }
+    fn delete(&self, name: &str) -> Result<()> {
+        match self.entry(name)?.delete_credential() {
+            Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+/// A random name for this database's keyring entries, made once and kept in the database (it is
+/// not a secret: it only keeps two accounts' entries apart).
+fn scope(db: &mut Db) -> Result<String> {
+    let get = |db: &Db| -> Result<Option<String>> {
+        Ok(db.conn().query_row("SELECT scope FROM keyring_scope WHERE id = 1", [], |r| r.get(0)).optional()?)
+    };
+    if let Some(s) = get(db)? {
+        return Ok(s);
+    }
+    use argon2::password_hash::{rand_core::OsRng, SaltString};
+    let fresh: String =
+        SaltString::generate(&mut OsRng).as_str().chars().filter(char::is_ascii_alphanumeric).take(16).collect();
+    let tx = db.write()?;
+    tx.execute("INSERT OR IGNORE INTO keyring_scope (id, scope) VALUES (1, ?1)", [&fresh])?;
+    let s: String = tx.query_row("SELECT scope FROM keyring_scope WHERE id = 1", [], |r| r.get(0))?;
+    tx.commit()?;
+    Ok(s)
+}
+
+/// Secrets in memory, for tests only: the front ends never use it.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryStore {
+    map: Arc<Mutex<HashMap<String, String>>>,
+    refuse: bool,
+}
+
+impl MemoryStore {
+    /// A store that refuses every call, as a locked or missing keyring does.
+    pub fn refusing() -> MemoryStore {
+        MemoryStore { refuse: true, ..MemoryStore::default() }
+    }
+    fn check(&self) -> Result<()> {
+        if self.refuse {
+            return Err(Error::KeyringUnavailable("the keyring refused (test store)".into()));
+        }
+        Ok(())
+    }
+}
+
+impl SecretStore for MemoryStore {
+    fn get(&self, name: &str) -> Result<Option<String>> {
+        self.check()?;
+        Ok(self.map.lock().unwrap_or_else(|p| p.into_inner()).get(name).cloned())
+    }
+    fn set(&self, name: &str, secret: &str) -> Result<()> {
+        self.check()?;
+        self.map.lock().unwrap_or_else(|p| p.into_inner()).insert(name.into(), secret.into());
+        Ok(())
+    }
+    fn delete(&self, name: &str) -> Result<()> {
+        self.check()?;
+        self.map.lock().unwrap_or_else(|p| p.into_inner()).remove(name);
+        Ok(())
+    }
+}
