@@ -130,6 +130,10 @@ impl MemoryStore {
     pub fn refusing() -> MemoryStore {
         MemoryStore { refuse: true, ..MemoryStore::default() }
     }
+    /// What is stored under `name`, for assertions.
+    pub fn get_for_test(&self, name: &str) -> Option<String> {
+        self.map.lock().unwrap_or_else(|p| p.into_inner()).get(name).cloned()
+    }
     fn check(&self) -> Result<()> {
         if self.refuse {
             return Err(Error::KeyringUnavailable("the keyring refused (test store)".into()));

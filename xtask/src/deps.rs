@@ -18,13 +18,23 @@ const RUN: &[&str] = &[
     "librsvg2-dev",
     "libxdo-dev",
     "libssl-dev",
+    "libdbus-1-dev",
     "nodejs",
     "npm",
 ];
 
 /// Drive the real app in tests: a virtual display, window tools, WebDriver, the keyring.
-const TEST: &[&str] =
-    &["xvfb", "xdotool", "webkit2gtk-driver", "dbus-x11", "gnome-keyring", "libsecret-tools", "imagemagick", "sqlite3"];
+const TEST: &[&str] = &[
+    "xvfb",
+    "xdotool",
+    "webkit2gtk-driver",
+    "dbus-x11",
+    "dbus-daemon",
+    "gnome-keyring",
+    "libsecret-tools",
+    "imagemagick",
+    "sqlite3",
+];
 
 fn installed(pkg: &str) -> bool {
     std::process::Command::new("dpkg-query")

@@ -91,10 +91,38 @@ fn test(_args: &[String]) -> Step {
     cmd("cargo", &["fmt", "--all", "--check"]).dir(&r).run()?;
     cmd("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]).dir(&r).run()?;
     cmd("cargo", &["test", "--workspace", "--", "--test-threads=2"]).dir(&r).run()?;
+    println!("xtask: the OS keyring tests against a real Secret Service (gnome-keyring on a private bus)");
+    secret_service_tests(&r)?;
     println!("xtask: [4/4] end-to-end tests of the real app under Xvfb");
     e2e(&r, None)?;
     println!("xtask: all tests passed");
     Ok(())
+}
+
+/// The tests marked for a real Secret Service, on a private session bus with an unlocked
+/// gnome-keyring, so they never touch the developer's own keyring.
+fn secret_service_tests(r: &Path) -> Step {
+    let script = "echo -n faxcredit-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && \
+                  cargo test --test keyring_secret_service -- --include-ignored";
+    let home = std::env::temp_dir().join(format!("faxcredit-keyring-home-{}", std::process::id()));
+    std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
+    let result = cmd("dbus-run-session", &["--", "sh", "-c", script])
+        .dir(r)
+        .env("HOME", &home.display().to_string())
+        .env("XDG_DATA_HOME", &home.join("data").display().to_string())
+        .env(
+            "CARGO_HOME",
+            &std::env::var("CARGO_HOME")
+                .unwrap_or_else(|_| format!("{}/.cargo", std::env::var("HOME").unwrap_or_default())),
+        )
+        .env(
+            "RUSTUP_HOME",
+            &std::env::var("RUSTUP_HOME")
+                .unwrap_or_else(|_| format!("{}/.rustup", std::env::var("HOME").unwrap_or_default())),
+        )
+        .run();
+    let _ = std::fs::remove_dir_all(&home);
+    result
 }
 
 /// The real app binary under a virtual display, driven over WebDriver (tauri-driver and

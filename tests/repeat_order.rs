@@ -1,0 +1,218 @@
+//! The repeat order: one card bought when the card in use reaches 95%, never two, whatever the
+//! races and crashes; declines retried on schedule then paused; the cap; the emails.
+
+mod common;
+
+use common::{fax, prepaid, t, TestDb};
+use faxcredit::ledger::{apply_card, bill};
+use faxcredit::orders::{self, Crash, Purchaser, Status};
+use faxcredit::payments::card::{self, CardInput};
+use faxcredit::payments::{Fault, Sandbox};
+use faxcredit::repeat;
+use faxcredit::secrets::MemoryStore;
+use faxcredit::time::FixedClock;
+use faxcredit::{notify, Db};
+
+struct Account {
+    s: TestDb,
+    secrets: MemoryStore,
+    clock: FixedClock,
+}
+
+/// A prepaid account with one 10.00 card, a card on file and a Starter repeat order.
+fn account(number: &str, cap: Option<&str>) -> Account {
+    let mut s = prepaid();
+    let secrets = MemoryStore::default();
+    let input = CardInput { number: number.into(), expiry: "12/28".into(), holder: "Alice".into(), cvv: None };
+    card::set(&mut s.db, &secrets, &input, t("2026-11-01T00:00:00Z")).unwrap();
+    apply_card(&mut s.db, common::dec("10.00"), common::dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
+    repeat::set(&mut s.db, "starter", cap.map(common::dec), t("2026-11-01T00:00:00Z")).unwrap();
+    Account { s, secrets, clock: FixedClock::new(t("2026-11-24T10:00:00Z")) }
+}
+
+impl Account {
+    fn reconcile(&mut self) -> orders::ReconcileReport {
+        self.reconcile_with(None)
+    }
+    fn reconcile_with(&mut self, crash: Option<Crash>) -> orders::ReconcileReport {
+        let gw = Sandbox::beside(&self.s.path(), Fault::None);
+        let p =
+            Purchaser { gateway: &gw, secrets: &self.secrets, clock: &self.clock, crash: crash.map(|c| (c, false)) };
+        orders::reconcile(&mut self.s.db, &p).unwrap_or_default()
+    }
+    /// Bills `pages` pages (0.10 each) as fax `id`.
+    fn bill(&mut self, id: &str, pages: i64) {
+        bill(&mut self.s.db, &fax(id, pages), self.clock.0.lock().map(|g| *g).unwrap()).unwrap();
+    }
+    fn bought(&self) -> i64 {
+        self.s.db.conn().query_row("SELECT count(*) FROM cards WHERE source = 'purchase'", [], |r| r.get(0)).unwrap()
+    }
+    fn charges(&self) -> i64 {
+        Sandbox::beside(&self.s.path(), Fault::None).approved_charges().unwrap()
+    }
+    fn log_events(&self) -> Vec<String> {
+        repeat::log(&self.s.db, 100).unwrap().into_iter().rev().map(|e| e.event).collect()
+    }
+    fn mails(&self) -> Vec<String> {
+        notify::messages(&self.s.db, 100).unwrap().into_iter().rev().map(|m| m.subject).collect()
+    }
+}
+
+#[test]
+fn billing_across_95_percent_buys_exactly_one_card_and_emails_it() {
+    let mut a = account("4242424242424242", None);
+    a.bill("f1", 90); // 9.00 of 10.00: 90%
+    assert_eq!(orders::orders(&a.s.db).unwrap().len(), 0);
+    a.bill("f2", 5); // 9.50: 95%
+    let o = &orders::orders(&a.s.db).unwrap()[0];
+    assert_eq!((o.key.as_str(), o.status, o.kind.as_str()), ("repeat:1001", Status::Pending, "automatic"));
+    assert_eq!(a.reconcile().paid, 1);
+    a.bill("f3", 3);
+    a.bill("f4", 10); // takes the first card to 100%, spills onto the new one
+    assert_eq!(a.reconcile().paid, 0);
+    assert_eq!((a.bought(), a.charges()), (1, 1));
+    let o = &orders::orders(&a.s.db).unwrap()[0];
+    assert_eq!((o.status, o.new_card, o.trigger_card), (Status::Paid, Some(1002), Some(1001)));
+    assert_eq!(a.log_events(), ["set", "ordered", "bought"]);
+    let mails = a.mails();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(mails[0].contains("card 1002 bought automatically (Starter, 20.00 USD)"), "{mails:?}");
+    common::assert_sound(&mut a.s.db);
+}
+
+#[test]
+fn is_skipped_and_logged_when_another_open_card_still_holds_credit() {
+    let mut a = account("4242424242424242", None);
+    apply_card(&mut a.s.db, common::dec("5.00"), common::dec("0"), t("2026-11-02T00:00:00Z")).unwrap();
+    a.bill("f1", 96);
+    assert!(orders::orders(&a.s.db).unwrap().is_empty());
+    assert_eq!(a.log_events(), ["set", "skipped"]);
+    assert!(repeat::log(&a.s.db, 1).unwrap()[0].detail.contains("5.00 USD"));
+    // The second card reaching 95% has no other credit behind it: it orders.
+    a.bill("f2", 4 + 48);
+    assert_eq!(orders::orders(&a.s.db).unwrap()[0].trigger_card, Some(1002));
+}
+
+#[test]
+fn a_decline_is_emailed_once_retried_at_1h_6h_24h_then_pauses() {
+    let mut a = account("4000000000009995", None);
+    a.bill("f1", 95);
+    assert_eq!(a.reconcile().declined, 1);
+    let o = orders::orders(&a.s.db).unwrap()[0].clone();
+    assert_eq!((o.status, o.next_retry_at.as_deref()), (Status::Declined, Some("2026-11-24T11:00:00Z")));
+    assert_eq!(a.mails().len(), 1);
+    assert!(a.mails()[0].contains("automatic purchase failed"));
+
+    // Not due yet: nothing happens.
+    a.clock.set(t("2026-11-24T10:59:59Z"));
+    assert_eq!(a.reconcile(), orders::ReconcileReport::default());
+    for (at, next) in [
+        ("2026-11-24T11:00:00Z", Some("2026-11-24T17:00:00Z")),
+        ("2026-11-24T17:00:00Z", Some("2026-11-25T17:00:00Z")),
+        ("2026-11-25T17:00:00Z", None),
+    ] {
+        a.clock.set(t(at));
+        let r = a.reconcile();
+        assert_eq!((r.retried, r.declined), (1, 1), "{at}");
+        assert_eq!(orders::orders(&a.s.db).unwrap()[0].next_retry_at.as_deref(), next, "{at}");
+    }
+    let o = orders::orders(&a.s.db).unwrap()[0].clone();
+    assert_eq!((o.status, o.attempts), (Status::Failed, 4));
+    let r = repeat::show(&a.s.db).unwrap().unwrap();
+    assert!(r.paused_reason.unwrap().contains("insufficient funds"));
+    assert_eq!(a.mails().len(), 1, "emailed once");
+    assert_eq!(a.log_events(), ["set", "ordered", "declined", "declined", "declined", "paused"]);
+    a.clock.set(t("2026-12-30T00:00:00Z"));
+    assert_eq!(a.reconcile(), orders::ReconcileReport::default(), "a failed order is never retried again");
+    assert_eq!((a.bought(), a.charges()), (0, 0));
+    assert_eq!(Sandbox::beside(&a.s.path(), Fault::None).approved_keys().unwrap().len(), 0);
+
+    // While paused, a card reaching 95% orders nothing; resuming re-arms it.
+    repeat::resume(&mut a.s.db, t("2026-12-30T00:00:00Z")).unwrap();
+    assert!(repeat::show(&a.s.db).unwrap().unwrap().paused_at.is_none());
+}
+
+#[test]
+fn the_monthly_cap_stops_automatic_purchases_and_says_so() {
+    let mut a = account("4242424242424242", Some("30.00"));
+    a.bill("f1", 95);
+    assert_eq!(a.reconcile().paid, 1); // 20.00 of 30.00
+    a.bill("f2", 5 + 190); // the new 20.00 card to 95%: 40.00 would pass the cap
+    assert_eq!(a.reconcile().paid, 0);
+    assert_eq!(a.bought(), 1);
+    assert_eq!(a.log_events(), ["set", "ordered", "bought", "capped"]);
+    let mails = a.mails();
+    assert!(mails.last().unwrap().contains("monthly cap reached"), "{mails:?}");
+    // Next month the cap starts again.
+    a.clock.set(t("2026-12-01T00:00:00Z"));
+    apply_card(&mut a.s.db, common::dec("20.00"), common::dec("0"), t("2026-12-01T00:00:00Z")).unwrap();
+    a.bill("f3", 10 + 190); // 1.00 left on card 1002, then card 1003 to 95%
+    assert_eq!(a.reconcile().paid, 1);
+    assert_eq!(a.bought(), 2);
+}
+
+#[test]
+fn crashes_between_order_and_charge_or_charge_and_record_still_buy_exactly_once() {
+    // The order is committed with the fax that crossed 95%; a process that dies before charging
+    // simply never reconciles. One that dies after the charge leaves it charged, not recorded.
+    for crash in [None, Some(Crash::AfterCharge)] {
+        let mut a = account("4242424242424242", None);
+        a.bill("f1", 96);
+        if crash.is_some() {
+            a.reconcile_with(crash);
+            assert_eq!(a.charges(), 1);
+        }
+        assert_eq!(a.bought(), 0, "{crash:?}");
+        assert_eq!(a.reconcile().paid, 1, "{crash:?}");
+        assert_eq!(a.reconcile().paid, 0, "{crash:?}");
+        assert_eq!((a.bought(), a.charges()), (1, 1), "{crash:?}");
+    }
+}
+
+#[test]
+fn several_writers_crossing_95_percent_at_once_order_one_card() {
+    let a = account("4242424242424242", None);
+    let path = a.s.path();
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut db = Db::open(&path).unwrap();
+                for i in 0..30 {
+                    let _ = bill(&mut db, &fax(&format!("w{w}-{i}"), 1), t("2026-11-24T10:00:00Z"));
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    let mut a = a;
+    let list = orders::orders(&a.s.db).unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    // Four writers reconcile at once: still one card, one charge.
+    let recon: Vec<_> = (0..4)
+        .map(|_| {
+            let (path, secrets) = (path.clone(), a.secrets.clone());
+            std::thread::spawn(move || {
+                let mut db = Db::open(&path).unwrap();
+                let gw = Sandbox::beside(&path, Fault::None);
+                let clock = FixedClock::new(t("2026-11-24T10:00:00Z"));
+                let p = Purchaser { gateway: &gw, secrets: &secrets, clock: &clock, crash: None };
+                orders::reconcile(&mut db, &p).unwrap()
+            })
+        })
+        .collect();
+    let paid: u32 = recon.into_iter().map(|r| r.join().unwrap().paid).sum();
+    assert!(paid >= 1);
+    assert_eq!((a.bought(), a.charges()), (1, 1));
+    common::assert_sound(&mut a.s.db);
+    let _ = a.reconcile();
+}
+
+#[test]
+fn credit_accounts_have_no_repeat_order() {
+    let mut s = common::account(faxcredit::account::Kind::Credit);
+    let e = repeat::set(&mut s.db, "Starter", None, t("2026-11-24T10:00:00Z")).unwrap_err();
+    assert_eq!((e.code().as_str(), e.exit_code()), ("not_prepaid", 5));
+}
