@@ -34,6 +34,13 @@ pub fn build_app<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         repeat::repeat_order,
         repeat::save_repeat_order,
         repeat::resume_repeat_order,
+        payments::payment_card,
+        payments::set_payment_card,
+        payments::remove_payment_card,
+        payments::shop,
+        payments::purchase,
+        payments::orders,
+        payments::export_orders,
     ])
 }
 

@@ -50,7 +50,7 @@ fn run<R: Runtime>(app: AppHandle<R>, db_path: PathBuf, wake: Receiver<()>) {
             db = Db::open(&db_path).ok().filter(|d| faxcredit::account::account(d).is_ok());
         }
         if let Some(d) = db.as_mut() {
-            if let Err(e) = tick(&app, d, &mut seen) {
+            if let Err(e) = tick(&app, d, &db_path, &mut seen) {
                 eprintln!("fax-credit: background work: {e}");
             }
         }
@@ -61,10 +61,18 @@ fn run<R: Runtime>(app: AppHandle<R>, db_path: PathBuf, wake: Receiver<()>) {
     }
 }
 
-fn tick<R: Runtime>(app: &AppHandle<R>, db: &mut Db, seen: &mut Option<Seen>) -> Result<(), Error> {
-    let mailer = crate::mail::mailer(db)?;
+fn tick<R: Runtime>(app: &AppHandle<R>, db: &mut Db, db_path: &std::path::Path, seen: &mut Option<Seen>) -> Result<(), Error> {
+    let reconciled = reconcile(db, db_path);
+    let mailer = match crate::mail::mailer(db) {
+        Ok(m) => m,
+        Err(e) => {
+            // No keyring for the SMTP password: mail waits (and shows why) until there is one.
+            eprintln!("fax-credit: email not sent: {e}");
+            None
+        }
+    };
     let delivered = notify::deliver_due(db, &SystemClock, mailer.as_ref().map(|m| m as &dyn notify::Mailer))?;
-    let mut changed = delivered.sent + delivered.retrying + delivered.failed > 0;
+    let mut changed = reconciled || delivered.sent + delivered.retrying + delivered.failed > 0;
 
     // `data_version` moves whenever another connection (the window's, the CLI's) commits.
     let data_version: i64 = db.conn().query_row("PRAGMA data_version", [], |r| r.get(0))?;
@@ -84,6 +92,35 @@ fn tick<R: Runtime>(app: &AppHandle<R>, db: &mut Db, seen: &mut Option<Seen>) ->
     }
     *seen = Some(Seen { data_version, last_message });
     Ok(())
+}
+
+/// Finishes orders left pending (a crash, a repeat order placed by another program) and starts
+/// the retries that are due. Returns whether anything changed.
+fn reconcile(db: &mut Db, db_path: &std::path::Path) -> bool {
+    let open: bool = db
+        .conn()
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM orders WHERE status = 'pending' OR (status = 'declined' AND next_retry_at IS NOT NULL))",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or(false);
+    if !open {
+        return false;
+    }
+    let mut run = || -> Result<faxcredit::orders::ReconcileReport, Error> {
+        let store = crate::mail::keyring(db)?;
+        let gateway = crate::mail::gateway(db_path);
+        let p = faxcredit::orders::Purchaser { gateway: &gateway, secrets: &store, clock: &SystemClock, crash: None };
+        faxcredit::orders::reconcile(db, &p)
+    };
+    match run() {
+        Ok(r) => r.paid + r.declined + r.retried > 0,
+        Err(e) => {
+            eprintln!("fax-credit: orders left pending, tried again shortly: {e}");
+            false
+        }
+    }
 }
 
 fn desktop_notification<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {

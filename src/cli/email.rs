@@ -76,11 +76,8 @@ pub fn email(path: &std::path::Path, cmd: EmailCommand, now: Timestamp) -> Resul
     Ok(0)
 }
 
-/// The mailer from the stored settings and the keyring's password; `None` when not set up.
-pub fn mailer(db: &mut Db) -> Result<Option<SmtpMailer>> {
-    let Some(settings) = notify::email_settings(db)? else { return Ok(None) };
-    let password = if settings.username.is_some() { super::secrets::smtp_password(db)? } else { None };
-    SmtpMailer::new(&settings, password).map(Some)
+fn mailer(db: &mut Db) -> Result<Option<SmtpMailer>> {
+    super::secrets::smtp_mailer(db)
 }
 
 pub fn outbox(path: &std::path::Path, deliver: bool, json: bool) -> Result<i32> {

@@ -4,37 +4,20 @@ use std::path::Path;
 
 use crate::db::Db;
 use crate::error::Result;
-use crate::notify::{self, EmailSettings};
+use crate::notify::EmailSettings;
 use crate::orders::{Crash, Purchaser, ReconcileReport};
 use crate::payments::{Fault, Sandbox};
-use crate::secrets::{KeyringStore, SecretStore};
+use crate::secrets::KeyringStore;
 use crate::time::{SystemClock, Timestamp};
 
-/// The keyring entry of the SMTP password.
-pub const SMTP_PASSWORD: &str = "smtp-password";
-
-pub fn smtp_password(db: &mut Db) -> Result<Option<String>> {
-    KeyringStore::open(db)?.get(SMTP_PASSWORD)
+pub fn smtp_mailer(db: &mut Db) -> Result<Option<crate::notify::SmtpMailer>> {
+    let store = KeyringStore::open(db)?;
+    crate::notify::password::mailer(db, &store)
 }
 
-/// Saves the settings; the password (when a user is set) goes to the keyring first, so with no
-/// keyring nothing changes.
-pub fn save_smtp(
-    db: &mut Db,
-    settings: EmailSettings,
-    password: Option<String>,
-    now: Timestamp,
-) -> Result<EmailSettings> {
-    let settings = settings.validated()?;
+pub fn save_smtp(db: &mut Db, settings: EmailSettings, password: Option<String>, now: Timestamp) -> Result<EmailSettings> {
     let store = KeyringStore::open(db)?;
-    match (&settings.username, password) {
-        (Some(_), Some(p)) if !p.is_empty() => store.set(SMTP_PASSWORD, &p)?,
-        (None, _) => {
-            store.delete(SMTP_PASSWORD).or_else(|e| if e.code() == "keyring_unavailable" { Ok(()) } else { Err(e) })?
-        }
-        _ => {}
-    }
-    notify::set_email_settings(db, settings, now)
+    crate::notify::password::save_with_password(db, &store, settings, password, now)
 }
 
 pub fn gateway(db_path: &Path) -> Sandbox {

@@ -3,6 +3,7 @@
 
 pub mod events;
 pub mod outbox;
+pub mod password;
 pub mod settings;
 pub mod smtp;
 

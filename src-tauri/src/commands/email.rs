@@ -19,7 +19,7 @@ fn setup_of(state: &AppState) -> Result<EmailSetup, ErrorBody> {
     state.with_db(|db| {
         Ok(EmailSetup {
             settings: notify::email_settings(db)?,
-            password_saved: crate::mail::password(db)?.is_some(),
+            password_saved: crate::mail::password_saved(db)?,
             account_email: faxcredit::account::account(db)?.email,
         })
     })

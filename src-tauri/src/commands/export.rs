@@ -99,7 +99,7 @@ pub async fn export_activity<R: Runtime>(
     }
 }
 
-fn dirs_documents() -> Option<PathBuf> {
+pub(crate) fn dirs_documents() -> Option<PathBuf> {
     std::env::var_os("HOME").map(PathBuf::from).filter(|p| p.is_dir())
 }
 

@@ -6,6 +6,7 @@ pub mod email;
 pub mod export;
 pub mod menu;
 pub mod overview;
+pub mod payments;
 pub mod repeat;
 pub mod session;
 
@@ -30,4 +31,11 @@ pub const MANAGER_ONLY: &[&str] = &[
     "repeat_order",
     "save_repeat_order",
     "resume_repeat_order",
+    "payment_card",
+    "set_payment_card",
+    "remove_payment_card",
+    "shop",
+    "purchase",
+    "orders",
+    "export_orders",
 ];

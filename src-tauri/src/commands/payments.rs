@@ -1,0 +1,146 @@
+//! Settings → Payment method, the Purchase wizard and the order history (prepaid accounts).
+
+use faxcredit::account::Kind;
+use faxcredit::orders::{self, Order, Purchaser};
+use faxcredit::payments::card::{self, CardInput, CardOnFile};
+use faxcredit::time::{Clock, SystemClock};
+use faxcredit::{Db, Error, ErrorBody};
+use serde::Serialize;
+use tauri::{Runtime, State, WebviewWindow};
+
+use crate::state::AppState;
+
+fn require_prepaid_manager(state: &AppState, what: &str) -> Result<(), ErrorBody> {
+    let s = state.require_manager()?;
+    if s.kind != Kind::Prepaid {
+        return Err(ErrorBody::from(&Error::NotPrepaid(what.into())));
+    }
+    Ok(())
+}
+
+#[tauri::command]
+pub fn payment_card(state: State<'_, AppState>) -> Result<Option<CardOnFile>, ErrorBody> {
+    require_prepaid_manager(&state, "a payment card")?;
+    state.with_db(|db| card::on_file(db, SystemClock.now()))
+}
+
+/// Checks the card and stores it in the OS keyring; the CVV is checked and dropped here.
+#[tauri::command]
+pub fn set_payment_card(state: State<'_, AppState>, input: CardInput) -> Result<CardOnFile, ErrorBody> {
+    require_prepaid_manager(&state, "a payment card")?;
+    let now = SystemClock.now();
+    card::validate(&input, now).map_err(|e| ErrorBody::from(&e))?;
+    state.with_db(|db| {
+        let store = crate::mail::keyring(db)?;
+        card::set(db, &store, &input, now)
+    })
+}
+
+#[tauri::command]
+pub fn remove_payment_card(state: State<'_, AppState>) -> Result<(), ErrorBody> {
+    require_prepaid_manager(&state, "a payment card")?;
+    state.with_db(|db| {
+        let store = crate::mail::keyring(db)?;
+        card::remove(db, &store).map(|_| ())
+    })
+}
+
+#[derive(Debug, Serialize)]
+pub struct PackageOffer {
+    pub id: i64,
+    pub name: String,
+    pub price: String,
+    pub bonus: String,
+    pub credit: String,
+    /// At the account's main rate; `None` for a rate charged by time.
+    pub price_per_page: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Shop {
+    pub packages: Vec<PackageOffer>,
+    pub card: Option<CardOnFile>,
+    pub main_rate: String,
+    pub main_rate_label: String,
+}
+
+#[tauri::command]
+pub fn shop(state: State<'_, AppState>) -> Result<Shop, ErrorBody> {
+    require_prepaid_manager(&state, "buying credit")?;
+    state.with_db(|db| {
+        let rate = faxcredit::rates::main_rate(db)?;
+        let packages = faxcredit::catalog::packages(db)?
+            .into_iter()
+            .filter(|p| p.active)
+            .map(|p| PackageOffer {
+                id: p.id,
+                price_per_page: faxcredit::rates::price_per_page(&p, &rate).map(|d| format!("{d:.4}")),
+                name: p.name,
+                price: format!("{:.4}", p.face_value),
+                bonus: format!("{:.4}", p.bonus),
+                credit: format!("{:.4}", p.original_balance),
+            })
+            .collect();
+        Ok(Shop {
+            packages,
+            card: card::on_file(db, SystemClock.now())?,
+            main_rate: format!("{:.4}", rate.cost_per_unit),
+            main_rate_label: rate.label,
+        })
+    })
+}
+
+/// Buys `package`. `key` is made by the wizard when it shows the confirmation, so a double
+/// click or a retry after a timeout never buys twice. Runs on its own connection: the window
+/// stays responsive while the processor answers.
+#[tauri::command]
+pub async fn purchase(state: State<'_, AppState>, package: String, key: String) -> Result<Order, ErrorBody> {
+    require_prepaid_manager(&state, "buying credit")?;
+    if !key.starts_with("manual:") {
+        return Err(ErrorBody::from(&Error::invalid("key", "not a purchase key")));
+    }
+    let db_path = state.db_path.clone();
+    let result = tauri::async_runtime::spawn_blocking(move || -> Result<Order, Error> {
+        let mut db = Db::open(&db_path)?;
+        let store = crate::mail::keyring(&mut db)?;
+        let gateway = crate::mail::gateway(&db_path);
+        let p = Purchaser { gateway: &gateway, secrets: &store, clock: &SystemClock, crash: None };
+        orders::purchase(&mut db, &p, &package, &key, false)
+    })
+    .await
+    .map_err(|e| ErrorBody { code: "internal".into(), message: e.to_string() })?;
+    state.wake_worker();
+    result.map_err(|e| ErrorBody::from(&e))
+}
+
+#[tauri::command]
+pub fn orders(state: State<'_, AppState>) -> Result<Vec<Order>, ErrorBody> {
+    require_prepaid_manager(&state, "the order history")?;
+    state.with_db(|db| orders::orders(db))
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum SaveResult {
+    Saved { path: String, rows: u64 },
+    Cancelled,
+}
+
+/// The order history through the native Save As dialog.
+#[tauri::command]
+pub async fn export_orders<R: Runtime>(window: WebviewWindow<R>, state: State<'_, AppState>) -> Result<SaveResult, ErrorBody> {
+    require_prepaid_manager(&state, "the order history")?;
+    let today = SystemClock.now().format("%Y-%m-%d").to_string();
+    let mut dialog = rfd::AsyncFileDialog::new()
+        .set_title("Export Order History")
+        .set_file_name(format!("orders-{today}.csv"))
+        .add_filter("CSV file", &["csv"])
+        .set_parent(&window);
+    if let Some(d) = super::export::dirs_documents() {
+        dialog = dialog.set_directory(d);
+    }
+    let Some(file) = dialog.save_file().await else { return Ok(SaveResult::Cancelled) };
+    let target = super::export::with_csv_extension(file.path().to_path_buf());
+    let rows = state.with_db(|db| orders::export_orders(db, &target))?;
+    Ok(SaveResult::Saved { path: target.display().to_string(), rows })
+}
