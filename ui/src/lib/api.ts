@@ -196,6 +196,57 @@ export interface RepeatView {
   log: RepeatLogEntry[];
 }
 
+export interface CardOnFile {
+  brand: string;
+  last4: string;
+  /** MM/YY */
+  expiry: string;
+  expired: boolean;
+}
+export interface CardInput {
+  number: string;
+  expiry: string;
+  holder: string;
+  cvv: string | null;
+}
+export interface PackageOffer {
+  id: number;
+  name: string;
+  price: string;
+  bonus: string;
+  credit: string;
+  price_per_page: string | null;
+}
+export interface Shop {
+  packages: PackageOffer[];
+  card: CardOnFile | null;
+  main_rate: string;
+  main_rate_label: string;
+}
+export type OrderStatus = 'pending' | 'paid' | 'declined' | 'failed';
+export interface Order {
+  id: number;
+  key: string;
+  kind: 'manual' | 'automatic';
+  package: string;
+  amount: string;
+  bonus: string;
+  currency: string;
+  card_brand: string;
+  card_last4: string;
+  status: OrderStatus;
+  attempts: number;
+  next_retry_at: string | null;
+  charge_id: string | null;
+  decline_code: string | null;
+  reason: string | null;
+  new_card: number | null;
+  trigger_card: number | null;
+  created_at: string;
+  updated_at: string;
+}
+export type SaveResult = { status: 'saved'; path: string; rows: number } | { status: 'cancelled' };
+
 /** Turns whatever a failed `invoke` throws into an ApiError. */
 export function toApiError(e: unknown): ApiError {
   if (e && typeof e === 'object' && 'code' in e && 'message' in e) {
@@ -241,6 +292,14 @@ export const api = {
   /** Sends a test message at once; resolves with the server's answer. */
   sendTestEmail: () => call<string>('send_test_email'),
   notifications: () => call<Notification[]>('notifications'),
+  paymentCard: () => call<CardOnFile | null>('payment_card'),
+  setPaymentCard: (input: CardInput) => call<CardOnFile>('set_payment_card', { input }),
+  removePaymentCard: () => call<void>('remove_payment_card'),
+  shop: () => call<Shop>('shop'),
+  /** `key` ("manual:…") makes the purchase idempotent: the same key never buys twice. */
+  purchase: (pkg: string, key: string) => call<Order>('purchase', { package: pkg, key }),
+  orders: () => call<Order[]>('orders'),
+  exportOrders: () => call<SaveResult>('export_orders'),
   repeatOrder: () => call<RepeatView>('repeat_order'),
   /** `pkg` null removes the repeat order; `cap` an amount ("200.00") or null. */
   saveRepeatOrder: (pkg: string | null, cap: string | null) =>
