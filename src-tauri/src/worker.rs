@@ -61,7 +61,12 @@ fn run<R: Runtime>(app: AppHandle<R>, db_path: PathBuf, wake: Receiver<()>) {
     }
 }
 
-fn tick<R: Runtime>(app: &AppHandle<R>, db: &mut Db, db_path: &std::path::Path, seen: &mut Option<Seen>) -> Result<(), Error> {
+fn tick<R: Runtime>(
+    app: &AppHandle<R>,
+    db: &mut Db,
+    db_path: &std::path::Path,
+    seen: &mut Option<Seen>,
+) -> Result<(), Error> {
     let reconciled = reconcile(db, db_path);
     let mailer = match crate::mail::mailer(db) {
         Ok(m) => m,

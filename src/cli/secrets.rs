@@ -15,7 +15,12 @@ pub fn smtp_mailer(db: &mut Db) -> Result<Option<crate::notify::SmtpMailer>> {
     crate::notify::password::mailer(db, &store)
 }
 
-pub fn save_smtp(db: &mut Db, settings: EmailSettings, password: Option<String>, now: Timestamp) -> Result<EmailSettings> {
+pub fn save_smtp(
+    db: &mut Db,
+    settings: EmailSettings,
+    password: Option<String>,
+    now: Timestamp,
+) -> Result<EmailSettings> {
     let store = KeyringStore::open(db)?;
     crate::notify::password::save_with_password(db, &store, settings, password, now)
 }

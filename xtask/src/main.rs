@@ -140,7 +140,8 @@ fn e2e(r: &Path, pattern: Option<&str>) -> Step {
     node.push_str(" tests/e2e/");
     // A private session bus with an unlocked gnome-keyring: the app's keyring is real, and never
     // the developer's own.
-    let script = format!("echo -n faxcredit-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && {node}");
+    let script =
+        format!("echo -n faxcredit-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && {node}");
     let result = cmd("dbus-run-session", &["--", "sh", "-c", &script])
         .dir(r)
         .env("DISPLAY", display.name())

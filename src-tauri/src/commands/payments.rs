@@ -128,7 +128,10 @@ pub enum SaveResult {
 
 /// The order history through the native Save As dialog.
 #[tauri::command]
-pub async fn export_orders<R: Runtime>(window: WebviewWindow<R>, state: State<'_, AppState>) -> Result<SaveResult, ErrorBody> {
+pub async fn export_orders<R: Runtime>(
+    window: WebviewWindow<R>,
+    state: State<'_, AppState>,
+) -> Result<SaveResult, ErrorBody> {
     require_prepaid_manager(&state, "the order history")?;
     let today = SystemClock.now().format("%Y-%m-%d").to_string();
     let mut dialog = rfd::AsyncFileDialog::new()

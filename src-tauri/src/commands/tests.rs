@@ -49,7 +49,9 @@ fn sample_args(cmd: &str) -> Value {
         }),
         "retry_notification" => json!({"id": 1}),
         "save_repeat_order" => json!({"package": "Standard", "cap": null}),
-        "set_payment_card" => json!({"input": {"number": "4242424242424242", "expiry": "12/28", "holder": "A", "cvv": "123"}}),
+        "set_payment_card" => {
+            json!({"input": {"number": "4242424242424242", "expiry": "12/28", "holder": "A", "cvv": "123"}})
+        }
         "purchase" => json!({"package": "Standard", "key": "manual:t"}),
         _ => json!({}),
     }
