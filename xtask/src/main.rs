@@ -2,6 +2,7 @@
 //! Debian/Ubuntu machine (apt packages as root or with sudo; otherwise it prints the exact
 //! command), builds the UI and the app, then runs the app or every test.
 
+mod bench;
 mod deps;
 mod sh;
 
@@ -16,7 +17,7 @@ fn root() -> PathBuf {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: cargo xtask <command>\n\n  run [--release] [-- APP ARGS]  install what is missing, build, open the app on the demo account\n  test                           install what is missing, run every test (core, UI, app)\n  e2e [PATTERN]                  build, then only the end-to-end tests (names matching PATTERN)\n  deps                           only install what is missing"
+        "usage: cargo xtask <command>\n\n  run [--release] [-- APP ARGS]  install what is missing, build, open the app on the demo account\n  test                           install what is missing, run every test (core, UI, app)\n  e2e [PATTERN]                  build, then only the end-to-end tests (names matching PATTERN)\n  bench [--quick]                the performance figures against their references (target/bench/results.json)\n  deps                           only install what is missing"
     );
     ExitCode::from(2)
 }
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
             .and_then(|()| build_ui())
             .and_then(|()| build_app(false))
             .and_then(|()| e2e(&root(), args.get(1).map(String::as_str))),
+        Some("bench") => bench::bench(&root(), args.iter().any(|a| a == "--quick")),
         Some("deps") => deps::ensure(deps::Need::Test),
         _ => return usage(),
     };
@@ -44,7 +46,7 @@ fn main() -> ExitCode {
 }
 
 /// Installs the UI's npm packages (exactly the lock file) and builds it into ui/dist.
-fn build_ui() -> Step {
+pub(crate) fn build_ui() -> Step {
     let ui = root().join("ui");
     if !ui.join("node_modules").is_dir() {
         cmd("npm", &["ci", "--no-audit", "--no-fund"]).dir(&ui).run()?;
@@ -52,7 +54,7 @@ fn build_ui() -> Step {
     cmd("npm", &["run", "build"]).dir(&ui).run()
 }
 
-fn build_app(release: bool) -> Step {
+pub(crate) fn build_app(release: bool) -> Step {
     build_ui()?;
     let mut a = vec!["build", "-p", "fax-credit-app", "-p", "faxcredit"];
     if release {
@@ -93,6 +95,8 @@ fn test(_args: &[String]) -> Step {
     cmd("cargo", &["test", "--workspace", "--", "--test-threads=2"]).dir(&r).run()?;
     println!("xtask: the OS keyring tests against a real Secret Service (gnome-keyring on a private bus)");
     secret_service_tests(&r)?;
+    println!("xtask: the benchmarks on small sizes, so they never rot (figures not judged here)");
+    bench::bench(&r, true)?;
     println!("xtask: [4/4] end-to-end tests of the real app under Xvfb");
     e2e(&r, None)?;
     println!("xtask: all tests passed");
