@@ -42,10 +42,24 @@ struct Sizes {
     pages: usize,
 }
 
-const FULL: Sizes =
-    Sizes { bill: 20_000, rounds: 5, scaling: [0, 100_000, 1_000_000], import: 1_000_000, card: 1_000_000, big_card: 4_000_000, pages: 1_000 };
-const QUICK: Sizes =
-    Sizes { bill: 600, rounds: 3, scaling: [0, 2_000, 20_000], import: 20_000, card: 20_000, big_card: 80_000, pages: 200 };
+const FULL: Sizes = Sizes {
+    bill: 20_000,
+    rounds: 5,
+    scaling: [0, 100_000, 1_000_000],
+    import: 1_000_000,
+    card: 1_000_000,
+    big_card: 4_000_000,
+    pages: 1_000,
+};
+const QUICK: Sizes = Sizes {
+    bill: 600,
+    rounds: 3,
+    scaling: [0, 2_000, 20_000],
+    import: 20_000,
+    card: 20_000,
+    big_card: 80_000,
+    pages: 200,
+};
 
 fn now() -> Timestamp {
     parse_ts("2026-11-24T10:00:00Z", "now").expect("time")
@@ -132,14 +146,24 @@ fn bill_durable(dir: &Path, s: &Sizes) -> Figure {
     }
     let (o, r) = (median(ours) * 1e6, median(refs) * 1e6);
     let ratio = o / r;
-    Figure { name: "bill_durable", unit: "µs/fax", ours: o, reference: Some(r), reference_name: "bare rusqlite INSERT per transaction", ratio: Some(ratio), target: "ratio ≤ 1.25", pass: ratio <= 1.25 }
+    Figure {
+        name: "bill_durable",
+        unit: "µs/fax",
+        ours: o,
+        reference: Some(r),
+        reference_name: "bare rusqlite INSERT per transaction",
+        ratio: Some(ratio),
+        target: "ratio ≤ 1.25",
+        pass: ratio <= 1.25,
+    }
 }
 
 /// A database whose one card already holds `lines` lines (the demo's single-card seeding).
 fn seeded(path: &Path, lines: u64) -> Db {
     let _ = std::fs::remove_file(path);
     let mut db = Db::create(path).expect("db");
-    demo::seed(&mut db, &DemoOptions { faxes: lines.max(1), single_card: true, ..DemoOptions::default() }, now()).expect("seed");
+    demo::seed(&mut db, &DemoOptions { faxes: lines.max(1), single_card: true, ..DemoOptions::default() }, now())
+        .expect("seed");
     db
 }
 
@@ -227,8 +251,15 @@ fn import_bulk(dir: &Path, s: &Sizes) -> Figure {
                     .expect("prepare");
                 for line in lines.by_ref().take(2_000) {
                     let r: Rec = serde_json::from_str(&line.expect("line")).expect("json");
-                    st.execute(rusqlite::params![r.id, r.destination_fax, r.submit_time, r.pages_sent, r.pages_sent * 10_000, r.pages_sent * 1_000])
-                        .expect("insert");
+                    st.execute(rusqlite::params![
+                        r.id,
+                        r.destination_fax,
+                        r.submit_time,
+                        r.pages_sent,
+                        r.pages_sent * 10_000,
+                        r.pages_sent * 1_000
+                    ])
+                    .expect("insert");
                     n += 1;
                 }
             }
@@ -241,11 +272,21 @@ fn import_bulk(dir: &Path, s: &Sizes) -> Figure {
     }
     let (o, r) = (median(ours), median(refs));
     let ratio = o / r;
-    Figure { name: "import_bulk", unit: "records/s", ours: o, reference: Some(r), reference_name: "bare batched INSERT, same batches", ratio: Some(ratio), target: "ratio ≥ 0.5", pass: ratio >= 0.5 }
+    Figure {
+        name: "import_bulk",
+        unit: "records/s",
+        ours: o,
+        reference: Some(r),
+        reference_name: "bare batched INSERT, same batches",
+        ratio: Some(ratio),
+        target: "ratio ≥ 0.5",
+        pass: ratio >= 0.5,
+    }
 }
 
 fn activity_page(db: &mut Db, s: &Sizes, lines: u64) -> Figure {
-    let card: i64 = db.conn().query_row("SELECT id FROM cards ORDER BY lines DESC LIMIT 1", [], |r| r.get(0)).expect("card");
+    let card: i64 =
+        db.conn().query_row("SELECT id FROM cards ORDER BY lines DESC LIMIT 1", [], |r| r.get(0)).expect("card");
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut times = Vec::with_capacity(s.pages);
     for _ in 0..s.pages {
@@ -261,7 +302,16 @@ fn activity_page(db: &mut Db, s: &Sizes, lines: u64) -> Figure {
     }
     times.sort_by(f64::total_cmp);
     let p99 = times[times.len() * 99 / 100];
-    Figure { name: "activity_page", unit: "ms (p99)", ours: p99, reference: None, reference_name: "", ratio: None, target: "p99 < 5 ms", pass: p99 < 5.0 }
+    Figure {
+        name: "activity_page",
+        unit: "ms (p99)",
+        ours: p99,
+        reference: None,
+        reference_name: "",
+        ratio: None,
+        target: "p99 < 5 ms",
+        pass: p99 < 5.0,
+    }
 }
 
 const EXPORT_SQL: &str = "SELECT a.card_id, f.id, f.submit_time, f.completion_time, u.name, f.destination, f.pages_submitted,
@@ -289,17 +339,37 @@ fn export_1m(db: &mut Db, dir: &Path, rounds: usize) -> Figure {
     }
     let (o, r) = (median(ours), median(refs));
     let ratio = o / r;
-    Figure { name: "export_1m", unit: "s", ours: o, reference: Some(r), reference_name: "sqlite3 -csv, same join, into a file", ratio: Some(ratio), target: "ratio ≤ 0.6", pass: ratio <= 0.6 }
+    Figure {
+        name: "export_1m",
+        unit: "s",
+        ours: o,
+        reference: Some(r),
+        reference_name: "sqlite3 -csv, same join, into a file",
+        ratio: Some(ratio),
+        target: "ratio ≤ 0.6",
+        pass: ratio <= 0.6,
+    }
 }
 
 /// Peak resident memory of `faxcredit export` in a child process, from /proc (VmHWM).
 fn peak_rss_mb(cli: &Path, db: &Path, out: &Path) -> f64 {
-    let mut child = Command::new(cli).arg("--db").arg(db).args(["export", "1001", "--out"]).arg(out).stdout(std::process::Stdio::null()).spawn().expect("cli");
+    let mut child = Command::new(cli)
+        .arg("--db")
+        .arg(db)
+        .args(["export", "1001", "--out"])
+        .arg(out)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("cli");
     let status = format!("/proc/{}/status", child.id());
     let mut peak_kb: u64 = 0;
     loop {
         if let Ok(s) = std::fs::read_to_string(&status) {
-            if let Some(kb) = s.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()) {
+            if let Some(kb) = s
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            {
                 peak_kb = peak_kb.max(kb);
             }
         }

@@ -31,7 +31,9 @@ fn cli(db: &Path, args: &[&str]) -> std::process::Output {
 }
 
 fn fax_json(id: &str, pages: u64) -> String {
-    format!(r#"{{"id":"{id}","userId":"bob","destinationFax":"+12125550100","submitTime":"2026-11-24T09:00:00Z","pagesSent":{pages}}}"#)
+    format!(
+        r#"{{"id":"{id}","userId":"bob","destinationFax":"+12125550100","submitTime":"2026-11-24T09:00:00Z","pagesSent":{pages}}}"#
+    )
 }
 
 /// What the harness knows: each fax id, its pages, and whether a process acknowledged it as billed.
@@ -43,10 +45,9 @@ struct Ledger {
 
 #[test]
 fn survives_sigkill_at_random_moments_and_bills_every_acknowledged_fax_once() {
-    let seed: u64 = std::env::var("FAXCREDIT_CRASH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1);
+    let seed: u64 = std::env::var("FAXCREDIT_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1
+    });
     let kills: u32 = std::env::var("FAXCREDIT_CRASH_KILLS").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
     eprintln!("crash test: seed {seed} (FAXCREDIT_CRASH_SEED={seed} replays it), {kills} kill attempts");
     let result = std::panic::catch_unwind(|| run(seed, kills));
@@ -61,7 +62,13 @@ fn run(seed: u64, kills: u32) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("crash.db");
     assert!(cli(&db, &["init", "--name", "Crash", "--kind", "prepaid", "--email", "c@x.example"]).status.success());
-    let mut add = Command::new(BIN).arg("--db").arg(&db).args(["user", "add", "bob", "--role", "user"]).stdin(Stdio::piped()).spawn().unwrap();
+    let mut add = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .args(["user", "add", "bob", "--role", "user"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
     add.stdin.take().unwrap().write_all(b"bob-password\n").unwrap();
     assert!(add.wait().unwrap().success());
     // Small cards, so faxes split across cards and some are refused with 205000.
@@ -141,7 +148,12 @@ fn run(seed: u64, kills: u32) {
         }
         done += 1;
         let c = cli(&db, &["check"]);
-        assert!(c.status.success(), "after kill {done}: {}{}", String::from_utf8_lossy(&c.stdout), String::from_utf8_lossy(&c.stderr));
+        assert!(
+            c.status.success(),
+            "after kill {done}: {}{}",
+            String::from_utf8_lossy(&c.stdout),
+            String::from_utf8_lossy(&c.stderr)
+        );
         // Every few kills, the credit runs low: apply more, as the provider would.
         if done % 10 == 0 {
             assert!(cli(&db, &["card", "apply", "300"]).status.success());
@@ -151,7 +163,12 @@ fn run(seed: u64, kills: u32) {
     // Re-submit everything not acknowledged, with enough credit, until it is.
     assert!(cli(&db, &["card", "apply", "100000"]).status.success());
     let file = dir.path().join("rest.ndjson");
-    let rest: String = ledger.pages.iter().filter(|(id, _)| !ledger.billed.contains(*id)).map(|(id, p)| fax_json(id, *p) + "\n").collect();
+    let rest: String = ledger
+        .pages
+        .iter()
+        .filter(|(id, _)| !ledger.billed.contains(*id))
+        .map(|(id, p)| fax_json(id, *p) + "\n")
+        .collect();
     std::fs::write(&file, rest).unwrap();
     let o = cli(&db, &["import", file.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -166,7 +183,9 @@ fn run(seed: u64, kills: u32) {
     }
 
     let conn = rusqlite::Connection::open(&db).unwrap();
-    let (count, total): (i64, i64) = conn.query_row("SELECT count(*), coalesce(sum(cost), 0) FROM faxes", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    let (count, total): (i64, i64) = conn
+        .query_row("SELECT count(*), coalesce(sum(cost), 0) FROM faxes", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
     let expected: u64 = ledger.pages.values().map(|p| p * 1_000).sum();
     assert_eq!(count as usize, ledger.pages.len(), "every fax billed exactly once");
     assert_eq!(total as u64, expected, "totals exact (0.10 a page)");

@@ -16,7 +16,12 @@ pub fn bench(root: &Path, quick: bool) -> Step {
     let out = root.join("target/bench/results.json");
     std::fs::create_dir_all(root.join("target/bench")).map_err(|e| e.to_string())?;
     let bin = root.join("target").join(profile);
-    let mut args = vec!["--out".to_string(), out.display().to_string(), "--cli".into(), bin.join("faxcredit").display().to_string()];
+    let mut args = vec![
+        "--out".to_string(),
+        out.display().to_string(),
+        "--cli".into(),
+        bin.join("faxcredit").display().to_string(),
+    ];
     if quick {
         args.push("--quick".into());
     }
@@ -36,7 +41,11 @@ fn app_start(root: &Path, out: &Path) -> Step {
     let dir = tempfile_dir()?;
     let db = dir.join("demo-1m.db");
     let cli = root.join("target/release/faxcredit");
-    cmd(&cli.display().to_string(), &["--db", &db.display().to_string(), "demo", "--faxes", "1000000", "--single-card"]).run()?;
+    cmd(
+        &cli.display().to_string(),
+        &["--db", &db.display().to_string(), "demo", "--faxes", "1000000", "--single-card"],
+    )
+    .run()?;
     let display = crate::sh::Xvfb::start()?;
     let app = root.join("target/release/fax-credit");
     let output = std::process::Command::new("node")

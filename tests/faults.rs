@@ -1,0 +1,193 @@
+//! Faults and hostile files: a damaged, newer, busy or full database, and an export to a full
+//! disk. Each ends in one clear error and a consistent ledger; nothing half-done is left.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_faxcredit");
+
+fn cli(db: &Path, args: &[&str]) -> Output {
+    Command::new(BIN).arg("--db").arg(db).args(args).stdin(Stdio::null()).output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// An account with user bob and a 100.00 card, in a fresh folder.
+fn account() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("acct.db");
+    assert!(cli(&db, &["init", "--name", "Acme", "--kind", "prepaid", "--email", "a@b.example"]).status.success());
+    let mut c = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .args(["user", "add", "bob", "--role", "user"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    c.stdin.take().unwrap().write_all(b"bob-password\n").unwrap();
+    assert!(c.wait().unwrap().success());
+    assert!(cli(&db, &["card", "apply", "100"]).status.success());
+    (dir, db)
+}
+
+fn bill(db: &Path, id: &str) -> Output {
+    cli(db, &["bill", "--id", id, "--user", "bob", "--to", "+12125550100", "--pages", "2"])
+}
+
+/// Runs the CLI with a file-size limit, SIGXFSZ ignored, so writes past it fail with EFBIG as a
+/// full disk would.
+fn with_fsize_limit(limit: u64, db: &Path, args: &[&str]) -> Output {
+    let mut script = format!("trap '' XFSZ; exec prlimit --fsize={limit} '{BIN}' --db '{}'", db.display());
+    for a in args {
+        script.push_str(&format!(" '{a}'"));
+    }
+    Command::new("sh").args(["-c", &script]).output().unwrap()
+}
+
+#[test]
+fn a_truncated_database_is_refused_clearly_and_left_as_it_is() {
+    let (_d, db) = account();
+    for i in 0..20 {
+        assert!(bill(&db, &format!("f{i}")).status.success());
+    }
+    assert!(cli(&db, &["check"]).status.success());
+    let _ = std::fs::remove_file(db.with_extension("db-wal"));
+    let bytes = std::fs::read(&db).unwrap();
+    std::fs::write(&db, &bytes[..bytes.len() / 3]).unwrap();
+    let before = std::fs::read(&db).unwrap();
+    for args in
+        [&["cards"][..], &["check"], &["bill", "--id", "x", "--user", "bob", "--to", "+12125550100", "--pages", "1"]]
+    {
+        let o = cli(&db, args);
+        assert!(!o.status.success(), "{args:?}");
+        assert_eq!(stderr(&o).lines().count(), 1, "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), before, "nothing changed");
+}
+
+#[test]
+fn a_database_from_a_newer_version_is_refused_and_not_touched() {
+    let (_d, db) = account();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("PRAGMA user_version = 99; PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    drop(conn);
+    let before = std::fs::read(&db).unwrap();
+    let o = bill(&db, "n1");
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("newer version"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("[newer_schema]"));
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+}
+
+#[test]
+fn a_database_locked_by_another_program_is_waited_for_not_reported() {
+    let (_d, db) = account();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("BEGIN EXCLUSIVE; UPDATE cards SET lines = lines;").unwrap();
+    let started = std::time::Instant::now();
+    let child = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .args(["bill", "--id", "L1", "--user", "bob", "--to", "+12125550100", "--pages", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    conn.execute_batch("COMMIT").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("locked") && !stderr(&o).contains("busy"), "{}", stderr(&o));
+    assert!(started.elapsed() >= std::time::Duration::from_millis(1400));
+}
+
+#[test]
+fn an_export_to_a_full_disk_fails_clearly_and_leaves_no_file() {
+    let (dir, db) = account();
+    let mut text = String::new();
+    for i in 0..3000 {
+        text.push_str(&format!(r#"{{"id":"E{i}","userId":"bob","destinationFax":"+12125550100","submitTime":"2026-11-24T09:00:00Z","pagesSent":1,"subject":"quarterly report {i}"}}"#));
+        text.push('\n');
+    }
+    let file = dir.path().join("in.ndjson");
+    std::fs::write(&file, text).unwrap();
+    assert!(cli(&db, &["card", "apply", "1000"]).status.success());
+    assert!(cli(&db, &["import", file.to_str().unwrap()]).status.success());
+    let out_dir = dir.path().join("exports");
+    std::fs::create_dir(&out_dir).unwrap();
+    let target = out_dir.join("card.csv");
+    std::fs::write(&target, "an older export\r\n").unwrap();
+    let o = with_fsize_limit(64 * 1024, &db, &["export", "1001", "--out", target.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("i/o error"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "an older export\r\n", "the old file is intact");
+    let left: Vec<_> = std::fs::read_dir(&out_dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left.len(), 1, "no temporary file left: {left:?}");
+    assert!(cli(&db, &["export", "1001", "--out", target.to_str().unwrap()]).status.success());
+}
+
+#[test]
+fn billing_on_a_full_disk_fails_clearly_and_bills_nothing() {
+    let (_d, db) = account();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+    drop(conn);
+    // The WAL cannot grow: the fax's transaction cannot be written.
+    let o =
+        with_fsize_limit(0, &db, &["bill", "--id", "full1", "--user", "bob", "--to", "+12125550100", "--pages", "2"]);
+    assert!(!o.status.success());
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"));
+    assert!(cli(&db, &["check"]).status.success());
+    let cards = String::from_utf8_lossy(&cli(&db, &["cards", "--json"]).stdout).to_string();
+    assert!(cards.contains(r#""used": "0.0000""#), "{cards}");
+    // Space again: the same fax bills, once.
+    assert!(bill(&db, "full1").status.success());
+    assert!(String::from_utf8_lossy(&bill(&db, "full1").stdout).contains("exists"));
+}
+
+#[cfg(unix)]
+#[test]
+fn the_database_its_wal_and_the_processor_records_are_readable_by_the_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, db) = account();
+    assert!(bill(&db, "p1").status.success());
+    for e in std::fs::read_dir(dir.path()).unwrap() {
+        let p = e.unwrap().path();
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode & 0o077, 0, "{} is {mode:o}", p.display());
+    }
+}
+
+#[test]
+fn the_webview_csp_blocks_inline_scripts_and_remote_loads() {
+    let conf: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src-tauri/tauri.conf.json")).unwrap(),
+    )
+    .unwrap();
+    let csp = &conf["app"]["security"]["csp"];
+    let text = match csp {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Object(m) => {
+            m.iter().map(|(k, v)| format!("{k} {}", v.as_str().unwrap_or(""))).collect::<Vec<_>>().join("; ")
+        }
+        other => panic!("no CSP: {other}"),
+    };
+    let directive = |name: &str| text.split(';').map(str::trim).find(|d| d.starts_with(name)).map(str::to_string);
+    let script = directive("script-src").or_else(|| directive("default-src")).expect("script-src");
+    assert!(!script.contains("unsafe-inline") && !script.contains("unsafe-eval"), "{script}");
+    for name in ["default-src", "script-src", "connect-src", "img-src", "style-src"] {
+        if let Some(d) = directive(name) {
+            // Tauri's own IPC origin is the one http source allowed (Linux and Windows use it).
+            let remote = d.split_whitespace().skip(1).any(|src| {
+                src != "http://ipc.localhost" && (src.starts_with("http") || src.contains('*') || src.starts_with("ws"))
+            });
+            assert!(!remote, "{name} allows remote loads: {d}");
+        }
+    }
+}
