@@ -325,10 +325,94 @@ pub fn verify_login(db: &Db, name: &str, password: &str) -> Result<User> {
     }
 }
 
+/// Failed attempts allowed before a user name is locked.
+pub const FREE_FAILURES: i64 = 5;
+
+/// The lockout after the `n`-th failure past the free ones: 30 s, doubling, at most 15 minutes.
+fn lockout(n: i64) -> chrono::Duration {
+    let secs = 30i64.saturating_mul(1i64 << (n - 1).clamp(0, 5));
+    chrono::Duration::seconds(secs.min(15 * 60))
+}
+
+/// [`verify_login`] with a limit: after five failures for a name, it is locked for 30 s, then
+/// 60 s, ... up to 15 minutes per further failure, with `too_many_attempts`; the password is not
+/// even checked while it is locked. A success clears the count.
+pub fn login(db: &mut Db, name: &str, password: &str, now: Timestamp) -> Result<User> {
+    let key = truncate(name.trim(), 64);
+    let locked: Option<String> = db
+        .conn()
+        .query_row("SELECT locked_until FROM login_failures WHERE name = ?1", [&key], |r| r.get(0))
+        .optional()?
+        .flatten();
+    if let Some(until) = locked.as_deref().and_then(|u| crate::time::parse_ts(u, "locked_until").ok()) {
+        if until > now {
+            return Err(Error::TooManyAttempts { seconds: (until - now).num_seconds().max(1) });
+        }
+    }
+    let r = verify_login(db, name, password);
+    let tx = db.write()?;
+    match &r {
+        Ok(_) => {
+            tx.execute("DELETE FROM login_failures WHERE name = ?1", [&key])?;
+        }
+        Err(Error::BadCredentials) => {
+            let failures: i64 = tx.query_row(
+                "INSERT INTO login_failures (name, failures) VALUES (?1, 1)
+                 ON CONFLICT (name) DO UPDATE SET failures = failures + 1 RETURNING failures",
+                [&key],
+                |r| r.get(0),
+            )?;
+            if failures >= FREE_FAILURES {
+                let until = now + lockout(failures - FREE_FAILURES + 1);
+                tx.execute(
+                    "UPDATE login_failures SET locked_until = ?2 WHERE name = ?1",
+                    params![key, fmt_ts(&until)],
+                )?;
+            }
+        }
+        Err(_) => {}
+    }
+    tx.commit()?;
+    r
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::time::parse_ts;
+
+    #[test]
+    fn locks_a_name_after_five_failures_for_a_growing_time() {
+        let mut db = Db::in_memory().unwrap();
+        create_account(&mut db, &prepaid(), now()).unwrap();
+        add_user(&mut db, "alice", Role::Manager, "correct horse", now()).unwrap();
+        for _ in 0..FREE_FAILURES {
+            assert_eq!(login(&mut db, "alice", "guess", now()).unwrap_err().code(), "bad_credentials");
+        }
+        // Locked: even the right password is refused, without being checked.
+        let e = login(&mut db, "alice", "correct horse", now()).unwrap_err();
+        assert_eq!(e.code(), "too_many_attempts");
+        assert_eq!(e.exit_code(), 5);
+        let later = now() + chrono::Duration::seconds(31);
+        assert_eq!(login(&mut db, "ALICE", "guess", later).unwrap_err().code(), "bad_credentials");
+        assert_eq!(
+            login(&mut db, "alice", "correct horse", later + chrono::Duration::seconds(59)).unwrap_err().code(),
+            "too_many_attempts"
+        );
+        let ok = later + chrono::Duration::seconds(61);
+        assert_eq!(login(&mut db, "alice", "correct horse", ok).unwrap().name, "alice");
+        assert_eq!(
+            login(&mut db, "alice", "guess", ok).unwrap_err().code(),
+            "bad_credentials",
+            "the count starts again"
+        );
+        // Unknown names are limited too, so guessing names costs the same.
+        for _ in 0..FREE_FAILURES {
+            let _ = login(&mut db, "mallory", "x", now());
+        }
+        assert_eq!(login(&mut db, "mallory", "x", now()).unwrap_err().code(), "too_many_attempts");
+        assert_eq!(lockout(100), chrono::Duration::minutes(15));
+    }
 
     fn now() -> Timestamp {
         parse_ts("2026-11-24T09:00:00Z", "t").unwrap()

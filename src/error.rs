@@ -22,6 +22,8 @@ pub enum Error {
     Forbidden(String),
     #[error("wrong user name or password")]
     BadCredentials,
+    #[error("too many failed logins for this user name: try again in {seconds} seconds")]
+    TooManyAttempts { seconds: i64 },
     #[error("this is a credit account: {0} is only for prepaid accounts")]
     NotPrepaid(String),
     #[error("{0}")]
@@ -81,6 +83,7 @@ impl Error {
             Error::NotFound(_) => "not_found".into(),
             Error::Forbidden(_) => "forbidden".into(),
             Error::BadCredentials => "bad_credentials".into(),
+            Error::TooManyAttempts { .. } => "too_many_attempts".into(),
             Error::NotPrepaid(_) => "not_prepaid".into(),
             Error::Conflict(_) => "conflict".into(),
             Error::NoDatabase(_) => "no_database".into(),
@@ -117,7 +120,7 @@ impl Error {
             | Error::NoPaymentCard => 2,
             Error::QuotaExceeded { .. } => 3,
             Error::ExistsWithDifferent { .. } => 4,
-            Error::Forbidden(_) | Error::NotPrepaid(_) | Error::BadCredentials => 5,
+            Error::Forbidden(_) | Error::NotPrepaid(_) | Error::BadCredentials | Error::TooManyAttempts { .. } => 5,
             Error::PaymentDeclined { .. } => 6,
             Error::KeyringUnavailable(_) => 7,
             _ => 1,

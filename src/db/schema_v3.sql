@@ -61,3 +61,10 @@ CREATE TABLE keyring_scope (
     id     INTEGER PRIMARY KEY CHECK (id = 1),
     scope  TEXT NOT NULL
 );
+
+-- Failed logins per user name (known or not), for the lockout after repeated failures.
+CREATE TABLE login_failures (
+    name          TEXT PRIMARY KEY COLLATE NOCASE,
+    failures      INTEGER NOT NULL CHECK (failures >= 0),
+    locked_until  TEXT
+);

@@ -88,15 +88,15 @@ pub async fn setup_account(state: State<'_, AppState>, input: SetupInput) -> Res
 }
 
 /// Checks the Argon2id hash off the main thread; a wrong password waits a moment before it
-/// answers, which slows guessing.
+/// answers, and after five failures the name is locked for a growing time (`too_many_attempts`).
 #[tauri::command]
 pub async fn login(state: State<'_, AppState>, name: String, password: String) -> Result<Session, ErrorBody> {
     let path = state.db_path.clone();
     state.initialized()?;
     let result = tauri::async_runtime::spawn_blocking(move || -> Result<account::User, Error> {
-        let db = Db::open(&path)?;
-        let r = account::verify_login(&db, &name, &password);
-        if r.is_err() {
+        let mut db = Db::open(&path)?;
+        let r = account::login(&mut db, &name, &password, SystemClock.now());
+        if matches!(r, Err(Error::BadCredentials)) {
             std::thread::sleep(std::time::Duration::from_millis(800));
         }
         r
