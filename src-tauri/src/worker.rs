@@ -102,15 +102,7 @@ fn tick<R: Runtime>(
 /// Finishes orders left pending (a crash, a repeat order placed by another program) and starts
 /// the retries that are due. Returns whether anything changed.
 fn reconcile(db: &mut Db, db_path: &std::path::Path) -> bool {
-    let open: bool = db
-        .conn()
-        .query_row(
-            "SELECT EXISTS (SELECT 1 FROM orders WHERE status = 'pending' OR (status = 'declined' AND next_retry_at IS NOT NULL))",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap_or(false);
-    if !open {
+    if !faxcredit::orders::has_open_orders(db).unwrap_or(false) {
         return false;
     }
     let mut run = || -> Result<faxcredit::orders::ReconcileReport, Error> {

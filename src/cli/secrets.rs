@@ -42,15 +42,7 @@ pub fn with_purchaser<T>(db: &mut Db, f: impl FnOnce(&mut Db, &Purchaser<'_>) ->
 /// Finishes orders left pending (and starts due retries); says on stderr what it did. A keyring
 /// or processor that cannot be reached leaves them pending for next time.
 pub fn reconcile(db: &mut Db) -> Option<ReconcileReport> {
-    let pending: bool = db
-        .conn()
-        .query_row(
-            "SELECT EXISTS (SELECT 1 FROM orders WHERE status = 'pending' OR (status = 'declined' AND next_retry_at IS NOT NULL))",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap_or(false);
-    if !pending {
+    if !crate::orders::has_open_orders(db).unwrap_or(false) {
         return None;
     }
     match with_purchaser(db, crate::orders::reconcile) {

@@ -5,4 +5,4 @@ pub mod history;
 pub mod protocol;
 
 pub use history::{export_orders, order, orders, Order, Status};
-pub use protocol::{purchase, reconcile, Crash, Purchaser, ReconcileReport};
+pub use protocol::{has_open_orders, purchase, reconcile, Crash, Purchaser, ReconcileReport};

@@ -194,6 +194,16 @@ pub struct ReconcileReport {
     pub retried: u32,
 }
 
+/// Whether any order waits for [`reconcile`]: pending, or declined with a retry to come. Cheap,
+/// so front ends ask it before reaching for the keyring.
+pub fn has_open_orders(db: &Db) -> Result<bool> {
+    Ok(db.conn().query_row(
+        "SELECT EXISTS (SELECT 1 FROM orders WHERE status = 'pending' OR (status = 'declined' AND next_retry_at IS NOT NULL))",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
 /// Step 4, run by every front end when it starts (and by the app's worker): charges every
 /// pending order again with its key, and starts the retries of declined automatic orders that
 /// are due.

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WebDriver, startDriver } from './webdriver.mjs';
+import { WebDriver, loginAs, startDriver, until } from './webdriver.mjs';
 import { startSmtp } from './smtp.mjs';
 
 const APP = process.env.FAXCREDIT_APP;
@@ -24,14 +24,6 @@ async function setValue(wd, css, value) {
   await wd.type(el, value);
 }
 
-async function until(f, what, timeout = 20000) {
-  const end = Date.now() + timeout;
-  while (Date.now() < end) {
-    if (await f()) return;
-    await sleep(200);
-  }
-  throw new Error(`timed out: ${what}`);
-}
 
 describe('email notifications', () => {
   let driver;
@@ -44,10 +36,7 @@ describe('email notifications', () => {
     driver = await startDriver(4474);
     wd = new WebDriver(driver.base);
     await wd.start(APP, ['--db', db]);
-    await wd.type(await wd.waitFor('#login-name'), 'alice');
-    await wd.type(await wd.find('#login-password'), 'demo-pass');
-    await wd.click(await wd.find('#login-submit'));
-    await wd.waitFor('#cards-table');
+    await loginAs(wd, 'alice');
   });
 
   after(async () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WebDriver, startDriver } from './webdriver.mjs';
+import { WebDriver, loginAs, startDriver, until } from './webdriver.mjs';
 import { startSmtp } from './smtp.mjs';
 
 const APP = process.env.FAXCREDIT_APP;
@@ -18,16 +18,6 @@ const cli = (...args) => spawnSync(CLI, ['--db', db, ...args], { encoding: 'utf8
 
 const cardIds = (wd) => wd.exec("return [...document.querySelectorAll('#cards-table tbody tr[data-card]')].map(r => Number(r.dataset.card))");
 
-async function until(f, what, timeout = 20000) {
-  const end = Date.now() + timeout;
-  let last;
-  while (Date.now() < end) {
-    last = await f();
-    if (last) return last;
-    await sleep(250);
-  }
-  throw new Error(`timed out: ${what}`);
-}
 
 async function storeCard(wd, number) {
   await wd.click(await wd.find('#nav-payment'));
@@ -63,10 +53,7 @@ describe('buying credit', () => {
     driver = await startDriver(4484);
     wd = new WebDriver(driver.base);
     await wd.start(APP, ['--db', db]);
-    await wd.type(await wd.waitFor('#login-name'), 'alice');
-    await wd.type(await wd.find('#login-password'), 'demo-pass');
-    await wd.click(await wd.find('#login-submit'));
-    await wd.waitFor('#cards-table');
+    await loginAs(wd, 'alice');
   });
 
   after(async () => {

@@ -135,3 +135,22 @@ export function waitForWindow(title, timeoutMs = 20000) {
   execFileSync('xdotool', ['windowfocus', '--sync', id], { timeout: 5000 });
   return id;
 }
+
+/** Polls `f` until it returns something truthy; that value is returned. */
+export async function until(f, what, timeout = 20000) {
+  const end = Date.now() + timeout;
+  while (Date.now() < end) {
+    const v = await f();
+    if (v) return v;
+    await sleep(250);
+  }
+  throw new Error(`timed out: ${what}`);
+}
+
+/** Logs `name` in with the demo password and waits for the card table. */
+export async function loginAs(wd, name, password = 'demo-pass') {
+  await wd.type(await wd.waitFor('#login-name'), name);
+  await wd.type(await wd.find('#login-password'), password);
+  await wd.click(await wd.find('#login-submit'));
+  await wd.waitFor('#cards-table');
+}
