@@ -95,13 +95,33 @@ fn the_cli_buys_with_the_keyring_card_and_no_file_holds_the_number_or_cvv() {
     assert_eq!(o.status.code(), Some(6));
     assert!(String::from_utf8_lossy(&o.stderr).contains("insufficient funds"));
 
+    // The SMTP password goes to the keyring too.
+    let o = cli(
+        &db,
+        &[
+            "email",
+            "set",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "2525",
+            "--security",
+            "none",
+            "--from",
+            "f@x.example",
+            "--user",
+            "mailer",
+        ],
+        "smtp-s3cret-Pw\n",
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let export = dir.path().join("orders.csv");
     assert!(cli(&db, &["orders", "export", "--out", export.to_str().unwrap()], "").status.success());
     assert!(cli(&db, &["export", "1001", "--out", dir.path().join("card.csv").to_str().unwrap()], "").status.success());
     let show = cli(&db, &["payment-card", "show", "--json"], "");
     let all_output = String::from_utf8_lossy(&show.stdout).to_string() + &String::from_utf8_lossy(&show.stderr);
     assert!(!all_output.contains(NUMBER) && !all_output.contains("4000000000009995"));
-    let hits = scan_for(dir.path(), &[NUMBER, "4000000000009995", "4242 4242", "424242424242"]);
+    let hits = scan_for(dir.path(), &[NUMBER, "4000000000009995", "4242 4242", "424242424242", "smtp-s3cret-Pw"]);
     assert!(hits.is_empty(), "{hits:?}");
     // Three digits occur anywhere in a ledger, so the CVV is looked for where a card is kept.
     let conn = rusqlite::Connection::open(&db).unwrap();

@@ -126,3 +126,27 @@ fn the_first_run_creates_the_account_and_its_manager() {
     let o = call(&t, "overview", json!({})).unwrap();
     assert_eq!(o["cards"].as_array().unwrap().len(), 1, "a credit account opens its month's card");
 }
+
+#[test]
+fn every_registered_command_is_in_exactly_one_list() {
+    // Read the handler list from the source that registers it, so a new command that is
+    // registered but left out of PUBLIC and MANAGER_ONLY fails here instead of escaping the
+    // role test above.
+    let src = include_str!("../lib.rs");
+    let start = src.find("generate_handler![").expect("the handler list") + "generate_handler![".len();
+    let end = start + src[start..].find(']').expect("its end");
+    let registered: Vec<&str> = src[start..end]
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.rsplit("::").next().unwrap_or(s))
+        .collect();
+    assert!(registered.len() > 10, "{registered:?}");
+    for cmd in &registered {
+        let lists = usize::from(PUBLIC.contains(cmd)) + usize::from(MANAGER_ONLY.contains(cmd));
+        assert_eq!(lists, 1, "{cmd} must be in exactly one of PUBLIC and MANAGER_ONLY");
+    }
+    for cmd in PUBLIC.iter().chain(MANAGER_ONLY) {
+        assert!(registered.contains(cmd), "{cmd} is listed but not registered");
+    }
+}
