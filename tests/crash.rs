@@ -79,6 +79,12 @@ fn run(seed: u64, kills: u32) {
     let mut next_id = 0u64;
     let mut done = 0;
     let mut killed_mid_work = 0u32;
+    // The kill delays adapt to how fast this build and machine are, so about half the processes
+    // die mid-work whether the binary is a debug or a release build.
+    let (mut bill_max, mut import_max) = (12_000u64, 40_000u64);
+    let adapt = |max: &mut u64, killed: bool| {
+        *max = if killed { (*max * 11 / 10).min(200_000) } else { (*max * 8 / 10).max(200) };
+    };
     let started = Instant::now();
     while killed_mid_work < kills {
         assert!(done < kills * 10, "the processes finish before any kill: the timings need a look");
@@ -96,10 +102,11 @@ fn run(seed: u64, kills: u32) {
                 .stderr(Stdio::null())
                 .spawn()
                 .unwrap();
-            std::thread::sleep(Duration::from_micros(rng.below(12_000)));
+            std::thread::sleep(Duration::from_micros(rng.below(bill_max)));
             let _ = child.kill();
             let status = child.wait().unwrap();
             killed_mid_work += u32::from(status.code().is_none());
+            adapt(&mut bill_max, status.code().is_none());
             if status.code() == Some(0) {
                 ledger.billed.insert(id);
             }
@@ -128,7 +135,7 @@ fn run(seed: u64, kills: u32) {
                 .spawn()
                 .unwrap();
             let pid = child.id();
-            let delay = Duration::from_micros(rng.below(40_000));
+            let delay = Duration::from_micros(rng.below(import_max));
             let killer = std::thread::spawn(move || {
                 std::thread::sleep(delay);
                 let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).stderr(Stdio::null()).status();
@@ -136,6 +143,7 @@ fn run(seed: u64, kills: u32) {
             let out = child.wait_with_output().unwrap();
             killer.join().unwrap();
             killed_mid_work += u32::from(out.status.code().is_none());
+            adapt(&mut import_max, out.status.code().is_none());
             for line in String::from_utf8_lossy(&out.stdout).lines() {
                 let v: serde_json::Value = match serde_json::from_str(line) {
                     Ok(v) => v,
