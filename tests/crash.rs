@@ -209,3 +209,101 @@ fn run(seed: u64, kills: u32) {
         ledger.billed.len()
     );
 }
+
+/// Purchases and repeat orders in flight under SIGKILL (needs the OS keyring: `cargo xtask test`
+/// runs it on a private Secret Service). Afterwards every charge the processor approved is matched
+/// by exactly one bought card, every card by one charge, and no card triggered two automatic orders.
+#[test]
+#[ignore = "needs a Secret Service on the session bus (cargo xtask test provides one)"]
+fn purchases_and_repeat_orders_survive_sigkill() {
+    let seed: u64 = std::env::var("FAXCREDIT_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_cafe);
+    let kills: u32 = std::env::var("FAXCREDIT_CRASH_KILLS").ok().and_then(|s| s.parse().ok()).unwrap_or(150);
+    eprintln!("purchase crash test: seed {seed}, {kills} kills");
+    let mut rng = Rng(seed);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("buy.db");
+    assert!(cli(&db, &["init", "--name", "Crash", "--kind", "prepaid", "--email", "c@x.example"]).status.success());
+    let mut add = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .args(["user", "add", "bob", "--role", "user"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    add.stdin.take().unwrap().write_all(b"bob-password\n").unwrap();
+    assert!(add.wait().unwrap().success());
+    let mut set = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .args(["payment-card", "set"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    set.stdin.take().unwrap().write_all(b"4242424242424242\n12/30\nCrash Test\n").unwrap();
+    assert!(set.wait().unwrap().success(), "needs a keyring");
+    assert!(cli(&db, &["repeat-order", "set", "starter"]).status.success());
+    assert!(cli(&db, &["card", "apply", "20"]).status.success());
+    let (mut killed, mut runs, mut next) = (0u32, 0u32, 0u64);
+    // Separate kill-delay ceilings for purchases (slower: keyring, processor) and faxes.
+    let mut max_delay = [80_000u64, 20_000u64];
+    while killed < kills {
+        runs += 1;
+        assert!(runs < kills * 20);
+        let buying = rng.below(3) == 0;
+        let kind = usize::from(!buying);
+        let args: Vec<String> = if buying {
+            vec!["purchase".into(), "starter".into(), "--key".into(), format!("manual:k{}", rng.below(20))]
+        } else {
+            next += 1;
+            vec!["bill".into(), "--json".into(), fax_json(&format!("r{next}"), 20 + rng.below(60))]
+        };
+        let mut child = Command::new(BIN)
+            .arg("--db")
+            .arg(&db)
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_micros(rng.below(max_delay[kind])));
+        let _ = child.kill();
+        let died = child.wait().unwrap().code().is_none();
+        killed += u32::from(died);
+        max_delay[kind] =
+            if died { (max_delay[kind] * 11 / 10).min(400_000) } else { (max_delay[kind] * 8 / 10).max(500) };
+        let c = cli(&db, &["check"]);
+        assert!(c.status.success(), "after run {runs}: {}", String::from_utf8_lossy(&c.stdout));
+    }
+    // The next start of a front end finishes whatever was left pending.
+    assert!(cli(&db, &["orders"]).status.success());
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let pending: i64 =
+        conn.query_row("SELECT count(*) FROM orders WHERE status = 'pending'", [], |r| r.get(0)).unwrap();
+    assert_eq!(pending, 0, "no order left pending after a start");
+    let bought: i64 = conn.query_row("SELECT count(*) FROM cards WHERE source = 'purchase'", [], |r| r.get(0)).unwrap();
+    let paid: i64 = conn
+        .query_row("SELECT count(*) FROM orders WHERE status = 'paid' AND new_card IS NOT NULL", [], |r| r.get(0))
+        .unwrap();
+    let sandbox = rusqlite::Connection::open(dir.path().join("buy.db.sandbox-payments")).unwrap();
+    let charged: i64 = sandbox.query_row("SELECT count(*) FROM charges WHERE approved = 1", [], |r| r.get(0)).unwrap();
+    assert_eq!((bought, paid), (charged, charged), "one card per approved charge, one charge per card");
+    let keys: Vec<String> = {
+        let mut st = sandbox.prepare("SELECT key FROM charges WHERE approved = 1").unwrap();
+        st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    for k in &keys {
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM orders WHERE charge_key = ?1 AND status = 'paid'", [k], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1, "charge {k} has one paid order");
+    }
+    let doubled: i64 = conn
+        .query_row("SELECT count(*) FROM (SELECT trigger_card FROM orders WHERE trigger_card IS NOT NULL GROUP BY trigger_card HAVING count(*) > 1)", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(doubled, 0);
+    let automatic: i64 =
+        conn.query_row("SELECT count(*) FROM orders WHERE kind = 'automatic'", [], |r| r.get(0)).unwrap();
+    eprintln!("purchase crash test: {runs} runs, {killed} killed mid-work, {charged} charges = {bought} cards ({automatic} automatic orders), nothing doubled");
+}
