@@ -251,7 +251,7 @@ fn purchases_and_repeat_orders_survive_sigkill() {
     while killed < kills {
         runs += 1;
         assert!(runs < kills * 20);
-        let buying = rng.below(3) == 0;
+        let buying = rng.below(8) == 0;
         let kind = usize::from(!buying);
         let args: Vec<String> = if buying {
             vec!["purchase".into(), "starter".into(), "--key".into(), format!("manual:k{}", rng.below(20))]
