@@ -391,6 +391,12 @@ fn main() {
     let dir = tempfile::tempdir_in(out.parent().unwrap_or(Path::new("."))).expect("temp dir");
     let mut figures = Vec::new();
     let step = |name: &str| eprintln!("bench: {name}…");
+    // `--only bill_durable`: one figure, for profiling.
+    if arg("--only").as_deref() == Some("bill_durable") {
+        let f = bill_durable(dir.path(), s);
+        println!("bill_durable {:.1} µs/fax, reference {:.1}, ratio {:.2}", f.ours, f.reference.unwrap_or(0.0), f.ratio.unwrap_or(0.0));
+        return;
+    }
 
     step("bill_durable");
     figures.push(bill_durable(dir.path(), s));
