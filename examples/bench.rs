@@ -394,7 +394,12 @@ fn main() {
     // `--only bill_durable`: one figure, for profiling.
     if arg("--only").as_deref() == Some("bill_durable") {
         let f = bill_durable(dir.path(), s);
-        println!("bill_durable {:.1} µs/fax, reference {:.1}, ratio {:.2}", f.ours, f.reference.unwrap_or(0.0), f.ratio.unwrap_or(0.0));
+        println!(
+            "bill_durable {:.1} µs/fax, reference {:.1}, ratio {:.2}",
+            f.ours,
+            f.reference.unwrap_or(0.0),
+            f.ratio.unwrap_or(0.0)
+        );
         return;
     }
 

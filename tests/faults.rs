@@ -191,3 +191,37 @@ fn the_webview_csp_blocks_inline_scripts_and_remote_loads() {
         }
     }
 }
+
+/// Makes a file immutable (`chattr +i`: refused even to root) for the life of the guard.
+struct Immutable(PathBuf);
+impl Immutable {
+    fn set(p: &Path) -> Option<Immutable> {
+        let ok = Command::new("chattr").arg("+i").arg(p).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+        ok.then(|| Immutable(p.to_path_buf()))
+    }
+}
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").arg("-i").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_read_only_database_refuses_writes_clearly_and_still_reads() {
+    let (_d, db) = account();
+    assert!(bill(&db, "r1").status.success());
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+    drop(conn);
+    let before = std::fs::read(&db).unwrap();
+    let Some(_guard) = Immutable::set(&db) else {
+        eprintln!("skipped: chattr +i is not available on this file system");
+        return;
+    };
+    let o = bill(&db, "r2");
+    assert!(!o.status.success());
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("read-only") || stderr(&o).contains("[read_only]"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"));
+    assert_eq!(std::fs::read(&db).unwrap(), before, "nothing changed");
+}
