@@ -29,17 +29,8 @@ fn ok(db: &std::path::Path, args: &[&str]) -> String {
 fn a_refused_fax_is_emailed_by_outbox_deliver_once_email_is_set_up() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
-    ok(&db, &["init", "--name", "Acme", "--kind", "prepaid", "--email", "ops@acme.example"]);
+    common::cli_account_with_bob(BIN, &db);
     ok(&db, &["card", "apply", "1.00"]);
-    let mut add = Command::new(BIN)
-        .arg("--db")
-        .arg(&db)
-        .args(["user", "add", "bob", "--role", "user"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut add.stdin.take().unwrap(), b"bob-password\n").unwrap();
-    assert!(add.wait().unwrap().success());
     let o = run(&db, &["bill", "--id", "f1", "--user", "bob", "--to", "+12125550100", "--pages", "30"]);
     assert_eq!(o.status.code(), Some(3));
 

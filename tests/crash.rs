@@ -5,6 +5,8 @@
 //! `FAXCREDIT_CRASH_SEED=N` replays a run; `FAXCREDIT_CRASH_KILLS=N` sets how many kills
 //! (default 200; `cargo xtask soak` runs more).
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::Path;
@@ -61,16 +63,7 @@ fn run(seed: u64, kills: u32) {
     let mut rng = Rng(seed);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("crash.db");
-    assert!(cli(&db, &["init", "--name", "Crash", "--kind", "prepaid", "--email", "c@x.example"]).status.success());
-    let mut add = Command::new(BIN)
-        .arg("--db")
-        .arg(&db)
-        .args(["user", "add", "bob", "--role", "user"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    add.stdin.take().unwrap().write_all(b"bob-password\n").unwrap();
-    assert!(add.wait().unwrap().success());
+    common::cli_account_with_bob(BIN, &db);
     // Small cards, so faxes split across cards and some are refused with 205000.
     for v in ["30", "45", "60"] {
         assert!(cli(&db, &["card", "apply", v]).status.success());
@@ -222,17 +215,7 @@ fn purchases_and_repeat_orders_survive_sigkill() {
     let mut rng = Rng(seed);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("buy.db");
-    assert!(cli(&db, &["init", "--name", "Crash", "--kind", "prepaid", "--email", "c@x.example"]).status.success());
-    let mut add = Command::new(BIN)
-        .arg("--db")
-        .arg(&db)
-        .args(["user", "add", "bob", "--role", "user"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    add.stdin.take().unwrap().write_all(b"bob-password\n").unwrap();
-    assert!(add.wait().unwrap().success());
+    common::cli_account_with_bob(BIN, &db);
     let mut set = Command::new(BIN)
         .arg("--db")
         .arg(&db)

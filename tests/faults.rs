@@ -1,7 +1,8 @@
 //! Faults and hostile files: a damaged, newer, busy or full database, and an export to a full
 //! disk. Each ends in one clear error and a consistent ledger; nothing half-done is left.
 
-use std::io::Write;
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -19,17 +20,7 @@ fn stderr(o: &Output) -> String {
 fn account() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("acct.db");
-    assert!(cli(&db, &["init", "--name", "Acme", "--kind", "prepaid", "--email", "a@b.example"]).status.success());
-    let mut c = Command::new(BIN)
-        .arg("--db")
-        .arg(&db)
-        .args(["user", "add", "bob", "--role", "user"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    c.stdin.take().unwrap().write_all(b"bob-password\n").unwrap();
-    assert!(c.wait().unwrap().success());
+    common::cli_account_with_bob(BIN, &db);
     assert!(cli(&db, &["card", "apply", "100"]).status.success());
     (dir, db)
 }

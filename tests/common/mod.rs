@@ -84,3 +84,29 @@ pub fn assert_sound(db: &mut Db) {
 pub fn card(db: &mut Db, id: i64) -> ledger::Card {
     ledger::cards(db).unwrap().into_iter().find(|c| c.id == id).expect("card")
 }
+
+/// The `faxcredit` binary with `stdin` on standard input; its output.
+pub fn cli_with_stdin(bin: &str, db: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut c = Command::new(bin)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    c.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    c.wait_with_output().unwrap()
+}
+
+/// Through the CLI: a prepaid account at `db` with the user bob.
+pub fn cli_account_with_bob(bin: &str, db: &std::path::Path) {
+    let o =
+        cli_with_stdin(bin, db, &["init", "--name", "Acme", "--kind", "prepaid", "--email", "ops@acme.example"], "");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = cli_with_stdin(bin, db, &["user", "add", "bob", "--role", "user"], "bob-password\n");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

@@ -1,13 +1,13 @@
 // Settings → Email and Notifications in the real app, against a real SMTP server on loopback:
 // a fax refused by the CLI is emailed by the app's worker and listed as sent.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WebDriver, loginAs, startDriver, until } from './webdriver.mjs';
+import { demoSession, until } from './webdriver.mjs';
 import { startSmtp } from './smtp.mjs';
 
 const APP = process.env.FAXCREDIT_APP;
@@ -26,24 +26,17 @@ async function setValue(wd, css, value) {
 
 
 describe('email notifications', () => {
-  let driver;
+  let session;
   let wd;
   let smtp;
 
   before(async () => {
-    execFileSync(CLI, ['--db', db, 'demo', '--faxes', '800']);
-    smtp = await startSmtp();
-    driver = await startDriver(4474);
-    wd = new WebDriver(driver.base);
-    await wd.start(APP, ['--db', db]);
-    await loginAs(wd, 'alice');
+    session = await demoSession({ app: APP, cli: CLI, dir, db, faxes: 800, port: 4474, startSmtp });
+    ({ wd, smtp } = session);
   });
 
   after(async () => {
-    await wd?.quit();
-    driver?.child.kill();
-    await smtp?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await session?.close();
   });
 
   it('saves the SMTP server and sends a test email, showing the server answer', async () => {

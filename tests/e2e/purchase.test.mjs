@@ -1,13 +1,13 @@
 // Buying credit and the repeat order in the real app, with the real Secret Service (the e2e run
 // has a private session bus with an unlocked gnome-keyring) and a real SMTP server on loopback.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WebDriver, loginAs, startDriver, until } from './webdriver.mjs';
+import { demoSession, until } from './webdriver.mjs';
 import { startSmtp } from './smtp.mjs';
 
 const APP = process.env.FAXCREDIT_APP;
@@ -43,24 +43,17 @@ async function buy(wd, pkg) {
 }
 
 describe('buying credit', () => {
-  let driver;
+  let session;
   let wd;
   let smtp;
 
   before(async () => {
-    execFileSync(CLI, ['--db', db, 'demo', '--faxes', '600']);
-    smtp = await startSmtp();
-    driver = await startDriver(4484);
-    wd = new WebDriver(driver.base);
-    await wd.start(APP, ['--db', db]);
-    await loginAs(wd, 'alice');
+    session = await demoSession({ app: APP, cli: CLI, dir, db, faxes: 600, port: 4484, startSmtp });
+    ({ wd, smtp } = session);
   });
 
   after(async () => {
-    await wd?.quit();
-    driver?.child.kill();
-    await smtp?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await session?.close();
   });
 
   it('says when no payment card is on file and links to Payment method', async () => {

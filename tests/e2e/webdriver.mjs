@@ -3,6 +3,7 @@
 // and dialogs).
 import { execFileSync, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { rmSync } from 'node:fs';
 
 export const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
@@ -153,4 +154,27 @@ export async function loginAs(wd, name, password = 'demo-pass') {
   await wd.type(await wd.find('#login-password'), password);
   await wd.click(await wd.find('#login-submit'));
   await wd.waitFor('#cards-table');
+}
+
+/**
+ * A demo database with `faxes` faxes, the app on it under a fresh tauri-driver, `alice` logged
+ * in, and a loopback SMTP server. `close()` ends them all and removes the folder.
+ */
+export async function demoSession({ app, cli, dir, db, faxes, port, startSmtp }) {
+  execFileSync(cli, ['--db', db, 'demo', '--faxes', String(faxes)]);
+  const smtp = await startSmtp();
+  const driver = await startDriver(port);
+  const wd = new WebDriver(driver.base);
+  await wd.start(app, ['--db', db]);
+  await loginAs(wd, 'alice');
+  return {
+    wd,
+    smtp,
+    close: async () => {
+      await wd.quit();
+      driver.child.kill();
+      await smtp.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
