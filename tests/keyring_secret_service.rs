@@ -7,8 +7,6 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
-
 use faxcredit::payments::card::{self, CardInput};
 use faxcredit::secrets::{KeyringStore, SecretStore};
 
@@ -18,17 +16,7 @@ const OTHER: &str = "5555555555554444";
 const CVV: &str = "731";
 
 fn cli(db: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
-    let mut c = Command::new(BIN)
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut c.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
-    c.wait_with_output().unwrap()
+    common::cli_with_stdin(BIN, db, args, stdin)
 }
 
 /// Every file in `dir` (the database, its WAL and SHM, the sandbox's records, exports).
