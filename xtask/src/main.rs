@@ -110,8 +110,8 @@ fn test(_args: &[String]) -> Step {
 /// gnome-keyring, so they never touch the developer's own keyring.
 fn secret_service_tests(r: &Path) -> Step {
     let script = "echo -n faxcredit-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && \
-                  cargo test --test keyring_secret_service -- --include-ignored && \
-                  cargo test --test crash -- --ignored --nocapture";
+                  cargo test --workspace --test keyring_secret_service -- --include-ignored && \
+                  cargo test --workspace --test crash -- --ignored --nocapture";
     let home = std::env::temp_dir().join(format!("faxcredit-keyring-home-{}", std::process::id()));
     std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
     let result = cmd("dbus-run-session", &["--", "sh", "-c", script])
