@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ELEMENT, KEY, WebDriver, startDriver, waitForWindow, windowOrigin, xdo } from './webdriver.mjs';
+import { ELEMENT, KEY, WebDriver, killApp, startDriver, waitForWindow, windowOrigin, xdo } from './webdriver.mjs';
 
 const APP = process.env.FAXCREDIT_APP;
 const CLI = process.env.FAXCREDIT_CLI;
@@ -59,6 +59,7 @@ describe('prepaid demo account', () => {
   after(async () => {
     await wd?.quit();
     driver?.child.kill();
+    killApp(db);
   });
 
   it('says which demo users exist, refuses a wrong password, and logs a manager in', async () => {
@@ -185,6 +186,7 @@ describe('a card of 150,000 lines', () => {
   after(async () => {
     await wd?.quit();
     driver?.child.kill();
+    killApp(db);
   });
 
   it('scrolls to any depth and shows the right lines', async () => {
@@ -246,6 +248,7 @@ describe('credit account', () => {
   after(async () => {
     await wd?.quit();
     driver?.child.kill();
+    killApp(db);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -3,7 +3,9 @@
 // and dialogs).
 import { execFileSync, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { rmSync } from 'node:fs';
+import { closeSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
@@ -96,9 +98,13 @@ export const KEY = { ENTER: '\uE007', TAB: '\uE004', SHIFT: '\uE008', F10: '\uE0
 
 /** Starts tauri-driver on a free port pair and waits for it to answer. */
 export async function startDriver(port) {
+  // The driver's (and the app's) output goes to a log file, not to the test runner: an app that
+  // outlives its driver must not hold the runner's pipes open, or the runner never exits.
+  const log = openSync(join(tmpdir(), `faxcredit-tauri-driver-${port}.log`), 'a');
   const child = spawn('tauri-driver', ['--port', String(port), '--native-port', String(port + 1)], {
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', log, log],
   });
+  closeSync(log);
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     try {
@@ -173,8 +179,18 @@ export async function demoSession({ app, cli, dir, db, faxes, port, startSmtp })
     close: async () => {
       await wd.quit();
       driver.child.kill();
+      killApp(db);
       await smtp.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Ends an app left running on `db` (a driver that died before closing its session). */
+export function killApp(db) {
+  try {
+    execFileSync('pkill', ['-f', `--db ${db}`]);
+  } catch {
+    /* none left: the usual case */
+  }
 }
