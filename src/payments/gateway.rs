@@ -105,19 +105,36 @@ impl Sandbox {
     }
 
     fn open(&self) -> Result<Connection> {
+        // Several processes may open a new file at once: switching it to WAL and creating the
+        // table can meet a lock the busy handler does not wait for. Try again for a while.
+        let mut attempt = 0;
+        loop {
+            match self.try_open() {
+                Err(Error::Busy) if attempt < 200 => {
+                    attempt += 1;
+                    std::thread::sleep(Duration::from_millis(10 + attempt % 7));
+                }
+                r => return r,
+            }
+        }
+    }
+
+    fn try_open(&self) -> Result<Connection> {
         let existed = self.path.exists();
-        let conn = Connection::open(&self.path)?;
+        let mut conn = Connection::open(&self.path)?;
         conn.busy_timeout(Duration::from_secs(30))?;
         if !existed {
             restrict(&self.path);
         }
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
-             CREATE TABLE IF NOT EXISTS charges (
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(
+            "CREATE TABLE IF NOT EXISTS charges (
                  key TEXT PRIMARY KEY, amount INTEGER NOT NULL, currency TEXT NOT NULL,
                  last4 TEXT NOT NULL, approved INTEGER NOT NULL, charge_id TEXT,
                  code TEXT, reason TEXT, seq INTEGER NOT NULL)",
         )?;
+        tx.commit()?;
         Ok(conn)
     }
 
