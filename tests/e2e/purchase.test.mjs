@@ -21,8 +21,9 @@ const cardIds = (wd) => wd.exec("return [...document.querySelectorAll('#cards-ta
 
 async function storeCard(wd, number) {
   await wd.click(await wd.find('#nav-payment'));
-  const replace = await wd.findAll('#card-replace');
-  if (replace.length) await wd.click(replace[0]);
+  // The page has loaded when it shows either the card on file or the empty form.
+  await wd.waitFor('#card-on-file, #card-form');
+  if ((await wd.findAll('#card-form')).length === 0) await wd.click(await wd.find('#card-replace'));
   await wd.type(await wd.waitFor('#card-number'), number);
   await wd.type(await wd.find('#card-expiry'), '1230');
   await wd.type(await wd.find('#card-cvv'), '123');

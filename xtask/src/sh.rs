@@ -64,8 +64,9 @@ pub struct Xvfb {
 
 impl Xvfb {
     pub fn start() -> Result<Xvfb, String> {
-        for n in 90..110 {
+        for n in 90..200 {
             let name = format!(":{n}");
+            clear_stale_display(n);
             if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() || Path::new(&format!("/tmp/.X{n}-lock")).exists() {
                 continue;
             }
@@ -95,7 +96,28 @@ impl Xvfb {
 
 impl Drop for Xvfb {
     fn drop(&mut self) {
+        // SIGTERM lets Xvfb remove its lock file and socket; SIGKILL only if it does not go.
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A display whose lock names a process that is gone (an X server that was killed) is free:
+/// remove its lock file and socket.
+fn clear_stale_display(n: u32) {
+    let lock = format!("/tmp/.X{n}-lock");
+    let Ok(text) = std::fs::read_to_string(&lock) else { return };
+    let alive = text.trim().parse::<u32>().is_ok_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+    if !alive {
+        let _ = std::fs::remove_file(&lock);
+        let _ = std::fs::remove_file(format!("/tmp/.X11-unix/X{n}"));
     }
 }
