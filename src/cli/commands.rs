@@ -48,8 +48,11 @@ pub(super) fn read_password() -> Result<String> {
 pub fn run(cli: Cli) -> Result<i32> {
     let path = cli.db.clone().unwrap_or_else(crate::paths::default_db);
     let now = now()?;
-    // Every front end that starts first finishes the orders a crash left pending.
-    if !matches!(cli.command, Command::Init { .. } | Command::Demo { .. } | Command::Check { .. }) && path.exists() {
+    // Every front end that starts first finishes the orders a crash left pending. `bill`, the
+    // gateways' hot path, does it on its own connection once the fax is billed.
+    let skip =
+        matches!(cli.command, Command::Init { .. } | Command::Demo { .. } | Command::Check { .. } | Command::Bill(_));
+    if !skip && path.exists() {
         if let Ok(mut db) = Db::open(&path) {
             if crate::account::account(&db).is_ok() {
                 super::secrets::reconcile(&mut db);
@@ -288,7 +291,11 @@ fn bill(path: &std::path::Path, args: BillArgs, now: Timestamp) -> Result<i32> {
     };
     let fax = raw.validate()?;
     let mut db = Db::open(path)?;
-    match ledger::bill(&mut db, &fax, now)? {
+    let outcome = ledger::bill(&mut db, &fax, now);
+    // A fax that took a card to 95% may have placed a repeat order, and a crash may have left
+    // one pending: charge them now, whether this fax was billed or refused.
+    super::secrets::reconcile(&mut db);
+    match outcome? {
         Outcome::Billed { fax_id, cost, lines, closed_cards, .. } => {
             let parts: Vec<String> = lines.iter().map(|l| format!("{} on card {}", l.amount, l.card_id)).collect();
             println!("billed fax {fax_id}: {cost} ({})", parts.join(", "));
@@ -301,8 +308,6 @@ fn bill(path: &std::path::Path, args: BillArgs, now: Timestamp) -> Result<i32> {
         }
         Outcome::Refused { .. } => unreachable_refusal()?,
     }
-    // A fax that took a card to 95% may have placed a repeat order: charge it now.
-    super::secrets::reconcile(&mut db);
     Ok(0)
 }
 
