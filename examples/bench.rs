@@ -391,12 +391,19 @@ fn main() {
     let dir = tempfile::tempdir_in(out.parent().unwrap_or(Path::new("."))).expect("temp dir");
     let mut figures = Vec::new();
     let step = |name: &str| eprintln!("bench: {name}…");
-    // `--only bill_durable`: one figure, for profiling.
-    if arg("--only").as_deref() == Some("bill_durable") {
-        let f = bill_durable(dir.path(), s);
+    // `--only NAME`: one of the figures that need no large card, for profiling.
+    if let Some(name) = arg("--only") {
+        let f = match name.as_str() {
+            "bill_durable" => bill_durable(dir.path(), s),
+            "bill_scaling" => bill_scaling(dir.path(), s),
+            "import_bulk" => import_bulk(dir.path(), s),
+            other => panic!("--only takes bill_durable, bill_scaling or import_bulk, not {other}"),
+        };
         println!(
-            "bill_durable {:.1} µs/fax, reference {:.1}, ratio {:.2}",
+            "{} {:.1} {}, reference {:.1}, ratio {:.2}",
+            f.name,
             f.ours,
+            f.unit,
             f.reference.unwrap_or(0.0),
             f.ratio.unwrap_or(0.0)
         );

@@ -222,7 +222,9 @@ pub fn account(db: &Db) -> Result<Account> {
 }
 
 pub(crate) fn account_in(conn: &rusqlite::Connection) -> Result<Account> {
-    conn.query_row("SELECT name, kind, email, currency, credit_limit, created_at FROM account WHERE id = 1", [], |r| {
+    let mut st =
+        conn.prepare_cached("SELECT name, kind, email, currency, credit_limit, created_at FROM account WHERE id = 1")?;
+    st.query_row([], |r| {
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, String>(1)?,

@@ -72,7 +72,7 @@ pub struct RateTable {
 
 impl RateTable {
     pub fn load(conn: &rusqlite::Connection) -> Result<RateTable> {
-        let mut st = conn.prepare("SELECT prefix, label, unit, cost_per_unit FROM rates")?;
+        let mut st = conn.prepare_cached("SELECT prefix, label, unit, cost_per_unit FROM rates")?;
         let rows = st.query_map([], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?))
         })?;

@@ -6,18 +6,24 @@
 //! it through the busy timeout, so several processes can bill one database at once.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::error::{Error, Result};
+use crate::rates::RateTable;
 
 /// `PRAGMA application_id`: "FAXC". Tells our databases from other SQLite files.
 pub const APPLICATION_ID: i64 = 0x4641_5843;
 
 /// Forward-only migrations; the index + 1 is the `user_version` they bring the database to.
-const MIGRATIONS: &[&str] =
-    &[include_str!("schema_v1.sql"), include_str!("schema_v2.sql"), include_str!("schema_v3.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("schema_v1.sql"),
+    include_str!("schema_v2.sql"),
+    include_str!("schema_v3.sql"),
+    include_str!("schema_v4.sql"),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -29,6 +35,28 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Db {
     conn: Connection,
     path: PathBuf,
+    rates: RateCache,
+}
+
+/// The rate table as this connection last read it, with the `rates_version` it was read at.
+#[derive(Default)]
+pub struct RateCache(Option<(i64, Arc<RateTable>)>);
+
+impl RateCache {
+    /// The current rate table: the cached one when `rates_version` has not moved since it was
+    /// read, else read afresh. Call inside a transaction, so the version and the rows agree.
+    pub fn current(&mut self, conn: &Connection) -> Result<Arc<RateTable>> {
+        let version: i64 =
+            conn.prepare_cached("SELECT version FROM rates_version WHERE id = 1")?.query_row([], |r| r.get(0))?;
+        match &self.0 {
+            Some((v, table)) if *v == version => Ok(Arc::clone(table)),
+            _ => {
+                let table = Arc::new(RateTable::load(conn)?);
+                self.0 = Some((version, Arc::clone(&table)));
+                Ok(table)
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for Db {
@@ -60,7 +88,7 @@ impl Db {
     /// A private in-memory database, for unit tests.
     pub fn in_memory() -> Result<Db> {
         let conn = Connection::open_in_memory()?;
-        let mut db = Db { conn, path: PathBuf::from(":memory:") };
+        let mut db = Db { conn, path: PathBuf::from(":memory:"), rates: RateCache::default() };
         db.configure()?;
         db.migrate()?;
         Ok(db)
@@ -69,7 +97,7 @@ impl Db {
     fn open_inner(path: &Path, flags: OpenFlags) -> Result<Db> {
         let flags = flags | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| map_open(e, path))?;
-        let mut db = Db { conn, path: path.to_path_buf() };
+        let mut db = Db { conn, path: path.to_path_buf(), rates: RateCache::default() };
         db.configure().map_err(|e| relabel(e, path))?;
         db.migrate().map_err(|e| relabel(e, path))?;
         Ok(db)
@@ -132,6 +160,11 @@ impl Db {
         Ok(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
     }
 
+    /// A write transaction, with this connection's cache of the rate table.
+    pub fn write_with_rates(&mut self) -> Result<(Transaction<'_>, &mut RateCache)> {
+        Ok((self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?, &mut self.rates))
+    }
+
     /// A read transaction: one consistent snapshot across several queries.
     pub fn read(&mut self) -> Result<Transaction<'_>> {
         Ok(self.conn.transaction_with_behavior(TransactionBehavior::Deferred)?)
@@ -164,5 +197,73 @@ fn relabel(e: Error, path: &Path) -> Error {
             Error::NoDatabase(format!("{} ({})", path.display(), m.unwrap_or_default()))
         }
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A ledger written by schema 3 (activity in a rowid table with two indexes) comes up at the
+    /// current version with every line, and its rates are cached until they change.
+    #[test]
+    fn migrates_a_version_3_ledger_and_keeps_its_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v3.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..3] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.execute_batch(&format!(
+                "PRAGMA user_version = 3; PRAGMA application_id = {APPLICATION_ID};
+                 INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
+                 INSERT INTO users VALUES (1, 'bob', 'user', 'x', '2026-01-01T00:00:00Z');
+                 INSERT INTO rates VALUES ('', 'Other', 'page', 2500);
+                 INSERT INTO cards (id, issue_date, face_value, bonus, original_balance, used, lines, source)
+                     VALUES (1001, '2026-01-01T00:00:00Z', 100000, 0, 100000, 7500, 3, 'applied');
+                 INSERT INTO faxes (seq, id, user_id, destination, submit_time, pages_submitted, pages_sent,
+                     duration, status, units, cost_per_unit, cost, billed_at)
+                     VALUES (1, 'f1', 1, '+1', 't', 1, 1, 0, 0, 10000, 2500, 2500, 't'),
+                            (2, 'f2', 1, '+1', 't', 1, 1, 0, 0, 10000, 2500, 2500, 't'),
+                            (3, 'f3', 1, '+1', 't', 1, 1, 0, 0, 10000, 2500, 2500, 't');
+                 INSERT INTO daily_spend VALUES ('2026-01-01', 7500, 3);
+                 INSERT INTO activity (id, card_id, n, fax_seq, amount, split)
+                     VALUES (7, 1001, 3, 3, 2500, 0), (5, 1001, 1, 1, 2500, 0), (6, 1001, 2, 2, 2500, 0);"
+            ))
+            .unwrap();
+        }
+        let mut db = Db::open(&path).unwrap();
+        let version: i64 = db.conn().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let lines: Vec<(i64, i64, i64)> = db
+            .conn()
+            .prepare("SELECT card_id, n, fax_seq FROM activity ORDER BY card_id, n")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(lines, vec![(1001, 1, 1), (1001, 2, 2), (1001, 3, 3)]);
+        let report = crate::ledger::check(&mut db).unwrap();
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        assert!(db.conn().execute("DELETE FROM activity", []).is_err(), "lines stay append-only");
+
+        // The cache follows every change to the rates, made by this connection or another.
+        let first = {
+            let (tx, cache) = db.write_with_rates().unwrap();
+            cache.current(&tx).unwrap()
+        };
+        let again = {
+            let (tx, cache) = db.write_with_rates().unwrap();
+            cache.current(&tx).unwrap()
+        };
+        assert!(Arc::ptr_eq(&first, &again));
+        Connection::open(&path).unwrap().execute("UPDATE rates SET cost_per_unit = 3000", []).unwrap();
+        let changed = {
+            let (tx, cache) = db.write_with_rates().unwrap();
+            cache.current(&tx).unwrap()
+        };
+        assert_eq!(changed.find("1").unwrap().cost_per_unit_units, 3000);
     }
 }

@@ -3,6 +3,7 @@
 //! two when one runs out), refused whole with 205000 when the open cards cannot cover it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rusqlite::{params, OptionalExtension, Transaction};
 use rust_decimal::Decimal;
@@ -54,8 +55,9 @@ impl Outcome {
 /// Bills one fax in its own durable transaction. A refusal is committed (the attempt log) and
 /// then returned as [`Error::QuotaExceeded`].
 pub fn bill(db: &mut Db, fax: &Fax, now: Timestamp) -> Result<Outcome> {
-    let tx = db.write()?;
+    let (tx, rates) = db.write_with_rates()?;
     let mut biller = Biller::new(&tx)?;
+    biller.rates = Some(rates.current(&tx)?);
     let outcome = biller.bill(fax, now)?;
     drop(biller);
     tx.commit()?;
@@ -81,7 +83,8 @@ struct OpenCard {
 pub struct Biller<'t> {
     tx: &'t Transaction<'t>,
     kind: Kind,
-    rates: RateTable,
+    /// Loaded on the first fax that is priced from the rate table.
+    rates: Option<Arc<RateTable>>,
     users: HashMap<String, i64>,
     open: Vec<OpenCard>,
     open_loaded: bool,
@@ -114,7 +117,7 @@ impl<'t> Biller<'t> {
         Ok(Biller {
             tx,
             kind: acct.kind,
-            rates: RateTable::load(tx)?,
+            rates: None,
             users: HashMap::new(),
             open: Vec::new(),
             open_loaded: false,
@@ -212,13 +215,18 @@ impl<'t> Biller<'t> {
 
     /// Prices a fax: from its own `units` × `costPerUnit`, else from the rate table.
     /// Returns (units, cost per unit, cost) in storage units.
-    pub fn price(&self, fax: &Fax) -> Result<(i64, i64, i64)> {
+    pub fn price(&mut self, fax: &Fax) -> Result<(i64, i64, i64)> {
         let (units, cpu) = match (fax.units, fax.cost_per_unit) {
             (Some(u), Some(c)) => (u, c),
             _ => {
                 let digits = fax.destination.trim_start_matches('+');
+                let rates = match self.rates.take() {
+                    Some(r) => r,
+                    None => Arc::new(RateTable::load(self.tx)?),
+                };
                 let rate = self
                     .rates
+                    .insert(rates)
                     .find(digits)
                     .ok_or_else(|| Error::invalid("destinationFax", "no rate covers this destination"))?;
                 (units_for(rate.unit, fax.pages_sent, fax.duration), rate.cost_per_unit)
@@ -341,13 +349,16 @@ impl<'t> Biller<'t> {
                 )?
                 .execute(params![card.id, card.lines + 1, seq, amount, split])?;
             let closes = amount == card.balance && amount > 0;
+            // `close_date` is set by its own statement: naming it here, even unchanged, would
+            // rewrite the open-cards index on every fax.
             self.tx
-                .prepare_cached(
-                    "UPDATE cards SET used = used + ?1, lines = lines + 1,
-                        close_date = CASE WHEN ?3 THEN ?4 ELSE close_date END
-                     WHERE id = ?2",
-                )?
-                .execute(params![amount, card.id, closes, now_s])?;
+                .prepare_cached("UPDATE cards SET used = used + ?1, lines = lines + 1 WHERE id = ?2")?
+                .execute(params![amount, card.id])?;
+            if closes {
+                self.tx
+                    .prepare_cached("UPDATE cards SET close_date = ?1 WHERE id = ?2")?
+                    .execute(params![now_s, card.id])?;
+            }
             self.open[i].balance -= amount;
             self.open[i].lines += 1;
             // The repeat order fires in the transaction that takes a card to 95% used: once per

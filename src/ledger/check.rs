@@ -99,8 +99,9 @@ pub fn check(db: &mut Db) -> Result<CheckReport> {
     // Per fax: its lines sum to its cost, and the cost follows from units × cost per unit.
     {
         let mut st = tx.prepare(
-            "SELECT f.id, f.units, f.cost_per_unit, f.cost, COALESCE(sum(a.amount), 0), count(a.id)
-             FROM faxes f LEFT JOIN activity a ON a.fax_seq = f.seq GROUP BY f.seq",
+            "SELECT f.id, f.units, f.cost_per_unit, f.cost, COALESCE(a.total, 0), COALESCE(a.lines, 0)
+             FROM faxes f LEFT JOIN (SELECT fax_seq, sum(amount) AS total, count(*) AS lines
+                                     FROM activity GROUP BY fax_seq) a ON a.fax_seq = f.seq",
         )?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
