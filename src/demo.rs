@@ -251,6 +251,7 @@ pub fn seed(db: &mut Db, opts: &DemoOptions, now: Timestamp) -> Result<DemoSumma
                 }
                 i += 1;
             }
+            biller.finish()?;
         }
         // The history's notifications were delivered back then; the demo sends none of them now.
         tx.execute(

@@ -383,3 +383,21 @@ fn summarizes_remaining_credit_and_daily_spend() {
     assert_eq!(oct30.amount.to_string(), "0.3000");
     assert_sound(&mut s.db);
 }
+
+#[test]
+fn a_fax_billed_before_is_answered_as_such_even_when_the_cards_are_empty() {
+    let mut s = prepaid();
+    apply_card(&mut s.db, dec("0.30"), dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
+    bill(&mut s.db, &fax("F1", 3), t("2026-11-01T10:01:00Z")).unwrap();
+    // Nothing left: a new fax is refused, but the same one again is `Exists`, a changed one the
+    // field that differs, and neither is logged as a refusal.
+    assert_eq!(
+        bill(&mut s.db, &fax("F1", 3), t("2026-11-01T10:02:00Z")).unwrap(),
+        Outcome::Exists { fax_id: "F1".into() }
+    );
+    let e = bill(&mut s.db, &fax("F1", 4), t("2026-11-01T10:03:00Z")).unwrap_err();
+    assert_eq!(e.code(), "exists_with_different_pages");
+    assert!(ledger::bill::attempts(&s.db, 10).unwrap().is_empty());
+    assert_eq!(bill(&mut s.db, &fax("F2", 1), t("2026-11-01T10:04:00Z")).unwrap_err().code(), "quota_exceeded");
+    assert_sound(&mut s.db);
+}

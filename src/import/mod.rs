@@ -157,8 +157,8 @@ fn import_reader_with<R: Read>(
 }
 
 fn bill_batch(db: &mut Db, batch: Vec<(u64, Result<RawFax>)>, now: Timestamp) -> Result<(Vec<RecordResult>, bool)> {
-    let tx = db.write()?;
-    let mut biller = Biller::new(&tx)?;
+    let (tx, rates) = db.write_with_rates()?;
+    let mut biller = Biller::new(&tx)?.with_rates(rates.current(&tx)?);
     let mut results = Vec::with_capacity(batch.len());
     for (line, raw) in batch {
         let given_id = raw.as_ref().ok().and_then(|r| r.id.as_deref()).map(|s| crate::account::truncate(s.trim(), 64));
@@ -186,7 +186,7 @@ fn bill_batch(db: &mut Db, batch: Vec<(u64, Result<RawFax>)>, now: Timestamp) ->
         results.push(RecordResult { line, fax_id, status, code, message });
     }
     let ordered = biller.placed_repeat_order();
-    drop(biller);
+    biller.finish()?;
     tx.commit()?;
     Ok((results, ordered))
 }

@@ -5,11 +5,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, CachedStatement, OptionalExtension, Transaction};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::account::{account_in, Kind};
+use crate::account::Kind;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::ledger::cards::ensure_month_card;
@@ -56,10 +56,9 @@ impl Outcome {
 /// then returned as [`Error::QuotaExceeded`].
 pub fn bill(db: &mut Db, fax: &Fax, now: Timestamp) -> Result<Outcome> {
     let (tx, rates) = db.write_with_rates()?;
-    let mut biller = Biller::new(&tx)?;
-    biller.rates = Some(rates.current(&tx)?);
+    let mut biller = Biller::new(&tx)?.with_rates(rates.current(&tx)?);
     let outcome = biller.bill(fax, now)?;
-    drop(biller);
+    biller.finish()?;
     tx.commit()?;
     match outcome {
         Outcome::Refused { cost, available, .. } => {
@@ -80,6 +79,11 @@ struct OpenCard {
 /// Bills faxes inside one write transaction: a single fax, or an import batch. It keeps the
 /// rate table, the users and the open cards in memory for the life of the transaction, which
 /// is safe because the transaction holds the write lock.
+///
+/// The cards' use and the daily spend are added up in memory and written by [`Biller::flush`]:
+/// before anything reads them back by SQL within the transaction, and by [`Biller::finish`],
+/// which the caller runs before committing. A batch of faxes then updates each card and day
+/// once, not once per fax.
 pub struct Biller<'t> {
     tx: &'t Transaction<'t>,
     kind: Kind,
@@ -89,6 +93,12 @@ pub struct Biller<'t> {
     open: Vec<OpenCard>,
     open_loaded: bool,
     cards_changed_by_trigger: bool,
+    /// (card, amount, lines) billed and not yet written to `cards`.
+    pending_cards: Vec<(i64, i64, i64)>,
+    /// (UTC day, amount, faxes) billed and not yet written to `daily_spend`.
+    pending_days: Vec<(String, i64, i64)>,
+    insert_fax: CachedStatement<'t>,
+    insert_line: CachedStatement<'t>,
 }
 
 /// A fax row as stored, for the idempotency comparison.
@@ -113,16 +123,64 @@ fn show<T: std::fmt::Display>(v: &Option<T>) -> String {
 
 impl<'t> Biller<'t> {
     pub fn new(tx: &'t Transaction<'t>) -> Result<Biller<'t>> {
-        let acct = account_in(tx)?;
+        let kind: String = tx
+            .prepare_cached("SELECT kind FROM account WHERE id = 1")?
+            .query_row([], |r| r.get(0))
+            .optional()?
+            .ok_or(Error::NotInitialized)?;
         Ok(Biller {
             tx,
-            kind: acct.kind,
+            kind: Kind::parse(&kind)?,
             rates: None,
             users: HashMap::new(),
             open: Vec::new(),
             open_loaded: false,
             cards_changed_by_trigger: false,
+            pending_cards: Vec::with_capacity(2),
+            pending_days: Vec::with_capacity(1),
+            // A fax billed before is found by this insert's conflict on its id, so a new fax
+            // (nearly every one) costs no lookup first.
+            insert_fax: tx.prepare_cached(
+                "INSERT INTO faxes (id, user_id, destination, submit_time, completion_time, pages_submitted,
+                    pages_sent, duration, units_given, cpu_given, status, subject, attempts_made,
+                    units, cost_per_unit, cost, billed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                 ON CONFLICT (id) DO NOTHING",
+            )?,
+            insert_line: tx.prepare_cached(
+                "INSERT INTO activity (card_id, n, fax_seq, amount, split) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?,
         })
+    }
+
+    /// Prices from this rate table (the connection's cached one) instead of reading it.
+    #[must_use]
+    pub fn with_rates(mut self, rates: Arc<RateTable>) -> Self {
+        self.rates = Some(rates);
+        self
+    }
+
+    /// Writes the cards' use and the daily spend added up so far.
+    pub fn flush(&mut self) -> Result<()> {
+        for (card, amount, lines) in self.pending_cards.drain(..) {
+            self.tx
+                .prepare_cached("UPDATE cards SET used = used + ?1, lines = lines + ?2 WHERE id = ?3")?
+                .execute(params![amount, lines, card])?;
+        }
+        for (day, amount, faxes) in self.pending_days.drain(..) {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO daily_spend (day, amount, faxes) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (day) DO UPDATE SET amount = amount + excluded.amount, faxes = faxes + excluded.faxes",
+                )?
+                .execute(params![day, amount, faxes])?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is pending; run before committing the transaction.
+    pub fn finish(mut self) -> Result<()> {
+        self.flush()
     }
 
     /// Whether a repeat order was placed in this transaction: the front end then runs the
@@ -140,6 +198,7 @@ impl<'t> Biller<'t> {
         if self.open_loaded {
             return Ok(());
         }
+        self.flush()?;
         let mut st = self.tx.prepare_cached(
             "SELECT id, original_balance - used, lines, original_balance FROM cards WHERE close_date IS NULL ORDER BY id",
         )?;
@@ -236,9 +295,9 @@ impl<'t> Biller<'t> {
         Ok((money::to_units(units, "units")?, money::to_units(cpu, "costPerUnit")?, money::to_units(cost, "cost")?))
     }
 
-    /// Bills one fax inside the transaction. Writes nothing unless the outcome is `Billed`
-    /// (or `Refused`, which writes only the attempt log).
-    pub fn bill(&mut self, fax: &Fax, now: Timestamp) -> Result<Outcome> {
+    /// The outcome for a fax billed before: `Exists` when its fields are the same, the first
+    /// differing field as an error otherwise; `None` when it was never billed.
+    fn existing(&self, fax: &Fax) -> Result<Option<Outcome>> {
         let stored = self
             .tx
             .prepare_cached(
@@ -263,12 +322,25 @@ impl<'t> Biller<'t> {
                 })
             })
             .optional()?;
-        if let Some(s) = stored {
-            self.compare(fax, &s)?;
-            return Ok(Outcome::Exists { fax_id: fax.id.clone() });
+        match stored {
+            Some(s) => {
+                self.compare(fax, &s)?;
+                Ok(Some(Outcome::Exists { fax_id: fax.id.clone() }))
+            }
+            None => Ok(None),
         }
-        let user_id = self.user_id(&fax.user)?;
-        let (units, cpu, cost) = self.price(fax)?;
+    }
+
+    /// Bills one fax inside the transaction. Writes nothing unless the outcome is `Billed`
+    /// (or `Refused`, which writes only the attempt log). A fax billed before is answered by
+    /// [`Biller::existing`] wherever it is met: a failed price or user, a refusal, or the
+    /// insert's conflict on its id.
+    pub fn bill(&mut self, fax: &Fax, now: Timestamp) -> Result<Outcome> {
+        let priced = self.user_id(&fax.user).and_then(|user| Ok((user, self.price(fax)?)));
+        let (user_id, (units, cpu, cost)) = match priced {
+            Ok(p) => p,
+            Err(e) => return self.existing(fax)?.ok_or(e),
+        };
         if self.kind == Kind::Credit {
             let month_card = ensure_month_card(self.tx, now)?;
             if !self.open.iter().any(|c| c.id == month_card) {
@@ -278,6 +350,9 @@ impl<'t> Biller<'t> {
         self.load_open()?;
         let available: i64 = self.open.iter().map(|c| c.balance).sum();
         if cost > available {
+            if let Some(outcome) = self.existing(fax)? {
+                return Ok(outcome);
+            }
             self.tx
                 .prepare_cached(
                     "INSERT INTO attempts (fax_id, user_name, destination, cost, available, code, at)
@@ -310,51 +385,49 @@ impl<'t> Biller<'t> {
             return Err(Error::Invariant(format!("fax {} could not be fully allocated", fax.id)));
         }
 
-        self.tx
-            .prepare_cached(
-                "INSERT INTO faxes (id, user_id, destination, submit_time, completion_time, pages_submitted,
-                    pages_sent, duration, units_given, cpu_given, status, subject, attempts_made,
-                    units, cost_per_unit, cost, billed_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-            )?
-            .execute(params![
-                fax.id,
-                user_id,
-                fax.destination,
-                fmt_ts(&fax.submit_time),
-                fax.completion_time.as_ref().map(fmt_ts),
-                fax.pages_submitted,
-                fax.pages_sent,
-                fax.duration,
-                fax.units.map(|u| money::to_units(u, "units")).transpose()?,
-                fax.cost_per_unit.map(|u| money::to_units(u, "costPerUnit")).transpose()?,
-                fax.status,
-                fax.subject,
-                fax.attempts_made,
-                units,
-                cpu,
-                cost,
-                fmt_ts(&now),
-            ])?;
+        let now_s = fmt_ts(&now);
+        let inserted = self.insert_fax.execute(params![
+            fax.id,
+            user_id,
+            fax.destination,
+            fmt_ts(&fax.submit_time),
+            fax.completion_time.as_ref().map(fmt_ts),
+            fax.pages_submitted,
+            fax.pages_sent,
+            fax.duration,
+            fax.units.map(|u| money::to_units(u, "units")).transpose()?,
+            fax.cost_per_unit.map(|u| money::to_units(u, "costPerUnit")).transpose()?,
+            fax.status,
+            fax.subject,
+            fax.attempts_made,
+            units,
+            cpu,
+            cost,
+            now_s,
+        ])?;
+        if inserted == 0 {
+            return self
+                .existing(fax)?
+                .ok_or_else(|| Error::Invariant(format!("fax {} conflicted but is not stored", fax.id)));
+        }
         let seq = self.tx.last_insert_rowid();
         let split = parts.len() > 1;
-        let now_s = fmt_ts(&now);
         let mut lines = Vec::with_capacity(parts.len());
         let mut closed = Vec::new();
         for &(i, amount) in &parts {
             let card = self.open[i];
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO activity (card_id, n, fax_seq, amount, split) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![card.id, card.lines + 1, seq, amount, split])?;
+            self.insert_line.execute(params![card.id, card.lines + 1, seq, amount, split])?;
+            match self.pending_cards.iter_mut().find(|p| p.0 == card.id) {
+                Some(p) => {
+                    p.1 += amount;
+                    p.2 += 1;
+                }
+                None => self.pending_cards.push((card.id, amount, 1)),
+            }
             let closes = amount == card.balance && amount > 0;
-            // `close_date` is set by its own statement: naming it here, even unchanged, would
-            // rewrite the open-cards index on every fax.
-            self.tx
-                .prepare_cached("UPDATE cards SET used = used + ?1, lines = lines + 1 WHERE id = ?2")?
-                .execute(params![amount, card.id])?;
             if closes {
+                // Its own statement, and only on closing: naming `close_date` in the per-fax
+                // update, even unchanged, would rewrite the open-cards index on every fax.
                 self.tx
                     .prepare_cached("UPDATE cards SET close_date = ?1 WHERE id = ?2")?
                     .execute(params![now_s, card.id])?;
@@ -362,15 +435,15 @@ impl<'t> Biller<'t> {
             self.open[i].balance -= amount;
             self.open[i].lines += 1;
             // The repeat order fires in the transaction that takes a card to 95% used: once per
-            // card, since a card's use only grows.
+            // card, since a card's use only grows. The trigger reads the cards, so what is
+            // pending is written first.
             let threshold = card.original * crate::repeat::TRIGGER_PERCENT;
             let (before, after) = ((card.original - card.balance) * 100, (card.original - card.balance + amount) * 100);
-            if self.kind == Kind::Prepaid
-                && before < threshold
-                && after >= threshold
-                && crate::repeat::trigger::card_reached_threshold(self.tx, card.id, now)?
-            {
-                self.cards_changed_by_trigger = true;
+            if self.kind == Kind::Prepaid && before < threshold && after >= threshold {
+                self.flush()?;
+                if crate::repeat::trigger::card_reached_threshold(self.tx, card.id, now)? {
+                    self.cards_changed_by_trigger = true;
+                }
             }
             if closes {
                 closed.push(card.id);
@@ -378,12 +451,14 @@ impl<'t> Biller<'t> {
             lines.push(Line { card_id: card.id, amount: money::from_units(amount) });
         }
         self.open.retain(|c| c.balance > 0);
-        self.tx
-            .prepare_cached(
-                "INSERT INTO daily_spend (day, amount, faxes) VALUES (?1, ?2, 1)
-                 ON CONFLICT (day) DO UPDATE SET amount = amount + excluded.amount, faxes = faxes + 1",
-            )?
-            .execute(params![&now_s[..10], cost])?;
+        let day = &now_s[..10];
+        match self.pending_days.iter_mut().find(|d| d.0 == day) {
+            Some(d) => {
+                d.1 += cost;
+                d.2 += 1;
+            }
+            None => self.pending_days.push((day.to_string(), cost, 1)),
+        }
         Ok(Outcome::Billed {
             fax_id: fax.id.clone(),
             cost: money::from_units(cost),
