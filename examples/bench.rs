@@ -391,13 +391,14 @@ fn main() {
     let dir = tempfile::tempdir_in(out.parent().unwrap_or(Path::new("."))).expect("temp dir");
     let mut figures = Vec::new();
     let step = |name: &str| eprintln!("bench: {name}…");
-    // `--only NAME`: one of the figures that need no large card, for profiling.
+    // `--only NAME`: one figure, for profiling.
     if let Some(name) = arg("--only") {
         let f = match name.as_str() {
             "bill_durable" => bill_durable(dir.path(), s),
             "bill_scaling" => bill_scaling(dir.path(), s),
             "import_bulk" => import_bulk(dir.path(), s),
-            other => panic!("--only takes bill_durable, bill_scaling or import_bulk, not {other}"),
+            "export_1m" => export_1m(&mut seeded(&dir.path().join("card.db"), s.card), dir.path(), 3),
+            other => panic!("--only takes bill_durable, bill_scaling, import_bulk or export_1m, not {other}"),
         };
         println!(
             "{} {:.1} {}, reference {:.1}, ratio {:.2}",

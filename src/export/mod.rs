@@ -2,6 +2,7 @@
 //! line first. Streamed row by row, so memory stays flat whatever the card holds; written to a
 //! temporary file beside the target and renamed into place only when complete.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -54,13 +55,90 @@ pub fn needs_neutralizing(cell: &[u8]) -> bool {
     matches!(cell.first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'))
 }
 
-fn text<'a>(buf: &'a mut Vec<u8>, s: &[u8]) -> &'a [u8] {
-    buf.clear();
-    if needs_neutralizing(s) {
-        buf.push(b'\'');
+/// One CSV row being built: RFC 4180 cells (quoted only when they hold a quote, a comma or a
+/// line break, quotes doubled), comma-separated, ended by CRLF. Text cells are neutralized
+/// against formula injection first.
+/// Rows collect in one buffer that goes to the writer in 64 KiB writes.
+struct Row {
+    buf: Vec<u8>,
+    num: itoa::Buffer,
+    /// No cell yet in the current row.
+    fresh: bool,
+}
+
+const ROWS_BUFFER: usize = 1 << 16;
+
+impl Row {
+    fn new() -> Row {
+        Row { buf: Vec::with_capacity(ROWS_BUFFER + 1024), num: itoa::Buffer::new(), fresh: true }
     }
-    buf.extend_from_slice(s);
-    buf
+
+    fn sep(&mut self) {
+        if !self.fresh {
+            self.buf.push(b',');
+        }
+        self.fresh = false;
+    }
+
+    fn int(&mut self, v: i64) {
+        self.sep();
+        let s = self.num.format(v);
+        self.buf.extend_from_slice(s.as_bytes());
+    }
+
+    fn units(&mut self, v: i64) {
+        self.sep();
+        write_units(&mut self.buf, v);
+    }
+
+    /// A cell written as is (quoted if it must be): timestamps and the currency code.
+    fn plain(&mut self, s: &[u8]) {
+        self.sep();
+        self.quoted_if_needed(s, false);
+    }
+
+    /// A text cell from outside (fax id, user, destination, subject): neutralized, then quoted
+    /// if it must be.
+    fn text(&mut self, s: &[u8]) {
+        self.sep();
+        self.quoted_if_needed(s, needs_neutralizing(s));
+    }
+
+    fn quoted_if_needed(&mut self, s: &[u8], neutralize: bool) {
+        if !s.iter().any(|&b| matches!(b, b'"' | b',' | b'\r' | b'\n')) {
+            if neutralize {
+                self.buf.push(b'\'');
+            }
+            self.buf.extend_from_slice(s);
+            return;
+        }
+        self.buf.push(b'"');
+        if neutralize {
+            self.buf.push(b'\'');
+        }
+        for &b in s {
+            if b == b'"' {
+                self.buf.push(b'"');
+            }
+            self.buf.push(b);
+        }
+        self.buf.push(b'"');
+    }
+
+    fn end(&mut self, out: &mut impl Write) -> std::io::Result<()> {
+        self.buf.extend_from_slice(b"\r\n");
+        self.fresh = true;
+        if self.buf.len() >= ROWS_BUFFER {
+            self.flush(out)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, out: &mut impl Write) -> std::io::Result<()> {
+        out.write_all(&self.buf)?;
+        self.buf.clear();
+        out.flush()
+    }
 }
 
 /// Writes the CSV of a card's activity to `out`. `progress` is called before the first row,
@@ -68,18 +146,27 @@ fn text<'a>(buf: &'a mut Vec<u8>, s: &[u8]) -> &'a [u8] {
 pub fn write_card_csv<W: Write>(
     db: &mut Db,
     card_id: i64,
-    out: W,
+    mut out: W,
     progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<u64> {
     let tx = db.read()?;
     let currency = crate::account::account_in(&tx)?.currency;
     let total = card(&tx, card_id)?.lines as u64;
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).buffer_capacity(1 << 16).from_writer(out);
-    w.write_record(HEADER).map_err(csv_err)?;
+    let w = &mut out;
+    let mut row = Row::new();
+    for h in HEADER {
+        row.plain(h.as_bytes());
+    }
+    row.end(w)?;
+    // The users are few: their names come from memory, not a join per line.
+    let users: HashMap<i64, String> = tx
+        .prepare("SELECT id, name FROM users")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
     let mut st = tx.prepare(
-        "SELECT a.card_id, f.id, f.submit_time, f.completion_time, u.name, f.destination, f.pages_submitted,
+        "SELECT f.id, f.submit_time, f.completion_time, f.user_id, f.destination, f.pages_submitted,
                 f.pages_sent, f.duration, f.units, f.cost_per_unit, a.amount, f.cost, f.status, f.subject
-         FROM activity a JOIN faxes f ON f.seq = a.fax_seq JOIN users u ON u.id = f.user_id
+         FROM activity a JOIN faxes f ON f.seq = a.fax_seq
          WHERE a.card_id = ?1 ORDER BY a.n",
     )?;
     let mut rows = st.query([card_id])?;
@@ -88,8 +175,6 @@ pub fn write_card_csv<W: Write>(
         return Err(Error::Cancelled);
     }
     let mut done: u64 = 0;
-    let mut num = itoa::Buffer::new();
-    let mut cell: Vec<u8> = Vec::with_capacity(256);
     while let Some(r) = rows.next()? {
         use rusqlite::types::ValueRef;
         let bytes = |i: usize| -> Result<&[u8]> {
@@ -99,42 +184,40 @@ pub fn write_card_csv<W: Write>(
                 _ => Err(Error::Invariant(format!("column {i} of an activity line is not text"))),
             }
         };
-        let int = |i: usize| -> Result<i64> { Ok(r.get::<_, i64>(i)?) };
-        w.write_field(num.format(int(0)?)).map_err(csv_err)?;
-        w.write_field(text(&mut cell, bytes(1)?)).map_err(csv_err)?;
-        w.write_field(bytes(2)?).map_err(csv_err)?;
-        w.write_field(bytes(3)?).map_err(csv_err)?;
-        w.write_field(text(&mut cell, bytes(4)?)).map_err(csv_err)?;
-        w.write_field(text(&mut cell, bytes(5)?)).map_err(csv_err)?;
-        for i in 6..=8 {
-            w.write_field(num.format(int(i)?)).map_err(csv_err)?;
+        let int = |i: usize| -> Result<i64> {
+            match r.get_ref(i)? {
+                ValueRef::Integer(v) => Ok(v),
+                _ => Err(Error::Invariant(format!("column {i} of an activity line is not an integer"))),
+            }
+        };
+        let user = int(3)?;
+        let user = users.get(&user).ok_or_else(|| Error::Invariant(format!("fax of unknown user {user}")))?;
+        row.int(card_id);
+        row.text(bytes(0)?);
+        row.plain(bytes(1)?);
+        row.plain(bytes(2)?);
+        row.text(user.as_bytes());
+        row.text(bytes(4)?);
+        for i in 5..=7 {
+            row.int(int(i)?);
         }
-        for i in 9..=12 {
-            cell.clear();
-            write_units(&mut cell, int(i)?);
-            w.write_field(&cell).map_err(csv_err)?;
+        for i in 8..=11 {
+            row.units(int(i)?);
         }
-        w.write_field(currency.as_bytes()).map_err(csv_err)?;
-        w.write_field(num.format(int(13)?)).map_err(csv_err)?;
-        w.write_field(text(&mut cell, bytes(14)?)).map_err(csv_err)?;
-        w.write_record(None::<&[u8]>).map_err(csv_err)?;
+        row.plain(currency.as_bytes());
+        row.int(int(12)?);
+        row.text(bytes(13)?);
+        row.end(w)?;
         done += 1;
         if done.is_multiple_of(PROGRESS_EVERY) && progress(Progress { done, total: total.max(done) }).is_break() {
             return Err(Error::Cancelled);
         }
     }
-    w.flush()?;
+    row.flush(w)?;
     if progress(Progress { done, total: done }).is_break() {
         return Err(Error::Cancelled);
     }
     Ok(done)
-}
-
-fn csv_err(e: csv::Error) -> Error {
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => Error::Io(io),
-        other => Error::Invariant(format!("csv: {other:?}")),
-    }
 }
 
 /// Refuses a target that is a directory or whose folder does not exist, before anything is written.
@@ -154,21 +237,60 @@ pub fn check_target(target: &Path) -> Result<PathBuf> {
 
 /// Writes `target` through a temporary file in the same folder, synced and renamed into place:
 /// on error or cancel the temporary file is removed and the target is untouched.
-pub fn write_atomically<T>(
-    target: &Path,
-    write: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> Result<T>,
-) -> Result<T> {
+pub fn write_atomically<T>(target: &Path, write: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
     let dir = check_target(target)?;
     let tmp = tempfile::Builder::new().prefix(".faxcredit-export-").suffix(".tmp").tempfile_in(&dir)?;
-    let out = {
-        let mut file = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file());
-        let out = write(&mut file)?;
-        file.flush()?;
-        out
-    };
-    tmp.as_file().sync_all()?;
+    let file = tmp.as_file();
+    let out = std::thread::scope(|scope| -> Result<T> {
+        // A helper syncs what is written so far while the rest is produced, so the final sync
+        // waits for the last few megabytes, not the whole file (RocksDB's bytes_per_sync).
+        let (kick, kicks) = std::sync::mpsc::sync_channel::<()>(1);
+        let syncer = scope.spawn(move || {
+            for () in kicks {
+                // Advisory: a failure here leaves the work to the final sync, which reports it.
+                let _ = file.sync_data();
+            }
+        });
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, SyncAhead { file, kick, unsynced: 0 });
+        let out = write(&mut w);
+        let flushed = w.flush();
+        drop(w);
+        syncer.join().map_err(|_| Error::Invariant("the export's sync helper panicked".into()))?;
+        let out = out?;
+        flushed?;
+        Ok(out)
+    })?;
+    file.sync_all()?;
     tmp.persist(target).map_err(|e| Error::Io(e.error))?;
     Ok(out)
+}
+
+/// How much an export writes between two syncs started by its helper.
+const SYNC_AHEAD_EVERY: u64 = 16 << 20;
+
+/// The file under an export's buffer: asks the helper for a sync every [`SYNC_AHEAD_EVERY`]
+/// bytes, and never waits for it.
+struct SyncAhead<'f> {
+    file: &'f std::fs::File,
+    kick: std::sync::mpsc::SyncSender<()>,
+    unsynced: u64,
+}
+
+impl Write for SyncAhead<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = (&mut &*self.file).write(buf)?;
+        self.unsynced += n as u64;
+        if self.unsynced >= SYNC_AHEAD_EVERY {
+            self.unsynced = 0;
+            // Full means a sync is already under way or asked for; that one will do.
+            let _ = self.kick.try_send(());
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        (&mut &*self.file).flush()
+    }
 }
 
 /// Exports a card's activity to `target` atomically: a temporary file in the same directory,
@@ -185,4 +307,41 @@ pub fn export_card(
     card(db.conn(), card_id)?;
     let rows = write_atomically(target, |file| write_card_csv(db, card_id, file, progress))?;
     Ok(ExportSummary { card_id, rows, path: target.to_path_buf() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Row;
+
+    fn row(cells: &[&str]) -> String {
+        let mut r = Row::new();
+        for c in cells {
+            r.text(c.as_bytes());
+        }
+        r.int(-7);
+        r.units(12_345);
+        let mut out = Vec::new();
+        r.end(&mut out).unwrap();
+        r.flush(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn quotes_only_what_rfc_4180_requires_and_neutralizes_formulas() {
+        assert_eq!(row(&["a", ""]), "a,,-7,1.2345\r\n");
+        assert_eq!(row(&["x,y", "say \"hi\""]), "\"x,y\",\"say \"\"hi\"\"\",-7,1.2345\r\n");
+        assert_eq!(row(&["two\r\nlines", "=1+1"]), "\"two\r\nlines\",'=1+1,-7,1.2345\r\n");
+        assert_eq!(row(&["@a,\"b\""]), "\"'@a,\"\"b\"\"\",-7,1.2345\r\n");
+        let back: Vec<String> = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(row(&["x,y", "say \"hi\"", "two\r\nlines"]).as_bytes())
+            .records()
+            .next()
+            .unwrap()
+            .unwrap()
+            .iter()
+            .map(String::from)
+            .collect();
+        assert_eq!(back, ["x,y", "say \"hi\"", "two\r\nlines", "-7", "1.2345"]);
+    }
 }

@@ -386,25 +386,26 @@ impl<'t> Biller<'t> {
         }
 
         let now_s = fmt_ts(&now);
-        let inserted = self.insert_fax.execute(params![
-            fax.id,
-            user_id,
-            fax.destination,
-            fmt_ts(&fax.submit_time),
-            fax.completion_time.as_ref().map(fmt_ts),
-            fax.pages_submitted,
-            fax.pages_sent,
-            fax.duration,
-            fax.units.map(|u| money::to_units(u, "units")).transpose()?,
-            fax.cost_per_unit.map(|u| money::to_units(u, "costPerUnit")).transpose()?,
-            fax.status,
-            fax.subject,
-            fax.attempts_made,
-            units,
-            cpu,
-            cost,
-            now_s,
-        ])?;
+        // Bound one by one with their concrete types: this is the import's innermost loop.
+        let st = &mut self.insert_fax;
+        st.raw_bind_parameter(1, fax.id.as_str())?;
+        st.raw_bind_parameter(2, user_id)?;
+        st.raw_bind_parameter(3, fax.destination.as_str())?;
+        st.raw_bind_parameter(4, fmt_ts(&fax.submit_time))?;
+        st.raw_bind_parameter(5, fax.completion_time.as_ref().map(fmt_ts))?;
+        st.raw_bind_parameter(6, fax.pages_submitted)?;
+        st.raw_bind_parameter(7, fax.pages_sent)?;
+        st.raw_bind_parameter(8, fax.duration)?;
+        st.raw_bind_parameter(9, fax.units.map(|u| money::to_units(u, "units")).transpose()?)?;
+        st.raw_bind_parameter(10, fax.cost_per_unit.map(|u| money::to_units(u, "costPerUnit")).transpose()?)?;
+        st.raw_bind_parameter(11, fax.status)?;
+        st.raw_bind_parameter(12, fax.subject.as_deref())?;
+        st.raw_bind_parameter(13, fax.attempts_made)?;
+        st.raw_bind_parameter(14, units)?;
+        st.raw_bind_parameter(15, cpu)?;
+        st.raw_bind_parameter(16, cost)?;
+        st.raw_bind_parameter(17, now_s.as_str())?;
+        let inserted = st.raw_execute()?;
         if inserted == 0 {
             return self
                 .existing(fax)?
@@ -416,7 +417,13 @@ impl<'t> Biller<'t> {
         let mut closed = Vec::new();
         for &(i, amount) in &parts {
             let card = self.open[i];
-            self.insert_line.execute(params![card.id, card.lines + 1, seq, amount, split])?;
+            let st = &mut self.insert_line;
+            st.raw_bind_parameter(1, card.id)?;
+            st.raw_bind_parameter(2, card.lines + 1)?;
+            st.raw_bind_parameter(3, seq)?;
+            st.raw_bind_parameter(4, amount)?;
+            st.raw_bind_parameter(5, split)?;
+            st.raw_execute()?;
             match self.pending_cards.iter_mut().find(|p| p.0 == card.id) {
                 Some(p) => {
                     p.1 += amount;

@@ -99,6 +99,11 @@ fn raw_text(field: &str, v: Option<&RawValue>) -> Result<Option<String>> {
         return Ok(None);
     }
     if s.starts_with('"') {
+        // The object was parsed once already, so the text is a valid JSON string: without a
+        // backslash it is its own value.
+        if s.len() >= 2 && !s.contains('\\') {
+            return Ok(Some(s[1..s.len() - 1].to_string()));
+        }
         let decoded: String = serde_json::from_str(s).map_err(|e| Error::invalid(field, format!("bad string: {e}")))?;
         return Ok(Some(decoded));
     }
