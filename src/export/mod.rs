@@ -143,79 +143,179 @@ impl Row {
 
 /// Writes the CSV of a card's activity to `out`. `progress` is called before the first row,
 /// every [`PROGRESS_EVERY`] rows and at the end; returning `Break` cancels with [`Error::Cancelled`].
+///
+/// Two threads share the work: one steps the query and copies each line's values into
+/// batches, the caller's thread encodes them and writes. The channel between them holds two
+/// batches, so memory stays flat whatever the card holds.
 pub fn write_card_csv<W: Write>(
     db: &mut Db,
     card_id: i64,
     mut out: W,
     progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<u64> {
+    let (send, recv) = std::sync::mpsc::sync_channel::<Msg>(2);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || read_lines(db, card_id, &send));
+        let written = write_lines(card_id, &recv, &mut out, progress);
+        // Ends the reader at its next batch if the writer stopped early (error or cancel).
+        drop(recv);
+        let read = reader.join().map_err(|_| Error::Invariant("the export's reader panicked".into()))?;
+        // When the reader failed, the writer saw the lines end early: the reader's error is the cause.
+        read?;
+        written
+    })
+}
+
+/// Lines per batch handed from the reading thread to the writing one.
+const BATCH_LINES: usize = 2_048;
+/// Per line: user id, pages submitted, pages sent, duration, units, cost per unit, amount,
+/// fax cost, status.
+const INTS: usize = 9;
+/// Per line: fax id, submit time, completion time, destination, subject.
+const TEXTS: usize = 5;
+
+/// Lines read from the database and not yet written.
+struct Batch {
+    ints: Vec<i64>,
+    text: Vec<u8>,
+    /// Where each text cell ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl Batch {
+    fn new() -> Batch {
+        Batch {
+            ints: Vec::with_capacity(BATCH_LINES * INTS),
+            text: Vec::with_capacity(BATCH_LINES * 96),
+            ends: Vec::with_capacity(BATCH_LINES * TEXTS),
+        }
+    }
+    fn lines(&self) -> usize {
+        self.ints.len() / INTS
+    }
+}
+
+enum Msg {
+    Start {
+        currency: String,
+        total: u64,
+        users: HashMap<i64, String>,
+    },
+    Lines(Batch),
+    /// Every line was read.
+    End,
+}
+
+/// The reading side: one read transaction, so the lines, the users and the total agree.
+/// Returns early, without error, when the writer has gone.
+fn read_lines(db: &mut Db, card_id: i64, to_writer: &std::sync::mpsc::SyncSender<Msg>) -> Result<()> {
     let tx = db.read()?;
     let currency = crate::account::account_in(&tx)?.currency;
     let total = card(&tx, card_id)?.lines as u64;
-    let w = &mut out;
-    let mut row = Row::new();
-    for h in HEADER {
-        row.plain(h.as_bytes());
-    }
-    row.end(w)?;
     // The users are few: their names come from memory, not a join per line.
     let users: HashMap<i64, String> = tx
         .prepare("SELECT id, name FROM users")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
+    if to_writer.send(Msg::Start { currency, total, users }).is_err() {
+        return Ok(());
+    }
     let mut st = tx.prepare(
-        "SELECT f.id, f.submit_time, f.completion_time, f.user_id, f.destination, f.pages_submitted,
-                f.pages_sent, f.duration, f.units, f.cost_per_unit, a.amount, f.cost, f.status, f.subject
+        "SELECT f.id, f.submit_time, f.completion_time, f.destination, f.subject,
+                f.user_id, f.pages_submitted, f.pages_sent, f.duration, f.units, f.cost_per_unit, a.amount,
+                f.cost, f.status
          FROM activity a JOIN faxes f ON f.seq = a.fax_seq
          WHERE a.card_id = ?1 ORDER BY a.n",
     )?;
     let mut rows = st.query([card_id])?;
+    let mut batch = Batch::new();
+    while let Some(r) = rows.next()? {
+        use rusqlite::types::ValueRef;
+        for i in 0..TEXTS {
+            match r.get_ref(i)? {
+                ValueRef::Text(t) => batch.text.extend_from_slice(t),
+                ValueRef::Null => {}
+                _ => return Err(Error::Invariant(format!("column {i} of an activity line is not text"))),
+            }
+            batch.ends.push(batch.text.len());
+        }
+        for i in TEXTS..TEXTS + INTS {
+            match r.get_ref(i)? {
+                ValueRef::Integer(v) => batch.ints.push(v),
+                _ => return Err(Error::Invariant(format!("column {i} of an activity line is not an integer"))),
+            }
+        }
+        if batch.lines() == BATCH_LINES
+            && to_writer.send(Msg::Lines(std::mem::replace(&mut batch, Batch::new()))).is_err()
+        {
+            return Ok(());
+        }
+    }
+    if batch.lines() > 0 && to_writer.send(Msg::Lines(batch)).is_err() {
+        return Ok(());
+    }
+    let _ = to_writer.send(Msg::End);
+    Ok(())
+}
+
+/// The writing side: encodes the batches as they come. Returns the lines written; when the
+/// reader stops before the end, it returns what it wrote and the reader reports why.
+fn write_lines<W: Write>(
+    card_id: i64,
+    from_reader: &std::sync::mpsc::Receiver<Msg>,
+    w: &mut W,
+    progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
+) -> Result<u64> {
+    let Ok(Msg::Start { currency, total, users }) = from_reader.recv() else { return Ok(0) };
+    let mut row = Row::new();
+    for h in HEADER {
+        row.plain(h.as_bytes());
+    }
+    row.end(w)?;
     // A first report before any row, so a front end can show progress (and Cancel) at once.
     if progress(Progress { done: 0, total }).is_break() {
         return Err(Error::Cancelled);
     }
     let mut done: u64 = 0;
-    while let Some(r) = rows.next()? {
-        use rusqlite::types::ValueRef;
-        let bytes = |i: usize| -> Result<&[u8]> {
-            match r.get_ref(i)? {
-                ValueRef::Text(t) => Ok(t),
-                ValueRef::Null => Ok(b""),
-                _ => Err(Error::Invariant(format!("column {i} of an activity line is not text"))),
+    for msg in from_reader.iter() {
+        let batch = match msg {
+            Msg::Lines(b) => b,
+            Msg::End => {
+                row.flush(w)?;
+                if progress(Progress { done, total: done }).is_break() {
+                    return Err(Error::Cancelled);
+                }
+                return Ok(done);
             }
+            Msg::Start { .. } => return Err(Error::Invariant("the export started twice".into())),
         };
-        let int = |i: usize| -> Result<i64> {
-            match r.get_ref(i)? {
-                ValueRef::Integer(v) => Ok(v),
-                _ => Err(Error::Invariant(format!("column {i} of an activity line is not an integer"))),
+        let mut start = 0;
+        for (ints, ends) in batch.ints.chunks_exact(INTS).zip(batch.ends.chunks_exact(TEXTS)) {
+            let text = |i: usize| &batch.text[if i == 0 { start } else { ends[i - 1] }..ends[i]];
+            let user =
+                users.get(&ints[0]).ok_or_else(|| Error::Invariant(format!("a fax of unknown user {}", ints[0])))?;
+            row.int(card_id);
+            row.text(text(0));
+            row.plain(text(1));
+            row.plain(text(2));
+            row.text(user.as_bytes());
+            row.text(text(3));
+            for &v in &ints[1..4] {
+                row.int(v);
             }
-        };
-        let user = int(3)?;
-        let user = users.get(&user).ok_or_else(|| Error::Invariant(format!("fax of unknown user {user}")))?;
-        row.int(card_id);
-        row.text(bytes(0)?);
-        row.plain(bytes(1)?);
-        row.plain(bytes(2)?);
-        row.text(user.as_bytes());
-        row.text(bytes(4)?);
-        for i in 5..=7 {
-            row.int(int(i)?);
+            for &v in &ints[4..8] {
+                row.units(v);
+            }
+            row.plain(currency.as_bytes());
+            row.int(ints[8]);
+            row.text(text(4));
+            row.end(w)?;
+            start = ends[TEXTS - 1];
+            done += 1;
+            if done.is_multiple_of(PROGRESS_EVERY) && progress(Progress { done, total: total.max(done) }).is_break() {
+                return Err(Error::Cancelled);
+            }
         }
-        for i in 8..=11 {
-            row.units(int(i)?);
-        }
-        row.plain(currency.as_bytes());
-        row.int(int(12)?);
-        row.text(bytes(13)?);
-        row.end(w)?;
-        done += 1;
-        if done.is_multiple_of(PROGRESS_EVERY) && progress(Progress { done, total: total.max(done) }).is_break() {
-            return Err(Error::Cancelled);
-        }
-    }
-    row.flush(w)?;
-    if progress(Progress { done, total: done }).is_break() {
-        return Err(Error::Cancelled);
     }
     Ok(done)
 }
