@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::ledger::bill::{Biller, Outcome};
-use crate::ledger::record::RawFax;
+use crate::ledger::record::{Fax, RawFax};
 use crate::time::Timestamp;
 
 /// Records per write transaction.
@@ -110,7 +110,7 @@ pub fn import_file_with(
     import_reader_with(db, reader, format, now, on_record, on_repeat_order)
 }
 
-pub fn import_reader<R: Read>(
+pub fn import_reader<R: Read + Send>(
     db: &mut Db,
     reader: R,
     format: Format,
@@ -120,7 +120,7 @@ pub fn import_reader<R: Read>(
     import_reader_with(db, reader, format, now, on_record, &mut |_| {})
 }
 
-fn import_reader_with<R: Read>(
+fn import_reader_with<'r, R: Read + Send + 'r>(
     db: &mut Db,
     reader: R,
     format: Format,
@@ -129,40 +129,77 @@ fn import_reader_with<R: Read>(
     on_repeat_order: &mut dyn FnMut(&mut Db),
 ) -> Result<ImportSummary> {
     crate::account::account(db)?;
-    let mut source: Box<dyn Iterator<Item = Result<(u64, Result<RawFax>)>>> = match format {
+    let source: Records<'r> = match format {
         Format::Ndjson => Box::new(NdjsonRecords::new(reader)),
         Format::Csv => Box::new(CsvRecords::new(reader)?),
     };
-    let mut summary = ImportSummary::default();
+    // One thread reads and validates the records, this one bills them: the next batch is
+    // parsed while the last one is written. Two batches wait at most.
+    std::thread::scope(|scope| {
+        let (send, recv) = std::sync::mpsc::sync_channel::<Result<Vec<Parsed>>>(2);
+        scope.spawn(move || parse_batches(source, &send));
+        let mut summary = ImportSummary::default();
+        for batch in recv.iter() {
+            let (results, ordered) = bill_batch(db, batch?, now)?;
+            if ordered {
+                on_repeat_order(db);
+            }
+            for r in &results {
+                summary.count(r.status);
+                on_record(r);
+            }
+        }
+        Ok(summary)
+    })
+}
+
+/// The records of a file, in order, each with its line number.
+type Records<'r> = Box<dyn Iterator<Item = Result<(u64, Result<RawFax>)>> + Send + 'r>;
+
+/// A record read and validated: its line, the id it gave (for the report when it is invalid),
+/// and the fax or why it is not one.
+struct Parsed {
+    line: u64,
+    given_id: Option<String>,
+    fax: Result<Fax>,
+}
+
+/// Reads the records in batches of [`BATCH`] and validates them; stops at the end, at a read
+/// error (sent on), or when the billing side has gone.
+fn parse_batches(mut source: Records<'_>, to_biller: &std::sync::mpsc::SyncSender<Result<Vec<Parsed>>>) {
     loop {
-        let mut batch: Vec<(u64, Result<RawFax>)> = Vec::with_capacity(BATCH);
+        let mut batch = Vec::with_capacity(BATCH);
         for item in source.by_ref() {
-            batch.push(item?);
+            let (line, raw) = match item {
+                Ok(r) => r,
+                Err(e) => {
+                    let _ = to_biller.send(Err(e));
+                    return;
+                }
+            };
+            let (given_id, fax) = match raw {
+                Ok(r) => match r.validate() {
+                    Ok(f) => (None, Ok(f)),
+                    Err(e) => (r.id.as_deref().map(|s| crate::account::truncate(s.trim(), 64)), Err(e)),
+                },
+                Err(e) => (None, Err(e)),
+            };
+            batch.push(Parsed { line, given_id, fax });
             if batch.len() == BATCH {
                 break;
             }
         }
-        if batch.is_empty() {
-            return Ok(summary);
-        }
-        let (results, ordered) = bill_batch(db, batch, now)?;
-        if ordered {
-            on_repeat_order(db);
-        }
-        for r in &results {
-            summary.count(r.status);
-            on_record(r);
+        if batch.is_empty() || to_biller.send(Ok(batch)).is_err() {
+            return;
         }
     }
 }
 
-fn bill_batch(db: &mut Db, batch: Vec<(u64, Result<RawFax>)>, now: Timestamp) -> Result<(Vec<RecordResult>, bool)> {
+fn bill_batch(db: &mut Db, batch: Vec<Parsed>, now: Timestamp) -> Result<(Vec<RecordResult>, bool)> {
     let (tx, rates) = db.write_with_rates()?;
     let mut biller = Biller::new(&tx)?.with_rates(rates.current(&tx)?);
     let mut results = Vec::with_capacity(batch.len());
-    for (line, raw) in batch {
-        let given_id = raw.as_ref().ok().and_then(|r| r.id.as_deref()).map(|s| crate::account::truncate(s.trim(), 64));
-        let fax = raw.and_then(|r| r.validate());
+    for Parsed { line, given_id, fax } in batch {
         let fax_id = match &fax {
             Ok(f) => Some(f.id.clone()),
             Err(_) => given_id,
