@@ -112,8 +112,8 @@ fn bare(path: &Path) -> rusqlite::Connection {
     conn
 }
 
-fn bare_insert(conn: &rusqlite::Connection, id: &str) {
-    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate).expect("tx");
+/// The reference's fax row, inserted in `tx`; returns its seq.
+fn bare_fax_row(tx: &rusqlite::Transaction<'_>, id: &str) -> i64 {
     tx.prepare_cached(
         "INSERT INTO faxes (id, user_id, destination, submit_time, pages_sent, units, cost_per_unit, cost, billed_at)
          VALUES (?1, 1, '+12125550100', '2026-11-24T09:00:00Z', 3, 30000, 1000, 3000, '2026-11-24T10:00:00Z')",
@@ -121,6 +121,12 @@ fn bare_insert(conn: &rusqlite::Connection, id: &str) {
     .expect("prepare")
     .execute([id])
     .expect("insert");
+    tx.last_insert_rowid()
+}
+
+fn bare_insert(conn: &rusqlite::Connection, id: &str) {
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate).expect("tx");
+    bare_fax_row(&tx, id);
     tx.commit().expect("commit");
 }
 
@@ -142,14 +148,7 @@ fn bare_same_writes(path: &Path) -> rusqlite::Connection {
 
 fn bare_same_writes_fax(conn: &rusqlite::Connection, id: &str, n: usize) {
     let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate).expect("tx");
-    tx.prepare_cached(
-        "INSERT INTO faxes (id, user_id, destination, submit_time, pages_sent, units, cost_per_unit, cost, billed_at)
-         VALUES (?1, 1, '+12125550100', '2026-11-24T09:00:00Z', 3, 30000, 1000, 3000, '2026-11-24T10:00:00Z')",
-    )
-    .expect("prepare")
-    .execute([id])
-    .expect("insert");
-    let seq = tx.last_insert_rowid();
+    let seq = bare_fax_row(&tx, id);
     tx.prepare_cached("INSERT INTO lines VALUES (1001, ?1, ?2, 3000, 0)")
         .expect("prepare")
         .execute(rusqlite::params![n as i64 + 1, seq])

@@ -189,7 +189,7 @@ export async function demoSession({ app, cli, dir, db, faxes, port, startSmtp })
 /** Ends an app left running on `db` (a driver that died before closing its session). */
 export function killApp(db) {
   try {
-    execFileSync('pkill', ['-f', `--db ${db}`]);
+    execFileSync('pkill', ['-f', '--', `--db ${db}`], { stdio: 'ignore' });
   } catch {
     /* none left: the usual case */
   }
