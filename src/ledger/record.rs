@@ -289,6 +289,20 @@ mod tests {
     }
 
     #[test]
+    fn json_strings_are_their_text_and_escapes_are_decoded() {
+        let r = RawFax::from_json(
+            r#"{"id":"F-1","userId":"b\u006fb","subject":"say \"hi\", caf\u00e9\ttab","destinationFax":"+1"}"#,
+        )
+        .unwrap();
+        assert_eq!(r.id.as_deref(), Some("F-1"));
+        assert_eq!(r.user_id.as_deref(), Some("bob"));
+        assert_eq!(r.subject.as_deref(), Some("say \"hi\", café\ttab"));
+        assert_eq!(r.destination_fax.as_deref(), Some("+1"));
+        assert_eq!(RawFax::from_json(r#"{"subject":""}"#).unwrap().subject.as_deref(), Some(""));
+        assert!(RawFax::from_json("{\"subject\":\"a\u{1}b\"}").is_err(), "a control character is not JSON");
+    }
+
+    #[test]
     fn refuses_absurd_and_malformed_fields_with_their_name() {
         type Mutation = Box<dyn Fn(&mut RawFax)>;
         let cases: Vec<(&str, Mutation)> = vec![
