@@ -2,6 +2,7 @@
 // lives here. Components import these functions and never call `invoke` or `listen` themselves.
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import { onDestroy } from 'svelte';
 
 /** Every backend error carries a stable code; the UI branches on `code`, never on `message`. */
 export interface ApiError {
@@ -308,9 +309,18 @@ export const api = {
   retryNotification: (id: number) => call<void>('retry_notification', { id }),
 };
 
+/**
+ * Runs `load` now, and again whenever the ledger changes behind the page's back (a repeat order,
+ * a delivery, another program), for as long as the calling component lives. Call it while the
+ * component initialises.
+ */
+export function followLedger(load: () => Promise<void>) {
+  void load();
+  const unlisten = listen('ledger-changed', () => void load());
+  onDestroy(() => void unlisten.then((f) => f()));
+}
+
 export const events = {
-  /** The ledger changed behind the page's back (a repeat order, a delivery, another program). */
-  onLedgerChanged: (f: () => void): Promise<UnlistenFn> => listen('ledger-changed', () => f()),
   onCardMenu: (f: (c: CardMenuChoice) => void): Promise<UnlistenFn> =>
     listen<CardMenuChoice>('card-menu', (e) => f(e.payload)),
   onExportProgress: (f: (cardId: number, p: ExportProgress) => void): Promise<UnlistenFn> =>
