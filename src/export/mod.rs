@@ -55,11 +55,11 @@ pub fn needs_neutralizing(cell: &[u8]) -> bool {
     matches!(cell.first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'))
 }
 
-/// One CSV row being built: RFC 4180 cells (quoted only when they hold a quote, a comma or a
+/// The CSV encoder of every export (cards and orders). One row being built: RFC 4180 cells (quoted only when they hold a quote, a comma or a
 /// line break, quotes doubled), comma-separated, ended by CRLF. Text cells are neutralized
 /// against formula injection first.
 /// Rows collect in one buffer that goes to the writer in 64 KiB writes.
-struct Row {
+pub(crate) struct CsvRow {
     buf: Vec<u8>,
     num: itoa::Buffer,
     /// No cell yet in the current row.
@@ -68,9 +68,9 @@ struct Row {
 
 const ROWS_BUFFER: usize = 1 << 16;
 
-impl Row {
-    fn new() -> Row {
-        Row { buf: Vec::with_capacity(ROWS_BUFFER + 1024), num: itoa::Buffer::new(), fresh: true }
+impl CsvRow {
+    pub(crate) fn new() -> CsvRow {
+        CsvRow { buf: Vec::with_capacity(ROWS_BUFFER + 1024), num: itoa::Buffer::new(), fresh: true }
     }
 
     fn sep(&mut self) {
@@ -80,26 +80,26 @@ impl Row {
         self.fresh = false;
     }
 
-    fn int(&mut self, v: i64) {
+    pub(crate) fn int(&mut self, v: i64) {
         self.sep();
         let s = self.num.format(v);
         self.buf.extend_from_slice(s.as_bytes());
     }
 
-    fn units(&mut self, v: i64) {
+    pub(crate) fn units(&mut self, v: i64) {
         self.sep();
         write_units(&mut self.buf, v);
     }
 
     /// A cell written as is (quoted if it must be): timestamps and the currency code.
-    fn plain(&mut self, s: &[u8]) {
+    pub(crate) fn plain(&mut self, s: &[u8]) {
         self.sep();
         self.quoted_if_needed(s, false);
     }
 
     /// A text cell from outside (fax id, user, destination, subject): neutralized, then quoted
     /// if it must be.
-    fn text(&mut self, s: &[u8]) {
+    pub(crate) fn text(&mut self, s: &[u8]) {
         self.sep();
         self.quoted_if_needed(s, needs_neutralizing(s));
     }
@@ -125,7 +125,7 @@ impl Row {
         self.buf.push(b'"');
     }
 
-    fn end(&mut self, out: &mut impl Write) -> std::io::Result<()> {
+    pub(crate) fn end(&mut self, out: &mut impl Write) -> std::io::Result<()> {
         self.buf.extend_from_slice(b"\r\n");
         self.fresh = true;
         if self.buf.len() >= ROWS_BUFFER {
@@ -134,7 +134,7 @@ impl Row {
         Ok(())
     }
 
-    fn flush(&mut self, out: &mut impl Write) -> std::io::Result<()> {
+    pub(crate) fn flush(&mut self, out: &mut impl Write) -> std::io::Result<()> {
         out.write_all(&self.buf)?;
         self.buf.clear();
         out.flush()
@@ -267,7 +267,7 @@ fn write_lines<W: Write>(
     progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<u64> {
     let Ok(Msg::Start { currency, total, users }) = from_reader.recv() else { return Ok(0) };
-    let mut row = Row::new();
+    let mut row = CsvRow::new();
     for h in HEADER {
         row.plain(h.as_bytes());
     }
@@ -411,10 +411,10 @@ pub fn export_card(
 
 #[cfg(test)]
 mod tests {
-    use super::Row;
+    use super::CsvRow;
 
     fn row(cells: &[&str]) -> String {
-        let mut r = Row::new();
+        let mut r = CsvRow::new();
         for c in cells {
             r.text(c.as_bytes());
         }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::export::{needs_neutralizing, write_atomically};
+use crate::export::{write_atomically, CsvRow};
 use crate::money;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -138,29 +138,32 @@ pub const EXPORT_HEADER: [&str; 12] = [
 /// The order history as CSV (RFC 4180, CRLF, injection-safe), written atomically.
 pub fn export_orders(db: &Db, target: &Path) -> Result<u64> {
     let list = orders(db)?;
-    write_atomically(target, |file| {
-        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(file);
-        let io = |e: csv::Error| Error::Io(std::io::Error::other(e.to_string()));
-        w.write_record(EXPORT_HEADER).map_err(io)?;
-        let safe = |s: &str| if needs_neutralizing(s.as_bytes()) { format!("'{s}") } else { s.to_string() };
-        for o in &list {
-            w.write_record([
-                o.id.to_string(),
-                o.created_at.clone(),
-                o.kind.clone(),
-                safe(&o.package),
-                o.amount.clone(),
-                o.bonus.clone(),
-                o.currency.clone(),
-                format!("{} {}", o.card_brand, o.card_last4).trim().to_string(),
-                o.status.as_str().to_string(),
-                safe(o.reason.as_deref().unwrap_or("")),
-                o.new_card.map(|c| c.to_string()).unwrap_or_default(),
-                o.trigger_card.map(|c| c.to_string()).unwrap_or_default(),
-            ])
-            .map_err(io)?;
+    write_atomically(target, |mut file| {
+        let mut row = CsvRow::new();
+        for h in EXPORT_HEADER {
+            row.plain(h.as_bytes());
         }
-        w.flush()?;
+        row.end(&mut file)?;
+        let id_or_empty = |row: &mut CsvRow, v: Option<i64>| match v {
+            Some(id) => row.int(id),
+            None => row.plain(b""),
+        };
+        for o in &list {
+            row.int(o.id);
+            row.plain(o.created_at.as_bytes());
+            row.plain(o.kind.as_bytes());
+            row.text(o.package.as_bytes());
+            row.plain(o.amount.as_bytes());
+            row.plain(o.bonus.as_bytes());
+            row.plain(o.currency.as_bytes());
+            row.plain(format!("{} {}", o.card_brand, o.card_last4).trim().as_bytes());
+            row.plain(o.status.as_str().as_bytes());
+            row.text(o.reason.as_deref().unwrap_or("").as_bytes());
+            id_or_empty(&mut row, o.new_card);
+            id_or_empty(&mut row, o.trigger_card);
+            row.end(&mut file)?;
+        }
+        row.flush(&mut file)?;
         Ok(list.len() as u64)
     })
 }
