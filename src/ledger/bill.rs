@@ -80,7 +80,7 @@ struct OpenCard {
 /// rate table, the users and the open cards in memory for the life of the transaction, which
 /// is safe because the transaction holds the write lock.
 ///
-/// The cards' use and the daily spend are added up in memory and written by [`Biller::flush`]:
+/// The cards' use and the daily spend are added up in memory and written by `Biller::flush`:
 /// before anything reads them back by SQL within the transaction, and by [`Biller::finish`],
 /// which the caller runs before committing. A batch of faxes then updates each card and day
 /// once, not once per fax.
@@ -161,7 +161,7 @@ impl<'t> Biller<'t> {
     }
 
     /// Writes the cards' use and the daily spend added up so far.
-    pub fn flush(&mut self) -> Result<()> {
+    fn flush(&mut self) -> Result<()> {
         for (card, amount, lines) in self.pending_cards.drain(..) {
             self.tx
                 .prepare_cached("UPDATE cards SET used = used + ?1, lines = lines + ?2 WHERE id = ?3")?
@@ -333,7 +333,7 @@ impl<'t> Biller<'t> {
 
     /// Bills one fax inside the transaction. Writes nothing unless the outcome is `Billed`
     /// (or `Refused`, which writes only the attempt log). A fax billed before is answered by
-    /// [`Biller::existing`] wherever it is met: a failed price or user, a refusal, or the
+    /// `Biller::existing` wherever it is met: a failed price or user, a refusal, or the
     /// insert's conflict on its id.
     pub fn bill(&mut self, fax: &Fax, now: Timestamp) -> Result<Outcome> {
         let priced = self.user_id(&fax.user).and_then(|user| Ok((user, self.price(fax)?)));
