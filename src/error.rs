@@ -40,6 +40,12 @@ pub enum Error {
     NewerSchema { found: i64, known: i64 },
     #[error("the database is read-only: {0}")]
     ReadOnly(String),
+    /// The ledger's files were removed or replaced by another program while this one had them
+    /// open; nothing more was written through the old connection.
+    #[error(
+        "the ledger's files changed under this program ({0}); nothing was written: the ledger must be opened again"
+    )]
+    LedgerReplaced(String),
     #[error("the database is busy (locked by another program) and did not free up in time")]
     Busy,
     #[error("cancelled")]
@@ -93,6 +99,7 @@ impl Error {
             Error::NewerSchema { .. } => "newer_schema".into(),
             Error::ReadOnly(_) => "read_only".into(),
             Error::Busy => "busy".into(),
+            Error::LedgerReplaced(_) => "ledger_replaced".into(),
             Error::Cancelled => "cancelled".into(),
             Error::EmailNotConfigured => "email_not_configured".into(),
             Error::KeyringUnavailable(_) => "keyring_unavailable".into(),
@@ -123,6 +130,7 @@ impl Error {
             Error::Forbidden(_) | Error::NotPrepaid(_) | Error::BadCredentials | Error::TooManyAttempts { .. } => 5,
             Error::PaymentDeclined { .. } => 6,
             Error::KeyringUnavailable(_) => 7,
+            Error::LedgerReplaced(_) => 8,
             _ => 1,
         }
     }
@@ -137,6 +145,10 @@ impl From<rusqlite::Error> for Error {
                 ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => return Error::Busy,
                 ErrorCode::ReadOnly => return Error::ReadOnly(msg.clone().unwrap_or_else(|| "cannot write".into())),
                 ErrorCode::DatabaseCorrupt => return Error::NotADatabase("the database file (corrupt)".into()),
+                // Our commit hook refused the commit: the files are no longer the ones we opened.
+                ErrorCode::ConstraintViolation if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_COMMITHOOK => {
+                    return Error::LedgerReplaced("the ledger's files were removed or replaced".into())
+                }
                 _ => {}
             }
         }

@@ -5,11 +5,16 @@
 //! loss. Concurrency: every write takes the write lock up front (`BEGIN IMMEDIATE`) and waits for
 //! it through the busy timeout, so several processes can bill one database at once.
 
+mod files;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+pub use files::{is_ledger_file, ledger_files, Identity};
 
 use crate::error::{Error, Result};
 use crate::rates::RateTable;
@@ -36,6 +41,9 @@ pub struct Db {
     conn: Connection,
     path: PathBuf,
     rates: RateCache,
+    /// The files this connection opened; `None` in memory.
+    files: Option<Arc<Identity>>,
+    flags: OpenFlags,
 }
 
 /// The rate table as this connection last read it, with the `rates_version` it was read at.
@@ -88,7 +96,13 @@ impl Db {
     /// A private in-memory database, for unit tests.
     pub fn in_memory() -> Result<Db> {
         let conn = Connection::open_in_memory()?;
-        let mut db = Db { conn, path: PathBuf::from(":memory:"), rates: RateCache::default() };
+        let mut db = Db {
+            conn,
+            path: PathBuf::from(":memory:"),
+            rates: RateCache::default(),
+            files: None,
+            flags: OpenFlags::default(),
+        };
         db.configure()?;
         db.migrate()?;
         Ok(db)
@@ -96,11 +110,48 @@ impl Db {
 
     fn open_inner(path: &Path, flags: OpenFlags) -> Result<Db> {
         let flags = flags | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        files::refuse_beside_stale(path).map_err(Error::LedgerReplaced)?;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| map_open(e, path))?;
-        let mut db = Db { conn, path: path.to_path_buf(), rates: RateCache::default() };
+        let mut db = Db { conn, path: path.to_path_buf(), rates: RateCache::default(), files: None, flags };
         db.configure().map_err(|e| relabel(e, path))?;
         db.migrate().map_err(|e| relabel(e, path))?;
+        db.watch_files()?;
         Ok(db)
+    }
+
+    /// Notes the files this connection holds and refuses, from then on, every commit that
+    /// would land in files no longer at the ledger's path (see `files.rs`).
+    fn watch_files(&mut self) -> Result<()> {
+        // A read opens the WAL and the shared memory, so both exist when we look.
+        self.conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0))?;
+        let files = Arc::new(Identity::take(&self.path));
+        let watched = Arc::clone(&files);
+        // Returning true turns the commit into a rollback: nothing is acknowledged that would
+        // have gone into a deleted file.
+        self.conn.commit_hook(Some(move || watched.changed().is_some()));
+        files::register(&files);
+        self.files = Some(files);
+        Ok(())
+    }
+
+    /// `Err(LedgerReplaced)` when the ledger's files at its path are no longer the ones this
+    /// connection opened: it must not write, and should be [`Db::reopen`]ed.
+    pub fn verify_files(&self) -> Result<()> {
+        match self.files.as_ref().and_then(|f| f.changed()) {
+            Some(change) => Err(Error::LedgerReplaced(change)),
+            None => Ok(()),
+        }
+    }
+
+    /// Closes this connection, without touching the files now at the ledger's path when they are
+    /// not the ones it opened, then opens the ledger again. Fails with `LedgerReplaced` while
+    /// another connection of this process still holds the old files (close those first).
+    pub fn reopen(self) -> Result<Db> {
+        let (path, flags) = (self.path.clone(), self.flags);
+        // Closed before the new one opens: SQLite would hand the new connection this one's mapping
+        // of the old shared memory.
+        drop(self);
+        Db::open_inner(&path, flags)
     }
 
     fn configure(&mut self) -> Result<()> {
@@ -157,17 +208,31 @@ impl Db {
 
     /// A write transaction that holds the write lock from its first statement.
     pub fn write(&mut self) -> Result<Transaction<'_>> {
+        self.verify_files()?;
         Ok(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
     }
 
     /// A write transaction, with this connection's cache of the rate table.
     pub fn write_with_rates(&mut self) -> Result<(Transaction<'_>, &mut RateCache)> {
+        self.verify_files()?;
         Ok((self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?, &mut self.rates))
     }
 
     /// A read transaction: one consistent snapshot across several queries.
     pub fn read(&mut self) -> Result<Transaction<'_>> {
         Ok(self.conn.transaction_with_behavior(TransactionBehavior::Deferred)?)
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        // Closing the last connection checkpoints its WAL into the database and unlinks the WAL
+        // and shared memory *by path*. When the files at the path are no longer ours, that would
+        // copy stale pages over another program's writes and delete its live files: close
+        // without checkpointing (which also keeps SQLite from deleting anything).
+        if self.verify_files().is_err() {
+            let _ = self.conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true);
+        }
     }
 }
 

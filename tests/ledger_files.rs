@@ -1,0 +1,96 @@
+//! The ledger's files removed or replaced under an open connection: the hazard, reproduced with
+//! the real CLI as the other program, and what the ledger does about it (DESIGN.md §3: nothing in
+//! a process that holds the ledger open may open its files except SQLite).
+#![cfg(unix)]
+
+mod common;
+
+use std::io::Read;
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use faxcredit::{ledger, Db, Error};
+
+const CLI: &str = env!("CARGO_BIN_EXE_faxcredit");
+
+fn cli(db: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(CLI).arg("--db").arg(db).args(args).output().unwrap()
+}
+
+/// What a file chooser does to a file it lists: open it, sniff its first bytes, close it. The
+/// close drops every POSIX lock this process holds on the file, SQLite's among them.
+fn stray_open_and_close(path: &Path) {
+    let mut head = [0u8; 16];
+    std::fs::File::open(path).unwrap().read_exact(&mut head).unwrap();
+}
+
+fn wal(db: &Path) -> std::path::PathBuf {
+    db.with_file_name("ledger.db-wal")
+}
+
+#[test]
+fn another_program_leaves_the_wal_alone_while_the_ledger_is_open() {
+    let mut t = prepaid();
+    ledger::apply_card(&mut t.db, common::dec("10"), common::dec("0"), common::t("2026-11-01T00:00:00Z")).unwrap();
+    let path = t.path();
+    assert!(cli(&path, &["cards"]).status.success());
+    assert!(wal(&path).exists(), "the WAL of a ledger held open is kept");
+    ledger::bill(&mut t.db, &fax("f1", 1), common::t("2026-11-01T10:00:00Z")).unwrap();
+}
+
+#[test]
+fn refuses_to_commit_into_a_wal_that_another_program_unlinked() {
+    let mut t = prepaid();
+    ledger::apply_card(&mut t.db, common::dec("10"), common::dec("0"), common::t("2026-11-01T00:00:00Z")).unwrap();
+    let path = t.path();
+    stray_open_and_close(&path);
+    let out = cli(&path, &["cards"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!wal(&path).exists(), "the hazard: the other program, believing itself last, unlinked the WAL");
+
+    // A write transaction is refused before it starts…
+    let err = ledger::bill(&mut t.db, &fax("f1", 1), common::t("2026-11-01T10:00:00Z")).unwrap_err();
+    assert!(matches!(err, Error::LedgerReplaced(_)), "{err:?}");
+    assert_eq!(err.code(), "ledger_replaced");
+    // …and a commit that bypasses it is turned into a rollback by the commit hook.
+    let err = t.db.conn().execute("UPDATE account SET email = 'lost@test.example'", []).unwrap_err();
+    assert!(matches!(Error::from(err), Error::LedgerReplaced(_)));
+
+    // While the stale connection is open, this process cannot open the ledger beside it (SQLite
+    // would share its mapping of the deleted shared memory).
+    assert!(matches!(Db::open(&path).unwrap_err(), Error::LedgerReplaced(_)));
+
+    // The other program bills meanwhile; our stale connection closes without touching its files.
+    cli_bill(&path, "g1");
+    let reopened = std::mem::replace(&mut t.db, Db::in_memory().unwrap()).reopen().unwrap();
+    t.db = reopened;
+    assert!(wal(&path).exists(), "our close deleted nothing");
+    ledger::bill(&mut t.db, &fax("f1", 1), common::t("2026-11-01T10:00:00Z")).unwrap();
+    drop(t.db);
+    let out = String::from_utf8(cli(&path, &["activity", "1001", "--json"]).stdout).unwrap();
+    assert!(out.contains("\"g1\"") && out.contains("\"f1\""), "both faxes are in the ledger: {out}");
+    let check = cli(&path, &["check"]);
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+    let email = String::from_utf8(cli(&path, &["email", "show"]).stdout).unwrap();
+    assert!(!email.contains("lost@test.example"));
+}
+
+#[test]
+fn refuses_to_write_into_a_ledger_file_replaced_under_it() {
+    let mut t = prepaid();
+    let path = t.path();
+    // A restore from a backup: another file renamed over the ledger while it is open.
+    let copy = path.with_file_name("restored.db");
+    std::fs::copy(&path, &copy).unwrap();
+    std::fs::rename(&copy, &path).unwrap();
+    let err = ledger::apply_card(&mut t.db, common::dec("10"), common::dec("0"), common::t("2026-11-01T00:00:00Z"))
+        .unwrap_err();
+    assert!(matches!(err, Error::LedgerReplaced(ref m) if m.contains("ledger.db was replaced")), "{err:?}");
+    assert_eq!(err.exit_code(), 8);
+}
+
+fn cli_bill(path: &Path, id: &str) {
+    let out = cli(path, &["bill", "--id", id, "--user", "bob", "--to", "+12125550100", "--pages", "1"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
