@@ -94,3 +94,30 @@ fn cli_bill(path: &Path, id: &str) {
     let out = cli(path, &["bill", "--id", id, "--user", "bob", "--to", "+12125550100", "--pages", "1"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn refuses_the_ledgers_own_files_as_an_export_target_or_an_import_source() {
+    let mut t = prepaid();
+    let card =
+        ledger::apply_card(&mut t.db, common::dec("10"), common::dec("0"), common::t("2026-11-01T00:00:00Z")).unwrap();
+    let path = t.path();
+    let before = std::fs::read(&path).unwrap();
+    let link = path.with_file_name("looks-like-a-report.csv");
+    std::os::unix::fs::symlink(&path, &link).unwrap();
+    for target in [path.clone(), path.with_file_name("ledger.db-wal"), link.clone()] {
+        let err =
+            faxcredit::export::export_card(&mut t.db, card.id, &target, &mut |_| std::ops::ControlFlow::Continue(()))
+                .unwrap_err();
+        assert_eq!(err.code(), "invalid_input", "{}: {err}", target.display());
+        let err = faxcredit::orders::export_orders(&t.db, &target).unwrap_err();
+        assert_eq!(err.code(), "invalid_input", "{err}");
+        let err = faxcredit::import::import_file(&mut t.db, &target, common::t("2026-11-01T00:00:00Z"), &mut |_| {})
+            .unwrap_err();
+        assert_eq!(err.code(), "invalid_input", "{err}");
+    }
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link was not replaced");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    t.db.verify_files().unwrap();
+    let out = cli(&path, &["export", &card.id.to_string(), "--out", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -4,6 +4,7 @@
 mod args;
 pub mod commands;
 mod mail;
+pub mod save_as;
 mod state;
 mod worker;
 

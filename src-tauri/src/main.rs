@@ -2,5 +2,9 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
+    // `fax-credit --save-dialog …`: the out-of-process Save As window (src/save_as.rs).
+    if let Some(code) = fax_credit_app::save_as::helper_main() {
+        std::process::exit(code);
+    }
     fax_credit_app::run();
 }

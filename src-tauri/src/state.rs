@@ -9,8 +9,10 @@ use faxcredit::account::{Kind, Role, User};
 use faxcredit::time::{Clock, SystemClock};
 use faxcredit::{Db, Error, ErrorBody};
 use serde::Serialize;
+use tauri::{Runtime, WebviewWindow};
 
 use crate::args::AppArgs;
+use crate::save_as::{save_as, start_folder, SaveAs};
 
 /// Who is logged in.
 #[derive(Debug, Clone, Serialize)]
@@ -30,6 +32,8 @@ pub struct AppState {
     session: Mutex<Option<Session>>,
     pub export_cancel: Mutex<Option<Arc<AtomicBool>>>,
     worker: Mutex<Option<crate::worker::Wake>>,
+    /// The folder of the last Save As, where the next one opens.
+    last_save_dir: Mutex<Option<PathBuf>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -62,6 +66,7 @@ impl AppState {
             session: Mutex::new(None),
             export_cancel: Mutex::new(None),
             worker: Mutex::new(None),
+            last_save_dir: Mutex::new(None),
         }
     }
 
@@ -73,13 +78,73 @@ impl AppState {
         }
     }
 
-    /// Runs `f` on the open ledger.
+    /// Runs `f` on the open ledger. When the ledger's files were removed or replaced under the
+    /// app by another program (see `faxcredit::db::Identity`), nothing is run: the ledger is
+    /// opened again and the user is told, once, that what they did was not saved.
     pub fn with_db<T>(&self, f: impl FnOnce(&mut Db) -> Result<T, Error>) -> Result<T, ErrorBody> {
-        match &mut *lock(&self.db) {
-            Ok(Some(db)) => f(db).map_err(|e| ErrorBody::from(&e)),
-            Ok(None) => Err(ErrorBody::from(&Error::NotInitialized)),
-            Err(e) => Err(e.clone()),
+        let mut slot = lock(&self.db);
+        if matches!(&*slot, Err(e) if e.code == "ledger_replaced") {
+            // An earlier reopen found another connection still on the old files: try again.
+            *slot = Db::open(&self.db_path).map(Some).map_err(|e| ErrorBody::from(&e));
         }
+        let replaced = match &mut *slot {
+            Ok(Some(db)) => match db.verify_files().and_then(|()| Ok(f(db))) {
+                Ok(Err(Error::LedgerReplaced(change))) | Err(Error::LedgerReplaced(change)) => change,
+                Ok(result) => return result.map_err(|e| ErrorBody::from(&e)),
+                Err(e) => return Err(ErrorBody::from(&e)),
+            },
+            Ok(None) => return Err(ErrorBody::from(&Error::NotInitialized)),
+            Err(e) => return Err(e.clone()),
+        };
+        *slot = Ok(None);
+        *slot = self.reopen_after(&replaced);
+        Err(ErrorBody {
+            code: "ledger_reopened".into(),
+            message: format!(
+                "Another program removed or replaced the ledger's files while Fax Credit had them open ({replaced}). \
+                 Fax Credit stopped writing and opened the ledger again; what you just did was not saved: please do it again."
+            ),
+        })
+    }
+
+    /// Opens the ledger again once every connection of this process on the old files is closed:
+    /// the background worker closes its own when it sees the change (woken here).
+    fn reopen_after(&self, change: &str) -> Result<Option<Db>, ErrorBody> {
+        eprintln!("fax-credit: {change}; opening the ledger again");
+        let mut last = None;
+        for _ in 0..50 {
+            self.wake_worker();
+            match Db::open(&self.db_path) {
+                Ok(db) => return Ok(Some(db)),
+                Err(e @ Error::LedgerReplaced(_)) => last = Some(e),
+                Err(e) => return Err(ErrorBody::from(&e)),
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Err(ErrorBody::from(&last.unwrap_or_else(|| Error::LedgerReplaced(change.into()))))
+    }
+
+    /// The Save As dialog for a CSV file, opening where the last one saved. The path is exactly
+    /// what the user confirmed; the ledger's own files are refused.
+    pub async fn save_as<R: Runtime>(
+        &self,
+        window: &WebviewWindow<R>,
+        title: &str,
+        default_name: String,
+    ) -> Result<Option<PathBuf>, ErrorBody> {
+        let directory = start_folder(lock(&self.last_save_dir).clone());
+        let req = SaveAs {
+            title: title.into(),
+            default_name,
+            filter_name: "CSV file".into(),
+            extension: "csv".into(),
+            directory,
+        };
+        let chosen = save_as(window, req).await?;
+        if let Some(dir) = chosen.as_ref().and_then(|p| p.parent()) {
+            *lock(&self.last_save_dir) = Some(dir.to_path_buf());
+        }
+        Ok(chosen)
     }
 
     pub fn set_worker(&self, wake: crate::worker::Wake) {

@@ -50,8 +50,20 @@ fn run<R: Runtime>(app: AppHandle<R>, db_path: PathBuf, wake: Receiver<()>) {
             db = Db::open(&db_path).ok().filter(|d| faxcredit::account::account(d).is_ok());
         }
         if let Some(d) = db.as_mut() {
-            if let Err(e) = tick(&app, d, &db_path, &mut seen) {
-                eprintln!("fax-credit: background work: {e}");
+            let result = d.verify_files().and_then(|()| tick(&app, d, &db_path, &mut seen));
+            match result {
+                Err(Error::LedgerReplaced(change)) => {
+                    // Another program removed or replaced the ledger's files: close this
+                    // connection (without touching them) and open the ledger again next time;
+                    // the window's own connection does the same and tells the user.
+                    eprintln!("fax-credit: background work stopped: {change}");
+                    db = None;
+                    seen = None;
+                    let _ = app.emit("ledger-changed", ());
+                    continue;
+                }
+                Err(e) => eprintln!("fax-credit: background work: {e}"),
+                Ok(()) => {}
             }
         }
         match wake.recv_timeout(TICK) {

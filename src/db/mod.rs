@@ -202,6 +202,19 @@ impl Db {
         &self.path
     }
 
+    /// Refuses the ledger's own files (database, WAL, shared memory) as a file to import from or
+    /// export to: only SQLite may open them while the ledger is open, and an export renamed over
+    /// them would destroy the ledger.
+    pub fn refuse_own_file(&self, candidate: &Path, field: &str) -> Result<()> {
+        if self.files.is_some() && is_ledger_file(&self.path, candidate) {
+            return Err(Error::invalid(
+                field,
+                format!("{} is this ledger's own database file; choose another file", candidate.display()),
+            ));
+        }
+        Ok(())
+    }
+
     pub fn conn(&self) -> &Connection {
         &self.conn
     }

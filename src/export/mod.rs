@@ -403,6 +403,7 @@ pub fn export_card(
     progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<ExportSummary> {
     check_target(target)?;
+    db.refuse_own_file(target, "out")?;
     // Validate the card before creating anything.
     card(db.conn(), card_id)?;
     let rows = write_atomically(target, |file| write_card_csv(db, card_id, file, progress))?;

@@ -102,6 +102,7 @@ pub fn import_file_with(
     on_record: &mut dyn FnMut(&RecordResult),
     on_repeat_order: &mut dyn FnMut(&mut Db),
 ) -> Result<ImportSummary> {
+    db.refuse_own_file(path, "file")?;
     let file = std::fs::File::open(path)
         .map_err(|e| Error::invalid("file", format!("cannot open {}: {e}", path.display())))?;
     let mut reader = BufReader::with_capacity(1 << 16, file);

@@ -137,6 +137,7 @@ pub const EXPORT_HEADER: [&str; 12] = [
 
 /// The order history as CSV (RFC 4180, CRLF, injection-safe), written atomically.
 pub fn export_orders(db: &Db, target: &Path) -> Result<u64> {
+    db.refuse_own_file(target, "out")?;
     let list = orders(db)?;
     write_atomically(target, |mut file| {
         let mut row = CsvRow::new();

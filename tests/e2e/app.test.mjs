@@ -121,7 +121,7 @@ describe('prepaid demo account', () => {
     waitForWindow('Export Activity');
     await sleep(500);
     xdo('key', 'ctrl+a');
-    xdo('type', '--delay', '15', target);
+    xdo('type', '--delay', '15', `${target}.csv`);
     xdo('key', 'Return');
     await waitForFile(`${target}.csv`);
     const banner = await wd.waitFor('#export-result', { text: (t) => t.includes('Exported') });
@@ -221,7 +221,7 @@ describe('a card of 150,000 lines', () => {
     waitForWindow('Export Activity');
     await sleep(500);
     xdo('key', 'ctrl+a');
-    xdo('type', '--delay', '15', target);
+    xdo('type', '--delay', '15', `${target}.csv`);
     xdo('key', 'Return');
     const cancel = await wd.waitFor('#export-cancel');
     await wd.click(cancel);

@@ -3,7 +3,6 @@
 //! the core leaves no partial file.
 
 use std::ops::ControlFlow;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -33,17 +32,6 @@ pub fn default_file_name(card_id: i64, today: &str) -> String {
     format!("card-{card_id}-activity-{today}.csv")
 }
 
-/// The dialog may return a name without the extension; the file is CSV either way.
-pub fn with_csv_extension(mut p: PathBuf) -> PathBuf {
-    let has = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    if !has {
-        let mut name = p.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-        name.push(".csv");
-        p.set_file_name(name);
-    }
-    p
-}
-
 fn internal(e: impl std::fmt::Display) -> ErrorBody {
     ErrorBody { code: "internal".into(), message: e.to_string() }
 }
@@ -59,26 +47,16 @@ pub async fn export_activity<R: Runtime>(
     // The card must exist before we ask where to save it.
     state.with_db(|db| faxcredit::ledger::cards::card(db.conn(), card_id).map(|_| ()))?;
     let today = SystemClock.now().format("%Y-%m-%d").to_string();
-    let dialog = rfd::AsyncFileDialog::new()
-        .set_title("Export Activity")
-        .set_file_name(default_file_name(card_id, &today))
-        .add_filter("CSV file", &["csv"])
-        .set_parent(&window);
-    let dir = dirs_documents();
-    let dialog = match dir {
-        Some(d) => dialog.set_directory(d),
-        None => dialog,
-    };
-    let Some(file) = dialog.save_file().await else {
+    let Some(target) = state.save_as(&window, "Export Activity", default_file_name(card_id, &today)).await? else {
         return Ok(ExportResult::Cancelled);
     };
-    let target = with_csv_extension(file.path().to_path_buf());
     let cancel = Arc::new(AtomicBool::new(false));
     *state.export_cancel.lock().unwrap_or_else(|p| p.into_inner()) = Some(cancel.clone());
     let db_path = state.db_path.clone();
+    let written = target.clone();
     let result = tauri::async_runtime::spawn_blocking(move || -> Result<u64, Error> {
         let mut db = Db::open(&db_path)?;
-        let s = faxcredit::export::export_card(&mut db, card_id, &target, &mut |p: Progress| {
+        let s = faxcredit::export::export_card(&mut db, card_id, &written, &mut |p: Progress| {
             let _ = app.emit(PROGRESS_EVENT, (card_id, p));
             if cancel.load(Ordering::Relaxed) {
                 ControlFlow::Break(())
@@ -91,16 +69,11 @@ pub async fn export_activity<R: Runtime>(
     .await
     .map_err(internal)?;
     *state.export_cancel.lock().unwrap_or_else(|p| p.into_inner()) = None;
-    let target = with_csv_extension(file.path().to_path_buf());
     match result {
         Ok(rows) => Ok(ExportResult::Saved { path: target.display().to_string(), rows }),
         Err(Error::Cancelled) => Ok(ExportResult::Cancelled),
         Err(e) => Err(ErrorBody::from(&e)),
     }
-}
-
-pub(crate) fn dirs_documents() -> Option<PathBuf> {
-    std::env::var_os("HOME").map(PathBuf::from).filter(|p| p.is_dir())
 }
 
 /// Stops the running export; its file is not written.
@@ -124,12 +97,5 @@ mod tests {
     #[test]
     fn names_the_file_after_the_card_and_the_day() {
         assert_eq!(default_file_name(1042, "2026-11-24"), "card-1042-activity-2026-11-24.csv");
-    }
-
-    #[test]
-    fn always_saves_with_a_csv_extension() {
-        assert_eq!(with_csv_extension(PathBuf::from("/tmp/report")), PathBuf::from("/tmp/report.csv"));
-        assert_eq!(with_csv_extension(PathBuf::from("/tmp/report.CSV")), PathBuf::from("/tmp/report.CSV"));
-        assert_eq!(with_csv_extension(PathBuf::from("/tmp/report.txt")), PathBuf::from("/tmp/report.txt.csv"));
     }
 }

@@ -134,16 +134,9 @@ pub async fn export_orders<R: Runtime>(
 ) -> Result<SaveResult, ErrorBody> {
     require_prepaid_manager(&state, "the order history")?;
     let today = SystemClock.now().format("%Y-%m-%d").to_string();
-    let mut dialog = rfd::AsyncFileDialog::new()
-        .set_title("Export Order History")
-        .set_file_name(format!("orders-{today}.csv"))
-        .add_filter("CSV file", &["csv"])
-        .set_parent(&window);
-    if let Some(d) = super::export::dirs_documents() {
-        dialog = dialog.set_directory(d);
-    }
-    let Some(file) = dialog.save_file().await else { return Ok(SaveResult::Cancelled) };
-    let target = super::export::with_csv_extension(file.path().to_path_buf());
+    let Some(target) = state.save_as(&window, "Export Order History", format!("orders-{today}.csv")).await? else {
+        return Ok(SaveResult::Cancelled);
+    };
     let rows = state.with_db(|db| orders::export_orders(db, &target))?;
     Ok(SaveResult::Saved { path: target.display().to_string(), rows })
 }
