@@ -121,3 +121,53 @@ fn refuses_the_ledgers_own_files_as_an_export_target_or_an_import_source() {
     let out = cli(&path, &["export", &card.id.to_string(), "--out", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn a_long_import_stops_with_exit_8_when_the_wal_is_removed_under_it() {
+    let mut t = prepaid();
+    ledger::apply_card(&mut t.db, common::dec("100000"), common::dec("0"), common::t("2026-11-01T00:00:00Z")).unwrap();
+    let path = t.path();
+    let common::TestDb { dir: _dir, db } = t;
+    drop(db);
+    let log = path.with_file_name("gateway.ndjson");
+    let mut text = String::new();
+    for i in 0..200_000 {
+        text.push_str(&format!(
+            "{{\"id\":\"imp-{i}\",\"userId\":\"bob\",\"destinationFax\":\"+12125550100\",\"submitTime\":\"2026-11-24T09:00:00Z\",\"pagesSent\":1}}\n"
+        ));
+    }
+    std::fs::write(&log, text).unwrap();
+    let child = Command::new(CLI)
+        .arg("--db")
+        .arg(&path)
+        .arg("import")
+        .arg(&log)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once some batches are in, something outside SQLite removes the WAL and shared memory.
+    let reader = rusqlite::Connection::open(&path).unwrap();
+    let started = std::time::Instant::now();
+    while reader.query_row("SELECT count(*) FROM faxes", [], |r| r.get::<_, i64>(0)).unwrap() == 0 {
+        assert!(started.elapsed().as_secs() < 60, "the import never committed");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    drop(reader);
+    for f in faxcredit::db::ledger_files(&path).into_iter().skip(1) {
+        std::fs::remove_file(f).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(8), "the import went on writing into removed files: {stderr}");
+    assert!(stderr.contains("[ledger_replaced]"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+
+    // Run again, as a gateway would: every fax billed once, the ledger sound.
+    let again = cli(&path, &["import", log.to_str().unwrap()]);
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    let mut db = Db::open(&path).unwrap();
+    let n: i64 = db.conn().query_row("SELECT count(*) FROM faxes", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 200_000);
+    assert_sound(&mut db);
+}

@@ -62,6 +62,26 @@ fn four_processes_and_the_app_path_bill_one_database_without_overdraft() {
         })
         .collect();
 
+    // The app's Export Activity path at the same time, on its own connection, writing into the
+    // ledger's own folder (where a Save As may put it): it must neither block the writers nor
+    // disturb the ledger's files.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let exporter = {
+        let (path, dir, stop) = (path.clone(), s.dir.path().to_path_buf(), stop.clone());
+        std::thread::spawn(move || {
+            let mut exports = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) || exports == 0 {
+                let mut db = faxcredit::Db::open(&path).unwrap();
+                let out = dir.join(format!("export-{exports}.csv"));
+                faxcredit::export::export_card(&mut db, 1001, &out, &mut |_| std::ops::ControlFlow::Continue(()))
+                    .unwrap();
+                std::fs::remove_file(&out).unwrap();
+                exports += 1;
+            }
+            exports
+        })
+    };
+
     // The fifth writer: the core's billing as the app calls it, one fax per transaction.
     let rss_before = rss_kb();
     let mut db = faxcredit::Db::open(&path).unwrap();
@@ -77,10 +97,13 @@ fn four_processes_and_the_app_path_bill_one_database_without_overdraft() {
         }
     }
     let rss_after = rss_kb();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let exports = exporter.join().unwrap();
     for p in procs {
         let errors = p.join().unwrap();
         assert!(!errors.contains("locked") && !errors.contains("busy"), "{errors}");
     }
+    db.verify_files().expect("the app path's connection still holds the ledger's own files");
     common::assert_sound(&mut db);
     let (faxes, billed): (i64, i64) = db
         .conn()
@@ -88,10 +111,12 @@ fn four_processes_and_the_app_path_bill_one_database_without_overdraft() {
         .unwrap();
     let credit: i64 = db.conn().query_row("SELECT sum(original_balance) FROM cards", [], |r| r.get(0)).unwrap();
     assert!(billed <= credit, "overdraft: billed {billed} of {credit}");
+    // The faxes outnumber the credit and it is a whole number of 0.20 faxes: all of it is used.
+    assert_eq!(billed, credit, "every unit of credit billed, none refused while some was left");
     assert_eq!(billed, faxes * 2_000, "each billed fax costs 0.20");
     assert!(rss_after <= rss_mid + 8 * 1024, "memory grew: {rss_before} → {rss_mid} → {rss_after} kB");
     eprintln!(
-        "soak: {} faxes submitted by 5 writers in {:.1?}, {faxes} billed, {} refused (205000), no overdraft, RSS {rss_before} → {rss_mid} → {rss_after} kB",
+        "soak: {} faxes submitted by 5 writers in {:.1?} beside {exports} exports, {faxes} billed, {} refused (205000), no overdraft, RSS {rss_before} → {rss_mid} → {rss_after} kB",
         per_writer * 5,
         started.elapsed(),
         per_writer as i64 * 5 - faxes

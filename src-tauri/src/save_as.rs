@@ -89,7 +89,7 @@ mod platform {
                     .ok()
                     .and_then(|g| g.window())
                     .and_then(|gdk| gdk.downcast::<gdkx11::X11Window>().ok())
-                    .map(|x| x.xid() as u64);
+                    .map(|x| x.xid());
                 let _ = tx.send(xid);
             })
             .ok()?;

@@ -88,7 +88,7 @@ impl AppState {
             *slot = Db::open(&self.db_path).map(Some).map_err(|e| ErrorBody::from(&e));
         }
         let replaced = match &mut *slot {
-            Ok(Some(db)) => match db.verify_files().and_then(|()| Ok(f(db))) {
+            Ok(Some(db)) => match db.verify_files().map(|()| f(db)) {
                 Ok(Err(Error::LedgerReplaced(change))) | Err(Error::LedgerReplaced(change)) => change,
                 Ok(result) => return result.map_err(|e| ErrorBody::from(&e)),
                 Err(e) => return Err(ErrorBody::from(&e)),
@@ -102,7 +102,8 @@ impl AppState {
             code: "ledger_reopened".into(),
             message: format!(
                 "Another program removed or replaced the ledger's files while Fax Credit had them open ({replaced}). \
-                 Fax Credit stopped writing and opened the ledger again; what you just did was not saved: please do it again."
+                 Fax Credit stopped writing and opened the ledger again. Nothing from this last step was saved: \
+                 please do it again."
             ),
         })
     }

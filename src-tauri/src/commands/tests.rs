@@ -150,3 +150,33 @@ fn every_registered_command_is_in_exactly_one_list() {
         assert!(registered.contains(cmd), "{cmd} is listed but not registered");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn reopens_the_ledger_and_says_so_once_when_its_files_are_removed_under_the_app() {
+    let app = demo_app();
+    call(&app, "login", json!({"name": "alice", "password": faxcredit::demo::DEMO_PASSWORD})).unwrap();
+    let db = app._dir.path().join("demo.db");
+    // What the other program does: checkpoint everything into the database, then unlink the
+    // WAL and the shared memory, believing itself the last to close the ledger.
+    let other = faxcredit::Db::open(&db).unwrap();
+    other.conn().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
+    drop(other);
+    for f in faxcredit::db::ledger_files(&db).into_iter().skip(1) {
+        std::fs::remove_file(f).unwrap();
+    }
+    let e = call(&app, "overview", json!({})).unwrap_err();
+    assert_eq!(e["code"], "ledger_reopened", "{e}");
+    assert!(e["message"].as_str().unwrap().contains("demo.db-wal was removed"), "{e}");
+    // Told once; the session goes on, on the reopened ledger and its new files.
+    let o = call(&app, "overview", json!({})).unwrap();
+    assert_eq!(o["account"]["name"], "Northwind Legal LLP");
+    assert!(faxcredit::db::ledger_files(&db)[1].exists(), "a new WAL for the reopened ledger");
+    let set = json!({
+        "settings": {"host": "smtp.example.com", "port": 587, "security": "starttls", "username": null, "from": "a@b.example"},
+        "password": null
+    });
+    call(&app, "save_email_settings", set).unwrap();
+    let other = faxcredit::Db::open(&db).unwrap();
+    assert_eq!(faxcredit::notify::email_settings(&other).unwrap().unwrap().host, "smtp.example.com");
+}
