@@ -9,7 +9,7 @@ use crate::account::{truncate, validate_user_name};
 use crate::error::{Error, Result};
 use crate::money;
 use crate::rates::normalize_destination;
-use crate::time::{parse_ts, Timestamp};
+use crate::time::{fmt_ts, parse_ts, Timestamp};
 
 pub const MAX_PAGES: i64 = 10_000;
 pub const MAX_DURATION_S: i64 = 86_400;
@@ -17,16 +17,26 @@ pub const MAX_UNITS: i64 = 100_000;
 pub const MAX_COST_PER_UNIT: i64 = 1_000;
 pub const MAX_SUBJECT_CHARS: usize = 255;
 pub const MAX_ATTEMPTS: i64 = 100;
+/// How far `completionTime` may precede `submitTime`: InterFAX's servers disagree on the time
+/// by a few seconds, so a real record often "completes" before it was submitted.
+pub const MAX_CLOCK_SKEW_S: i64 = 600;
+/// InterFAX's "no time" (.NET's `DateTime.MinValue`): the `completionTime` of a fax in process.
+const INTERFAX_NO_TIME: &str = "0001-01-01T00:00:00";
 
 /// A validated fax record, ready to bill.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fax {
     /// The transaction id: the idempotency key, unique per account.
     pub id: String,
+    /// The sender's InterFAX login; registered as a fax sender when the account has not seen it.
     pub user: String,
     /// `+` and digits.
     pub destination: String,
     pub submit_time: Timestamp,
+    /// False when the record had no `submitTime` and the front end stamped the time it billed
+    /// (`faxcredit bill` without `--at`): a stamp is not compared with a fax billed before, so an
+    /// identical retry a second later is `exists`.
+    pub submit_time_given: bool,
     pub completion_time: Option<Timestamp>,
     pub pages_submitted: i64,
     pub pages_sent: i64,
@@ -37,6 +47,114 @@ pub struct Fax {
     pub status: i64,
     pub subject: Option<String>,
     pub attempts_made: Option<i64>,
+}
+
+/// A record that lacks a field a new fax needs, such as the summary that InterFAX's
+/// `completed` endpoint returns (no `submitTime`, `destinationFax`, `pagesSubmitted`,
+/// `subject`). It cannot be billed; it can confirm a fax billed before. Every field it carries
+/// is validated; `None` is a field it does not carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartialFax {
+    pub id: String,
+    pub user: Option<String>,
+    pub destination: Option<String>,
+    pub submit_time: Option<Timestamp>,
+    pub completion_time: Option<Timestamp>,
+    pub pages_submitted: Option<i64>,
+    pub pages_sent: Option<i64>,
+    pub duration: Option<i64>,
+    pub units: Option<Decimal>,
+    pub cost_per_unit: Option<Decimal>,
+    pub status: Option<i64>,
+    pub subject: Option<String>,
+    pub attempts_made: Option<i64>,
+    /// The first field, in InterFAX's order, that a new fax needs and this record lacks.
+    pub missing: &'static str,
+}
+
+/// A record once read: what billing can do with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Record {
+    /// A completed fax with every field billing needs.
+    Fax(Fax),
+    /// A fax still in process (`status` < 0): `pending`, never billed. Only its id and status
+    /// are read, so an in-process record's placeholders (`completionTime` in year 1, `units` 0)
+    /// are never reported.
+    InProcess { id: String, status: i64 },
+    /// A record without every field a new fax needs.
+    Partial(PartialFax),
+}
+
+impl Record {
+    pub fn id(&self) -> &str {
+        match self {
+            Record::Fax(f) => &f.id,
+            Record::InProcess { id, .. } => id,
+            Record::Partial(p) => &p.id,
+        }
+    }
+}
+
+/// What a record says about a fax, for the idempotency comparison with the fax as billed.
+/// `None` is a field the record does not carry, which is not compared; a full record carries
+/// every field (its defaults included) except a stamped `submitTime`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claims<'a> {
+    pub user: Option<&'a str>,
+    pub destination: Option<&'a str>,
+    pub submit_time: Option<Timestamp>,
+    pub completion_time: Option<Option<Timestamp>>,
+    pub pages_submitted: Option<i64>,
+    pub pages_sent: Option<i64>,
+    pub duration: Option<i64>,
+    pub units: Option<Option<Decimal>>,
+    pub cost_per_unit: Option<Option<Decimal>>,
+    pub status: Option<i64>,
+    pub subject: Option<Option<&'a str>>,
+    pub attempts_made: Option<Option<i64>>,
+}
+
+impl Fax {
+    pub fn claims(&self) -> Claims<'_> {
+        Claims {
+            user: Some(&self.user),
+            destination: Some(&self.destination),
+            submit_time: self.submit_time_given.then_some(self.submit_time),
+            completion_time: Some(self.completion_time),
+            pages_submitted: Some(self.pages_submitted),
+            pages_sent: Some(self.pages_sent),
+            duration: Some(self.duration),
+            units: Some(self.units),
+            cost_per_unit: Some(self.cost_per_unit),
+            status: Some(self.status),
+            subject: Some(self.subject.as_deref()),
+            attempts_made: Some(self.attempts_made),
+        }
+    }
+}
+
+impl PartialFax {
+    pub fn claims(&self) -> Claims<'_> {
+        Claims {
+            user: self.user.as_deref(),
+            destination: self.destination.as_deref(),
+            submit_time: self.submit_time,
+            completion_time: self.completion_time.map(Some),
+            pages_submitted: self.pages_submitted,
+            pages_sent: self.pages_sent,
+            duration: self.duration,
+            units: self.units.map(Some),
+            cost_per_unit: self.cost_per_unit.map(Some),
+            status: self.status,
+            subject: self.subject.as_deref().map(Some),
+            attempts_made: self.attempts_made.map(Some),
+        }
+    }
+
+    /// Why it cannot be billed as a new fax.
+    pub fn missing_error(&self) -> Error {
+        missing(self.missing)
+    }
 }
 
 /// The fields of a record as they arrive, before validation: strings from a CSV cell, a flag,
@@ -114,8 +232,21 @@ fn raw_text(field: &str, v: Option<&RawValue>) -> Result<Option<String>> {
 }
 
 impl RawFax {
-    /// Parses one JSON object with InterFAX field names.
+    /// Parses one JSON object with InterFAX field names. Any other JSON value is refused: serde
+    /// would read an array onto the fields by position.
     pub fn from_json(line: &str) -> Result<RawFax> {
+        let first = line.trim_start().bytes().next();
+        if first != Some(b'{') && serde_json::from_str::<serde::de::IgnoredAny>(line).is_ok() {
+            // Valid JSON that is not an object: its first byte says what it is.
+            let what = match first {
+                Some(b'[') => "an array",
+                Some(b'"') => "a string",
+                Some(b't' | b'f') => "true or false",
+                Some(b'n') => "null",
+                _ => "a number",
+            };
+            return Err(Error::invalid("record", format!("a fax record is a JSON object, not {what}")));
+        }
         let j: JsonFax<'_> = serde_json::from_str(line)
             .map_err(|e| Error::invalid("record", format!("not a JSON object with InterFAX fields: {e}")))?;
         Ok(RawFax {
@@ -135,49 +266,72 @@ impl RawFax {
         })
     }
 
-    /// Validates every field; the first problem is the error.
+    /// A completed fax, or the error that says why this record cannot be billed as a new one
+    /// (still in process, a field missing, a field wrong).
     pub fn validate(&self) -> Result<Fax> {
+        match self.read()? {
+            Record::Fax(f) => Ok(f),
+            Record::InProcess { id, status } => Err(in_process(&id, status)),
+            Record::Partial(p) => Err(p.missing_error()),
+        }
+    }
+
+    /// Reads the record as it is: a fax, a fax in process, or a partial record. The first
+    /// problem with a field it carries is the error.
+    pub fn read(&self) -> Result<Record> {
+        self.read_inner(None)
+    }
+
+    /// As [`RawFax::read`], with `now` as the `submitTime` of a record that has none: the CLI's
+    /// `bill` without `--at`. The stamp is not compared with a fax billed before.
+    pub fn read_stamped(&self, now: Timestamp) -> Result<Record> {
+        self.read_inner(Some(now))
+    }
+
+    fn read_inner(&self, stamp: Option<Timestamp>) -> Result<Record> {
         let id = validate_fax_id(self.id.as_deref().ok_or_else(|| missing("id"))?)?;
-        let user = validate_user_name(self.user_id.as_deref().ok_or_else(|| missing("userId"))?)
-            .map_err(|e| rename(e, "userId"))?;
-        let destination =
-            normalize_destination(self.destination_fax.as_deref().ok_or_else(|| missing("destinationFax"))?)?;
-        let submit_time = parse_ts(self.submit_time.as_deref().ok_or_else(|| missing("submitTime"))?, "submitTime")?;
-        let completion_time = opt(&self.completion_time).map(|s| parse_ts(s, "completionTime")).transpose()?;
-        if let Some(c) = completion_time {
-            if c < submit_time {
-                return Err(Error::invalid("completionTime", "is before submitTime"));
+        // In process first: its other fields are InterFAX's placeholders, not the fax.
+        let status =
+            opt(&self.status).map(|s| int("status", s, i64::from(i32::MIN), i64::from(i32::MAX))).transpose()?;
+        if let Some(status) = status.filter(|s| *s < 0) {
+            return Ok(Record::InProcess { id, status });
+        }
+        let user = opt(&self.user_id).map(|s| validate_user_name(s).map_err(|e| rename(e, "userId"))).transpose()?;
+        let destination = opt(&self.destination_fax).map(normalize_destination).transpose()?;
+        let submit_time = opt(&self.submit_time).map(|s| parse_ts(s, "submitTime")).transpose()?;
+        let completion_time = opt(&self.completion_time)
+            .filter(|s| s.trim().trim_end_matches('Z') != INTERFAX_NO_TIME)
+            .map(|s| parse_ts(s, "completionTime"))
+            .transpose()?;
+        if let (Some(s), Some(c)) = (submit_time, completion_time) {
+            if (s - c).num_seconds() > MAX_CLOCK_SKEW_S {
+                return Err(Error::invalid(
+                    "completionTime",
+                    format!(
+                        "{} is {} s before submitTime {}: more than the {} minutes of server clock skew accepted",
+                        fmt_ts(&c),
+                        (s - c).num_seconds(),
+                        fmt_ts(&s),
+                        MAX_CLOCK_SKEW_S / 60
+                    ),
+                ));
             }
         }
         let pages_sent = opt(&self.pages_sent).map(|s| int("pagesSent", s, 0, MAX_PAGES)).transpose()?;
         let pages_submitted = opt(&self.pages_submitted).map(|s| int("pagesSubmitted", s, 0, MAX_PAGES)).transpose()?;
-        let (pages_submitted, pages_sent) = match (pages_submitted, pages_sent) {
-            (Some(a), Some(b)) => (a, b),
-            (Some(a), None) => (a, a),
-            (None, Some(b)) => (b, b),
-            (None, None) => return Err(missing("pagesSent")),
-        };
-        if pages_submitted == 0 {
+        if pages_submitted == Some(0) {
             return Err(Error::invalid("pagesSubmitted", "a fax has at least one page"));
         }
-        if pages_sent > pages_submitted {
-            return Err(Error::invalid("pagesSent", format!("{pages_sent} pages sent of {pages_submitted} submitted")));
+        if let (Some(sub), Some(sent)) = (pages_submitted, pages_sent) {
+            if sent > sub {
+                return Err(Error::invalid("pagesSent", format!("{sent} pages sent of {sub} submitted")));
+            }
         }
-        let duration = opt(&self.duration).map(|s| int("duration", s, 0, MAX_DURATION_S)).transpose()?.unwrap_or(0);
+        let duration = opt(&self.duration).map(|s| int("duration", s, 0, MAX_DURATION_S)).transpose()?;
         let units = opt(&self.units).map(|s| dec("units", s, MAX_UNITS)).transpose()?;
         let cost_per_unit = opt(&self.cost_per_unit).map(|s| dec("costPerUnit", s, MAX_COST_PER_UNIT)).transpose()?;
         if cost_per_unit.is_some() && units.is_none() {
             return Err(Error::invalid("units", "is required when costPerUnit is given"));
-        }
-        let status = opt(&self.status)
-            .map(|s| int("status", s, i64::from(i32::MIN), i64::from(i32::MAX)))
-            .transpose()?
-            .unwrap_or(0);
-        if status < 0 {
-            return Err(Error::invalid(
-                "status",
-                format!("fax {id} is still in process (status {status}); bill it once it has completed"),
-            ));
         }
         let subject = match opt(&self.subject) {
             None => None,
@@ -192,22 +346,63 @@ impl RawFax {
             }
         };
         let attempts_made = opt(&self.attempts_made).map(|s| int("attemptsMade", s, 0, MAX_ATTEMPTS)).transpose()?;
-        Ok(Fax {
-            id,
-            user,
-            destination,
-            submit_time,
-            completion_time,
-            pages_submitted,
-            pages_sent,
-            duration,
-            units,
-            cost_per_unit,
-            status,
-            subject,
-            attempts_made,
-        })
+
+        match (user, destination, submit_time.or(stamp), pages_sent.or(pages_submitted)) {
+            (Some(user), Some(destination), Some(submit), Some(pages)) => {
+                let (pages_submitted, pages_sent) = (pages_submitted.unwrap_or(pages), pages_sent.unwrap_or(pages));
+                if pages_submitted == 0 {
+                    return Err(Error::invalid("pagesSubmitted", "a fax has at least one page"));
+                }
+                Ok(Record::Fax(Fax {
+                    id,
+                    user,
+                    destination,
+                    submit_time: submit,
+                    submit_time_given: submit_time.is_some(),
+                    completion_time,
+                    pages_submitted,
+                    pages_sent,
+                    duration: duration.unwrap_or(0),
+                    units,
+                    cost_per_unit,
+                    status: status.unwrap_or(0),
+                    subject,
+                    attempts_made,
+                }))
+            }
+            (user, destination, submit, pages) => {
+                let missing = [
+                    ("userId", user.is_none()),
+                    ("destinationFax", destination.is_none()),
+                    ("submitTime", submit.is_none()),
+                    ("pagesSent", pages.is_none()),
+                ]
+                .into_iter()
+                .find_map(|(field, absent)| absent.then_some(field))
+                .unwrap_or("record");
+                Ok(Record::Partial(PartialFax {
+                    id,
+                    user,
+                    destination,
+                    submit_time,
+                    completion_time,
+                    pages_submitted,
+                    pages_sent,
+                    duration,
+                    units,
+                    cost_per_unit,
+                    status,
+                    subject,
+                    attempts_made,
+                    missing,
+                }))
+            }
+        }
     }
+}
+
+fn in_process(id: &str, status: i64) -> Error {
+    Error::invalid("status", format!("fax {id} is still in process (status {status}); bill it once it has completed"))
 }
 
 fn opt(s: &Option<String>) -> Option<&str> {
@@ -344,5 +539,131 @@ mod tests {
             let e = RawFax::from_json(bad).map(|r| r.validate());
             assert!(matches!(e, Err(_) | Ok(Err(_))), "{bad}");
         }
+    }
+
+    /// A record as InterFAX's `GET /outbound/faxes/{id}` publishes it.
+    const INTERFAX: &str = r#"{"id":661829201,"uri":"https://rest.interfax.net/outbound/faxes/661829201","status":0,
+        "userId":"jsmith","pagesSubmitted":2,"contact":null,"destinationFax":"00442079460321","replyEmail":null,
+        "remoteCSID":"+44 20 7946 0321","pagesSent":2,"completionTime":"2024-03-05T14:22:37","senderCSID":"HARBOR",
+        "subject":null,"submitTime":"2024-03-05T14:22:41","units":2.00,"costPerUnit":0.1500,"pageSize":"A4",
+        "pageOrientation":"Portrait","resolution":"Fine","pageResolution":"Fine","rendering":"Greyscale",
+        "pageHeader":null,"attemptsMade":1,"attemptsToPerform":3,"priority":2,"duration":48}"#;
+
+    fn interfax() -> RawFax {
+        RawFax::from_json(INTERFAX).unwrap()
+    }
+
+    #[test]
+    fn reads_a_published_interfax_record_as_it_is() {
+        let f = interfax().validate().unwrap();
+        assert_eq!(f.id, "661829201");
+        assert_eq!(f.user, "jsmith");
+        assert_eq!(f.destination, "+442079460321", "the 00 prefix is international");
+        assert_eq!(fmt_ts(&f.submit_time), "2024-03-05T14:22:41Z", "no offset is UTC");
+        assert_eq!(f.completion_time.map(|t| fmt_ts(&t)).as_deref(), Some("2024-03-05T14:22:37Z"), "as given");
+        assert!(f.submit_time_given);
+        assert_eq!(f.units, Some(Decimal::new(2, 0)));
+        assert_eq!(f.cost_per_unit.map(|c| c.to_string()).as_deref(), Some("0.1500"));
+        assert_eq!((f.subject, f.status, f.duration), (None, 0, 48), "null subject, extra fields ignored");
+        let third = RawFax::from_json(&INTERFAX.replace("0.1500", "0.3")).unwrap().validate().unwrap();
+        assert_eq!(third.cost_per_unit, Some(Decimal::new(3, 1)));
+    }
+
+    #[test]
+    fn accepts_up_to_ten_minutes_of_clock_skew_and_refuses_more_naming_both_times() {
+        let at = |completion: &str| RawFax { completion_time: Some(completion.into()), ..interfax() }.validate();
+        assert!(at("2024-03-05T14:12:41").is_ok(), "exactly 10 minutes before");
+        let e = at("2024-03-05T14:12:40").unwrap_err();
+        let Error::Invalid { field, message } = &e else { panic!("{e:?}") };
+        assert_eq!(field, "completionTime");
+        assert!(message.contains("2024-03-05T14:12:40Z") && message.contains("2024-03-05T14:22:41Z"), "{message}");
+    }
+
+    #[test]
+    fn an_in_process_record_is_pending_whatever_its_placeholders_say() {
+        let r = RawFax {
+            status: Some("-3".into()),
+            completion_time: Some("0001-01-01T00:00:00".into()),
+            units: Some("0".into()),
+            pages_sent: Some("0".into()),
+            submit_time: None,
+            destination_fax: Some("not a number".into()),
+            ..interfax()
+        };
+        assert_eq!(r.read().unwrap(), Record::InProcess { id: "661829201".into(), status: -3 });
+        match r.validate() {
+            Err(Error::Invalid { field, message }) => {
+                assert_eq!(field, "status");
+                assert!(message.contains("still in process"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // A malformed id is still refused: a pending record must name a fax.
+        assert!(RawFax { id: Some("x y".into()), ..r }.read().is_err());
+    }
+
+    #[test]
+    fn interfax_no_time_placeholder_is_no_completion_time() {
+        let f = RawFax { completion_time: Some("0001-01-01T00:00:00".into()), ..interfax() }.validate().unwrap();
+        assert_eq!(f.completion_time, None);
+    }
+
+    #[test]
+    fn a_summary_record_is_partial_and_names_the_first_field_a_new_fax_needs() {
+        let summary = RawFax::from_json(
+            r#"{"id":661829201,"uri":"https://rest.interfax.net/outbound/faxes/661829201","status":0,"userId":"jsmith",
+                "pagesSent":2,"completionTime":"2024-03-05T14:22:37","remoteCSID":"+44","duration":48,"priority":2,
+                "units":2.00,"costPerUnit":0.1500,"attemptsMade":1}"#,
+        )
+        .unwrap();
+        let Record::Partial(p) = summary.read().unwrap() else { panic!() };
+        assert_eq!(p.missing, "destinationFax");
+        let c = p.claims();
+        assert_eq!((c.user, c.pages_sent, c.duration, c.status), (Some("jsmith"), Some(2), Some(48), Some(0)));
+        assert_eq!((c.destination, c.submit_time, c.pages_submitted, c.subject), (None, None, None, None));
+        match summary.validate() {
+            Err(Error::Invalid { field, .. }) => assert_eq!(field, "destinationFax"),
+            other => panic!("{other:?}"),
+        }
+        // A field a partial record carries is still checked.
+        let bad = RawFax { pages_sent: Some("two".into()), ..summary };
+        assert!(matches!(bad.read(), Err(Error::Invalid { field, .. }) if field == "pagesSent"));
+    }
+
+    #[test]
+    fn a_stamped_submit_time_is_used_but_not_claimed() {
+        let now = parse_ts("2026-11-24T10:00:00Z", "t").unwrap();
+        let r = RawFax { submit_time: None, ..raw() };
+        let Record::Fax(f) = r.read_stamped(now).unwrap() else { panic!() };
+        assert_eq!((f.submit_time, f.submit_time_given), (now, false));
+        assert_eq!(f.claims().submit_time, None);
+        // A time that was given is used and claimed.
+        let Record::Fax(g) = raw().read_stamped(now).unwrap() else { panic!() };
+        assert!(g.submit_time_given && g.claims().submit_time == Some(g.submit_time) && g.submit_time != now);
+        // Without a stamp, no submitTime is a partial record.
+        assert!(matches!(r.read().unwrap(), Record::Partial(p) if p.missing == "submitTime"));
+    }
+
+    #[test]
+    fn refuses_a_json_value_that_is_not_an_object_instead_of_reading_it_by_position() {
+        for (bad, what) in [
+            (r#"["F-9","bob","+12125550100","2026-11-24T09:00:00Z",null,3,3]"#, "array"),
+            ("661829201", "number"),
+            ("-1", "number"),
+            (r#""{\"id\":1}""#, "string"),
+            ("true", "true"),
+            ("null", "null"),
+        ] {
+            match RawFax::from_json(bad) {
+                Err(Error::Invalid { field, message }) => {
+                    assert_eq!(field, "record", "{bad}");
+                    assert!(message.contains(what), "{bad}: {message}");
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        assert!(RawFax::from_json("  {\"id\":1}").is_ok(), "leading space before an object");
+        let e = RawFax::from_json("this line is not JSON").unwrap_err().to_string();
+        assert!(e.contains("not a JSON object") && !e.contains("true"), "{e}");
     }
 }
