@@ -255,96 +255,45 @@ impl<'t> Biller<'t> {
     }
 
     /// Compares what a record says with the stored fax, field by field in InterFAX's order. A
-    /// field the record does not carry is not compared.
+    /// field the record does not carry is not compared; values are compared in their stored
+    /// form (times to the second, amounts in ten-thousandths), user names in any case.
     fn compare(&self, fax_id: &str, c: &Claims<'_>, s: &Stored) -> Result<()> {
-        let given = |v: Option<String>| v.unwrap_or_default();
-        let units_given = c.units.map(|u| u.map(|u| money::to_units(u, "units")).transpose()).transpose()?;
-        let cpu_given =
-            c.cost_per_unit.map(|u| u.map(|u| money::to_units(u, "costPerUnit")).transpose()).transpose()?;
-        let submit = c.submit_time.as_ref().map(fmt_ts);
-        let completion = c.completion_time.map(|t| t.as_ref().map(fmt_ts));
-        let subject = c.subject.map(|t| t.map(str::to_string));
-        let checks: [(&'static str, bool, String, String); 12] = [
-            (
-                "user",
-                c.user.is_some_and(|u| !s.user.eq_ignore_ascii_case(u)),
-                s.user.clone(),
-                given(c.user.map(str::to_string)),
-            ),
-            (
-                "destination",
-                c.destination.is_some_and(|d| s.destination != d),
-                s.destination.clone(),
-                given(c.destination.map(str::to_string)),
-            ),
-            (
-                "submit_time",
-                submit.as_ref().is_some_and(|t| s.submit_time != *t),
-                s.submit_time.clone(),
-                given(submit.clone()),
-            ),
-            (
-                "completion_time",
-                completion.as_ref().is_some_and(|t| s.completion_time != *t),
-                show(&s.completion_time),
-                given(completion.as_ref().map(show)),
-            ),
-            (
-                "pages",
-                c.pages_sent.is_some_and(|p| s.pages_sent != p),
-                s.pages_sent.to_string(),
-                given(c.pages_sent.map(|p| p.to_string())),
-            ),
-            (
-                "pages_submitted",
-                c.pages_submitted.is_some_and(|p| s.pages_submitted != p),
-                s.pages_submitted.to_string(),
-                given(c.pages_submitted.map(|p| p.to_string())),
-            ),
-            (
-                "duration",
-                c.duration.is_some_and(|d| s.duration != d),
-                s.duration.to_string(),
-                given(c.duration.map(|d| d.to_string())),
-            ),
-            (
-                "units",
-                units_given.is_some_and(|u| s.units_given != u),
-                show(&s.units_given.map(fmt_units)),
-                given(units_given.map(|u| show(&u.map(fmt_units)))),
-            ),
-            (
-                "cost_per_unit",
-                cpu_given.is_some_and(|u| s.cpu_given != u),
-                show(&s.cpu_given.map(fmt_units)),
-                given(cpu_given.map(|u| show(&u.map(fmt_units)))),
-            ),
-            (
-                "status",
-                c.status.is_some_and(|v| s.status != v),
-                s.status.to_string(),
-                given(c.status.map(|v| v.to_string())),
-            ),
-            (
-                "subject",
-                subject.as_ref().is_some_and(|v| s.subject != *v),
-                show(&s.subject),
-                given(subject.as_ref().map(show)),
-            ),
+        let text = |v: Option<&str>| v.map(|v| Some(v.to_string()));
+        let num = |v: Option<i64>| v.map(|v| Some(v.to_string()));
+        let amount = |v: Option<Option<Decimal>>, field| -> Result<Option<Option<String>>> {
+            v.map(|v| v.map(|d| money::to_units(d, field).map(fmt_units)).transpose()).transpose()
+        };
+        // (field, what the record claims: None when it does not carry the field, what is stored)
+        let claims: [(&'static str, Option<Option<String>>, Option<String>); 12] = [
+            ("user", text(c.user), Some(s.user.clone())),
+            ("destination", text(c.destination), Some(s.destination.clone())),
+            ("submit_time", c.submit_time.map(|t| Some(fmt_ts(&t))), Some(s.submit_time.clone())),
+            ("completion_time", c.completion_time.map(|t| t.as_ref().map(fmt_ts)), s.completion_time.clone()),
+            ("pages", num(c.pages_sent), Some(s.pages_sent.to_string())),
+            ("pages_submitted", num(c.pages_submitted), Some(s.pages_submitted.to_string())),
+            ("duration", num(c.duration), Some(s.duration.to_string())),
+            ("units", amount(c.units, "units")?, s.units_given.map(fmt_units)),
+            ("cost_per_unit", amount(c.cost_per_unit, "costPerUnit")?, s.cpu_given.map(fmt_units)),
+            ("status", num(c.status), Some(s.status.to_string())),
+            ("subject", c.subject.map(|v| v.map(str::to_string)), s.subject.clone()),
             (
                 "attempts_made",
-                c.attempts_made.is_some_and(|v| s.attempts_made != v),
-                show(&s.attempts_made),
-                given(c.attempts_made.map(|v| show(&v))),
+                c.attempts_made.map(|v| v.map(|v| v.to_string())),
+                s.attempts_made.map(|v| v.to_string()),
             ),
         ];
-        for (field, differs, existing, given) in checks {
-            if differs {
+        for (field, claimed, stored) in claims {
+            let Some(given) = claimed else { continue };
+            let same = match (&given, &stored) {
+                (Some(g), Some(st)) if field == "user" => g.eq_ignore_ascii_case(st),
+                _ => given == stored,
+            };
+            if !same {
                 return Err(Error::ExistsWithDifferent {
                     fax_id: fax_id.to_string(),
                     field,
-                    existing: crate::account::truncate(&existing, 60),
-                    given: crate::account::truncate(&given, 60),
+                    existing: crate::account::truncate(&show(&stored), 60),
+                    given: crate::account::truncate(&show(&given), 60),
                 });
             }
         }
