@@ -351,6 +351,7 @@ fn import(path: &std::path::Path, file: &std::path::Path, json: bool, now: Times
                     r.line,
                     r.fax_id.as_ref().map(|i| format!(" (fax {i})")).unwrap_or_default(),
                     r.message.as_deref().unwrap_or(""),
+                    // Pending, the one outcome named here that is not an error, has no code.
                     r.code.as_deref().unwrap_or("pending")
                 );
             }
