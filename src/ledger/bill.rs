@@ -133,6 +133,10 @@ struct Stored {
     attempts_made: Option<i64>,
 }
 
+/// A field as a record claims it, in its stored form: `None` when the record does not carry it,
+/// `Some(None)` when it says there is no value.
+type Claimed = Option<Option<String>>;
+
 fn show<T: std::fmt::Display>(v: &Option<T>) -> String {
     v.as_ref().map_or_else(|| "none".to_string(), |v| v.to_string())
 }
@@ -260,11 +264,11 @@ impl<'t> Biller<'t> {
     fn compare(&self, fax_id: &str, c: &Claims<'_>, s: &Stored) -> Result<()> {
         let text = |v: Option<&str>| v.map(|v| Some(v.to_string()));
         let num = |v: Option<i64>| v.map(|v| Some(v.to_string()));
-        let amount = |v: Option<Option<Decimal>>, field| -> Result<Option<Option<String>>> {
+        let amount = |v: Option<Option<Decimal>>, field| -> Result<Claimed> {
             v.map(|v| v.map(|d| money::to_units(d, field).map(fmt_units)).transpose()).transpose()
         };
         // (field, what the record claims: None when it does not carry the field, what is stored)
-        let claims: [(&'static str, Option<Option<String>>, Option<String>); 12] = [
+        let claims: [(&'static str, Claimed, Option<String>); 12] = [
             ("user", text(c.user), Some(s.user.clone())),
             ("destination", text(c.destination), Some(s.destination.clone())),
             ("submit_time", c.submit_time.map(|t| Some(fmt_ts(&t))), Some(s.submit_time.clone())),
