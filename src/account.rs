@@ -1,4 +1,6 @@
 //! The account (prepaid or credit) and its users: creation, roles, Argon2id passwords, login.
+//! Users are one list of names: logins, and fax senders that billing registered without a
+//! password, which cannot log in until `add_user` gives them one.
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -82,6 +84,8 @@ pub struct User {
     pub id: i64,
     pub name: String,
     pub role: Role,
+    /// False for a fax sender registered from a fax record: no password, no login.
+    pub login: bool,
 }
 
 pub fn validate_text(field: &str, s: &str, max: usize) -> Result<String> {
@@ -273,9 +277,24 @@ pub fn add_user(db: &mut Db, name: &str, role: Role, password: &str, now: Timest
     let hash = hash_password(password)?;
     let tx = db.write()?;
     account_in(&tx)?;
-    let id = insert_user(&tx, &name, role, &hash, now)?;
+    let sender: Option<(i64, String)> = tx
+        .query_row("SELECT id, name FROM users WHERE name = ?1 AND password_hash IS NULL", [&name], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let (id, name) = match sender {
+        // A fax sender gets its login: same user, same faxes, the name as the faxes have it.
+        Some((id, stored)) => {
+            tx.execute(
+                "UPDATE users SET role = ?1, password_hash = ?2 WHERE id = ?3",
+                params![role.as_str(), hash, id],
+            )?;
+            (id, stored)
+        }
+        None => (insert_user(&tx, &name, role, &hash, now)?, name),
+    };
     tx.commit()?;
-    Ok(User { id, name, role })
+    Ok(User { id, name, role, login: true })
 }
 
 pub(crate) fn insert_user(tx: &Transaction<'_>, name: &str, role: Role, hash: &str, now: Timestamp) -> Result<i64> {
@@ -294,35 +313,35 @@ pub(crate) fn hash_for_seed(password: &str) -> Result<String> {
     hash_password(password)
 }
 
+/// Every user, logins and fax senders, by name.
 pub fn users(db: &Db) -> Result<Vec<User>> {
-    let mut st = db.conn().prepare("SELECT id, name, role FROM users ORDER BY name")?;
-    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, String>(2)?)))?;
+    let mut st = db.conn().prepare("SELECT id, name, role, password_hash IS NOT NULL FROM users ORDER BY name")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get(3)?)))?;
     rows.map(|r| {
-        let (id, name, role) = r?;
-        Ok(User { id, name, role: Role::parse(&role)? })
+        let (id, name, role, login) = r?;
+        Ok(User { id, name, role: Role::parse(&role)?, login })
     })
     .collect()
 }
 
-/// Checks a password against the stored Argon2id hash. An unknown user costs the same hash
-/// work as a known one, so the timing does not say which names exist.
+/// Checks a password against the stored Argon2id hash. An unknown user, or a fax sender
+/// without a login, costs the same hash work as a login, so the timing does not say which
+/// names exist.
 pub fn verify_login(db: &Db, name: &str, password: &str) -> Result<User> {
     let row = db
         .conn()
         .query_row("SELECT id, name, role, password_hash FROM users WHERE name = ?1", [name.trim()], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
         })
         .optional()?;
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let hash = match &row {
-        Some(r) => r.3.as_str(),
-        None => DUMMY.get_or_init(|| hash_password("no such user").unwrap_or_default()),
-    };
+    let stored = row.as_ref().and_then(|r| r.3.as_deref());
+    let hash = stored.unwrap_or_else(|| DUMMY.get_or_init(|| hash_password("no such user").unwrap_or_default()));
     let ok = PasswordHash::new(hash)
         .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
         .unwrap_or(false);
     match row {
-        Some((id, name, role, _)) if ok => Ok(User { id, name, role: Role::parse(&role)? }),
+        Some((id, name, role, Some(_))) if ok => Ok(User { id, name, role: Role::parse(&role)?, login: true }),
         _ => Err(Error::BadCredentials),
     }
 }

@@ -1,6 +1,6 @@
 //! Time enters the core as a parameter: business logic never reads the system clock. Front ends
-//! pass [`SystemClock`]; tests pass [`FixedClock`]. Timestamps are stored as RFC 3339 UTC text,
-//! which sorts in time order.
+//! pass [`SystemClock`]; tests pass [`FixedClock`]. Timestamps are stored as RFC 3339 UTC text of
+//! one fixed width, to the second (`2026-11-24T09:30:00Z`), so text order is time order.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 
@@ -43,19 +43,38 @@ impl Clock for FixedClock {
     }
 }
 
-/// The one stored form: `2026-11-24T09:30:00Z` (fractions kept only when present).
+/// The one stored form: `2026-11-24T09:30:00Z`, UTC, whole seconds (a fraction is dropped).
+/// One width for every time makes SQL's text comparison a time comparison: with fractions kept,
+/// `…09:30:00Z` sorted after `…09:30:00.5Z`.
 pub fn fmt_ts(t: &Timestamp) -> String {
-    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// Parses RFC 3339 (`2026-11-24T09:30:00Z`, any offset) or InterFAX's offset-less form
-/// (`2026-11-24T09:30:00`, which InterFAX documents as UTC).
+/// The first whole second at or after `t`: a bound compared with stored (whole-second) times.
+/// A stored time `s` is `>= t` exactly when it is `>= ceil_second(t)`, and `< t` exactly when
+/// it is `< ceil_second(t)`.
+pub fn ceil_second(t: &Timestamp) -> Timestamp {
+    use chrono::{SubsecRound, Timelike};
+    let whole = t.trunc_subsecs(0);
+    if t.nanosecond() == 0 {
+        whole
+    } else {
+        whole + chrono::Duration::seconds(1)
+    }
+}
+
+/// Parses RFC 3339 (`2026-11-24T09:30:00Z`, any offset, converted to UTC) or InterFAX's
+/// offset-less form (`2026-11-24T09:30:00`, which InterFAX documents as UTC).
 pub fn parse_ts(s: &str, field: &str) -> Result<Timestamp> {
     let t = s.trim();
     if t.len() > 40 {
         return Err(Error::invalid(field, "timestamp is too long"));
     }
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return check_range(dt.with_timezone(&Utc), s, field);
+    }
+    // ISO 8601's offset without a colon (`+0100`), which RFC 3339 does not allow.
+    if let Ok(dt) = DateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f%z") {
         return check_range(dt.with_timezone(&Utc), s, field);
     }
     for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
@@ -108,6 +127,26 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a, c);
         assert_eq!(fmt_ts(&a), "2026-11-24T09:30:00Z");
+    }
+
+    #[test]
+    fn converts_any_offset_to_utc() {
+        for s in ["2026-11-24T04:30:00-05:00", "2026-11-24T15:00:00+05:30", "2026-11-24T10:30:00+0100"] {
+            assert_eq!(fmt_ts(&parse_ts(s, "t").unwrap()), "2026-11-24T09:30:00Z", "{s}");
+        }
+    }
+
+    #[test]
+    fn stores_every_time_in_one_width_so_text_order_is_time_order() {
+        let whole = parse_ts("2026-11-24T09:30:00Z", "t").unwrap();
+        let half = parse_ts("2026-11-24T09:30:00.5Z", "t").unwrap();
+        assert_eq!(fmt_ts(&half), "2026-11-24T09:30:00Z", "a fraction is dropped");
+        assert_eq!(fmt_ts(&whole).len(), fmt_ts(&parse_ts("2199-12-31T23:59:59.999Z", "t").unwrap()).len());
+        // A bound with a fraction is moved to the next whole second, so comparing stored text
+        // with it keeps a fax at 09:30:00 before a bound of 09:30:00.5.
+        assert_eq!(fmt_ts(&ceil_second(&half)), "2026-11-24T09:30:01Z");
+        assert_eq!(ceil_second(&whole), whole);
+        assert!(fmt_ts(&whole) < fmt_ts(&ceil_second(&half)));
     }
 
     #[test]

@@ -180,17 +180,6 @@ fn prices_by_the_tenth_minute_where_the_rate_says_so() {
 }
 
 #[test]
-fn an_unknown_user_is_bad_input_and_changes_nothing() {
-    let mut s = prepaid();
-    apply_card(&mut s.db, dec("20"), dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
-    let f = faxcredit::ledger::RawFax { user_id: Some("mallory".into()), ..raw("F1", 1) };
-    let e = bill(&mut s.db, &f.validate().unwrap(), t("2026-11-01T10:00:00Z")).unwrap_err();
-    assert_eq!(e.exit_code(), 2);
-    assert!(e.to_string().contains("mallory"));
-    assert_eq!(ledger::check(&mut s.db).unwrap().faxes, 0);
-}
-
-#[test]
 fn a_zero_cost_fax_is_recorded_without_needing_credit() {
     let mut s = prepaid();
     let f = faxcredit::ledger::RawFax {

@@ -222,7 +222,6 @@ fn hostile_input_gets_one_clear_error_with_the_right_exit_code_and_changes_nothi
         (with("--pages", "1.5"), 2, "pagesSent"),
         (with("--duration", "-30"), 2, "duration"),
         (with("--duration", "99999999999999999999999"), 2, "duration"),
-        (with("--user", "nobody"), 2, "nobody"),
         (with("--user", "x'; DROP TABLE faxes; --"), 2, "userId"),
         (with("--to", "not-a-number"), 2, "destinationFax"),
         (with("--to", "+1 212 555 0100; rm -rf /"), 2, "destinationFax"),

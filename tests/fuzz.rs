@@ -33,6 +33,23 @@ fn mangled_record() -> impl Strategy<Value = String> {
         ".{0,40}".prop_map(|s| format!(r#""subject":{}"#, serde_json::to_string(&s).unwrap())),
         Just(r#""pagesSent":null"#.to_string()),
         Just(r#""pagesSent":[1,2]"#.to_string()),
+        // InterFAX's own shapes: numeric ids, offset-less times, `00` numbers, numbers written
+        // 1.00 / 0.1500 / 0.3, in-process placeholders, nulls, extra fields, senders never seen.
+        (0u32..1_000_000_000).prop_map(|n| format!(r#""id":{n}"#)),
+        "[a-z][a-z.]{0,10}".prop_map(|s| format!(r#""userId":"{s}""#)),
+        "00[1-9][0-9]{6,12}".prop_map(|s| format!(r#""destinationFax":"{s}""#)),
+        Just(r#""submitTime":"2024-03-05T14:22:41""#.to_string()),
+        Just(r#""completionTime":"2024-03-05T14:22:37""#.to_string()),
+        Just(r#""completionTime":"0001-01-01T00:00:00""#.to_string()),
+        Just(r#""submitTime":"2024-03-05T15:22:41+01:00""#.to_string()),
+        prop_oneof![Just("1.00"), Just("0"), Just("0.3"), Just("2.50")].prop_map(|s| format!(r#""units":{s}"#)),
+        prop_oneof![Just("0.1500"), Just("0.3"), Just("0.1")].prop_map(|s| format!(r#""costPerUnit":{s}"#)),
+        (-5i64..0).prop_map(|n| format!(r#""status":{n}"#)),
+        Just(r#""subject":null"#.to_string()),
+        Just(
+            r#""contact":null,"replyEmail":null,"priority":2,"uri":"https://rest.interfax.net/outbound/faxes/1""#
+                .to_string()
+        ),
     ];
     (prop::collection::vec(field, 0..9), 0usize..200).prop_map(|(fields, cut)| {
         let s = format!("{{{}}}", fields.join(","));
@@ -69,14 +86,157 @@ fn run_import(bytes: &[u8], format: Format) {
     let path = dir.path().join("case.db");
     std::fs::copy(template(), &path).unwrap();
     let mut db = faxcredit::Db::open(&path).unwrap();
+    let now = common::t("2026-11-24T10:00:00Z");
     let mut results = 0u64;
-    let r = import_reader(&mut db, bytes, format, common::t("2026-11-24T10:00:00Z"), &mut |_| results += 1);
+    let r = import_reader(&mut db, bytes, format, now, &mut |_| results += 1);
     if let Ok(summary) = r {
         assert_eq!(summary.records, results, "every record gets one result");
-        let billed: i64 = db.conn().query_row("SELECT count(*) FROM faxes", [], |r| r.get(0)).unwrap();
-        assert_eq!(billed as u64, summary.billed, "billed = faxes in the ledger");
+        let (billed, cost): (i64, i64) = db
+            .conn()
+            .query_row("SELECT count(*), COALESCE(sum(cost), 0) FROM faxes", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        assert_eq!(billed as u64, summary.billed, "billed = faxes in the ledger; pending and summaries add none");
+        assert_eq!(summary.amount_billed, faxcredit::money::from_units(cost), "the money billed is the faxes' cost");
+        let idle_senders: i64 = db
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM users u WHERE password_hash IS NULL
+                 AND NOT EXISTS (SELECT 1 FROM faxes f WHERE f.user_id = u.id)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(idle_senders, 0, "a sender is registered only with a billed fax");
+        common::assert_sound(&mut db);
+        // The same input again bills nothing: what was billed exists, the rest is as it was.
+        let cards = faxcredit::ledger::cards(&mut db).unwrap();
+        let again = import_reader(&mut db, bytes, format, now, &mut |_| {}).unwrap();
+        assert_eq!((again.records, again.billed), (summary.records, 0));
+        assert_eq!(again.pending, summary.pending, "a fax in process stays pending");
+        assert_eq!(faxcredit::ledger::cards(&mut db).unwrap(), cards);
     }
     common::assert_sound(&mut db);
+}
+
+/// One fax as InterFAX knows it, with the variations real logs have: senders never seen (and
+/// one in another case), `00` numbers (one malformed), skewed clocks (some beyond the 10 minutes
+/// accepted), offset-less times, offsets, numbers written 1.00 / 0.1500 / 0.3, null subjects,
+/// failed and in-process statuses. Ids come from a small pool, so two faxes may share one.
+#[derive(Debug, Clone)]
+struct InterfaxFax {
+    id: u8,
+    quoted_id: bool,
+    user: &'static str,
+    dest: &'static str,
+    at: i64,
+    skew: i64,
+    zone: &'static str,
+    status: i64,
+    pages: i64,
+    price: Option<(&'static str, &'static str)>,
+    subject: &'static str,
+}
+
+fn interfax_fax() -> impl Strategy<Value = InterfaxFax> {
+    let who = (
+        0u8..6,
+        any::<bool>(),
+        prop_oneof![Just("bob"), Just("jsmith"), Just("acct.payable"), Just("JSmith"), Just("m-kowalski@harbor")],
+        prop_oneof![
+            Just("0012125550147"),
+            Just("00442079460321"),
+            Just("0061291234567"),
+            Just("+1 (212) 555-0100"),
+            Just("0012125550147x")
+        ],
+    );
+    let when = (0i64..86_400, -700i64..30, prop_oneof![Just(""), Just("Z"), Just("+00:00")]);
+    let what = (
+        prop_oneof![6 => Just(0i64), 1 => Just(-2i64), 1 => Just(3931i64)],
+        0i64..6,
+        proptest::option::of((
+            prop_oneof![Just("1.00"), Just("2"), Just("0.3"), Just("0"), Just("2.50"), Just("400")],
+            prop_oneof![Just("0.1500"), Just("0.1"), Just("0.3"), Just("0.0725")],
+        )),
+        prop_oneof![Just("null"), Just(r#""Purchase order 4471""#), Just(r#""Relev\u00e9 \"mars\"""#)],
+    );
+    (who, when, what).prop_map(|((id, quoted_id, user, dest), (at, skew, zone), (status, pages, price, subject))| {
+        InterfaxFax { id, quoted_id, user, dest, at, skew, zone, status, pages, price, subject }
+    })
+}
+
+/// How a fax appears in a log: 0 the `completed` endpoint's summary, 1 the full record, 2 the
+/// full record with its fields in another order, 3 a snapshot taken while it was in process.
+fn interfax_view(f: &InterfaxFax, view: u8) -> String {
+    let time = |secs: i64| {
+        let t = chrono::DateTime::from_timestamp(1_709_596_800 + secs, 0).unwrap();
+        format!("{}{}", t.format("%Y-%m-%dT%H:%M:%S"), f.zone)
+    };
+    let id = if f.quoted_id { format!(r#""66182920{}""#, f.id) } else { format!("66182920{}", f.id) };
+    let status = if view == 3 { -3 } else { f.status };
+    let in_process = status < 0;
+    let completion = if in_process { "0001-01-01T00:00:00".to_string() } else { time(f.at + f.skew) };
+    let mut fields = vec![
+        format!(r#""id":{id}"#),
+        format!(r#""uri":"https://rest.interfax.net/outbound/faxes/66182920{}""#, f.id),
+        format!(r#""status":{status}"#),
+        format!(r#""userId":"{}""#, f.user),
+        format!(r#""pagesSent":{}"#, if in_process { 0 } else { f.pages }),
+        format!(r#""completionTime":"{completion}""#),
+        format!(r#""duration":{}"#, if in_process { 0 } else { f.pages * 37 }),
+        r#""priority":2,"remoteCSID":null"#.to_string(),
+        format!(r#""attemptsMade":{}"#, u8::from(!in_process)),
+    ];
+    if let Some((units, cpu)) = f.price {
+        fields.push(format!(r#""units":{}"#, if in_process { "0" } else { units }));
+        fields.push(format!(r#""costPerUnit":{cpu}"#));
+    }
+    if view != 0 {
+        fields.push(format!(r#""submitTime":"{}""#, time(f.at)));
+        fields.push(format!(r#""destinationFax":"{}""#, f.dest));
+        fields.push(format!(r#""pagesSubmitted":{}"#, f.pages.max(1)));
+        fields.push(format!(r#""subject":{}"#, f.subject));
+        fields.push(r#""contact":null,"replyEmail":null,"pageSize":"A4","rendering":"Greyscale""#.to_string());
+    }
+    if view == 2 {
+        fields.reverse();
+    }
+    format!("{{{}}}", fields.join(","))
+}
+
+/// A log: a few faxes, each seen any number of times in any of its views, in any order.
+fn interfax_log() -> impl Strategy<Value = Vec<String>> {
+    (prop::collection::vec(interfax_fax(), 1..8), prop::collection::vec((any::<prop::sample::Index>(), 0u8..4), 0..40))
+        .prop_map(|(faxes, views)| {
+            views.iter().map(|(i, view)| interfax_view(&faxes[i.index(faxes.len())], *view)).collect()
+        })
+}
+
+fn interfax_record() -> impl Strategy<Value = String> {
+    (interfax_fax(), 0u8..4).prop_map(|(f, view)| interfax_view(&f, view))
+}
+
+/// The same record as a CSV row under `header`: the fields the header names, and a value in
+/// each column the ledger does not know (`x-…`).
+fn csv_row(record: &str, header: &[&str]) -> String {
+    let v: serde_json::Value = serde_json::from_str(record).unwrap();
+    let cell = |name: &str| -> String {
+        let text = match v.get(name) {
+            None | Some(serde_json::Value::Null) => String::new(),
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        };
+        if text.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        } else {
+            text
+        }
+    };
+    header
+        .iter()
+        .map(|h| if h.starts_with("x-") { "whatever".to_string() } else { cell(h) })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 proptest! {
@@ -103,6 +263,56 @@ proptest! {
         for r in rows {
             text.push_str(&r.join(","));
             text.push('\n');
+        }
+        run_import(text.as_bytes(), Format::Csv);
+    }
+
+    #[test]
+    fn ndjson_import_takes_interfax_logs_as_they_are(lines in interfax_log()) {
+        run_import(lines.join("\n").as_bytes(), Format::Ndjson);
+    }
+
+    #[test]
+    fn ndjson_import_refuses_every_json_value_that_is_not_an_object(lines in prop::collection::vec(prop_oneof![
+        3 => interfax_record(),
+        1 => interfax_record().prop_map(|r| format!("[{r}]")),
+        1 => interfax_record().prop_map(|r| {
+            // The record's values in order, as an array: what serde would read by position.
+            let v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&r).unwrap();
+            serde_json::to_string(&v.values().collect::<Vec<_>>()).unwrap()
+        }),
+        1 => any::<u32>().prop_map(|n| n.to_string()),
+        1 => Just("null".to_string()),
+    ], 0..30)) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("case.db");
+        std::fs::copy(template(), &path).unwrap();
+        let mut db = faxcredit::Db::open(&path).unwrap();
+        let mut refused = Vec::new();
+        import_reader(&mut db, lines.join("\n").as_bytes(), Format::Ndjson, common::t("2026-11-24T10:00:00Z"), &mut |r| {
+            if r.message.as_deref().is_some_and(|m| m.contains("a fax record is a JSON object, not")) {
+                refused.push(r.line as usize - 1);
+            }
+        })
+        .unwrap();
+        let not_objects: Vec<usize> = lines.iter().enumerate().filter(|(_, l)| !l.starts_with('{')).map(|(i, _)| i).collect();
+        prop_assert_eq!(refused, not_objects);
+        common::assert_sound(&mut db);
+    }
+
+    #[test]
+    fn csv_import_takes_interfax_columns_in_any_order_with_unknown_ones(
+        lines in interfax_log(),
+        header in Just(vec![
+            "id", "uri", "status", "userId", "destinationFax", "submitTime", "completionTime", "pagesSubmitted",
+            "pagesSent", "duration", "units", "costPerUnit", "subject", "attemptsMade", "x-senderCSID", "x-priority",
+        ]).prop_shuffle(),
+    ) {
+        let mut text = header.join(",");
+        text.push_str("\r\n");
+        for l in &lines {
+            text.push_str(&csv_row(l, &header));
+            text.push_str("\r\n");
         }
         run_import(text.as_bytes(), Format::Csv);
     }

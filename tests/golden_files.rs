@@ -73,6 +73,62 @@ fn imports_a_mixed_interfax_log_and_exports_the_cards_exactly() {
     }
 }
 
+/// A log as InterFAX's REST API publishes it (written by hand in its shape: numeric ids, times
+/// without offset, completions seconds before submissions, `00` numbers, nulls, many extra
+/// fields, a summary after its full record, a fax in process and then completed, senders the
+/// account has never seen), imported into a fresh account with one 100.00 card: every completed
+/// fax billed once, every repeat `exists`, faxes in process `pending`, nothing refused or invalid.
+/// The report ends with the card's totals and the users, senders registered without a login.
+#[test]
+fn imports_a_real_interfax_log_as_it_is() {
+    for (file, billed, exists, pending, amount) in
+        [("interfax_outbound.ndjson", 7, 3, 2, "1.6725"), ("interfax_outbound.csv", 4, 2, 1, "1.3000")]
+    {
+        let mut s = prepaid();
+        let c = apply_card(&mut s.db, dec("100"), dec("0"), t("2026-10-31T00:00:00Z")).unwrap();
+        let mut summary = None;
+        let mut report = Vec::new();
+        faxcredit::import::import_file(&mut s.db, &golden(file), t("2026-11-02T12:00:00Z"), &mut |r| {
+            report.extend(serde_json::to_vec(r).unwrap());
+            report.push(b'\n');
+        })
+        .map(|sum| summary = Some(sum))
+        .unwrap();
+        let summary = summary.unwrap();
+        report.extend(serde_json::to_vec(&summary).unwrap());
+        report.push(b'\n');
+        let card = card(&mut s.db, c.id);
+        report.extend(
+            serde_json::to_vec(&serde_json::json!({
+                "card": card.id, "lines": card.lines, "used": card.used, "balance": card.balance,
+            }))
+            .unwrap(),
+        );
+        report.push(b'\n');
+        let users: Vec<_> = faxcredit::account::users(&s.db)
+            .unwrap()
+            .into_iter()
+            .map(|u| serde_json::json!({"name": u.name, "role": u.role, "login": u.login}))
+            .collect();
+        report.extend(serde_json::to_vec(&serde_json::json!({ "users": users })).unwrap());
+        report.push(b'\n');
+        assert_golden(&format!("{file}.report"), &report);
+
+        assert_eq!((summary.billed, summary.exists, summary.pending), (billed, exists, pending), "{file}");
+        assert_eq!((summary.refused, summary.different, summary.invalid), (0, 0, 0), "{file}");
+        assert!(summary.clean());
+        assert_eq!(summary.amount_billed.to_string(), amount);
+        assert_eq!(card.used, summary.amount_billed, "{file}: the card paid what was billed");
+        assert_sound(&mut s.db);
+
+        // The same log again: every completed fax exists, the ones in process are still pending.
+        let again = import_file(&mut s.db, &golden(file), t("2026-11-03T12:00:00Z"), &mut |_| {}).unwrap();
+        assert_eq!((again.billed, again.exists, again.pending), (0, billed + exists, pending), "{file}");
+        assert_eq!(again.amount_billed.to_string(), "0.0000");
+        assert_sound(&mut s.db);
+    }
+}
+
 #[test]
 fn the_export_is_valid_rfc4180_that_a_csv_reader_reads_back() {
     let mut s = prepaid();

@@ -92,8 +92,13 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Command::User(UserCommand::List) => {
             let db = Db::open(&path)?;
-            let rows: Vec<Vec<String>> =
-                account::users(&db)?.into_iter().map(|u| vec![u.name, u.role.as_str().into()]).collect();
+            let rows: Vec<Vec<String>> = account::users(&db)?
+                .into_iter()
+                .map(|u| {
+                    let role = if u.login { u.role.as_str() } else { "fax sender (no login)" };
+                    vec![u.name, role.into()]
+                })
+                .collect();
             print!("{}", output::table(&["USER", "ROLE"], &[false, false], &rows));
         }
         Command::Card(CardCommand::Apply { value, bonus }) => {
@@ -126,6 +131,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Import { file, json } => return import(&path, &file, json, now),
         Command::Activity { card, json, limit, user, from, to } => {
             let mut db = Db::open(&path)?;
+            let filtered = user.is_some() || from.is_some() || to.is_some();
             let mut q = ActivityQuery {
                 card_id: card_id(&card)?,
                 before: None,
@@ -152,7 +158,11 @@ pub fn run(cli: Cli) -> Result<i32> {
                             c.id, c.lines, c.used, c.original_balance, c.percent_used, c.balance
                         )?;
                         if page.lines.is_empty() {
-                            writeln!(out, "no faxes have been billed to this card")?;
+                            if filtered && c.lines > 0 {
+                                writeln!(out, "no fax on this card matches the filter")?;
+                            } else {
+                                writeln!(out, "no faxes have been billed to this card")?;
+                            }
                         }
                     }
                     first = false;
@@ -275,23 +285,25 @@ fn remove_db_files(path: &std::path::Path) {
 }
 
 fn bill(path: &std::path::Path, args: BillArgs, now: Timestamp) -> Result<i32> {
-    let raw = match args.json {
-        Some(j) => RawFax::from_json(&j)?,
+    let record = match args.json {
+        Some(j) => RawFax::from_json(&j)?.read()?,
+        // Without --at the fax is stamped with the time it is billed, and the stamp is not
+        // compared with a fax billed before: a gateway's retry of the same command is `exists`.
         None => RawFax {
             id: args.id,
             user_id: args.user,
             destination_fax: args.to,
-            submit_time: Some(args.at.unwrap_or_else(|| crate::time::fmt_ts(&now))),
+            submit_time: args.at,
             pages_sent: args.pages.clone(),
             pages_submitted: args.pages,
             duration: args.duration,
             subject: args.subject,
             ..RawFax::default()
-        },
+        }
+        .read_stamped(now)?,
     };
-    let fax = raw.validate()?;
     let mut db = Db::open(path)?;
-    let outcome = ledger::bill(&mut db, &fax, now);
+    let outcome = ledger::bill_record(&mut db, &record, now);
     // A fax that took a card to 95% may have placed a repeat order, and a crash may have left
     // one pending: charge them now, whether this fax was billed or refused.
     super::secrets::reconcile(&mut db);
@@ -305,6 +317,11 @@ fn bill(path: &std::path::Path, args: BillArgs, now: Timestamp) -> Result<i32> {
         }
         Outcome::Exists { fax_id } => {
             println!("exists: fax {fax_id} was already billed with these fields; nothing changed")
+        }
+        Outcome::Pending { fax_id, status } => {
+            println!(
+                "pending: fax {fax_id} is still in process (status {status}); nothing billed until it has completed"
+            )
         }
         Outcome::Refused { .. } => unreachable_refusal()?,
     }
@@ -334,7 +351,8 @@ fn import(path: &std::path::Path, file: &std::path::Path, json: bool, now: Times
                     r.line,
                     r.fax_id.as_ref().map(|i| format!(" (fax {i})")).unwrap_or_default(),
                     r.message.as_deref().unwrap_or(""),
-                    r.code.as_deref().unwrap_or("")
+                    // Pending, the one outcome named here that is not an error, has no code.
+                    r.code.as_deref().unwrap_or("pending")
                 );
             }
         },
@@ -343,14 +361,24 @@ fn import(path: &std::path::Path, file: &std::path::Path, json: bool, now: Times
         },
     )?;
     if !json {
+        let currency = account::account(&db)?.currency;
         writeln!(
             out,
-            "{} records: {} billed, {} already billed, {} refused (205000), {} conflicting, {} invalid",
-            summary.records, summary.billed, summary.exists, summary.refused, summary.different, summary.invalid
+            "{} records: {} billed ({} {currency}), {} exists (billed before), {} pending (in process), \
+             {} refused (205000 - Quota Exceeded), {} exists with different fields, {} invalid",
+            summary.records,
+            summary.billed,
+            summary.amount_billed,
+            summary.exists,
+            summary.pending,
+            summary.refused,
+            summary.different,
+            summary.invalid
         )?;
     }
     out.flush()?;
-    // The worst problem decides the exit code: bad input, then conflicts, then quota.
+    // The worst problem decides the exit code: bad input, then conflicts, then quota; billed,
+    // exists and pending records are all done (0).
     Ok(if summary.invalid > 0 {
         2
     } else if summary.different > 0 {

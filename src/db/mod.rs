@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 
 pub use files::{is_ledger_file, ledger_files, Identity};
 
@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_v2.sql"),
     include_str!("schema_v3.sql"),
     include_str!("schema_v4.sql"),
+    include_str!("schema_v5.sql"),
 ];
 
 /// The schema version this build writes.
@@ -186,12 +187,26 @@ impl Db {
         if version >= SCHEMA_VERSION {
             return Ok(());
         }
+        // A migration may rebuild a table that others point at (schema 5 rebuilds `users`),
+        // which SQLite allows only with foreign keys off; they are checked before commit.
+        // The pragma cannot change inside a transaction, so it brackets it.
+        self.conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+        let migrated = self.migrate_in_transaction();
+        self.conn.execute_batch("PRAGMA foreign_keys = ON")?;
+        migrated
+    }
+
+    fn migrate_in_transaction(&mut self) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Another process may have migrated while we waited for the lock.
         let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             tx.execute_batch(sql)?;
             tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+        }
+        let broken: Option<String> = tx.query_row("PRAGMA foreign_key_check", [], |r| r.get(0)).optional()?;
+        if let Some(table) = broken {
+            return Err(Error::Invariant(format!("the migration left a row of {table} pointing at nothing")));
         }
         tx.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}"))?;
         tx.commit()?;
@@ -343,5 +358,79 @@ mod tests {
             cache.current(&tx).unwrap()
         };
         assert_eq!(changed.find("1").unwrap().cost_per_unit_units, 3000);
+    }
+
+    /// A ledger written by schema 4, whose times kept the fractions they were given, comes up
+    /// with every time cut to the second (so text order is time order), its users kept with
+    /// their ids, and room for fax senders without a password.
+    #[test]
+    fn migrates_a_version_4_ledger_to_whole_second_times_and_fax_senders() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v4.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..4] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.execute_batch(&format!(
+                "PRAGMA user_version = 4; PRAGMA application_id = {APPLICATION_ID};
+                 INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
+                 INSERT INTO users VALUES (7, 'bob', 'user', 'x', '2026-01-01T00:00:00.123Z');
+                 INSERT INTO cards (id, issue_date, face_value, bonus, original_balance, used, lines, source)
+                     VALUES (1001, '2026-01-01T00:00:00.5Z', 100000, 0, 100000, 2500, 1, 'applied');
+                 INSERT INTO faxes (seq, id, user_id, destination, submit_time, completion_time, pages_submitted,
+                     pages_sent, duration, status, units, cost_per_unit, cost, billed_at)
+                     VALUES (1, 'f1', 7, '+1', '2026-01-02T09:30:00.5Z', '2026-01-02T09:30:40.25Z', 1, 1, 40, 0,
+                             10000, 2500, 2500, '2026-01-02T09:31:00.999999999Z');
+                 INSERT INTO activity (card_id, n, fax_seq, amount, split) VALUES (1001, 1, 1, 2500, 0);
+                 INSERT INTO daily_spend VALUES ('2026-01-02', 2500, 1);
+                 INSERT INTO attempts (fax_id, user_name, destination, cost, available, code, at)
+                     VALUES ('f2', 'bob', '+1', 1, 0, 'quota_exceeded', '2026-01-02T10:00:00.1Z');"
+            ))
+            .unwrap();
+        }
+        let mut db = Db::open(&path).unwrap();
+        let times: (String, String, String, String, String, String) = db
+            .conn()
+            .query_row(
+                "SELECT f.submit_time, f.completion_time, f.billed_at, a.at, c.issue_date, u.created_at
+                 FROM faxes f, attempts a, cards c, users u",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            times,
+            (
+                "2026-01-02T09:30:00Z".into(),
+                "2026-01-02T09:30:40Z".into(),
+                "2026-01-02T09:31:00Z".into(),
+                "2026-01-02T10:00:00Z".into(),
+                "2026-01-01T00:00:00Z".into(),
+                "2026-01-01T00:00:00Z".into()
+            )
+        );
+        let users = crate::account::users(&db).unwrap();
+        assert_eq!((users[0].id, users[0].name.as_str(), users[0].login), (7, "bob", true));
+        assert!(db.conn().execute("UPDATE faxes SET cost = 0", []).is_err(), "billed faxes stay unchangeable");
+        let report = crate::ledger::check(&mut db).unwrap();
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        let fk: bool = db.conn().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert!(fk, "foreign keys are back on after the migration");
+        db.conn()
+            .execute(
+                "INSERT INTO users (name, role, password_hash, created_at) VALUES ('jsmith', 'user', NULL, 't')",
+                [],
+            )
+            .unwrap();
+        assert!(
+            db.conn()
+                .execute(
+                    "INSERT INTO users (name, role, password_hash, created_at) VALUES ('m', 'manager', NULL, 't')",
+                    []
+                )
+                .is_err(),
+            "a manager has a password"
+        );
     }
 }

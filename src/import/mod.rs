@@ -1,17 +1,21 @@
 //! Import of InterFAX outbound fax records (NDJSON or CSV with InterFAX field names), billed in
 //! batches of one write transaction each. Every record gets a result with its line number; an
 //! invalid record never stops the others and never half-bills (a record's writes happen only
-//! after all its checks pass, and a failed batch rolls back whole).
+//! after all its checks pass, and a failed batch rolls back whole). Records are taken as the
+//! InterFAX API publishes them: faxes in process are `pending`, summaries of faxes billed
+//! before are `exists`, senders the account has not seen are registered.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
+use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::ledger::bill::{Biller, Outcome};
-use crate::ledger::record::{Fax, RawFax};
+use crate::ledger::record::{RawFax, Record};
+use crate::money;
 use crate::time::Timestamp;
 
 /// Records per write transaction.
@@ -29,10 +33,17 @@ pub enum Format {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordStatus {
+    /// Billed now.
     Billed,
+    /// Billed before; this record says nothing different (a summary says less).
     Exists,
+    /// Still in process (`status` < 0): not billed; its completed record bills it.
+    Pending,
+    /// `205000 - Quota Exceeded`: not billed, logged in the attempts.
     Refused,
+    /// Billed before with a different value in a field (`exists_with_different_<field>`).
     Different,
+    /// Not a fax record the ledger can take; the message names the field.
     Invalid,
 }
 
@@ -43,19 +54,38 @@ pub struct RecordResult {
     pub line: u64,
     pub fax_id: Option<String>,
     pub status: RecordStatus,
-    /// The error code for everything but `billed` and `exists`.
+    /// The error code of `refused`, `different` and `invalid`.
     pub code: Option<String>,
     pub message: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// What an import did: records per outcome, and the money billed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportSummary {
     pub records: u64,
     pub billed: u64,
     pub exists: u64,
+    pub pending: u64,
     pub refused: u64,
     pub different: u64,
     pub invalid: u64,
+    /// The cost of the faxes billed by this import (4 places).
+    pub amount_billed: Decimal,
+}
+
+impl Default for ImportSummary {
+    fn default() -> Self {
+        ImportSummary {
+            records: 0,
+            billed: 0,
+            exists: 0,
+            pending: 0,
+            refused: 0,
+            different: 0,
+            invalid: 0,
+            amount_billed: money::from_units(0),
+        }
+    }
 }
 
 impl ImportSummary {
@@ -64,10 +94,16 @@ impl ImportSummary {
         match s {
             RecordStatus::Billed => self.billed += 1,
             RecordStatus::Exists => self.exists += 1,
+            RecordStatus::Pending => self.pending += 1,
             RecordStatus::Refused => self.refused += 1,
             RecordStatus::Different => self.different += 1,
             RecordStatus::Invalid => self.invalid += 1,
         }
+    }
+
+    /// Whether every record was billed, billed before, or in process: the CLI's exit 0.
+    pub fn clean(&self) -> bool {
+        self.refused == 0 && self.different == 0 && self.invalid == 0
     }
 }
 
@@ -140,16 +176,19 @@ fn import_reader_with<'r, R: Read + Send + 'r>(
         let (send, recv) = std::sync::mpsc::sync_channel::<Result<Vec<Parsed>>>(2);
         scope.spawn(move || parse_batches(source, &send));
         let mut summary = ImportSummary::default();
+        let mut billed_units = 0i64;
         for batch in recv.iter() {
-            let (results, ordered) = bill_batch(db, batch?, now)?;
+            let (results, ordered, batch_units) = bill_batch(db, batch?, now)?;
             if ordered {
                 on_repeat_order(db);
             }
+            billed_units += batch_units;
             for r in &results {
                 summary.count(r.status);
                 on_record(r);
             }
         }
+        summary.amount_billed = money::from_units(billed_units);
         Ok(summary)
     })
 }
@@ -158,11 +197,11 @@ fn import_reader_with<'r, R: Read + Send + 'r>(
 type Records<'r> = Box<dyn Iterator<Item = Result<(u64, Result<RawFax>)>> + Send + 'r>;
 
 /// A record read and validated: its line, the id it gave (for the report when it is invalid),
-/// and the fax or why it is not one.
+/// and the record or why it is not one.
 struct Parsed {
     line: u64,
     given_id: Option<String>,
-    fax: Result<Fax>,
+    record: Result<Record>,
 }
 
 /// Reads the records in batches of [`BATCH`] and validates them; stops at the end, at a read
@@ -178,14 +217,14 @@ fn parse_batches(mut source: Records<'_>, to_biller: &std::sync::mpsc::SyncSende
                     return;
                 }
             };
-            let (given_id, fax) = match raw {
-                Ok(r) => match r.validate() {
-                    Ok(f) => (None, Ok(f)),
+            let (given_id, record) = match raw {
+                Ok(r) => match r.read() {
+                    Ok(rec) => (None, Ok(rec)),
                     Err(e) => (r.id.as_deref().map(|s| crate::account::truncate(s.trim(), 64)), Err(e)),
                 },
                 Err(e) => (None, Err(e)),
             };
-            batch.push(Parsed { line, given_id, fax });
+            batch.push(Parsed { line, given_id, record });
             if batch.len() == BATCH {
                 break;
             }
@@ -196,19 +235,30 @@ fn parse_batches(mut source: Records<'_>, to_biller: &std::sync::mpsc::SyncSende
     }
 }
 
-fn bill_batch(db: &mut Db, batch: Vec<Parsed>, now: Timestamp) -> Result<(Vec<RecordResult>, bool)> {
+/// Bills one batch in one transaction: the results, whether a repeat order was placed, and the
+/// money billed in storage units.
+fn bill_batch(db: &mut Db, batch: Vec<Parsed>, now: Timestamp) -> Result<(Vec<RecordResult>, bool, i64)> {
     let (tx, rates) = db.write_with_rates()?;
     let mut biller = Biller::new(&tx)?.with_rates(rates.current(&tx)?);
     let mut results = Vec::with_capacity(batch.len());
-    for Parsed { line, given_id, fax } in batch {
-        let fax_id = match &fax {
-            Ok(f) => Some(f.id.clone()),
+    let mut billed_units = 0i64;
+    for Parsed { line, given_id, record } in batch {
+        let fax_id = match &record {
+            Ok(r) => Some(r.id().to_string()),
             Err(_) => given_id,
         };
-        let outcome = fax.and_then(|f| biller.bill(&f, now));
+        let outcome = record.and_then(|r| biller.bill_record(&r, now));
         let (status, code, message) = match outcome {
-            Ok(Outcome::Billed { .. }) => (RecordStatus::Billed, None, None),
+            Ok(Outcome::Billed { cost, .. }) => {
+                billed_units += money::to_units(cost, "cost")?;
+                (RecordStatus::Billed, None, None)
+            }
             Ok(Outcome::Exists { .. }) => (RecordStatus::Exists, None, None),
+            Ok(Outcome::Pending { fax_id, status }) => (
+                RecordStatus::Pending,
+                None,
+                Some(format!("fax {fax_id} is still in process (status {status}); not billed until it has completed")),
+            ),
             Ok(Outcome::Refused { cost, available, .. }) => (
                 RecordStatus::Refused,
                 Some("quota_exceeded".to_string()),
@@ -226,7 +276,7 @@ fn bill_batch(db: &mut Db, batch: Vec<Parsed>, now: Timestamp) -> Result<(Vec<Re
     let ordered = biller.placed_repeat_order();
     biller.finish()?;
     tx.commit()?;
-    Ok((results, ordered))
+    Ok((results, ordered, billed_units))
 }
 
 /// NDJSON lines, each read with a length limit so a huge line is refused, not buffered.
@@ -302,7 +352,8 @@ impl<R: Read> Iterator for NdjsonRecords<R> {
     }
 }
 
-/// CSV records with a header row of InterFAX field names (camelCase or snake_case).
+/// CSV records with a header row of InterFAX field names (camelCase or snake_case), in any
+/// order; columns of other names are ignored.
 struct CsvRecords<R: Read> {
     reader: csv::Reader<R>,
     columns: Vec<Option<Field>>,
@@ -361,11 +412,10 @@ impl<R: Read> CsvRecords<R> {
             .clone();
         let columns: Vec<Option<Field>> =
             headers.iter().map(|h| std::str::from_utf8(h).ok().and_then(field_of)).collect();
-        for (need, label) in [(0, "id"), (1, "userId"), (2, "destinationFax"), (3, "submitTime")] {
-            let present = columns.iter().flatten().any(|f| *f as usize == need);
-            if !present {
-                return Err(Error::invalid("file", format!("the CSV header has no {label} column")));
-            }
+        // Only the id is needed by every record: a file of summaries (InterFAX's `completed`
+        // endpoint) has no submitTime or destinationFax, and each record says what it lacks.
+        if !columns.iter().flatten().any(|f| matches!(f, Field::Id)) {
+            return Err(Error::invalid("file", "the CSV header has no id column"));
         }
         Ok(CsvRecords { reader, columns, record: csv::ByteRecord::new() })
     }

@@ -9,7 +9,7 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::ledger::cards::{card, Card};
 use crate::money;
-use crate::time::{fmt_ts, Timestamp};
+use crate::time::{ceil_second, fmt_ts, Timestamp};
 
 pub const MAX_PAGE: i64 = 1_000;
 
@@ -115,8 +115,10 @@ pub fn activity_page(db: &mut Db, q: &ActivityQuery) -> Result<ActivityPage> {
                 q.card_id,
                 q.before.unwrap_or(i64::MAX),
                 user_id,
-                q.from.as_ref().map(fmt_ts),
-                q.to.as_ref().map(fmt_ts),
+                // Stored times are whole seconds: a bound with a fraction compares as the next
+                // whole second (`time::ceil_second`), for `from` and `to` alike.
+                q.from.as_ref().map(|t| fmt_ts(&ceil_second(t))),
+                q.to.as_ref().map(|t| fmt_ts(&ceil_second(t))),
                 q.limit + 1
             ],
             row_to_line,

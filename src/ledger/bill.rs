@@ -13,7 +13,7 @@ use crate::account::Kind;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::ledger::cards::ensure_month_card;
-use crate::ledger::record::Fax;
+use crate::ledger::record::{Claims, Fax, Record};
 use crate::money::{self, fmt_units};
 use crate::rates::{units_for, RateTable};
 use crate::time::{fmt_ts, Timestamp};
@@ -42,12 +42,18 @@ pub enum Outcome {
     Exists { fax_id: String },
     /// Refused with 205000; the attempt is logged and nothing is billed.
     Refused { fax_id: String, cost: Decimal, available: Decimal },
+    /// Still in process (`status` < 0): nothing is billed or kept, so the completed record of
+    /// the same fax bills as new.
+    Pending { fax_id: String, status: i64 },
 }
 
 impl Outcome {
     pub fn fax_id(&self) -> &str {
         match self {
-            Outcome::Billed { fax_id, .. } | Outcome::Exists { fax_id } | Outcome::Refused { fax_id, .. } => fax_id,
+            Outcome::Billed { fax_id, .. }
+            | Outcome::Exists { fax_id }
+            | Outcome::Refused { fax_id, .. }
+            | Outcome::Pending { fax_id, .. } => fax_id,
         }
     }
 }
@@ -55,9 +61,19 @@ impl Outcome {
 /// Bills one fax in its own durable transaction. A refusal is committed (the attempt log) and
 /// then returned as [`Error::QuotaExceeded`].
 pub fn bill(db: &mut Db, fax: &Fax, now: Timestamp) -> Result<Outcome> {
+    in_transaction(db, |biller| biller.bill(fax, now))
+}
+
+/// As [`bill`], for any record: a fax in process is `Pending`, a partial record is `Exists`
+/// (or the field that differs) when its fax was billed before and else the field it lacks.
+pub fn bill_record(db: &mut Db, record: &Record, now: Timestamp) -> Result<Outcome> {
+    in_transaction(db, |biller| biller.bill_record(record, now))
+}
+
+fn in_transaction(db: &mut Db, bill: impl FnOnce(&mut Biller<'_>) -> Result<Outcome>) -> Result<Outcome> {
     let (tx, rates) = db.write_with_rates()?;
     let mut biller = Biller::new(&tx)?.with_rates(rates.current(&tx)?);
-    let outcome = biller.bill(fax, now)?;
+    let outcome = bill(&mut biller)?;
     biller.finish()?;
     tx.commit()?;
     match outcome {
@@ -116,6 +132,10 @@ struct Stored {
     subject: Option<String>,
     attempts_made: Option<i64>,
 }
+
+/// A field as a record claims it, in its stored form: `None` when the record does not carry it,
+/// `Some(None)` when it says there is no value.
+type Claimed = Option<Option<String>>;
 
 fn show<T: std::fmt::Display>(v: &Option<T>) -> String {
     v.as_ref().map_or_else(|| "none".to_string(), |v| v.to_string())
@@ -211,61 +231,73 @@ impl<'t> Biller<'t> {
         Ok(())
     }
 
-    fn user_id(&mut self, name: &str) -> Result<i64> {
+    /// The user (login or fax sender) of this name, if the account has one.
+    fn user_id(&mut self, name: &str) -> Result<Option<i64>> {
         if let Some(id) = self.users.get(name) {
-            return Ok(*id);
+            return Ok(Some(*id));
         }
         let id: Option<i64> = self
             .tx
             .prepare_cached("SELECT id FROM users WHERE name = ?1")?
             .query_row([name], |r| r.get(0))
             .optional()?;
-        let id = id.ok_or_else(|| Error::invalid("userId", format!("no user named {name:?} on this account")))?;
+        if let Some(id) = id {
+            self.users.insert(name.to_string(), id);
+        }
+        Ok(id)
+    }
+
+    /// Registers a name first seen on a fax as a fax sender of the account: no password, so no
+    /// login, until a manager gives it one (`user add` of the same name).
+    fn register_sender(&mut self, name: &str, now: Timestamp) -> Result<i64> {
+        self.tx
+            .prepare_cached("INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, 'user', NULL, ?2)")?
+            .execute(params![name, fmt_ts(&now)])?;
+        let id = self.tx.last_insert_rowid();
         self.users.insert(name.to_string(), id);
         Ok(id)
     }
 
-    /// Compares a new submission with the stored fax, field by field in InterFAX's order.
-    fn compare(&self, fax: &Fax, s: &Stored) -> Result<()> {
-        let units_given = fax.units.map(|u| money::to_units(u, "units")).transpose()?;
-        let cpu_given = fax.cost_per_unit.map(|u| money::to_units(u, "costPerUnit")).transpose()?;
-        let completion = fax.completion_time.as_ref().map(fmt_ts);
-        let checks: [(&'static str, bool, String, String); 12] = [
-            ("user", !s.user.eq_ignore_ascii_case(&fax.user), s.user.clone(), fax.user.clone()),
-            ("destination", s.destination != fax.destination, s.destination.clone(), fax.destination.clone()),
-            ("submit_time", s.submit_time != fmt_ts(&fax.submit_time), s.submit_time.clone(), fmt_ts(&fax.submit_time)),
-            ("completion_time", s.completion_time != completion, show(&s.completion_time), show(&completion)),
-            ("pages", s.pages_sent != fax.pages_sent, s.pages_sent.to_string(), fax.pages_sent.to_string()),
+    /// Compares what a record says with the stored fax, field by field in InterFAX's order. A
+    /// field the record does not carry is not compared; values are compared in their stored
+    /// form (times to the second, amounts in ten-thousandths), user names in any case.
+    fn compare(&self, fax_id: &str, c: &Claims<'_>, s: &Stored) -> Result<()> {
+        let text = |v: Option<&str>| v.map(|v| Some(v.to_string()));
+        let num = |v: Option<i64>| v.map(|v| Some(v.to_string()));
+        let amount = |v: Option<Option<Decimal>>, field| -> Result<Claimed> {
+            v.map(|v| v.map(|d| money::to_units(d, field).map(fmt_units)).transpose()).transpose()
+        };
+        // (field, what the record claims: None when it does not carry the field, what is stored)
+        let claims: [(&'static str, Claimed, Option<String>); 12] = [
+            ("user", text(c.user), Some(s.user.clone())),
+            ("destination", text(c.destination), Some(s.destination.clone())),
+            ("submit_time", c.submit_time.map(|t| Some(fmt_ts(&t))), Some(s.submit_time.clone())),
+            ("completion_time", c.completion_time.map(|t| t.as_ref().map(fmt_ts)), s.completion_time.clone()),
+            ("pages", num(c.pages_sent), Some(s.pages_sent.to_string())),
+            ("pages_submitted", num(c.pages_submitted), Some(s.pages_submitted.to_string())),
+            ("duration", num(c.duration), Some(s.duration.to_string())),
+            ("units", amount(c.units, "units")?, s.units_given.map(fmt_units)),
+            ("cost_per_unit", amount(c.cost_per_unit, "costPerUnit")?, s.cpu_given.map(fmt_units)),
+            ("status", num(c.status), Some(s.status.to_string())),
+            ("subject", c.subject.map(|v| v.map(str::to_string)), s.subject.clone()),
             (
-                "pages_submitted",
-                s.pages_submitted != fax.pages_submitted,
-                s.pages_submitted.to_string(),
-                fax.pages_submitted.to_string(),
+                "attempts_made",
+                c.attempts_made.map(|v| v.map(|v| v.to_string())),
+                s.attempts_made.map(|v| v.to_string()),
             ),
-            ("duration", s.duration != fax.duration, s.duration.to_string(), fax.duration.to_string()),
-            (
-                "units",
-                s.units_given != units_given,
-                show(&s.units_given.map(fmt_units)),
-                show(&units_given.map(fmt_units)),
-            ),
-            (
-                "cost_per_unit",
-                s.cpu_given != cpu_given,
-                show(&s.cpu_given.map(fmt_units)),
-                show(&cpu_given.map(fmt_units)),
-            ),
-            ("status", s.status != fax.status, s.status.to_string(), fax.status.to_string()),
-            ("subject", s.subject != fax.subject, show(&s.subject), show(&fax.subject)),
-            ("attempts_made", s.attempts_made != fax.attempts_made, show(&s.attempts_made), show(&fax.attempts_made)),
         ];
-        for (field, differs, existing, given) in checks {
-            if differs {
+        for (field, claimed, stored) in claims {
+            let Some(given) = claimed else { continue };
+            let same = match (&given, &stored) {
+                (Some(g), Some(st)) if field == "user" => g.eq_ignore_ascii_case(st),
+                _ => given == stored,
+            };
+            if !same {
                 return Err(Error::ExistsWithDifferent {
-                    fax_id: fax.id.clone(),
+                    fax_id: fax_id.to_string(),
                     field,
-                    existing: crate::account::truncate(&existing, 60),
-                    given: crate::account::truncate(&given, 60),
+                    existing: crate::account::truncate(&show(&stored), 60),
+                    given: crate::account::truncate(&show(&given), 60),
                 });
             }
         }
@@ -298,6 +330,10 @@ impl<'t> Biller<'t> {
     /// The outcome for a fax billed before: `Exists` when its fields are the same, the first
     /// differing field as an error otherwise; `None` when it was never billed.
     fn existing(&self, fax: &Fax) -> Result<Option<Outcome>> {
+        self.existing_claims(&fax.id, &fax.claims())
+    }
+
+    fn existing_claims(&self, fax_id: &str, claims: &Claims<'_>) -> Result<Option<Outcome>> {
         let stored = self
             .tx
             .prepare_cached(
@@ -305,7 +341,7 @@ impl<'t> Biller<'t> {
                         f.pages_sent, f.duration, f.units_given, f.cpu_given, f.status, f.subject, f.attempts_made
                  FROM faxes f JOIN users u ON u.id = f.user_id WHERE f.id = ?1",
             )?
-            .query_row([&fax.id], |r| {
+            .query_row([fax_id], |r| {
                 Ok(Stored {
                     user: r.get(0)?,
                     destination: r.get(1)?,
@@ -324,20 +360,30 @@ impl<'t> Biller<'t> {
             .optional()?;
         match stored {
             Some(s) => {
-                self.compare(fax, &s)?;
-                Ok(Some(Outcome::Exists { fax_id: fax.id.clone() }))
+                self.compare(fax_id, claims, &s)?;
+                Ok(Some(Outcome::Exists { fax_id: fax_id.to_string() }))
             }
             None => Ok(None),
         }
     }
 
+    /// Bills any record inside the transaction: a fax in process is `Pending` and writes
+    /// nothing; a partial record can only be a fax billed before.
+    pub fn bill_record(&mut self, record: &Record, now: Timestamp) -> Result<Outcome> {
+        match record {
+            Record::Fax(fax) => self.bill(fax, now),
+            Record::InProcess { id, status } => Ok(Outcome::Pending { fax_id: id.clone(), status: *status }),
+            Record::Partial(p) => self.existing_claims(&p.id, &p.claims())?.ok_or_else(|| p.missing_error()),
+        }
+    }
+
     /// Bills one fax inside the transaction. Writes nothing unless the outcome is `Billed`
-    /// (or `Refused`, which writes only the attempt log). A fax billed before is answered by
-    /// `Biller::existing` wherever it is met: a failed price or user, a refusal, or the
-    /// insert's conflict on its id.
+    /// (which also registers a sender first seen) or `Refused` (which writes only the attempt
+    /// log). A fax billed before is answered by `Biller::existing` wherever it is met: a failed
+    /// price, a new sender, a refusal, or the insert's conflict on its id.
     pub fn bill(&mut self, fax: &Fax, now: Timestamp) -> Result<Outcome> {
         let priced = self.user_id(&fax.user).and_then(|user| Ok((user, self.price(fax)?)));
-        let (user_id, (units, cpu, cost)) = match priced {
+        let (known_user, (units, cpu, cost)) = match priced {
             Ok(p) => p,
             Err(e) => return self.existing(fax)?.ok_or(e),
         };
@@ -385,6 +431,15 @@ impl<'t> Biller<'t> {
             return Err(Error::Invariant(format!("fax {} could not be fully allocated", fax.id)));
         }
 
+        // A sender first seen here is registered only now that the fax will be billed, and only
+        // if its id is new: a fax billed before under another name is answered, not registered.
+        let user_id = match known_user {
+            Some(id) => id,
+            None => match self.existing(fax)? {
+                Some(outcome) => return Ok(outcome),
+                None => self.register_sender(&fax.user, now)?,
+            },
+        };
         let now_s = fmt_ts(&now);
         // Bound one by one with their concrete types: this is the import's innermost loop.
         let st = &mut self.insert_fax;

@@ -8,8 +8,8 @@ pub mod record;
 pub mod summary;
 
 pub use activity::{activity_page, ActivityLine, ActivityPage, ActivityQuery};
-pub use bill::{bill, Biller, Outcome};
+pub use bill::{bill, bill_record, Biller, Outcome};
 pub use cards::{apply_card, cards, Card, CardStatus};
 pub use check::{check, CheckReport};
-pub use record::{Fax, RawFax};
+pub use record::{Claims, Fax, PartialFax, RawFax, Record};
 pub use summary::{summary, Summary};

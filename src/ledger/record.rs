@@ -9,7 +9,7 @@ use crate::account::{truncate, validate_user_name};
 use crate::error::{Error, Result};
 use crate::money;
 use crate::rates::normalize_destination;
-use crate::time::{parse_ts, Timestamp};
+use crate::time::{fmt_ts, parse_ts, Timestamp};
 
 pub const MAX_PAGES: i64 = 10_000;
 pub const MAX_DURATION_S: i64 = 86_400;
@@ -17,16 +17,26 @@ pub const MAX_UNITS: i64 = 100_000;
 pub const MAX_COST_PER_UNIT: i64 = 1_000;
 pub const MAX_SUBJECT_CHARS: usize = 255;
 pub const MAX_ATTEMPTS: i64 = 100;
+/// How far `completionTime` may precede `submitTime`: InterFAX's servers disagree on the time
+/// by a few seconds, so a real record often "completes" before it was submitted.
+pub const MAX_CLOCK_SKEW_S: i64 = 600;
+/// InterFAX's "no time" (.NET's `DateTime.MinValue`): the `completionTime` of a fax in process.
+const INTERFAX_NO_TIME: &str = "0001-01-01T00:00:00";
 
 /// A validated fax record, ready to bill.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fax {
     /// The transaction id: the idempotency key, unique per account.
     pub id: String,
+    /// The sender's InterFAX login; registered as a fax sender when the account has not seen it.
     pub user: String,
     /// `+` and digits.
     pub destination: String,
     pub submit_time: Timestamp,
+    /// False when the record had no `submitTime` and the front end stamped the time it billed
+    /// (`faxcredit bill` without `--at`): a stamp is not compared with a fax billed before, so an
+    /// identical retry a second later is `exists`.
+    pub submit_time_given: bool,
     pub completion_time: Option<Timestamp>,
     pub pages_submitted: i64,
     pub pages_sent: i64,
@@ -37,6 +47,114 @@ pub struct Fax {
     pub status: i64,
     pub subject: Option<String>,
     pub attempts_made: Option<i64>,
+}
+
+/// A record that lacks a field a new fax needs, such as the summary that InterFAX's
+/// `completed` endpoint returns (no `submitTime`, `destinationFax`, `pagesSubmitted`,
+/// `subject`). It cannot be billed; it can confirm a fax billed before. Every field it carries
+/// is validated; `None` is a field it does not carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartialFax {
+    pub id: String,
+    pub user: Option<String>,
+    pub destination: Option<String>,
+    pub submit_time: Option<Timestamp>,
+    pub completion_time: Option<Timestamp>,
+    pub pages_submitted: Option<i64>,
+    pub pages_sent: Option<i64>,
+    pub duration: Option<i64>,
+    pub units: Option<Decimal>,
+    pub cost_per_unit: Option<Decimal>,
+    pub status: Option<i64>,
+    pub subject: Option<String>,
+    pub attempts_made: Option<i64>,
+    /// The first field, in InterFAX's order, that a new fax needs and this record lacks.
+    pub missing: &'static str,
+}
+
+/// A record once read: what billing can do with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Record {
+    /// A completed fax with every field billing needs.
+    Fax(Fax),
+    /// A fax still in process (`status` < 0): `pending`, never billed. Only its id and status
+    /// are read, so an in-process record's placeholders (`completionTime` in year 1, `units` 0)
+    /// are never reported.
+    InProcess { id: String, status: i64 },
+    /// A record without every field a new fax needs.
+    Partial(PartialFax),
+}
+
+impl Record {
+    pub fn id(&self) -> &str {
+        match self {
+            Record::Fax(f) => &f.id,
+            Record::InProcess { id, .. } => id,
+            Record::Partial(p) => &p.id,
+        }
+    }
+}
+
+/// What a record says about a fax, for the idempotency comparison with the fax as billed.
+/// `None` is a field the record does not carry, which is not compared; a full record carries
+/// every field (its defaults included) except a stamped `submitTime`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claims<'a> {
+    pub user: Option<&'a str>,
+    pub destination: Option<&'a str>,
+    pub submit_time: Option<Timestamp>,
+    pub completion_time: Option<Option<Timestamp>>,
+    pub pages_submitted: Option<i64>,
+    pub pages_sent: Option<i64>,
+    pub duration: Option<i64>,
+    pub units: Option<Option<Decimal>>,
+    pub cost_per_unit: Option<Option<Decimal>>,
+    pub status: Option<i64>,
+    pub subject: Option<Option<&'a str>>,
+    pub attempts_made: Option<Option<i64>>,
+}
+
+impl Fax {
+    pub fn claims(&self) -> Claims<'_> {
+        Claims {
+            user: Some(&self.user),
+            destination: Some(&self.destination),
+            submit_time: self.submit_time_given.then_some(self.submit_time),
+            completion_time: Some(self.completion_time),
+            pages_submitted: Some(self.pages_submitted),
+            pages_sent: Some(self.pages_sent),
+            duration: Some(self.duration),
+            units: Some(self.units),
+            cost_per_unit: Some(self.cost_per_unit),
+            status: Some(self.status),
+            subject: Some(self.subject.as_deref()),
+            attempts_made: Some(self.attempts_made),
+        }
+    }
+}
+
+impl PartialFax {
+    pub fn claims(&self) -> Claims<'_> {
+        Claims {
+            user: self.user.as_deref(),
+            destination: self.destination.as_deref(),
+            submit_time: self.submit_time,
+            completion_time: self.completion_time.map(Some),
+            pages_submitted: self.pages_submitted,
+            pages_sent: self.pages_sent,
+            duration: self.duration,
+            units: self.units.map(Some),
+            cost_per_unit: self.cost_per_unit.map(Some),
+            status: self.status,
+            subject: self.subject.as_deref().map(Some),
+            attempts_made: self.attempts_made.map(Some),
+        }
+    }
+
+    /// Why it cannot be billed as a new fax.
+    pub fn missing_error(&self) -> Error {
+        missing(self.missing)
+    }
 }
 
 /// The fields of a record as they arrive, before validation: strings from a CSV cell, a flag,
@@ -114,8 +232,21 @@ fn raw_text(field: &str, v: Option<&RawValue>) -> Result<Option<String>> {
 }
 
 impl RawFax {
-    /// Parses one JSON object with InterFAX field names.
+    /// Parses one JSON object with InterFAX field names. Any other JSON value is refused: serde
+    /// would read an array onto the fields by position.
     pub fn from_json(line: &str) -> Result<RawFax> {
+        let first = line.trim_start().bytes().next();
+        if first != Some(b'{') && serde_json::from_str::<serde::de::IgnoredAny>(line).is_ok() {
+            // Valid JSON that is not an object: its first byte says what it is.
+            let what = match first {
+                Some(b'[') => "an array",
+                Some(b'"') => "a string",
+                Some(b't' | b'f') => "true or false",
+                Some(b'n') => "null",
+                _ => "a number",
+            };
+            return Err(Error::invalid("record", format!("a fax record is a JSON object, not {what}")));
+        }
         let j: JsonFax<'_> = serde_json::from_str(line)
             .map_err(|e| Error::invalid("record", format!("not a JSON object with InterFAX fields: {e}")))?;
         Ok(RawFax {
@@ -135,49 +266,72 @@ impl RawFax {
         })
     }
 
-    /// Validates every field; the first problem is the error.
+    /// A completed fax, or the error that says why this record cannot be billed as a new one
+    /// (still in process, a field missing, a field wrong).
     pub fn validate(&self) -> Result<Fax> {
+        match self.read()? {
+            Record::Fax(f) => Ok(f),
+            Record::InProcess { id, status } => Err(in_process(&id, status)),
+            Record::Partial(p) => Err(p.missing_error()),
+        }
+    }
+
+    /// Reads the record as it is: a fax, a fax in process, or a partial record. The first
+    /// problem with a field it carries is the error.
+    pub fn read(&self) -> Result<Record> {
+        self.read_inner(None)
+    }
+
+    /// As [`RawFax::read`], with `now` as the `submitTime` of a record that has none: the CLI's
+    /// `bill` without `--at`. The stamp is not compared with a fax billed before.
+    pub fn read_stamped(&self, now: Timestamp) -> Result<Record> {
+        self.read_inner(Some(now))
+    }
+
+    fn read_inner(&self, stamp: Option<Timestamp>) -> Result<Record> {
         let id = validate_fax_id(self.id.as_deref().ok_or_else(|| missing("id"))?)?;
-        let user = validate_user_name(self.user_id.as_deref().ok_or_else(|| missing("userId"))?)
-            .map_err(|e| rename(e, "userId"))?;
-        let destination =
-            normalize_destination(self.destination_fax.as_deref().ok_or_else(|| missing("destinationFax"))?)?;
-        let submit_time = parse_ts(self.submit_time.as_deref().ok_or_else(|| missing("submitTime"))?, "submitTime")?;
-        let completion_time = opt(&self.completion_time).map(|s| parse_ts(s, "completionTime")).transpose()?;
-        if let Some(c) = completion_time {
-            if c < submit_time {
-                return Err(Error::invalid("completionTime", "is before submitTime"));
+        // In process first: its other fields are InterFAX's placeholders, not the fax.
+        let status =
+            opt(&self.status).map(|s| int("status", s, i64::from(i32::MIN), i64::from(i32::MAX))).transpose()?;
+        if let Some(status) = status.filter(|s| *s < 0) {
+            return Ok(Record::InProcess { id, status });
+        }
+        let user = opt(&self.user_id).map(|s| validate_user_name(s).map_err(|e| rename(e, "userId"))).transpose()?;
+        let destination = opt(&self.destination_fax).map(normalize_destination).transpose()?;
+        let submit_time = opt(&self.submit_time).map(|s| parse_ts(s, "submitTime")).transpose()?;
+        let completion_time = opt(&self.completion_time)
+            .filter(|s| s.trim().trim_end_matches('Z') != INTERFAX_NO_TIME)
+            .map(|s| parse_ts(s, "completionTime"))
+            .transpose()?;
+        if let (Some(s), Some(c)) = (submit_time, completion_time) {
+            if (s - c).num_seconds() > MAX_CLOCK_SKEW_S {
+                return Err(Error::invalid(
+                    "completionTime",
+                    format!(
+                        "{} is {} s before submitTime {}: more than the {} minutes of server clock skew accepted",
+                        fmt_ts(&c),
+                        (s - c).num_seconds(),
+                        fmt_ts(&s),
+                        MAX_CLOCK_SKEW_S / 60
+                    ),
+                ));
             }
         }
         let pages_sent = opt(&self.pages_sent).map(|s| int("pagesSent", s, 0, MAX_PAGES)).transpose()?;
         let pages_submitted = opt(&self.pages_submitted).map(|s| int("pagesSubmitted", s, 0, MAX_PAGES)).transpose()?;
-        let (pages_submitted, pages_sent) = match (pages_submitted, pages_sent) {
-            (Some(a), Some(b)) => (a, b),
-            (Some(a), None) => (a, a),
-            (None, Some(b)) => (b, b),
-            (None, None) => return Err(missing("pagesSent")),
-        };
-        if pages_submitted == 0 {
+        if pages_submitted == Some(0) {
             return Err(Error::invalid("pagesSubmitted", "a fax has at least one page"));
         }
-        if pages_sent > pages_submitted {
-            return Err(Error::invalid("pagesSent", format!("{pages_sent} pages sent of {pages_submitted} submitted")));
+        if let (Some(sub), Some(sent)) = (pages_submitted, pages_sent) {
+            if sent > sub {
+                return Err(Error::invalid("pagesSent", format!("{sent} pages sent of {sub} submitted")));
+            }
         }
-        let duration = opt(&self.duration).map(|s| int("duration", s, 0, MAX_DURATION_S)).transpose()?.unwrap_or(0);
+        let duration = opt(&self.duration).map(|s| int("duration", s, 0, MAX_DURATION_S)).transpose()?;
         let units = opt(&self.units).map(|s| dec("units", s, MAX_UNITS)).transpose()?;
         let cost_per_unit = opt(&self.cost_per_unit).map(|s| dec("costPerUnit", s, MAX_COST_PER_UNIT)).transpose()?;
         if cost_per_unit.is_some() && units.is_none() {
             return Err(Error::invalid("units", "is required when costPerUnit is given"));
-        }
-        let status = opt(&self.status)
-            .map(|s| int("status", s, i64::from(i32::MIN), i64::from(i32::MAX)))
-            .transpose()?
-            .unwrap_or(0);
-        if status < 0 {
-            return Err(Error::invalid(
-                "status",
-                format!("fax {id} is still in process (status {status}); bill it once it has completed"),
-            ));
         }
         let subject = match opt(&self.subject) {
             None => None,
@@ -192,22 +346,63 @@ impl RawFax {
             }
         };
         let attempts_made = opt(&self.attempts_made).map(|s| int("attemptsMade", s, 0, MAX_ATTEMPTS)).transpose()?;
-        Ok(Fax {
-            id,
-            user,
-            destination,
-            submit_time,
-            completion_time,
-            pages_submitted,
-            pages_sent,
-            duration,
-            units,
-            cost_per_unit,
-            status,
-            subject,
-            attempts_made,
-        })
+
+        match (user, destination, submit_time.or(stamp), pages_sent.or(pages_submitted)) {
+            (Some(user), Some(destination), Some(submit), Some(pages)) => {
+                let (pages_submitted, pages_sent) = (pages_submitted.unwrap_or(pages), pages_sent.unwrap_or(pages));
+                if pages_submitted == 0 {
+                    return Err(Error::invalid("pagesSubmitted", "a fax has at least one page"));
+                }
+                Ok(Record::Fax(Fax {
+                    id,
+                    user,
+                    destination,
+                    submit_time: submit,
+                    submit_time_given: submit_time.is_some(),
+                    completion_time,
+                    pages_submitted,
+                    pages_sent,
+                    duration: duration.unwrap_or(0),
+                    units,
+                    cost_per_unit,
+                    status: status.unwrap_or(0),
+                    subject,
+                    attempts_made,
+                }))
+            }
+            (user, destination, submit, pages) => {
+                let missing = [
+                    ("userId", user.is_none()),
+                    ("destinationFax", destination.is_none()),
+                    ("submitTime", submit.is_none()),
+                    ("pagesSent", pages.is_none()),
+                ]
+                .into_iter()
+                .find_map(|(field, absent)| absent.then_some(field))
+                .unwrap_or("record");
+                Ok(Record::Partial(PartialFax {
+                    id,
+                    user,
+                    destination,
+                    submit_time,
+                    completion_time,
+                    pages_submitted,
+                    pages_sent,
+                    duration,
+                    units,
+                    cost_per_unit,
+                    status,
+                    subject,
+                    attempts_made,
+                    missing,
+                }))
+            }
+        }
     }
+}
+
+fn in_process(id: &str, status: i64) -> Error {
+    Error::invalid("status", format!("fax {id} is still in process (status {status}); bill it once it has completed"))
 }
 
 fn opt(s: &Option<String>) -> Option<&str> {
@@ -259,90 +454,5 @@ fn dec(field: &str, s: &str, max_whole: i64) -> Result<Decimal> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn raw() -> RawFax {
-        RawFax {
-            id: Some("F-1".into()),
-            user_id: Some("bob".into()),
-            destination_fax: Some("+1 212 555 0100".into()),
-            submit_time: Some("2026-11-24T09:00:00Z".into()),
-            pages_sent: Some("3".into()),
-            ..RawFax::default()
-        }
-    }
-
-    #[test]
-    fn reads_interfax_json_with_exact_decimals() {
-        let r = RawFax::from_json(
-            r#"{"id":123456,"userId":"bob","destinationFax":"0012125550100","submitTime":"2026-11-24T09:00:00",
-               "pagesSubmitted":3,"pagesSent":3,"duration":61,"units":3,"costPerUnit":0.0725,"status":0,
-               "subject":"Invoice","attemptsMade":1,"messageSize":1234}"#,
-        )
-        .unwrap();
-        let f = r.validate().unwrap();
-        assert_eq!(f.id, "123456");
-        assert_eq!(f.cost_per_unit.unwrap().to_string(), "0.0725");
-        assert_eq!(f.destination, "+12125550100");
-        assert_eq!(f.attempts_made, Some(1));
-    }
-
-    #[test]
-    fn json_strings_are_their_text_and_escapes_are_decoded() {
-        let r = RawFax::from_json(
-            r#"{"id":"F-1","userId":"b\u006fb","subject":"say \"hi\", caf\u00e9\ttab","destinationFax":"+1"}"#,
-        )
-        .unwrap();
-        assert_eq!(r.id.as_deref(), Some("F-1"));
-        assert_eq!(r.user_id.as_deref(), Some("bob"));
-        assert_eq!(r.subject.as_deref(), Some("say \"hi\", café\ttab"));
-        assert_eq!(r.destination_fax.as_deref(), Some("+1"));
-        assert_eq!(RawFax::from_json(r#"{"subject":""}"#).unwrap().subject.as_deref(), Some(""));
-        assert!(RawFax::from_json("{\"subject\":\"a\u{1}b\"}").is_err(), "a control character is not JSON");
-    }
-
-    #[test]
-    fn refuses_absurd_and_malformed_fields_with_their_name() {
-        type Mutation = Box<dyn Fn(&mut RawFax)>;
-        let cases: Vec<(&str, Mutation)> = vec![
-            ("pagesSent", Box::new(|r| r.pages_sent = Some("-1".into()))),
-            ("pagesSent", Box::new(|r| r.pages_sent = Some("1000000".into()))),
-            ("pagesSent", Box::new(|r| r.pages_sent = Some("three".into()))),
-            ("duration", Box::new(|r| r.duration = Some("-5".into()))),
-            ("duration", Box::new(|r| r.duration = Some("1e9".into()))),
-            ("submitTime", Box::new(|r| r.submit_time = Some("tomorrow".into()))),
-            ("destinationFax", Box::new(|r| r.destination_fax = Some("call me".into()))),
-            ("userId", Box::new(|r| r.user_id = Some("bob'; DROP TABLE users;--".into()))),
-            ("id", Box::new(|r| r.id = Some("=cmd|' /C calc'!A0".into()))),
-            ("id", Box::new(|r| r.id = None)),
-            (
-                "costPerUnit",
-                Box::new(|r| {
-                    r.units = Some("1".into());
-                    r.cost_per_unit = Some("-0.10".into())
-                }),
-            ),
-            ("units", Box::new(|r| r.cost_per_unit = Some("0.10".into()))),
-            ("status", Box::new(|r| r.status = Some("-1".into()))),
-            ("subject", Box::new(|r| r.subject = Some("a\u{0}b".into()))),
-            ("completionTime", Box::new(|r| r.completion_time = Some("2026-11-24T08:00:00Z".into()))),
-        ];
-        for (field, mutate) in cases {
-            let mut r = raw();
-            mutate(&mut r);
-            match r.validate() {
-                Err(Error::Invalid { field: f, .. }) => assert_eq!(f, field),
-                other => panic!("{field}: {other:?}"),
-            }
-        }
-    }
-
-    #[test]
-    fn refuses_json_that_is_not_a_record() {
-        for bad in ["", "[]", "{\"id\": {}}", "{\"pagesSent\": true}", "nonsense", "{\"id\":\"x\""] {
-            let e = RawFax::from_json(bad).map(|r| r.validate());
-            assert!(matches!(e, Err(_) | Ok(Err(_))), "{bad}");
-        }
-    }
-}
+#[path = "record_tests.rs"]
+mod tests;

@@ -126,6 +126,8 @@ export interface User {
   id: number;
   name: string;
   role: Role;
+  /** False for a fax sender registered from a fax record: it has no password yet. */
+  login: boolean;
 }
 
 export type ExportResult = { status: 'saved'; path: string; rows: number } | { status: 'cancelled' };
