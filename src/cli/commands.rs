@@ -52,6 +52,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     // gateways' hot path, does it on its own connection once the fax is billed.
     let skip =
         matches!(cli.command, Command::Init { .. } | Command::Demo { .. } | Command::Check { .. } | Command::Bill(_));
+    let skip = skip || matches!(cli.command, Command::Completions { .. } | Command::Man);
     if !skip && path.exists() {
         if let Ok(mut db) = Db::open(&path) {
             if crate::account::account(&db).is_ok() {
@@ -60,6 +61,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
     }
     match cli.command {
+        Command::Completions { shell } => return super::docs::completions(shell),
+        Command::Man => return super::docs::man(),
         Command::Init { name, kind, email, currency, credit_limit } => {
             let kind = Kind::parse(&kind)?;
             let credit_limit = credit_limit.map(|c| money::parse_amount(&c, "credit-limit")).transpose()?;

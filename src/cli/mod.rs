@@ -3,6 +3,7 @@
 //! 4 exists with different fields, 5 forbidden or not allowed for this account, 1 anything else.
 
 mod commands;
+mod docs;
 mod email;
 mod output;
 mod purchase;
@@ -141,6 +142,14 @@ pub enum Command {
         #[arg(long)]
         single_card: bool,
     },
+    /// Print the shell completion script for bash, zsh or fish.
+    Completions {
+        #[arg(value_enum)]
+        shell: docs::Shell,
+    },
+    /// Print the manual page (roff), as installed for `man faxcredit`.
+    #[command(hide = true)]
+    Man,
 }
 
 #[derive(Debug, Subcommand)]
