@@ -77,10 +77,16 @@ fn refuses_bad_email_settings_and_changes_nothing() {
         &["email", "set", "--host", "h.example", "--port", "70000", "--security", "tls", "--from", "a@b.example"],
         &["email", "set", "--host", "h.example", "--port", "-1", "--security", "tls", "--from", "a@b.example"],
         &["email", "set", "--host", "h.example", "--port", "25", "--security", "tls", "--from", "nobody"],
+        // Issue 13, item 7: a login over plain SMTP to another machine.
+        &["email", "set", "--host", "h.example", "--port", "25", "--security", "none", "--from", "a@b.example", "--user", "u"],
     ] {
         let o = run(&db, args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
         assert_eq!(String::from_utf8_lossy(&o.stderr).lines().count(), 1, "{args:?}: one clear line");
+        if args.contains(&"--user") {
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(err.contains("STARTTLS") && err.contains("TLS (port 465)"), "{err}");
+        }
     }
     assert!(ok(&db, &["email", "show"]).contains("not set up"));
 }
