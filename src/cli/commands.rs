@@ -175,10 +175,11 @@ pub fn run(cli: Cli) -> Result<i32> {
             }
             out.flush()?;
         }
-        Command::Export { card, out } => {
+        Command::Export { card, out, no_bom } => {
             let mut db = Db::open(&path)?;
             let id = card_id(&card)?;
-            let s = crate::export::export_card(&mut db, id, &out, &mut |_| ControlFlow::Continue(()))?;
+            let opts = crate::export::CsvOptions { bom: !no_bom };
+            let s = crate::export::export_card_with(&mut db, id, &out, opts, &mut |_| ControlFlow::Continue(()))?;
             println!("exported {} lines of card {} to {}", s.rows, s.card_id, s.path.display());
         }
         Command::Attempts { json } => {

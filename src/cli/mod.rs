@@ -84,6 +84,9 @@ pub enum Command {
         card: String,
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Leave out the UTF-8 byte-order mark (written by default so Excel reads the file as UTF-8).
+        #[arg(long)]
+        no_bom: bool,
     },
     /// Faxes refused with 205000 - Quota Exceeded.
     Attempts {

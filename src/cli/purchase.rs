@@ -33,6 +33,9 @@ pub enum OrdersCommand {
     Export {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Leave out the UTF-8 byte-order mark (written by default so Excel reads the file as UTF-8).
+        #[arg(long)]
+        no_bom: bool,
     },
 }
 
@@ -154,8 +157,8 @@ fn new_key() -> String {
 pub fn orders(path: &Path, cmd: Option<OrdersCommand>, json: bool) -> Result<i32> {
     let db = Db::open(path)?;
     match cmd {
-        Some(OrdersCommand::Export { out }) => {
-            let n = crate::orders::export_orders(&db, &out)?;
+        Some(OrdersCommand::Export { out, no_bom }) => {
+            let n = crate::orders::export_orders_with(&db, &out, crate::export::CsvOptions { bom: !no_bom })?;
             println!("exported {n} orders to {}", out.display());
         }
         None => {

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::export::{write_atomically, CsvRow};
+use crate::export::{write_atomically, CsvOptions, CsvRow};
 use crate::money;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -238,11 +238,18 @@ pub const EXPORT_HEADER: [&str; 12] = [
     "trigger_card",
 ];
 
-/// The order history as CSV (RFC 4180, CRLF, injection-safe), written atomically.
+/// The order history as CSV (RFC 4180, UTF-8 with a byte-order mark, CRLF, injection-safe),
+/// written atomically.
 pub fn export_orders(db: &Db, target: &Path) -> Result<u64> {
+    export_orders_with(db, target, CsvOptions::default())
+}
+
+/// As [`export_orders`], with `opts` (the byte-order mark or not).
+pub fn export_orders_with(db: &Db, target: &Path, opts: CsvOptions) -> Result<u64> {
     let list = orders(db)?;
     write_atomically(target, |mut file| {
         let mut row = CsvRow::new();
+        row.start(opts);
         for h in EXPORT_HEADER {
             row.plain(h.as_bytes());
         }
