@@ -290,3 +290,112 @@ fn purchases_and_repeat_orders_survive_sigkill() {
         conn.query_row("SELECT count(*) FROM orders WHERE kind = 'automatic'", [], |r| r.get(0)).unwrap();
     eprintln!("purchase crash test: {runs} runs, {killed} killed mid-work, {charged} charges = {bought} cards ({automatic} automatic orders), nothing doubled");
 }
+
+/// Kills around the purchases that refusals and retries start, in process: a fax refused with
+/// 205000 places the order, the charge dies after the processor took it (as a `kill -9` would
+/// leave it), retries come due under a monthly cap while the payment card flips between a good
+/// and a declining one, and the provider applies cards now and then. After every step: one
+/// approved charge per bought card, at most one automatic order per card, the month's automatic
+/// purchases within the cap, and a sound ledger. `FAXCREDIT_CRASH_SEED=N` replays a run.
+#[test]
+fn refusal_orders_and_capped_retries_survive_dying_mid_purchase() {
+    use faxcredit::ledger::{apply_card, bill};
+    use faxcredit::orders::{self, Crash, Purchaser};
+    use faxcredit::payments::card::{self, CardInput};
+    use faxcredit::payments::{Fault, Sandbox};
+    use faxcredit::secrets::MemoryStore;
+    use faxcredit::time::{Clock, FixedClock};
+
+    let seed: u64 = std::env::var("FAXCREDIT_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(13);
+    eprintln!("in-process purchase crash test: seed {seed}");
+    let mut rng = Rng(seed);
+    let mut s = common::prepaid();
+    let secrets = MemoryStore::default();
+    let clock = FixedClock::new(common::t("2026-11-01T00:00:00Z"));
+    let store = |db: &mut faxcredit::Db, number: &str, now| {
+        let input = CardInput { number: number.into(), expiry: "12/30".into(), holder: "Crash".into(), cvv: None };
+        card::set(db, &secrets, &input, now).unwrap();
+    };
+    store(&mut s.db, "4000000000009995", clock.now());
+    apply_card(&mut s.db, common::dec("10.00"), common::dec("0"), clock.now()).unwrap();
+    faxcredit::repeat::set(&mut s.db, "starter", Some(common::dec("40.00")), clock.now()).unwrap();
+    let gateway = Sandbox::beside(&s.path(), Fault::None);
+    let (mut died, mut refused) = (0u32, 0u32);
+    let mut paid_before = std::collections::BTreeSet::new();
+    for step in 0..400u32 {
+        match rng.below(10) {
+            0..=4 => {
+                let pages = 1 + rng.below(40) as i64;
+                if bill(&mut s.db, &common::fax(&format!("x{step}"), pages), clock.now()).is_err() {
+                    refused += 1;
+                }
+            }
+            5 | 6 => {
+                let crash = (rng.below(2) == 0).then_some((Crash::AfterCharge, false));
+                let p = Purchaser { gateway: &gateway, secrets: &secrets, clock: &clock, crash };
+                died += u32::from(orders::reconcile(&mut s.db, &p).is_err());
+            }
+            7 => {
+                let number = if rng.below(2) == 0 { "4242424242424242" } else { "4000000000009995" };
+                store(&mut s.db, number, clock.now());
+            }
+            // Minutes to days: retries come due, and months (with their caps) turn.
+            8 => clock.set(clock.now() + chrono::Duration::minutes(10 + rng.below(4_000) as i64)),
+            _ => {
+                if rng.below(2) == 0 {
+                    apply_card(&mut s.db, common::dec("15.00"), common::dec("0"), clock.now()).unwrap();
+                } else {
+                    // The manager moves the cap: what is bought from now on must fit under it.
+                    let cap = ["20.00", "40.00", "60.00"][rng.below(3) as usize];
+                    faxcredit::repeat::set(&mut s.db, "starter", Some(common::dec(cap)), clock.now()).unwrap();
+                }
+            }
+        }
+        let conn = s.db.conn();
+        let paid: i64 =
+            conn.query_row("SELECT count(*) FROM orders WHERE status = 'paid'", [], |r| r.get(0)).unwrap();
+        let bought: i64 =
+            conn.query_row("SELECT count(*) FROM cards WHERE source = 'purchase'", [], |r| r.get(0)).unwrap();
+        let charged = gateway.approved_charges().unwrap();
+        // A charge that died before it was recorded is one approved charge ahead, until the next
+        // reconcile records it.
+        let unrecorded: i64 = conn
+            .query_row("SELECT count(*) FROM orders WHERE status = 'pending' AND charge_key IN (SELECT charge_key FROM order_attempts WHERE sent_at IS NOT NULL)", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(paid, bought, "step {step}: one card per paid order");
+        assert!(charged >= paid && charged <= paid + unrecorded, "step {step}: {charged} charges, {paid} paid");
+        // Each automatic purchase paid in this step fits under the cap as it stands.
+        let cap = faxcredit::repeat::show(&s.db).unwrap().unwrap().monthly_cap.unwrap();
+        let cap = faxcredit::money::to_units(cap, "cap").unwrap();
+        let months: Vec<(i64, String, i64)> = conn
+            .prepare(
+                "SELECT o.id, o.cap_month, (SELECT sum(face_value) FROM orders m WHERE m.kind = 'automatic'
+                     AND m.status = 'paid' AND m.cap_month = o.cap_month)
+                 FROM orders o WHERE o.kind = 'automatic' AND o.status = 'paid'",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        for (id, month, total) in months {
+            if paid_before.insert(id) {
+                assert!(total <= cap, "step {step}: order {id} took {month} to {total} past the cap of {cap}");
+            }
+        }
+        common::assert_sound(&mut s.db);
+    }
+    // The next start with a good card finishes everything: nothing stays pending or uncounted.
+    store(&mut s.db, "4242424242424242", clock.now());
+    let p = Purchaser { gateway: &gateway, secrets: &secrets, clock: &clock, crash: None };
+    orders::reconcile(&mut s.db, &p).unwrap();
+    let conn = s.db.conn();
+    let pending: i64 = conn.query_row("SELECT count(*) FROM orders WHERE status = 'pending'", [], |r| r.get(0)).unwrap();
+    let paid: i64 = conn.query_row("SELECT count(*) FROM orders WHERE status = 'paid'", [], |r| r.get(0)).unwrap();
+    let automatic: i64 =
+        conn.query_row("SELECT count(*) FROM orders WHERE kind = 'automatic'", [], |r| r.get(0)).unwrap();
+    assert_eq!(pending, 0);
+    assert_eq!(gateway.approved_charges().unwrap(), paid, "every approved charge is one paid order");
+    assert!(automatic > 0 && refused > 0, "the run placed orders ({automatic}) and refused faxes ({refused})");
+    eprintln!("in-process purchase crash test: {died} deaths mid-purchase, {refused} refusals, {automatic} automatic orders, {paid} paid");
+}
