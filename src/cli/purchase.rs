@@ -184,6 +184,19 @@ pub fn orders(path: &Path, cmd: Option<OrdersCommand>, json: bool) -> Result<i32
                     o.card_last4,
                     o.status.as_str()
                 );
+                if o.attempt_history.len() > 1 {
+                    for a in &o.attempt_history {
+                        println!(
+                            "       attempt {}  {}  {} •••• {}  {}  {}",
+                            a.n,
+                            a.started_at,
+                            a.card_brand,
+                            a.card_last4,
+                            a.outcome,
+                            a.reason.as_deref().unwrap_or("")
+                        );
+                    }
+                }
             }
         }
     }
