@@ -78,7 +78,20 @@ fn refuses_bad_email_settings_and_changes_nothing() {
         &["email", "set", "--host", "h.example", "--port", "-1", "--security", "tls", "--from", "a@b.example"],
         &["email", "set", "--host", "h.example", "--port", "25", "--security", "tls", "--from", "nobody"],
         // Issue 13, item 7: a login over plain SMTP to another machine.
-        &["email", "set", "--host", "h.example", "--port", "25", "--security", "none", "--from", "a@b.example", "--user", "u"],
+        &[
+            "email",
+            "set",
+            "--host",
+            "h.example",
+            "--port",
+            "25",
+            "--security",
+            "none",
+            "--from",
+            "a@b.example",
+            "--user",
+            "u",
+        ],
     ] {
         let o = run(&db, args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
@@ -109,10 +122,16 @@ fn outbox_delivery_reads_the_time_from_faxcredit_now() {
             .unwrap()
     };
     ok(&db, &["card", "apply", "1.00"]);
-    assert_eq!(at(&["bill", "--id", "f1", "--user", "bob", "--to", "+12125550100", "--pages", "30"]).status.code(), Some(3));
+    assert_eq!(
+        at(&["bill", "--id", "f1", "--user", "bob", "--to", "+12125550100", "--pages", "30"]).status.code(),
+        Some(3)
+    );
     let server = SmtpServer::start();
     let port = server.port().to_string();
-    ok(&db, &["email", "set", "--host", "127.0.0.1", "--port", &port, "--security", "none", "--from", "fc@acme.example"]);
+    ok(
+        &db,
+        &["email", "set", "--host", "127.0.0.1", "--port", &port, "--security", "none", "--from", "fc@acme.example"],
+    );
     let o = at(&["outbox", "--deliver", "--json"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

@@ -377,8 +377,7 @@ fn refusal_orders_and_capped_retries_survive_dying_mid_purchase() {
             }
         }
         let conn = s.db.conn();
-        let paid: i64 =
-            conn.query_row("SELECT count(*) FROM orders WHERE status = 'paid'", [], |r| r.get(0)).unwrap();
+        let paid: i64 = conn.query_row("SELECT count(*) FROM orders WHERE status = 'paid'", [], |r| r.get(0)).unwrap();
         let bought: i64 =
             conn.query_row("SELECT count(*) FROM cards WHERE source = 'purchase'", [], |r| r.get(0)).unwrap();
         let charged = gateway.approved_charges().unwrap();
@@ -415,7 +414,8 @@ fn refusal_orders_and_capped_retries_survive_dying_mid_purchase() {
     let p = Purchaser { gateway: &gateway, secrets: &secrets, clock: &clock, crash: None };
     orders::reconcile(&mut s.db, &p).unwrap();
     let conn = s.db.conn();
-    let pending: i64 = conn.query_row("SELECT count(*) FROM orders WHERE status = 'pending'", [], |r| r.get(0)).unwrap();
+    let pending: i64 =
+        conn.query_row("SELECT count(*) FROM orders WHERE status = 'pending'", [], |r| r.get(0)).unwrap();
     let paid: i64 = conn.query_row("SELECT count(*) FROM orders WHERE status = 'paid'", [], |r| r.get(0)).unwrap();
     let automatic: i64 =
         conn.query_row("SELECT count(*) FROM orders WHERE kind = 'automatic'", [], |r| r.get(0)).unwrap();
@@ -456,7 +456,10 @@ fn refusal_orders_and_capped_retries_survive_sigkill() {
         c
     };
     let card_input = |n: &str| format!("{n}\n12/30\nCrash Test\n");
-    assert!(at(&now, &["payment-card".into(), "set".into()], &card_input("4000000000009995")).wait().unwrap().success());
+    assert!(at(&now, &["payment-card".into(), "set".into()], &card_input("4000000000009995"))
+        .wait()
+        .unwrap()
+        .success());
     assert!(cli(&db, &["card", "apply", "10"]).status.success());
     assert!(cli(&db, &["repeat-order", "set", "starter", "--cap", "40"]).status.success());
     let (mut killed, mut runs, mut next) = (0u32, 0u32, 0u64);
@@ -496,10 +499,14 @@ fn refusal_orders_and_capped_retries_survive_sigkill() {
         assert!(over.is_empty(), "after run {runs}: the cap was passed: {over:?}");
     }
     // A start with a good card finishes what was left.
-    assert!(at(&now, &["payment-card".into(), "set".into()], &card_input("4242424242424242")).wait().unwrap().success());
+    assert!(at(&now, &["payment-card".into(), "set".into()], &card_input("4242424242424242"))
+        .wait()
+        .unwrap()
+        .success());
     assert!(at(&now, &["orders".into()], "").wait().unwrap().success());
     let conn = rusqlite::Connection::open(&db).unwrap();
-    let pending: i64 = conn.query_row("SELECT count(*) FROM orders WHERE status = 'pending'", [], |r| r.get(0)).unwrap();
+    let pending: i64 =
+        conn.query_row("SELECT count(*) FROM orders WHERE status = 'pending'", [], |r| r.get(0)).unwrap();
     assert_eq!(pending, 0);
     let paid: i64 = conn.query_row("SELECT count(*) FROM orders WHERE status = 'paid'", [], |r| r.get(0)).unwrap();
     let bought: i64 = conn.query_row("SELECT count(*) FROM cards WHERE source = 'purchase'", [], |r| r.get(0)).unwrap();

@@ -77,9 +77,11 @@ impl Account {
         self.s
             .db
             .conn()
-            .query_row("SELECT coalesce(sum(face_value), 0) FROM orders WHERE kind = 'automatic' AND status = 'paid'", [], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT coalesce(sum(face_value), 0) FROM orders WHERE kind = 'automatic' AND status = 'paid'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap()
     }
 }

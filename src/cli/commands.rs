@@ -13,7 +13,6 @@ use crate::ledger::{self, ActivityQuery, Outcome, RawFax};
 use crate::money;
 use crate::time::{parse_ts, Timestamp};
 
-
 fn card_id(s: &str) -> Result<i64> {
     let t = s.trim().trim_start_matches('#');
     t.strip_prefix("card-")

@@ -129,7 +129,8 @@ fn is_format_char(c: char) -> bool {
 /// A fax number as people write it: `+`, digits, spaces, dots, dashes and parentheses, with at
 /// least one digit. Not a formula, whatever its first character: written as it is.
 pub fn is_phone_number(cell: &[u8]) -> bool {
-    cell.iter().any(u8::is_ascii_digit) && cell.iter().all(|b| matches!(b, b'0'..=b'9' | b'+' | b' ' | b'.' | b'-' | b'(' | b')'))
+    cell.iter().any(u8::is_ascii_digit)
+        && cell.iter().all(|b| matches!(b, b'0'..=b'9' | b'+' | b' ' | b'.' | b'-' | b'(' | b')'))
 }
 
 /// The CSV encoder of every export (cards and orders). One row being built: RFC 4180 cells (quoted only when they hold a quote, a comma or a

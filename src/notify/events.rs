@@ -44,7 +44,9 @@ pub fn quota_exceeded(
 /// What the manager should know next: a card being bought (the refusal itself may have just
 /// ordered it), a purchase waiting for its retry, a paused repeat order, or what to do.
 fn what_now(tx: &Transaction<'_>, currency: &str) -> Result<String> {
-    let order: Option<(i64, String, i64, String, Option<String>, Option<String>)> = tx
+    /// id, package, price, status, reason, next retry.
+    type OpenOrder = (i64, String, i64, String, Option<String>, Option<String>);
+    let order: Option<OpenOrder> = tx
         .query_row(
             "SELECT id, package, face_value, status, reason, next_retry_at FROM orders
              WHERE status = 'pending' OR (status = 'declined' AND next_retry_at IS NOT NULL)

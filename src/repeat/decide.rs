@@ -46,9 +46,15 @@ pub enum Decision {
     NoRepeatOrder,
     Paused,
     /// Credit ahead makes the order unnecessary for now.
-    Skip { credit_ahead: i64 },
+    Skip {
+        credit_ahead: i64,
+    },
     /// Buying would pass the monthly cap.
-    Capped { cap: i64, spent: i64, price: i64 },
+    Capped {
+        cap: i64,
+        spent: i64,
+        price: i64,
+    },
 }
 
 /// Whether one more purchase of `price` fits under `cap` after `spent` this month.
