@@ -358,42 +358,42 @@ fn lockout(n: i64) -> chrono::Duration {
 /// [`verify_login`] with a limit: after five failures for a name, it is locked for 30 s, then
 /// 60 s, ... up to 15 minutes per further failure, with `too_many_attempts`; the password is not
 /// even checked while it is locked. A success clears the count.
+///
+/// The lock is checked and the attempt counted in one write transaction *before* the hash is
+/// verified, so parallel attempts cannot all slip in under the lock: the sixth waits for the
+/// write lock, sees five counted, and is refused without a check.
 pub fn login(db: &mut Db, name: &str, password: &str, now: Timestamp) -> Result<User> {
     let key = truncate(name.trim(), 64);
-    let locked: Option<String> = db
-        .conn()
-        .query_row("SELECT locked_until FROM login_failures WHERE name = ?1", [&key], |r| r.get(0))
-        .optional()?
-        .flatten();
-    if let Some(until) = locked.as_deref().and_then(|u| crate::time::parse_ts(u, "locked_until").ok()) {
-        if until > now {
-            return Err(Error::TooManyAttempts { seconds: (until - now).num_seconds().max(1) });
-        }
-    }
-    let r = verify_login(db, name, password);
-    let tx = db.write()?;
-    match &r {
-        Ok(_) => {
-            tx.execute("DELETE FROM login_failures WHERE name = ?1", [&key])?;
-        }
-        Err(Error::BadCredentials) => {
-            let failures: i64 = tx.query_row(
-                "INSERT INTO login_failures (name, failures) VALUES (?1, 1)
-                 ON CONFLICT (name) DO UPDATE SET failures = failures + 1 RETURNING failures",
-                [&key],
-                |r| r.get(0),
-            )?;
-            if failures >= FREE_FAILURES {
-                let until = now + lockout(failures - FREE_FAILURES + 1);
-                tx.execute(
-                    "UPDATE login_failures SET locked_until = ?2 WHERE name = ?1",
-                    params![key, fmt_ts(&until)],
-                )?;
+    {
+        let tx = db.write()?;
+        let locked: Option<String> = tx
+            .query_row("SELECT locked_until FROM login_failures WHERE name = ?1", [&key], |r| r.get(0))
+            .optional()?
+            .flatten();
+        if let Some(until) = locked.as_deref().and_then(|u| crate::time::parse_ts(u, "locked_until").ok()) {
+            if until > now {
+                return Err(Error::TooManyAttempts { seconds: (until - now).num_seconds().max(1) });
             }
         }
-        Err(_) => {}
+        // Counted as a failure until the hash says otherwise: a crash mid-check still counts.
+        let failures: i64 = tx.query_row(
+            "INSERT INTO login_failures (name, failures) VALUES (?1, 1)
+             ON CONFLICT (name) DO UPDATE SET failures = failures + 1 RETURNING failures",
+            [&key],
+            |r| r.get(0),
+        )?;
+        if failures >= FREE_FAILURES {
+            let until = now + lockout(failures - FREE_FAILURES + 1);
+            tx.execute("UPDATE login_failures SET locked_until = ?2 WHERE name = ?1", params![key, fmt_ts(&until)])?;
+        }
+        tx.commit()?;
     }
-    tx.commit()?;
+    let r = verify_login(db, name, password);
+    if r.is_ok() {
+        let tx = db.write()?;
+        tx.execute("DELETE FROM login_failures WHERE name = ?1", [&key])?;
+        tx.commit()?;
+    }
     r
 }
 
@@ -433,6 +433,34 @@ mod tests {
         }
         assert_eq!(login(&mut db, "mallory", "x", now()).unwrap_err().code(), "too_many_attempts");
         assert_eq!(lockout(100), chrono::Duration::minutes(15));
+    }
+
+    /// Issue 13, item 6: the lock is checked and the attempt counted before the hash, in one
+    /// write transaction, so parallel logins cannot all get a password check.
+    #[test]
+    fn twenty_parallel_wrong_logins_get_at_most_five_password_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("login.db");
+        let mut db = Db::create(&path).unwrap();
+        create_account(&mut db, &prepaid(), now()).unwrap();
+        add_user(&mut db, "alice", Role::Manager, "correct horse", now()).unwrap();
+        let start = std::sync::Arc::new(std::sync::Barrier::new(20));
+        let threads: Vec<_> = (0..20)
+            .map(|i| {
+                let (path, start) = (path.clone(), start.clone());
+                std::thread::spawn(move || {
+                    let mut db = Db::open(&path).unwrap();
+                    start.wait();
+                    login(&mut db, "alice", &format!("guess {i}"), now()).unwrap_err().code()
+                })
+            })
+            .collect();
+        let codes: Vec<String> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        let checked = codes.iter().filter(|c| *c == "bad_credentials").count();
+        assert!(checked <= FREE_FAILURES as usize, "{checked} passwords checked: {codes:?}");
+        assert_eq!(codes.iter().filter(|c| *c == "too_many_attempts").count(), 20 - checked);
+        // The right password is refused too, without a check, while the name is locked.
+        assert_eq!(login(&mut db, "alice", "correct horse", now()).unwrap_err().code(), "too_many_attempts");
     }
 
     fn now() -> Timestamp {

@@ -62,6 +62,9 @@ pub enum Error {
     PaymentPending(String),
     #[error("email is not set up: enter the SMTP server in Settings → Email (or `faxcredit email set`)")]
     EmailNotConfigured,
+    /// A user name and password would go to a remote SMTP server without encryption.
+    #[error("security none would send the SMTP user name and password to {0} in clear text: choose STARTTLS (port 587) or TLS (port 465); a login without encryption is only allowed for a server on this machine (localhost)")]
+    InsecureSmtpLogin(String),
     /// The SMTP server refused or could not be reached; the text is the server's answer.
     #[error("the mail server did not take the message: {0}")]
     Smtp(String),
@@ -102,6 +105,7 @@ impl Error {
             Error::LedgerReplaced(_) => "ledger_replaced".into(),
             Error::Cancelled => "cancelled".into(),
             Error::EmailNotConfigured => "email_not_configured".into(),
+            Error::InsecureSmtpLogin(_) => "insecure_smtp_login".into(),
             Error::KeyringUnavailable(_) => "keyring_unavailable".into(),
             Error::NoPaymentCard => "no_payment_card".into(),
             Error::PaymentDeclined { .. } => "payment_declined".into(),
@@ -124,6 +128,7 @@ impl Error {
             | Error::NotADatabase(_)
             | Error::Conflict(_)
             | Error::EmailNotConfigured
+            | Error::InsecureSmtpLogin(_)
             | Error::NoPaymentCard => 2,
             Error::QuotaExceeded { .. } => 3,
             Error::ExistsWithDifferent { .. } => 4,

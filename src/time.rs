@@ -43,6 +43,16 @@ impl Clock for FixedClock {
     }
 }
 
+/// A front end's clock: `FAXCREDIT_NOW` (RFC 3339) pins it, for tests and replays; otherwise the
+/// system clock. Built once per process, so every path of a front end (billing, purchases,
+/// retries, the outbox) reads the same time.
+pub fn clock_from_env() -> Result<Box<dyn Clock>> {
+    match std::env::var("FAXCREDIT_NOW") {
+        Ok(s) if !s.is_empty() => Ok(Box::new(FixedClock::new(parse_ts(&s, "FAXCREDIT_NOW")?))),
+        _ => Ok(Box::new(SystemClock)),
+    }
+}
+
 /// The one stored form: `2026-11-24T09:30:00Z`, UTC, whole seconds (a fraction is dropped).
 /// One width for every time makes SQL's text comparison a time comparison: with fractions kept,
 /// `…09:30:00Z` sorted after `…09:30:00.5Z`.

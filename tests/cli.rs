@@ -186,7 +186,7 @@ fn a_gateway_bills_faxes_and_reads_cards_through_the_cli() {
     let out = c.dir().join("card.csv");
     c.ok(&["export", "1001", "--out", out.to_str().unwrap()]);
     let csv = std::fs::read_to_string(&out).unwrap();
-    assert!(csv.starts_with("card_id,fax_id,submit_time"));
+    assert!(csv.starts_with("\u{feff}card_id,fax_id,submit_time"));
     assert_eq!(csv.lines().count(), 3);
     assert!(c.ok(&["check"]).starts_with("ok:"));
     let attempts = c.ok(&["attempts"]);
@@ -431,4 +431,25 @@ fn demo_seeds_a_realistic_account_that_exports_cleanly() {
     assert!(c.ok(&["check"]).starts_with("ok:"));
     let again = c.run(&["demo"]);
     assert_eq!(code(&again), 2, "a database that holds an account is never re-seeded");
+}
+
+/// Issue 13, item 14: every CSV export starts with a UTF-8 byte-order mark, so Excel reads
+/// "Réponse" and "Müller" as written; `--no-bom` leaves it out for pipelines.
+#[test]
+fn every_csv_export_starts_with_a_utf8_bom_unless_no_bom_is_given() {
+    let c = Cli::prepaid("50");
+    c.ok(&["bill", "--id", "T1", "--user", "bob", "--to", "+12125550100", "--pages", "1", "--subject", "Réponse"]);
+    let read = |name: &str, args: &[&str]| -> Vec<u8> {
+        let out = c.dir().join(name);
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--out", out.to_str().unwrap()]);
+        c.ok(&all);
+        std::fs::read(&out).unwrap()
+    };
+    let card = read("card.csv", &["export", "1001"]);
+    assert!(card.starts_with(b"\xEF\xBB\xBFcard_id,"), "{:?}", &card[..8]);
+    assert!(String::from_utf8(card).unwrap().contains(",Réponse\r\n"));
+    assert!(read("orders.csv", &["orders", "export"]).starts_with(b"\xEF\xBB\xBForder_id,"));
+    assert!(read("plain.csv", &["export", "1001", "--no-bom"]).starts_with(b"card_id,"));
+    assert!(read("plain-orders.csv", &["orders", "export", "--no-bom"]).starts_with(b"order_id,"));
 }

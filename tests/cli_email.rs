@@ -77,10 +77,66 @@ fn refuses_bad_email_settings_and_changes_nothing() {
         &["email", "set", "--host", "h.example", "--port", "70000", "--security", "tls", "--from", "a@b.example"],
         &["email", "set", "--host", "h.example", "--port", "-1", "--security", "tls", "--from", "a@b.example"],
         &["email", "set", "--host", "h.example", "--port", "25", "--security", "tls", "--from", "nobody"],
+        // Issue 13, item 7: a login over plain SMTP to another machine.
+        &[
+            "email",
+            "set",
+            "--host",
+            "h.example",
+            "--port",
+            "25",
+            "--security",
+            "none",
+            "--from",
+            "a@b.example",
+            "--user",
+            "u",
+        ],
     ] {
         let o = run(&db, args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
         assert_eq!(String::from_utf8_lossy(&o.stderr).lines().count(), 1, "{args:?}: one clear line");
+        if args.contains(&"--user") {
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(err.contains("STARTTLS") && err.contains("TLS (port 465)"), "{err}");
+        }
     }
     assert!(ok(&db, &["email", "show"]).contains("not set up"));
+}
+
+/// Issue 13, item 13: the outbox reads the CLI's one clock. With `FAXCREDIT_NOW` in the future,
+/// a message queued at that time is due, is sent, and is stamped with that time.
+#[test]
+fn outbox_delivery_reads_the_time_from_faxcredit_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    common::cli_account_with_bob(BIN, &db);
+    let at = |args: &[&str]| {
+        Command::new(BIN)
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .env("FAXCREDIT_NOW", "2190-01-01T00:00:00Z")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    ok(&db, &["card", "apply", "1.00"]);
+    assert_eq!(
+        at(&["bill", "--id", "f1", "--user", "bob", "--to", "+12125550100", "--pages", "30"]).status.code(),
+        Some(3)
+    );
+    let server = SmtpServer::start();
+    let port = server.port().to_string();
+    ok(
+        &db,
+        &["email", "set", "--host", "127.0.0.1", "--port", &port, "--security", "none", "--from", "fc@acme.example"],
+    );
+    let o = at(&["outbox", "--deliver", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(list[0]["created_at"], "2190-01-01T00:00:00Z");
+    assert_eq!(list[0]["state"], "sent", "{list}");
+    assert_eq!(list[0]["sent_at"], "2190-01-01T00:00:00Z");
+    assert_eq!(server.received().len(), 1);
 }

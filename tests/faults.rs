@@ -183,6 +183,47 @@ fn the_webview_csp_blocks_inline_scripts_and_remote_loads() {
     }
 }
 
+/// Issue 13, item 10: the page is granted only what it uses. It calls the app's own commands
+/// through `invoke` (no capability needed) and listens to events; `core:default` would also
+/// hand it the menu, tray, path, window and webview APIs.
+#[test]
+fn the_webview_is_granted_only_listening_to_events() {
+    const ALLOWED: [&str; 2] = ["core:event:allow-listen", "core:event:allow-unlisten"];
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src-tauri/capabilities");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let cap: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for p in cap["permissions"].as_array().expect("a permissions list") {
+            let id = p.as_str().or_else(|| p["identifier"].as_str()).unwrap_or_default();
+            assert!(ALLOWED.contains(&id), "{} grants {p}: only {ALLOWED:?} are used by the page", path.display());
+            assert!(p.is_string(), "{}: {p} widens a permission's scope", path.display());
+        }
+        for key in ["remote", "platforms", "webviews"] {
+            assert!(cap.get(key).is_none(), "{}: {key} is not needed", path.display());
+        }
+    }
+    // And the page imports nothing else from Tauri: `invoke` and `listen`, in api.ts only.
+    let mut stack = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src")];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap_or_default();
+            for line in text.lines().filter(|l| l.contains("@tauri-apps/")) {
+                let ok = p.ends_with("lib/api.ts")
+                    && (line.contains("import { invoke } from '@tauri-apps/api/core'")
+                        || line.contains("import { listen, type UnlistenFn } from '@tauri-apps/api/event'"));
+                assert!(ok, "{}: {line}: the capability does not grant it", p.display());
+            }
+            assert!(!text.contains("__TAURI"), "{}: reaches Tauri's globals", p.display());
+        }
+    }
+}
+
 /// Makes a file immutable (`chattr +i`: refused even to root) for the life of the guard.
 struct Immutable(PathBuf);
 impl Immutable {

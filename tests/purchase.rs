@@ -211,7 +211,8 @@ fn the_order_history_exports_as_rfc_4180_csv() {
         assert_eq!(orders::export_orders(&s.s.db, &target).unwrap(), 1);
         out.push_str(&std::fs::read_to_string(&target).unwrap());
     }
-    let header = "order_id,created_at,kind,package,amount,bonus,currency,card,status,reason,new_card,trigger_card\r\n";
+    let header =
+        "\u{feff}order_id,created_at,kind,package,amount,bonus,currency,card,status,reason,new_card,trigger_card\r\n";
     assert_eq!(
         out,
         format!(

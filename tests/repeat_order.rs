@@ -4,7 +4,7 @@
 mod common;
 
 use common::{fax, prepaid, t, TestDb};
-use faxcredit::ledger::{apply_card, bill};
+use faxcredit::ledger::{apply_card, bill, Outcome};
 use faxcredit::orders::{self, Crash, Purchaser, Status};
 use faxcredit::payments::card::{self, CardInput};
 use faxcredit::payments::{Fault, Sandbox};
@@ -55,6 +55,41 @@ impl Account {
     }
     fn mails(&self) -> Vec<String> {
         notify::messages(&self.s.db, 100).unwrap().into_iter().rev().map(|m| m.subject).collect()
+    }
+    fn now(&self) -> faxcredit::time::Timestamp {
+        faxcredit::time::Clock::now(&self.clock)
+    }
+    fn try_bill(&mut self, id: &str, pages: i64) -> faxcredit::Result<Outcome> {
+        let now = self.now();
+        bill(&mut self.s.db, &fax(id, pages), now)
+    }
+    /// The manager stores another payment card.
+    fn store_card(&mut self, number: &str) {
+        let input = CardInput { number: number.into(), expiry: "12/28".into(), holder: "Alice".into(), cvv: None };
+        let now = self.now();
+        card::set(&mut self.s.db, &self.secrets, &input, now).unwrap();
+    }
+    fn order(&self, key: &str) -> orders::Order {
+        orders::orders(&self.s.db).unwrap().into_iter().find(|o| o.key == key).expect("order")
+    }
+    /// The month's automatic purchases, paid.
+    fn bought_automatically(&self) -> i64 {
+        self.s
+            .db
+            .conn()
+            .query_row(
+                "SELECT coalesce(sum(face_value), 0) FROM orders WHERE kind = 'automatic' AND status = 'paid'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+}
+
+fn lines_of(o: &Outcome) -> Vec<(i64, String)> {
+    match o {
+        Outcome::Billed { lines, .. } => lines.iter().map(|l| (l.card_id, l.amount.to_string())).collect(),
+        other => panic!("not billed: {other:?}"),
     }
 }
 
@@ -251,5 +286,172 @@ fn an_import_batch_crossing_95_percent_on_two_cards_skips_then_orders_once() {
     assert_eq!(common::card(&mut a.s.db, 1002).used.to_string(), "4.9000");
     let s = faxcredit::ledger::summary(&mut a.s.db, now, 90).unwrap();
     assert_eq!((s.spend_this_month.to_string(), s.faxes_this_month), ("14.9000".to_string(), 6));
+    common::assert_sound(&mut a.s.db);
+}
+
+/// Issue 13, item 1: a fax that crosses from 90% past 100% is refused, and the refusal orders the
+/// next card for the card in use; sent again, the fax bills on it. The quota email says a card is
+/// being bought; more refusals before it is paid order nothing more.
+#[test]
+fn a_refused_fax_orders_the_next_card_and_bills_on_it_when_sent_again() {
+    let mut a = account("4242424242424242", None);
+    a.bill("f1", 90); // 9.00 of 10.00: 90%, below the trigger
+    let e = a.try_bill("f2", 15).unwrap_err(); // 1.50 with 1.00 left
+    assert_eq!(e.code(), "quota_exceeded");
+    let o = a.order("repeat:1001");
+    assert_eq!((o.status, o.trigger_card, o.kind.as_str()), (Status::Pending, Some(1001), "automatic"));
+    let quota = notify::messages(&a.s.db, 10).unwrap().into_iter().find(|m| m.kind == "quota_exceeded").unwrap();
+    assert!(quota.body.contains("A new Starter card (20.00 USD) is being bought now"), "{}", quota.body);
+    assert!(!quota.body.contains("set up a Repeat Order"), "{}", quota.body);
+    assert_eq!(a.try_bill("f3", 20).unwrap_err().code(), "quota_exceeded");
+    assert_eq!(orders::orders(&a.s.db).unwrap().len(), 1, "one order per card");
+
+    assert_eq!(a.reconcile().paid, 1);
+    let billed = a.try_bill("f2", 15).unwrap();
+    assert_eq!(lines_of(&billed), [(1001, "1.0000".to_string()), (1002, "0.5000".to_string())]);
+    assert_eq!((a.bought(), a.charges()), (1, 1));
+    assert_eq!(a.log_events(), ["set", "ordered", "bought"]);
+    common::assert_sound(&mut a.s.db);
+}
+
+/// Issue 13, item 2: a repeat order set, or resumed, while the card in use is already past 95%
+/// buys at once instead of waiting for a trigger that already passed.
+#[test]
+fn setting_or_resuming_the_repeat_order_past_95_percent_buys_at_once() {
+    let mut a = account("4242424242424242", None);
+    let now = a.now();
+    repeat::remove(&mut a.s.db, now).unwrap();
+    a.bill("f1", 96);
+    assert!(orders::orders(&a.s.db).unwrap().is_empty());
+    let now = a.now();
+    repeat::set(&mut a.s.db, "Starter", None, now).unwrap();
+    assert_eq!(a.order("repeat:1001").status, Status::Pending);
+    assert_eq!(a.reconcile().paid, 1);
+    assert_eq!(lines_of(&a.try_bill("f2", 10).unwrap()), [(1001, "0.4000".into()), (1002, "0.6000".into())]);
+
+    // Declined on every retry, the repeat order pauses; a good card and Resume buy at once.
+    let mut b = account("4000000000009995", None);
+    b.bill("f1", 95);
+    assert_eq!(b.reconcile().declined, 1);
+    for at in ["2026-11-24T11:00:00Z", "2026-11-24T17:00:00Z", "2026-11-25T17:00:00Z"] {
+        b.clock.set(t(at));
+        b.reconcile();
+    }
+    assert!(repeat::show(&b.s.db).unwrap().unwrap().paused_at.is_some());
+    b.store_card("4242424242424242");
+    let now = b.now();
+    repeat::resume(&mut b.s.db, now).unwrap();
+    assert_eq!(b.reconcile().paid, 1);
+    let o = b.order("repeat:1001");
+    assert_eq!((o.status, o.attempts, o.card_last4.as_str()), (Status::Paid, 5, "4242"));
+    assert_eq!(b.bought(), 1);
+    common::assert_sound(&mut b.s.db);
+}
+
+/// Issue 13, item 3: the cap counts a declined order that waits for its retry, so a second card
+/// reaching 95% meanwhile does not order past the cap.
+#[test]
+fn a_declined_order_awaiting_its_retry_counts_against_the_cap() {
+    let mut a = account("4000000000009995", Some("30.00"));
+    a.bill("f1", 95);
+    assert_eq!(a.reconcile().declined, 1); // 20.00 awaiting its retry
+    let now = a.now();
+    apply_card(&mut a.s.db, common::dec("10.00"), common::dec("0"), now).unwrap();
+    a.bill("f2", 5 + 95); // card 1001 used up, card 1002 to 95%
+    assert_eq!(orders::orders(&a.s.db).unwrap().len(), 1, "no second order past the cap");
+    let log = repeat::log(&a.s.db, 1).unwrap().remove(0);
+    assert_eq!((log.event.as_str(), log.card_id), ("capped", Some(1002)));
+    assert!(log.detail.contains("20.00 USD bought automatically"), "{}", log.detail);
+
+    // The manager stores a good card: the waiting order is retried at once, under the cap.
+    a.store_card("4242424242424242");
+    assert_eq!(a.reconcile().paid, 1);
+    assert_eq!(a.bought_automatically(), 200_000);
+    common::assert_sound(&mut a.s.db);
+}
+
+/// Issue 13, item 3: every retry asks the rule again: credit applied meanwhile, or a cap lowered
+/// below what the retry would spend, cancels it with the reason in the order and the log.
+#[test]
+fn every_retry_rechecks_the_cap_and_the_other_cards_and_a_cancelled_one_says_why() {
+    let mut a = account("4000000000009995", None);
+    a.bill("f1", 95);
+    assert_eq!(a.reconcile().declined, 1);
+    let now = a.now();
+    apply_card(&mut a.s.db, common::dec("20.00"), common::dec("0"), now).unwrap();
+    a.clock.set(t("2026-11-24T11:00:00Z"));
+    assert_eq!(a.reconcile().retried, 0);
+    let o = a.order("repeat:1001");
+    assert_eq!(o.status, Status::Cancelled);
+    assert!(o.reason.as_deref().unwrap().contains("other open cards hold 20.00 USD"), "{:?}", o.reason);
+    assert_eq!(a.log_events().last().map(String::as_str), Some("cancelled"));
+    assert_eq!((a.bought(), a.charges()), (0, 0));
+
+    let mut b = account("4000000000009995", Some("30.00"));
+    b.bill("f1", 95);
+    assert_eq!(b.reconcile().declined, 1);
+    let now = b.now();
+    repeat::set(&mut b.s.db, "Starter", Some(common::dec("10.00")), now).unwrap();
+    b.clock.set(t("2026-11-24T11:00:00Z"));
+    assert_eq!(b.reconcile().retried, 0);
+    let o = b.order("repeat:1001");
+    assert_eq!(o.status, Status::Cancelled);
+    assert!(o.reason.as_deref().unwrap().contains("monthly cap of 10.00 USD"), "{:?}", o.reason);
+    assert_eq!((b.bought(), b.charges()), (0, 0));
+}
+
+/// Issue 13, item 4: a retry charged to a new card shows that card, not the declined one, and no
+/// decline reason once paid; the history keeps every attempt with its own card and outcome.
+#[test]
+fn each_attempt_records_the_card_it_charged_and_success_clears_the_decline() {
+    let mut a = account("4000000000009995", None);
+    a.bill("f1", 95);
+    assert_eq!(a.reconcile().declined, 1);
+    a.store_card("4242424242424242");
+    assert_eq!(a.reconcile().paid, 1);
+    let o = a.order("repeat:1001");
+    assert_eq!((o.status, o.card_last4.as_str(), o.card_brand.as_str()), (Status::Paid, "4242", "Visa"));
+    assert_eq!((o.reason.as_deref(), o.decline_code.as_deref()), (None, None));
+    let tried: Vec<(i64, &str, &str)> =
+        o.attempt_history.iter().map(|h| (h.n, h.card_last4.as_str(), h.outcome.as_str())).collect();
+    assert_eq!(tried, [(1, "9995", "declined"), (2, "4242", "paid")]);
+    assert!(o.attempt_history[0].reason.as_deref().unwrap().contains("insufficient funds"));
+    assert_eq!(o.attempt_history[1].charge_key, "repeat:1001#2");
+}
+
+/// Issue 13, item 5: within one import, the faxes after the one that placed a repeat order bill
+/// on the card it bought, not only the next batch's.
+#[test]
+fn an_import_bills_the_faxes_after_a_repeat_purchase_on_the_new_card() {
+    let mut a = account("4242424242424242", None);
+    let lines: String = [("i1", 96), ("i2", 10), ("i3", 10), ("i4", 10), ("i5", 10)]
+        .iter()
+        .map(|(id, pages)| {
+            format!(
+                "{{\"id\":\"{id}\",\"userId\":\"bob\",\"destinationFax\":\"+12125550100\",\
+                 \"submitTime\":\"2026-11-24T09:00:00Z\",\"pagesSent\":{pages},\"status\":0}}\n"
+            )
+        })
+        .collect();
+    let (path, secrets, now) = (a.s.path(), a.secrets.clone(), a.now());
+    let mut bought = 0;
+    let sum = faxcredit::import::import_reader_with(
+        &mut a.s.db,
+        lines.as_bytes(),
+        faxcredit::import::Format::Ndjson,
+        now,
+        &mut |_| {},
+        &mut |db| {
+            let gw = Sandbox::beside(&path, Fault::None);
+            let clock = FixedClock::new(now);
+            let p = Purchaser { gateway: &gw, secrets: &secrets, clock: &clock, crash: None };
+            bought += orders::reconcile(db, &p).unwrap().paid;
+        },
+    )
+    .unwrap();
+    assert_eq!(bought, 1);
+    assert_eq!((sum.billed, sum.refused), (5, 0));
+    assert_eq!(common::card(&mut a.s.db, 1001).used.to_string(), "10.0000");
+    assert_eq!(common::card(&mut a.s.db, 1002).used.to_string(), "3.6000");
     common::assert_sound(&mut a.s.db);
 }

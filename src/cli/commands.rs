@@ -11,15 +11,7 @@ use crate::error::{Error, Result};
 use crate::import::RecordStatus;
 use crate::ledger::{self, ActivityQuery, Outcome, RawFax};
 use crate::money;
-use crate::time::{parse_ts, Clock, SystemClock, Timestamp};
-
-/// The time at the CLI boundary. `FAXCREDIT_NOW` (RFC 3339) pins it, for tests and replays.
-fn now() -> Result<Timestamp> {
-    match std::env::var("FAXCREDIT_NOW") {
-        Ok(s) if !s.is_empty() => parse_ts(&s, "FAXCREDIT_NOW"),
-        _ => Ok(SystemClock.now()),
-    }
-}
+use crate::time::{parse_ts, Timestamp};
 
 fn card_id(s: &str) -> Result<i64> {
     let t = s.trim().trim_start_matches('#');
@@ -47,7 +39,8 @@ pub(super) fn read_password() -> Result<String> {
 
 pub fn run(cli: Cli) -> Result<i32> {
     let path = cli.db.clone().unwrap_or_else(crate::paths::default_db);
-    let now = now()?;
+    super::init_clock()?;
+    let now = super::clock().now();
     // Every front end that starts first finishes the orders a crash left pending. `bill`, the
     // gateways' hot path, does it on its own connection once the fax is billed.
     let skip =
@@ -194,10 +187,11 @@ pub fn run(cli: Cli) -> Result<i32> {
             }
             out.flush()?;
         }
-        Command::Export { card, out } => {
+        Command::Export { card, out, no_bom } => {
             let mut db = Db::open(&path)?;
             let id = card_id(&card)?;
-            let s = crate::export::export_card(&mut db, id, &out, &mut |_| ControlFlow::Continue(()))?;
+            let opts = crate::export::CsvOptions { bom: !no_bom };
+            let s = crate::export::export_card_with(&mut db, id, &out, opts, &mut |_| ControlFlow::Continue(()))?;
             println!("exported {} lines of card {} to {}", s.rows, s.card_id, s.path.display());
         }
         Command::Attempts { json } => {

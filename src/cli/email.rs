@@ -6,7 +6,7 @@ use super::commands::{print_json, read_password};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::notify::{self, EmailSettings, Security, SmtpMailer};
-use crate::time::{SystemClock, Timestamp};
+use crate::time::Timestamp;
 
 #[derive(Debug, Subcommand)]
 pub enum EmailCommand {
@@ -85,7 +85,7 @@ pub fn outbox(path: &std::path::Path, deliver: bool, json: bool) -> Result<i32> 
     crate::account::account(&db)?;
     if deliver {
         let m = mailer(&mut db)?;
-        let r = notify::deliver_due(&mut db, &SystemClock, m.as_ref().map(|m| m as &dyn notify::Mailer))?;
+        let r = notify::deliver_due(&mut db, super::clock(), m.as_ref().map(|m| m as &dyn notify::Mailer))?;
         if m.is_none() && r.waiting > 0 {
             eprintln!("faxcredit: {} messages wait: {}", r.waiting, Error::EmailNotConfigured);
         }

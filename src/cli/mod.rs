@@ -85,6 +85,9 @@ pub enum Command {
         card: String,
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Leave out the UTF-8 byte-order mark (written by default so Excel reads the file as UTF-8).
+        #[arg(long)]
+        no_bom: bool,
     },
     /// Faxes refused with 205000 - Quota Exceeded.
     Attempts {
@@ -196,6 +199,24 @@ pub struct BillArgs {
     pub at: Option<String>,
     #[arg(long)]
     pub subject: Option<String>,
+}
+
+/// The CLI's one clock ([`crate::time::clock_from_env`]): every command reads the time here.
+static CLOCK: std::sync::OnceLock<Box<dyn crate::time::Clock>> = std::sync::OnceLock::new();
+
+/// Reads `FAXCREDIT_NOW` once; a malformed value is refused before any command runs.
+fn init_clock() -> crate::error::Result<()> {
+    if CLOCK.get().is_none() {
+        let _ = CLOCK.set(crate::time::clock_from_env()?);
+    }
+    Ok(())
+}
+
+pub(crate) fn clock() -> &'static dyn crate::time::Clock {
+    match CLOCK.get() {
+        Some(c) => c.as_ref(),
+        None => &crate::time::SystemClock,
+    }
 }
 
 /// Runs the CLI and returns the process exit code.

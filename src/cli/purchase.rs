@@ -33,6 +33,9 @@ pub enum OrdersCommand {
     Export {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Leave out the UTF-8 byte-order mark (written by default so Excel reads the file as UTF-8).
+        #[arg(long)]
+        no_bom: bool,
     },
 }
 
@@ -154,8 +157,8 @@ fn new_key() -> String {
 pub fn orders(path: &Path, cmd: Option<OrdersCommand>, json: bool) -> Result<i32> {
     let db = Db::open(path)?;
     match cmd {
-        Some(OrdersCommand::Export { out }) => {
-            let n = crate::orders::export_orders(&db, &out)?;
+        Some(OrdersCommand::Export { out, no_bom }) => {
+            let n = crate::orders::export_orders_with(&db, &out, crate::export::CsvOptions { bom: !no_bom })?;
             println!("exported {n} orders to {}", out.display());
         }
         None => {
@@ -181,6 +184,19 @@ pub fn orders(path: &Path, cmd: Option<OrdersCommand>, json: bool) -> Result<i32
                     o.card_last4,
                     o.status.as_str()
                 );
+                if o.attempt_history.len() > 1 {
+                    for a in &o.attempt_history {
+                        println!(
+                            "       attempt {}  {}  {} •••• {}  {}  {}",
+                            a.n,
+                            a.started_at,
+                            a.card_brand,
+                            a.card_last4,
+                            a.outcome,
+                            a.reason.as_deref().unwrap_or("")
+                        );
+                    }
+                }
             }
         }
     }

@@ -41,6 +41,8 @@ pub fn run(path: &std::path::Path, cmd: RepeatCommand, now: Timestamp) -> Result
                 r.package.face_value,
                 repeat::TRIGGER_PERCENT
             );
+            // The card in use may already be past 95%: the order placed for it is bought now.
+            super::secrets::reconcile(&mut db);
         }
         RepeatCommand::Remove => {
             let removed = repeat::remove(&mut db, now)?;
@@ -49,6 +51,7 @@ pub fn run(path: &std::path::Path, cmd: RepeatCommand, now: Timestamp) -> Result
         RepeatCommand::Resume => {
             let r = repeat::resume(&mut db, now)?;
             println!("repeat order resumed: {}", r.package.name);
+            super::secrets::reconcile(&mut db);
         }
         RepeatCommand::Show { json } => {
             let r = repeat::show(&db)?;

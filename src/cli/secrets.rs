@@ -8,7 +8,7 @@ use crate::notify::EmailSettings;
 use crate::orders::{Crash, Purchaser, ReconcileReport};
 use crate::payments::{Fault, Sandbox};
 use crate::secrets::KeyringStore;
-use crate::time::{SystemClock, Timestamp};
+use crate::time::Timestamp;
 
 pub fn smtp_mailer(db: &mut Db) -> Result<Option<crate::notify::SmtpMailer>> {
     let store = KeyringStore::open(db)?;
@@ -29,13 +29,17 @@ pub fn gateway(db_path: &Path) -> Sandbox {
     Sandbox::beside(db_path, Fault::from_env())
 }
 
-/// Runs `f` with the purchaser the CLI uses: the OS keyring, the sandbox processor, the clock.
+/// Runs `f` with the purchaser the CLI uses: the OS keyring, the sandbox processor, the CLI's
+/// one clock.
 pub fn with_purchaser<T>(db: &mut Db, f: impl FnOnce(&mut Db, &Purchaser<'_>) -> Result<T>) -> Result<T> {
     let secrets = KeyringStore::open(db)?;
     let gateway = gateway(db.path());
-    let clock = SystemClock;
-    let p =
-        Purchaser { gateway: &gateway, secrets: &secrets, clock: &clock, crash: Crash::from_env().map(|c| (c, true)) };
+    let p = Purchaser {
+        gateway: &gateway,
+        secrets: &secrets,
+        clock: super::clock(),
+        crash: Crash::from_env().map(|c| (c, true)),
+    };
     f(db, &p)
 }
 

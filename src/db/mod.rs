@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_v3.sql"),
     include_str!("schema_v4.sql"),
     include_str!("schema_v5.sql"),
+    include_str!("schema_v6.sql"),
 ];
 
 /// The schema version this build writes.
@@ -296,6 +297,54 @@ fn relabel(e: Error, path: &Path) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Schema 6 copies the orders into a table with attempts: each order keeps its latest
+    /// attempt, a paid order loses the decline reason of an earlier attempt, an automatic order
+    /// gets the month its cap counts it in, and the repeat log keeps its entries.
+    #[test]
+    fn migrates_version_4_orders_to_version_6_orders_with_attempts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v4.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..4] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.execute_batch(&format!(
+                "PRAGMA user_version = 4; PRAGMA application_id = {APPLICATION_ID};
+                 INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
+                 INSERT INTO cards (id, issue_date, face_value, bonus, original_balance, used, lines, source)
+                     VALUES (1001, '2026-01-01T00:00:00Z', 100000, 0, 100000, 0, 0, 'applied'),
+                            (1002, '2026-01-02T00:00:00Z', 200000, 0, 200000, 0, 0, 'purchase');
+                 INSERT INTO orders (id, key, kind, package, face_value, bonus, currency, card_brand, card_last4,
+                        status, charge_key, attempts, next_retry_at, charge_id, decline_code, reason, new_card,
+                        trigger_card, created_at, updated_at)
+                     VALUES (1, 'repeat:1001', 'automatic', 'Starter', 200000, 0, 'USD', 'Visa', '9995', 'paid',
+                             'repeat:1001#2', 2, NULL, 'ch_1', 'insufficient_funds', 'Declined.', 1002, 1001,
+                             '2026-01-01T10:00:00Z', '2026-01-01T11:00:00Z'),
+                            (2, 'manual:x', 'manual', 'Starter', 200000, 0, 'USD', 'Visa', '0002', 'declined',
+                             'manual:x', 1, NULL, NULL, 'card_declined', 'Your card was declined.', NULL, NULL,
+                             '2026-01-03T10:00:00Z', '2026-01-03T10:00:00Z');
+                 INSERT INTO repeat_log (at, card_id, event, detail) VALUES ('2026-01-01T10:00:00Z', 1001, 'ordered', 'x');"
+            ))
+            .unwrap();
+        }
+        let db = Db::open(&path).unwrap();
+        let list = crate::orders::orders(&db).unwrap();
+        let paid = list.iter().find(|o| o.id == 1).unwrap();
+        assert_eq!((paid.reason.as_deref(), paid.decline_code.as_deref()), (None, None));
+        assert_eq!(paid.attempt_history.len(), 1);
+        assert_eq!((paid.attempt_history[0].n, paid.attempt_history[0].outcome.as_str()), (2, "paid"));
+        let declined = list.iter().find(|o| o.id == 2).unwrap();
+        assert_eq!(declined.attempt_history[0].reason.as_deref(), Some("Your card was declined."));
+        let month: Option<String> =
+            db.conn().query_row("SELECT cap_month FROM orders WHERE id = 1", [], |r| r.get(0)).unwrap();
+        assert_eq!(month.as_deref(), Some("2026-01"));
+        assert_eq!(crate::repeat::log(&db, 10).unwrap().len(), 1);
+        db.conn()
+            .execute("INSERT INTO repeat_log (at, card_id, event, detail) VALUES ('t', NULL, 'cancelled', 'x')", [])
+            .unwrap();
+    }
 
     /// A ledger written by schema 3 (activity in a rowid table with two indexes) comes up at the
     /// current version with every line, and its rates are cached until they change.

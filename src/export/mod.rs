@@ -1,4 +1,5 @@
-//! CSV export of a card's activity (DESIGN.md §4): RFC 4180, UTF-8, header row, CRLF, oldest
+//! CSV export of a card's activity (DESIGN.md §4): RFC 4180, UTF-8 with a byte-order mark (by
+//! default), header row, CRLF, oldest
 //! line first. Streamed row by row, so memory stays flat whatever the card holds; written to a
 //! temporary file beside the target and renamed into place only when complete.
 
@@ -33,6 +34,23 @@ pub const HEADER: [&str; 16] = [
     "subject",
 ];
 
+/// The UTF-8 byte-order mark: without it Excel on Windows reads the file in the ANSI code page
+/// and shows "Réponse" or "Müller" garbled.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// How a CSV export is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CsvOptions {
+    /// Start with [`BOM`] (the default; `--no-bom` for pipelines that do not expect it).
+    pub bom: bool,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions { bom: true }
+    }
+}
+
 /// How often the progress callback is called, in rows.
 pub const PROGRESS_EVERY: u64 = 10_000;
 
@@ -50,9 +68,69 @@ pub struct ExportSummary {
 }
 
 /// OWASP CSV injection: a text cell that a spreadsheet would read as a formula gets a leading
-/// apostrophe.
+/// apostrophe. Spreadsheet programs trim leading spaces and fold compatibility characters, so
+/// the test is on the first character after whitespace (any, NBSP and U+3000 included) and
+/// format characters (BOM, ZWSP, …), NFKC-folded (`＝` is `=`): one of `= + - @`, or a TAB or
+/// CR among the leading blanks.
 pub fn needs_neutralizing(cell: &[u8]) -> bool {
-    matches!(cell.first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'))
+    match cell.first() {
+        None => false,
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => true,
+        // Nearly every cell starts with a printable ASCII character: decided by its first byte.
+        Some(&b) if b.is_ascii() && !char::from(b).is_whitespace() => false,
+        Some(_) => formula_after_blanks(&String::from_utf8_lossy(cell)),
+    }
+}
+
+fn formula_after_blanks(s: &str) -> bool {
+    use unicode_normalization::UnicodeNormalization;
+    for c in s.chars() {
+        if c == '\t' || c == '\r' {
+            return true;
+        }
+        if c.is_whitespace() || is_format_char(c) {
+            continue;
+        }
+        let mut one = [0u8; 4];
+        return c.encode_utf8(&mut one).nfkc().next().is_some_and(|f| matches!(f, '=' | '+' | '-' | '@'));
+    }
+    false
+}
+
+/// Unicode's format characters (general category Cf): invisible, and skipped by programs that
+/// trim a cell.
+fn is_format_char(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
+}
+
+/// A fax number as people write it: `+`, digits, spaces, dots, dashes and parentheses, with at
+/// least one digit. Not a formula, whatever its first character: written as it is.
+pub fn is_phone_number(cell: &[u8]) -> bool {
+    cell.iter().any(u8::is_ascii_digit)
+        && cell.iter().all(|b| matches!(b, b'0'..=b'9' | b'+' | b' ' | b'.' | b'-' | b'(' | b')'))
 }
 
 /// The CSV encoder of every export (cards and orders). One row being built: RFC 4180 cells (quoted only when they hold a quote, a comma or a
@@ -80,6 +158,13 @@ impl CsvRow {
         self.fresh = false;
     }
 
+    /// Starts the file: the byte-order mark when asked for. Call before the header row.
+    pub(crate) fn start(&mut self, opts: CsvOptions) {
+        if opts.bom {
+            self.buf.extend_from_slice(BOM);
+        }
+    }
+
     pub(crate) fn int(&mut self, v: i64) {
         self.sep();
         let s = self.num.format(v);
@@ -102,6 +187,12 @@ impl CsvRow {
     pub(crate) fn text(&mut self, s: &[u8]) {
         self.sep();
         self.quoted_if_needed(s, needs_neutralizing(s));
+    }
+
+    /// A fax number: as written when it is only a phone number, else a text cell.
+    pub(crate) fn phone(&mut self, s: &[u8]) {
+        self.sep();
+        self.quoted_if_needed(s, !is_phone_number(s) && needs_neutralizing(s));
     }
 
     fn quoted_if_needed(&mut self, s: &[u8], neutralize: bool) {
@@ -150,13 +241,24 @@ impl CsvRow {
 pub fn write_card_csv<W: Write>(
     db: &mut Db,
     card_id: i64,
+    out: W,
+    progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
+) -> Result<u64> {
+    write_card_csv_with(db, card_id, out, CsvOptions::default(), progress)
+}
+
+/// As [`write_card_csv`], with `opts` (the byte-order mark or not).
+pub fn write_card_csv_with<W: Write>(
+    db: &mut Db,
+    card_id: i64,
     mut out: W,
+    opts: CsvOptions,
     progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<u64> {
     let (send, recv) = std::sync::mpsc::sync_channel::<Msg>(2);
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || read_lines(db, card_id, &send));
-        let written = write_lines(card_id, &recv, &mut out, progress);
+        let written = write_lines(card_id, &recv, &mut out, opts, progress);
         // Ends the reader at its next batch if the writer stopped early (error or cancel).
         drop(recv);
         let read = reader.join().map_err(|_| Error::Invariant("the export's reader panicked".into()))?;
@@ -264,10 +366,12 @@ fn write_lines<W: Write>(
     card_id: i64,
     from_reader: &std::sync::mpsc::Receiver<Msg>,
     w: &mut W,
+    opts: CsvOptions,
     progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<u64> {
     let Ok(Msg::Start { currency, total, users }) = from_reader.recv() else { return Ok(0) };
     let mut row = CsvRow::new();
+    row.start(opts);
     for h in HEADER {
         row.plain(h.as_bytes());
     }
@@ -299,7 +403,7 @@ fn write_lines<W: Write>(
             row.plain(text(1));
             row.plain(text(2));
             row.text(user.as_bytes());
-            row.text(text(3));
+            row.phone(text(3));
             for &v in &ints[1..4] {
                 row.int(v);
             }
@@ -402,11 +506,22 @@ pub fn export_card(
     target: &Path,
     progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<ExportSummary> {
+    export_card_with(db, card_id, target, CsvOptions::default(), progress)
+}
+
+/// As [`export_card`], with `opts` (the byte-order mark or not).
+pub fn export_card_with(
+    db: &mut Db,
+    card_id: i64,
+    target: &Path,
+    opts: CsvOptions,
+    progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
+) -> Result<ExportSummary> {
     check_target(target)?;
     db.refuse_own_file(target, "out")?;
     // Validate the card before creating anything.
     card(db.conn(), card_id)?;
-    let rows = write_atomically(target, |file| write_card_csv(db, card_id, file, progress))?;
+    let rows = write_atomically(target, |file| write_card_csv_with(db, card_id, file, opts, progress))?;
     Ok(ExportSummary { card_id, rows, path: target.to_path_buf() })
 }
 
@@ -425,6 +540,54 @@ mod tests {
         r.end(&mut out).unwrap();
         r.flush(&mut out).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    /// Issue 13, item 8: formulas hidden behind blanks, invisible characters or full-width
+    /// signs are neutralized; a fax number is written as it is.
+    #[test]
+    fn neutralizes_formulas_behind_blanks_and_folded_signs_but_not_phone_numbers() {
+        use super::{is_phone_number, needs_neutralizing};
+        for live in [
+            " =1+1",
+            "\u{a0}=1+1",
+            "\u{3000}=1+1",
+            "\u{feff}=1+1",
+            "\u{200b}=1+1",
+            "\u{ff1d}1+1",
+            "\u{ff0b}1+1",
+            "\u{fe63}1",
+            "\u{ff20}SUM(A1)",
+            " \t x",
+            "\u{200b} \r",
+            "=1+1",
+            "-1",
+        ] {
+            assert!(needs_neutralizing(live.as_bytes()), "{live:?} left live");
+        }
+        for inert in ["Réponse", "Müller", " plain", "\u{3000}text", "", "1+1", "a=b"] {
+            assert!(!needs_neutralizing(inert.as_bytes()), "{inert:?} changed");
+        }
+        assert_eq!(row(&[" =1+1"]), "' =1+1,-7,1.2345\r\n");
+        assert_eq!(row(&["\u{ff1d}1+1"]), "'\u{ff1d}1+1,-7,1.2345\r\n");
+        for phone in ["+1 (312) 555-0100", "+44.20.7946.0000", "-1 312", "(312) 555 0100"] {
+            assert!(is_phone_number(phone.as_bytes()), "{phone}");
+            let mut r = CsvRow::new();
+            r.phone(phone.as_bytes());
+            let mut out = Vec::new();
+            r.end(&mut out).unwrap();
+            r.flush(&mut out).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), format!("{phone}\r\n"));
+        }
+        for not_phone in ["+1+cmd|' /C calc'!A0", "=1+1", "+", "+1 x"] {
+            assert!(!is_phone_number(not_phone.as_bytes()), "{not_phone}");
+            let mut r = CsvRow::new();
+            r.phone(not_phone.as_bytes());
+            let mut out = Vec::new();
+            r.end(&mut out).unwrap();
+            r.flush(&mut out).unwrap();
+            let cell = String::from_utf8(out).unwrap();
+            assert!(cell.starts_with('\'') || cell.starts_with("\"'"), "{not_phone}: {cell}");
+        }
     }
 
     #[test]

@@ -129,8 +129,8 @@ pub fn import_file(
     import_file_with(db, path, now, on_record, &mut |_| {})
 }
 
-/// As [`import_file`]; `on_repeat_order` runs after each batch that placed a repeat order, so
-/// the front end buys the new card before the next batch needs it.
+/// As [`import_file`]; `on_repeat_order` runs as soon as a fax places a repeat order, before the
+/// faxes after it are billed, so the front end buys the card they bill on.
 pub fn import_file_with(
     db: &mut Db,
     path: &Path,
@@ -157,7 +157,9 @@ pub fn import_reader<R: Read + Send>(
     import_reader_with(db, reader, format, now, on_record, &mut |_| {})
 }
 
-fn import_reader_with<'r, R: Read + Send + 'r>(
+/// As [`import_reader`]; `on_repeat_order` runs as soon as a fax places a repeat order, before
+/// the faxes after it are billed, so the front end buys the card they bill on.
+pub fn import_reader_with<'r, R: Read + Send + 'r>(
     db: &mut Db,
     reader: R,
     format: Format,
@@ -178,14 +180,20 @@ fn import_reader_with<'r, R: Read + Send + 'r>(
         let mut summary = ImportSummary::default();
         let mut billed_units = 0i64;
         for batch in recv.iter() {
-            let (results, ordered, batch_units) = bill_batch(db, batch?, now)?;
-            if ordered {
-                on_repeat_order(db);
-            }
-            billed_units += batch_units;
-            for r in &results {
-                summary.count(r.status);
-                on_record(r);
+            let mut rest = batch?;
+            // A batch that places a repeat order ends at that fax: the card is bought before the
+            // faxes after it are billed, so they bill on it.
+            while !rest.is_empty() {
+                let (results, ordered, batch_units, left) = bill_batch(db, rest, now)?;
+                if ordered {
+                    on_repeat_order(db);
+                }
+                billed_units += batch_units;
+                for r in &results {
+                    summary.count(r.status);
+                    on_record(r);
+                }
+                rest = left;
             }
         }
         summary.amount_billed = money::from_units(billed_units);
@@ -235,14 +243,18 @@ fn parse_batches(mut source: Records<'_>, to_biller: &std::sync::mpsc::SyncSende
     }
 }
 
-/// Bills one batch in one transaction: the results, whether a repeat order was placed, and the
-/// money billed in storage units.
-fn bill_batch(db: &mut Db, batch: Vec<Parsed>, now: Timestamp) -> Result<(Vec<RecordResult>, bool, i64)> {
+/// Bills a batch in one transaction, up to and including the first fax that places a repeat
+/// order; returns the results, whether an order was placed, the money billed in storage units,
+/// and the records left.
+type Billed = (Vec<RecordResult>, bool, i64, Vec<Parsed>);
+
+fn bill_batch(db: &mut Db, batch: Vec<Parsed>, now: Timestamp) -> Result<Billed> {
     let (tx, rates) = db.write_with_rates()?;
     let mut biller = Biller::new(&tx)?.with_rates(rates.current(&tx)?);
     let mut results = Vec::with_capacity(batch.len());
     let mut billed_units = 0i64;
-    for Parsed { line, given_id, record } in batch {
+    let mut records = batch.into_iter();
+    for Parsed { line, given_id, record } in records.by_ref() {
         let fax_id = match &record {
             Ok(r) => Some(r.id().to_string()),
             Err(_) => given_id,
@@ -272,11 +284,14 @@ fn bill_batch(db: &mut Db, batch: Vec<Parsed>, now: Timestamp) -> Result<(Vec<Re
             Err(e) => return Err(e),
         };
         results.push(RecordResult { line, fax_id, status, code, message });
+        if biller.placed_repeat_order() {
+            break;
+        }
     }
     let ordered = biller.placed_repeat_order();
     biller.finish()?;
     tx.commit()?;
-    Ok((results, ordered, billed_units))
+    Ok((results, ordered, billed_units, records.collect()))
 }
 
 /// NDJSON lines, each read with a length limit so a huge line is refused, not buffered.

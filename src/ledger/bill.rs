@@ -109,6 +109,8 @@ pub struct Biller<'t> {
     open: Vec<OpenCard>,
     open_loaded: bool,
     cards_changed_by_trigger: bool,
+    /// The costliest refusal that asked the repeat order for a card since the last billed fax.
+    refusal_asked: Option<i64>,
     /// (card, amount, lines) billed and not yet written to `cards`.
     pending_cards: Vec<(i64, i64, i64)>,
     /// (UTC day, amount, faxes) billed and not yet written to `daily_spend`.
@@ -156,6 +158,7 @@ impl<'t> Biller<'t> {
             open: Vec::new(),
             open_loaded: false,
             cards_changed_by_trigger: false,
+            refusal_asked: None,
             pending_cards: Vec::with_capacity(2),
             pending_days: Vec::with_capacity(1),
             // A fax billed before is found by this insert's conflict on its id, so a new fax
@@ -207,6 +210,24 @@ impl<'t> Biller<'t> {
     /// purchase protocol after commit ([`crate::orders::reconcile`]).
     pub fn placed_repeat_order(&self) -> bool {
         self.cards_changed_by_trigger
+    }
+
+    /// A refusal asks the repeat order for the card in use. A refusal storm asks once: the
+    /// answer cannot change until a fax is billed or a costlier one is refused. The trigger reads
+    /// the cards, so what is pending is written first.
+    fn refused_fires_repeat_order(&mut self, cost: i64, now: Timestamp) -> Result<()> {
+        if self.kind != Kind::Prepaid || self.refusal_asked.is_some_and(|asked| asked >= cost) {
+            return Ok(());
+        }
+        self.refusal_asked = Some(cost);
+        self.flush()?;
+        if let Some((card, _, _)) = crate::repeat::trigger::card_in_use(self.tx)? {
+            let trigger = crate::repeat::decide::Trigger::Refusal { cost };
+            if crate::repeat::trigger::fire(self.tx, trigger, card, now)? {
+                self.cards_changed_by_trigger = true;
+            }
+        }
+        Ok(())
     }
 
     /// Forgets the cached open cards: call after adding a card in the same transaction.
@@ -405,6 +426,7 @@ impl<'t> Biller<'t> {
                      VALUES (?1, ?2, ?3, ?4, ?5, 'quota_exceeded', ?6)",
                 )?
                 .execute(params![fax.id, fax.user, fax.destination, cost, available, fmt_ts(&now)])?;
+            self.refused_fires_repeat_order(cost, now)?;
             crate::notify::events::quota_exceeded(self.tx, &fax.id, &fax.user, cost, available, now)?;
             return Ok(Outcome::Refused {
                 fax_id: fax.id.clone(),
@@ -467,6 +489,7 @@ impl<'t> Biller<'t> {
                 .ok_or_else(|| Error::Invariant(format!("fax {} conflicted but is not stored", fax.id)));
         }
         let seq = self.tx.last_insert_rowid();
+        self.refusal_asked = None;
         let split = parts.len() > 1;
         let mut lines = Vec::with_capacity(parts.len());
         let mut closed = Vec::new();
@@ -503,7 +526,7 @@ impl<'t> Biller<'t> {
             let (before, after) = ((card.original - card.balance) * 100, (card.original - card.balance + amount) * 100);
             if self.kind == Kind::Prepaid && before < threshold && after >= threshold {
                 self.flush()?;
-                if crate::repeat::trigger::card_reached_threshold(self.tx, card.id, now)? {
+                if crate::repeat::trigger::fire(self.tx, crate::repeat::decide::Trigger::Threshold, card.id, now)? {
                     self.cards_changed_by_trigger = true;
                 }
             }

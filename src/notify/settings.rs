@@ -67,10 +67,21 @@ impl EmailSettings {
             None | Some("") => None,
             Some(u) => Some(validate_text("user", u, 254)?),
         };
+        if self.security == Security::None && username.is_some() && !is_loopback(&host) {
+            return Err(Error::InsecureSmtpLogin(host));
+        }
         let from = validate_email(&self.from)
             .map_err(|_| Error::invalid("from", format!("{:?} is not an email address", self.from.trim())))?;
         Ok(EmailSettings { host, port: self.port, security: self.security, username, from })
     }
+}
+
+/// A host on this machine, where a password sent without encryption never crosses a network:
+/// `localhost` or a loopback address (names are not resolved).
+pub fn is_loopback(host: &str) -> bool {
+    let h = host.trim().trim_end_matches('.');
+    h.eq_ignore_ascii_case("localhost")
+        || h.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The stored settings, or `None` when email was never set up.
@@ -147,6 +158,28 @@ mod tests {
                 other => panic!("{field}: {other:?}"),
             }
         }
+    }
+
+    /// Issue 13, item 7: a login over plain SMTP would send the password in clear text; it is
+    /// refused, naming STARTTLS and TLS, unless the server is on this machine.
+    #[test]
+    fn refuses_a_login_without_encryption_unless_the_server_is_on_this_machine() {
+        let plain = |host: &str| EmailSettings { host: host.into(), security: Security::None, ..good() };
+        let e = plain("smtp.example.com").validated().unwrap_err();
+        assert_eq!((e.code().as_str(), e.exit_code()), ("insecure_smtp_login", 2));
+        assert!(e.to_string().contains("STARTTLS") && e.to_string().contains("TLS (port 465)"), "{e}");
+        assert!(plain("10.0.0.5").validated().is_err());
+        for host in ["localhost", "127.0.0.1", "127.1.2.3", "::1"] {
+            assert!(plain(host).validated().is_ok(), "{host}");
+        }
+        let anonymous = EmailSettings { username: None, ..plain("smtp.example.com") };
+        assert!(anonymous.validated().is_ok(), "no login, no password to protect");
+        let stored = plain("smtp.example.com");
+        assert_eq!(
+            crate::notify::SmtpMailer::new(&stored, Some("pw".into())).unwrap_err().code(),
+            "insecure_smtp_login",
+            "settings stored before the rule are refused when mail is sent"
+        );
     }
 
     #[test]

@@ -31,6 +31,13 @@ impl std::fmt::Debug for SmtpMailer {
 
 impl SmtpMailer {
     pub fn new(settings: &EmailSettings, password: Option<String>) -> Result<SmtpMailer> {
+        // Settings saved before the rule existed are held to it too.
+        if settings.security == Security::None
+            && settings.username.is_some()
+            && !super::settings::is_loopback(&settings.host)
+        {
+            return Err(Error::InsecureSmtpLogin(settings.host.clone()));
+        }
         let from: Mailbox = settings
             .from
             .parse()

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::export::{write_atomically, CsvRow};
+use crate::export::{write_atomically, CsvOptions, CsvRow};
 use crate::money;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -20,6 +20,9 @@ pub enum Status {
     Declined,
     /// An automatic order that was declined on every retry: the repeat order was paused.
     Failed,
+    /// An automatic order whose retry was stopped: the monthly cap, or credit on other cards,
+    /// made it unnecessary (the reason says which), or the repeat order was removed or paused.
+    Cancelled,
 }
 
 impl Status {
@@ -29,6 +32,7 @@ impl Status {
             Status::Paid => "paid",
             Status::Declined => "declined",
             Status::Failed => "failed",
+            Status::Cancelled => "cancelled",
         }
     }
     fn parse(s: &str) -> Status {
@@ -36,6 +40,7 @@ impl Status {
             "paid" => Status::Paid,
             "declined" => Status::Declined,
             "failed" => Status::Failed,
+            "cancelled" => Status::Cancelled,
             _ => Status::Pending,
         }
     }
@@ -52,6 +57,7 @@ pub struct Order {
     pub amount: String,
     pub bonus: String,
     pub currency: String,
+    /// The card charged by the latest attempt.
     pub card_brand: String,
     pub card_last4: String,
     pub status: Status,
@@ -65,14 +71,35 @@ pub struct Order {
     pub trigger_card: Option<i64>,
     pub created_at: String,
     pub updated_at: String,
+    /// Every charge attempt, first first, each with the card it charged.
+    pub attempt_history: Vec<Attempt>,
+    #[serde(skip)]
+    pub(crate) round_start: i64,
     #[serde(skip)]
     pub(crate) face_units: i64,
     #[serde(skip)]
     pub(crate) bonus_units: i64,
 }
 
+/// One charge attempt of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attempt {
+    pub n: i64,
+    pub charge_key: String,
+    pub card_brand: String,
+    pub card_last4: String,
+    pub started_at: String,
+    /// `pending`, `paid`, `declined` or `cancelled` (stopped before it was charged).
+    pub outcome: String,
+    pub decline_code: Option<String>,
+    pub reason: Option<String>,
+    pub charge_id: Option<String>,
+    pub finished_at: Option<String>,
+}
+
 pub(crate) const COLUMNS: &str = "id, key, kind, package, face_value, bonus, currency, card_brand, card_last4, status,
-    attempts, next_retry_at, charge_key, charge_id, decline_code, reason, new_card, trigger_card, created_at, updated_at";
+    attempts, next_retry_at, charge_key, charge_id, decline_code, reason, new_card, trigger_card, created_at, updated_at,
+    round_start";
 
 pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Order> {
     let face: i64 = r.get(4)?;
@@ -98,26 +125,102 @@ pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Order> {
         trigger_card: r.get(17)?,
         created_at: r.get(18)?,
         updated_at: r.get(19)?,
+        attempt_history: Vec::new(),
+        round_start: r.get(20)?,
         face_units: face,
         bonus_units: bonus,
     })
 }
 
 pub fn order(conn: &Connection, id: i64) -> Result<Order> {
-    conn.query_row(&format!("SELECT {COLUMNS} FROM orders WHERE id = ?1"), [id], from_row)
+    let mut o = conn
+        .query_row(&format!("SELECT {COLUMNS} FROM orders WHERE id = ?1"), [id], from_row)
         .optional()?
-        .ok_or_else(|| Error::NotFound(format!("no order {id}")))
+        .ok_or_else(|| Error::NotFound(format!("no order {id}")))?;
+    o.attempt_history = attempts(conn, id)?;
+    Ok(o)
 }
 
 pub(crate) fn order_by_key(conn: &Connection, key: &str) -> Result<Option<Order>> {
     Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM orders WHERE key = ?1"), [key], from_row).optional()?)
 }
 
-/// Every order, newest first.
+/// An order's charge attempts, first first.
+pub fn attempts(conn: &Connection, order_id: i64) -> Result<Vec<Attempt>> {
+    let mut st = conn.prepare_cached(
+        "SELECT n, charge_key, card_brand, card_last4, started_at, outcome, decline_code, reason, charge_id, finished_at
+         FROM order_attempts WHERE order_id = ?1 ORDER BY n",
+    )?;
+    let rows = st.query_map([order_id], |r| {
+        Ok(Attempt {
+            n: r.get(0)?,
+            charge_key: r.get(1)?,
+            card_brand: r.get(2)?,
+            card_last4: r.get(3)?,
+            started_at: r.get(4)?,
+            outcome: r.get(5)?,
+            decline_code: r.get(6)?,
+            reason: r.get(7)?,
+            charge_id: r.get(8)?,
+            finished_at: r.get(9)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Records the start of attempt `n` of an order, with the card on file it will charge.
+pub(crate) fn start_attempt(
+    tx: &rusqlite::Transaction<'_>,
+    order_id: i64,
+    n: i64,
+    charge_key: &str,
+    brand: &str,
+    last4: &str,
+    now: crate::time::Timestamp,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO order_attempts (order_id, n, charge_key, card_brand, card_last4, started_at, outcome)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending')",
+    )?
+    .execute(rusqlite::params![order_id, n, charge_key, brand, last4, crate::time::fmt_ts(&now)])?;
+    Ok(())
+}
+
+/// Ends the current attempt of an order.
+pub(crate) fn finish_attempt(
+    tx: &rusqlite::Transaction<'_>,
+    order_id: i64,
+    charge_key: &str,
+    outcome: &str,
+    code_reason: Option<(&str, &str)>,
+    charge_id: Option<&str>,
+    now: crate::time::Timestamp,
+) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE order_attempts SET outcome = ?3, decline_code = ?4, reason = ?5, charge_id = ?6, finished_at = ?7
+         WHERE order_id = ?1 AND charge_key = ?2",
+    )?
+    .execute(rusqlite::params![
+        order_id,
+        charge_key,
+        outcome,
+        code_reason.map(|c| c.0),
+        code_reason.map(|c| c.1),
+        charge_id,
+        crate::time::fmt_ts(&now)
+    ])?;
+    Ok(())
+}
+
+/// Every order, newest first, each with its attempts.
 pub fn orders(db: &Db) -> Result<Vec<Order>> {
     let mut st = db.conn().prepare(&format!("SELECT {COLUMNS} FROM orders ORDER BY id DESC"))?;
     let rows = st.query_map([], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut list: Vec<Order> = rows.collect::<rusqlite::Result<_>>()?;
+    for o in &mut list {
+        o.attempt_history = attempts(db.conn(), o.id)?;
+    }
+    Ok(list)
 }
 
 pub const EXPORT_HEADER: [&str; 12] = [
@@ -135,12 +238,19 @@ pub const EXPORT_HEADER: [&str; 12] = [
     "trigger_card",
 ];
 
-/// The order history as CSV (RFC 4180, CRLF, injection-safe), written atomically.
+/// The order history as CSV (RFC 4180, UTF-8 with a byte-order mark, CRLF, injection-safe),
+/// written atomically.
 pub fn export_orders(db: &Db, target: &Path) -> Result<u64> {
+    export_orders_with(db, target, CsvOptions::default())
+}
+
+/// As [`export_orders`], with `opts` (the byte-order mark or not).
+pub fn export_orders_with(db: &Db, target: &Path, opts: CsvOptions) -> Result<u64> {
     db.refuse_own_file(target, "out")?;
     let list = orders(db)?;
     write_atomically(target, |mut file| {
         let mut row = CsvRow::new();
+        row.start(opts);
         for h in EXPORT_HEADER {
             row.plain(h.as_bytes());
         }

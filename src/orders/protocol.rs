@@ -8,11 +8,11 @@
 use rusqlite::params;
 use serde::Serialize;
 
-use super::history::{order, order_by_key, Order, Status};
+use super::history::{finish_attempt, order, order_by_key, start_attempt, Order, Status};
 use crate::account::Kind;
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::payments::card::{self, StoredCard};
+use crate::payments::card::{self, Brand, StoredCard};
 use crate::payments::{ChargeOutcome, ChargeRequest, PaymentGateway};
 use crate::secrets::SecretStore;
 use crate::time::{fmt_ts, Clock};
@@ -104,7 +104,9 @@ pub fn purchase(db: &mut Db, p: &Purchaser<'_>, package: &str, key: &str, kind_a
                         fmt_ts(&now)
                     ],
                 )?;
-                order(&tx, tx.last_insert_rowid())?
+                let id = tx.last_insert_rowid();
+                start_attempt(&tx, id, 1, key, &brand, &last4, now)?;
+                order(&tx, id)?
             }
         };
         tx.commit()?;
@@ -126,6 +128,10 @@ fn charge_and_record(db: &mut Db, p: &Purchaser<'_>, o: Order, card: &StoredCard
     if o.status != Status::Pending {
         return Ok(o);
     }
+    let o = mark_sending(db, &o, card, p.clock)?;
+    if o.status != Status::Pending {
+        return Ok(o);
+    }
     let description = format!("Fax Credit {} card", o.package);
     let outcome = p.gateway.charge(&ChargeRequest {
         key: &o.charge_key,
@@ -136,6 +142,29 @@ fn charge_and_record(db: &mut Db, p: &Purchaser<'_>, o: Order, card: &StoredCard
     })?;
     p.crash_point(Crash::AfterCharge)?;
     record(db, o.id, &outcome, p.clock)
+}
+
+/// Fixes the card of the current attempt as the one about to be charged, unless an earlier
+/// process already sent this attempt: the processor answers a repeated key for the card it saw
+/// first, so that is the card the attempt charged. Returns the order as it is now (another
+/// process may have recorded its outcome meanwhile).
+fn mark_sending(db: &mut Db, o: &Order, card: &StoredCard, clock: &dyn Clock) -> Result<Order> {
+    let brand = card.brand().map_or("Card", Brand::name);
+    let tx = db.write()?;
+    let first_send = tx.execute(
+        "UPDATE order_attempts SET card_brand = ?3, card_last4 = ?4, sent_at = ?5
+         WHERE order_id = ?1 AND charge_key = ?2 AND sent_at IS NULL",
+        params![o.id, o.charge_key, brand, card.last4(), fmt_ts(&clock.now())],
+    )?;
+    if first_send > 0 {
+        tx.execute(
+            "UPDATE orders SET card_brand = ?3, card_last4 = ?4 WHERE id = ?1 AND charge_key = ?2 AND status = 'pending'",
+            params![o.id, o.charge_key, brand, card.last4()],
+        )?;
+    }
+    let now = order(&tx, o.id)?;
+    tx.commit()?;
+    Ok(now)
 }
 
 /// Step 3: the processor's answer, the new card and the email, in one transaction. An order
@@ -159,16 +188,19 @@ fn record(db: &mut Db, id: i64, outcome: &ChargeOutcome, clock: &dyn Clock) -> R
                 None,
                 now,
             )?;
+            // The decline of an earlier attempt is history now (kept in the attempts).
             tx.execute(
                 "UPDATE orders SET status = 'paid', charge_id = ?2, new_card = ?3, next_retry_at = NULL,
-                   updated_at = ?4 WHERE id = ?1",
+                   decline_code = NULL, reason = NULL, updated_at = ?4 WHERE id = ?1",
                 params![id, charge_id, card_id, now_s],
             )?;
+            finish_attempt(&tx, id, &o.charge_key, "paid", None, Some(charge_id), now)?;
             if o.kind == "automatic" {
                 crate::repeat::outcome::paid(&tx, &o, card_id, now)?;
             }
         }
         ChargeOutcome::Declined { code, reason } => {
+            finish_attempt(&tx, id, &o.charge_key, "declined", Some((code, reason)), None, now)?;
             if o.kind == "automatic" {
                 crate::repeat::outcome::declined(&tx, &o, code, reason, now)?;
             } else {

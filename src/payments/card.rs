@@ -211,6 +211,12 @@ pub fn set(db: &mut Db, secrets: &dyn SecretStore, input: &CardInput, now: Times
            exp_month = excluded.exp_month, exp_year = excluded.exp_year, updated_at = excluded.updated_at",
         params![brand, card.last4(), card.exp_month, card.exp_year, fmt_ts(&now)],
     )?;
+    // A declined automatic purchase is tried with the new card at once, not at its next retry:
+    // faxes may be refused meanwhile.
+    tx.execute(
+        "UPDATE orders SET next_retry_at = ?1 WHERE kind = 'automatic' AND status = 'declined' AND next_retry_at > ?1",
+        [fmt_ts(&now)],
+    )?;
     tx.commit()?;
     Ok(CardOnFile {
         brand: brand.into(),

@@ -1,6 +1,7 @@
 //! The automatic repeat order: the package re-bought when the card in use reaches 95%, its
 //! optional monthly cap, its pause after failed retries, and the log of what it did.
 
+pub mod decide;
 pub mod outcome;
 pub mod settings;
 pub(crate) mod trigger;

@@ -4,13 +4,16 @@
 use chrono::Duration;
 use rusqlite::{params, Transaction};
 
-use super::settings::write_log;
+use super::decide::{decide, Decision, Situation, Trigger};
+use super::settings::{show_in, write_log};
+use super::trigger::{capped_reason, card_on_file, credit_ahead, plan_of, spent_this_month};
 use crate::db::Db;
 use crate::error::Result;
 use crate::money::fmt_for_people;
 use crate::notify::outbox::{enqueue, Kind};
+use crate::orders::history::{from_row, start_attempt, COLUMNS};
 use crate::orders::Order;
-use crate::time::{fmt_ts, Timestamp};
+use crate::time::{fmt_ts, month_key, Timestamp};
 
 /// The waits before the retries of a declined automatic order; after the last, it is paused.
 pub const RETRY_AFTER: [Duration; 3] = [Duration::hours(1), Duration::hours(6), Duration::hours(24)];
@@ -25,7 +28,7 @@ fn card_text(o: &Order) -> String {
 
 pub(crate) fn paid(tx: &Transaction<'_>, o: &Order, new_card: i64, now: Timestamp) -> Result<()> {
     let amount = fmt_for_people(o.face_units, &o.currency);
-    let trigger = o.trigger_card.map(|c| format!(" when card {c} reached 95% use")).unwrap_or_default();
+    let trigger = o.trigger_card.map(|c| format!(" to follow card {c}")).unwrap_or_default();
     write_log(tx, o.trigger_card, "bought", &format!("card {new_card} bought: {}, {amount}", o.package), now)?;
     let subject = format!("Fax Credit: card {new_card} bought automatically ({}, {amount})", o.package);
     let body = format!(
@@ -41,7 +44,7 @@ pub(crate) fn paid(tx: &Transaction<'_>, o: &Order, new_card: i64, now: Timestam
 }
 
 pub(crate) fn declined(tx: &Transaction<'_>, o: &Order, code: &str, reason: &str, now: Timestamp) -> Result<()> {
-    let retries_done = o.attempts - 1;
+    let retries_done = o.attempts - o.round_start;
     let amount = fmt_for_people(o.face_units, &o.currency);
     if let Some(wait) = usize::try_from(retries_done).ok().and_then(|i| RETRY_AFTER.get(i)) {
         let at = now + *wait;
@@ -80,9 +83,10 @@ pub(crate) fn declined(tx: &Transaction<'_>, o: &Order, code: &str, reason: &str
     Ok(())
 }
 
-/// Starts the retries that are due: the order goes back to pending with a new processor key
-/// (the first key would only repeat the decline). A repeat order that was paused or removed
-/// meanwhile stops them.
+/// Starts the retries that are due, each after the repeat order's rule is asked again: a retry
+/// that the cap or credit elsewhere makes unnecessary, or that a removed or paused repeat order
+/// no longer wants, is cancelled with its reason logged. A retry goes back to pending with a new
+/// processor key (the first key would only repeat the decline) and the card on file now.
 pub(crate) fn start_due_retries(db: &mut Db, now: Timestamp) -> Result<u32> {
     let now_s = fmt_ts(&now);
     let due: bool = db.conn().query_row(
@@ -94,23 +98,55 @@ pub(crate) fn start_due_retries(db: &mut Db, now: Timestamp) -> Result<u32> {
         return Ok(0);
     }
     let tx = db.write()?;
-    let active: bool =
-        tx.query_row("SELECT EXISTS (SELECT 1 FROM repeat_order WHERE paused_at IS NULL)", [], |r| r.get(0))?;
-    if !active {
+    let due: Vec<Order> = {
+        let mut st = tx.prepare(&format!(
+            "SELECT {COLUMNS} FROM orders WHERE status = 'declined' AND kind = 'automatic' AND next_retry_at <= ?1
+             ORDER BY next_retry_at, id"
+        ))?;
+        let rows = st.query_map([&now_s], from_row)?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let repeat = show_in(&tx)?;
+    let plan = repeat.as_ref().map(plan_of).transpose()?;
+    let currency: String = tx.query_row("SELECT currency FROM account WHERE id = 1", [], |r| r.get(0))?;
+    let mut started = 0u32;
+    for o in due {
+        // Asked one order at a time: a retry started here is credit on its way for the next.
+        let decision = decide(&Situation {
+            plan,
+            trigger: Trigger::Retry,
+            credit_ahead: credit_ahead(&tx, o.trigger_card, Some(o.id))?,
+            spent_this_month: spent_this_month(&tx, now, Some(o.id))?,
+        });
+        let why = match decision {
+            Decision::Buy => {
+                let n = o.attempts + 1;
+                let charge_key = format!("{}#{n}", o.key);
+                let (brand, last4) = card_on_file(&tx)?;
+                tx.execute(
+                    "UPDATE orders SET status = 'pending', attempts = ?2, charge_key = ?3, next_retry_at = NULL,
+                        card_brand = ?4, card_last4 = ?5, cap_month = ?6, updated_at = ?7
+                     WHERE id = ?1",
+                    params![o.id, n, charge_key, brand, last4, month_key(&now), now_s],
+                )?;
+                start_attempt(&tx, o.id, n, &charge_key, &brand, &last4, now)?;
+                started += 1;
+                continue;
+            }
+            Decision::NoRepeatOrder => "the repeat order was removed".to_string(),
+            Decision::Paused => "the repeat order is paused".to_string(),
+            Decision::Skip { credit_ahead } => {
+                format!("other open cards hold {}: no card is needed yet", fmt_for_people(credit_ahead, &currency))
+            }
+            Decision::Capped { cap, spent, price } => capped_reason(cap, spent, price, &currency, now),
+        };
         tx.execute(
-            "UPDATE orders SET status = 'failed', next_retry_at = NULL, updated_at = ?1
-             WHERE status = 'declined' AND kind = 'automatic' AND next_retry_at <= ?1",
-            [&now_s],
+            "UPDATE orders SET status = 'cancelled', decline_code = NULL, reason = ?2, next_retry_at = NULL,
+                updated_at = ?3 WHERE id = ?1",
+            params![o.id, format!("Retry cancelled: {why}."), now_s],
         )?;
-        tx.commit()?;
-        return Ok(0);
+        write_log(&tx, o.trigger_card, "cancelled", &format!("order {} not retried: {why}", o.id), now)?;
     }
-    let n = tx.execute(
-        "UPDATE orders SET status = 'pending', attempts = attempts + 1, charge_key = key || '#' || (attempts + 1),
-            next_retry_at = NULL, updated_at = ?1
-         WHERE status = 'declined' AND kind = 'automatic' AND next_retry_at <= ?1",
-        [&now_s],
-    )?;
     tx.commit()?;
-    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    Ok(started)
 }

@@ -14,7 +14,8 @@ use crate::time::{fmt_ts, Timestamp};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RepeatOrder {
     pub package: Package,
-    /// At most this much bought automatically per calendar month (UTC).
+    /// At most this much bought automatically per calendar month (UTC). A declined order
+    /// awaiting its retry counts against it.
     pub monthly_cap: Option<Decimal>,
     pub paused_at: Option<String>,
     /// Why it is paused (the last decline), in words.
@@ -54,7 +55,8 @@ pub(crate) fn write_log(
 }
 
 /// Sets (or replaces) the repeat order; a paused one resumes. `package`: a name in any case, or
-/// an id. `monthly_cap`: `None` for no cap.
+/// an id. `monthly_cap`: `None` for no cap. When the card in use is already at 95% or more, the
+/// order is placed at once: the front end then charges it ([`crate::orders::reconcile`]).
 pub fn set(db: &mut Db, package: &str, monthly_cap: Option<Decimal>, now: Timestamp) -> Result<RepeatOrder> {
     let cap = monthly_cap.map(|c| money::to_units(c, "cap")).transpose()?;
     if cap.is_some_and(|c| c <= 0) {
@@ -74,6 +76,8 @@ pub fn set(db: &mut Db, package: &str, monthly_cap: Option<Decimal>, now: Timest
     )?;
     let cap_text = cap.map(|c| format!(", at most {} a month", money::fmt_units(c))).unwrap_or_default();
     write_log(&tx, None, "set", &format!("{} ({}){cap_text}", p.name, p.face_value), now)?;
+    // A card in use already past 95% fired no trigger while there was no repeat order.
+    super::trigger::arm(&tx, now)?;
     let r = show_in(&tx)?.ok_or_else(|| Error::Invariant("repeat order not stored".into()))?;
     tx.commit()?;
     Ok(r)
@@ -103,6 +107,8 @@ pub fn resume(db: &mut Db, now: Timestamp) -> Result<RepeatOrder> {
         write_log(&tx, None, "resumed", "resumed by the manager", now)?;
     }
     let r = show_in(&tx)?.ok_or_else(|| Error::NotFound("there is no repeat order to resume".into()))?;
+    // What the card in use missed while the repeat order was paused is asked for now.
+    super::trigger::arm(&tx, now)?;
     tx.commit()?;
     Ok(r)
 }

@@ -226,7 +226,20 @@ export interface Shop {
   main_rate: string;
   main_rate_label: string;
 }
-export type OrderStatus = 'pending' | 'paid' | 'declined' | 'failed';
+export type OrderStatus = 'pending' | 'paid' | 'declined' | 'failed' | 'cancelled';
+/** One charge attempt of an order, with the card it charged. */
+export interface OrderAttempt {
+  n: number;
+  charge_key: string;
+  card_brand: string;
+  card_last4: string;
+  started_at: string;
+  outcome: 'pending' | 'paid' | 'declined' | 'cancelled';
+  decline_code: string | null;
+  reason: string | null;
+  charge_id: string | null;
+  finished_at: string | null;
+}
 export interface Order {
   id: number;
   key: string;
@@ -247,6 +260,7 @@ export interface Order {
   trigger_card: number | null;
   created_at: string;
   updated_at: string;
+  attempt_history: OrderAttempt[];
 }
 export type SaveResult = { status: 'saved'; path: string; rows: number } | { status: 'cancelled' };
 

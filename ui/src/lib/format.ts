@@ -71,9 +71,41 @@ export function formatDateTime(iso: string | null, locale?: string, timeZone?: s
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(d);
 }
 
-/** "95.00" → 95 for a bar's width; clamped to 0..100. */
+/** "95.00" → 95 for a bar's width; clamped to 0..100. Read on the digits, like amounts. */
 export function percentWidth(p: string): number {
-  const n = Number.parseFloat(p);
-  if (!Number.isFinite(n)) return 0;
-  return Math.min(100, Math.max(0, n));
+  let hundredths: bigint;
+  try {
+    hundredths = toUnits(roundDecimal(p, 2)) / 100n;
+  } catch {
+    return 0;
+  }
+  const clamped = hundredths < 0n ? 0n : hundredths > 10000n ? 10000n : hundredths;
+  return Number(clamped) / 100;
+}
+
+/** A decimal string as exact ten-thousandths ("52.5" → 525000n): amounts compare as BigInt. */
+export function toUnits(value: string): bigint {
+  const m = /^(-?)(\d+)(?:\.(\d{1,4}))?$/.exec(value.trim());
+  if (!m) throw new Error(`not an amount with at most 4 decimals: ${value}`);
+  const [, sign, whole, frac = ''] = m;
+  const units = BigInt(whole) * 10000n + BigInt(frac.padEnd(4, '0'));
+  return sign ? -units : units;
+}
+
+/** Whether an amount is more than zero, on its digits. */
+export function isPositive(value: string): boolean {
+  return toUnits(value) > 0n;
+}
+
+/** "30.0000" → "30", "12.5000" → "12.5": an amount as a person would type it. */
+export function plainAmount(value: string): string {
+  return value.includes('.') ? value.replace(/0+$/, '').replace(/\.$/, '') : value;
+}
+
+/** `part` as a percentage of `whole` (0..100, two places) for bar sizes; amounts stay exact. */
+export function shareOf(part: string, whole: string): number {
+  const w = toUnits(whole);
+  if (w <= 0n) return 0;
+  const hundredths = (toUnits(part) * 10000n) / w;
+  return Number(hundredths < 0n ? 0n : hundredths) / 100;
 }
