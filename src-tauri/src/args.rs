@@ -28,6 +28,24 @@ impl AppArgs {
         out
     }
 
+    /// The text of `--version` or `--help`, printed instead of starting the app.
+    pub fn version_or_help(args: impl IntoIterator<Item = String>) -> Option<String> {
+        let version = format!("fax-credit {}", env!("CARGO_PKG_VERSION"));
+        args.into_iter().find_map(|a| match a.as_str() {
+            "--version" | "-V" => Some(version.clone()),
+            "--help" | "-h" => Some(format!(
+                "{version}\nThe Fax Credit desktop app: the prepaid cards and fax costs of an outbound fax account.\n\n\
+                 Usage: fax-credit [--demo] [--db PATH]\n\n  \
+                 --demo       open the seeded demo account ({})\n  \
+                 --db PATH    open this ledger (default: {})\n  \
+                 -V, --version\n  -h, --help\n\nThe command line for gateways and scripts is `faxcredit` (see `man faxcredit`).",
+                faxcredit::paths::demo_db().display(),
+                faxcredit::paths::default_db().display()
+            )),
+            _ => None,
+        })
+    }
+
     /// The database this run opens.
     pub fn db_path(&self) -> PathBuf {
         match (&self.db, self.demo) {
@@ -41,6 +59,14 @@ impl AppArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prints_the_workspace_version_instead_of_starting() {
+        let v = AppArgs::version_or_help(["--version".to_string()]).unwrap();
+        assert_eq!(v, format!("fax-credit {}", env!("CARGO_PKG_VERSION")));
+        assert!(AppArgs::version_or_help(["-h".to_string()]).unwrap().contains("--db PATH"));
+        assert_eq!(AppArgs::version_or_help(["--demo".to_string()]), None);
+    }
 
     #[test]
     fn reads_demo_and_db_and_ignores_the_rest() {

@@ -17,6 +17,7 @@ pub fn build_app<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
     use commands::*;
     builder.manage(state).on_menu_event(menu::on_menu_event).invoke_handler(tauri::generate_handler![
         session::app_status,
+        session::about,
         session::setup_account,
         session::login,
         session::logout,

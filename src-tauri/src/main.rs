@@ -6,5 +6,9 @@ fn main() {
     if let Some(code) = fax_credit_app::save_as::helper_main() {
         std::process::exit(code);
     }
+    if let Some(text) = fax_credit_app::AppArgs::version_or_help(std::env::args().skip(1)) {
+        println!("{text}");
+        return;
+    }
     fax_credit_app::run();
 }

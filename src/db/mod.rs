@@ -88,7 +88,7 @@ impl Db {
     pub fn create(path: &Path) -> Result<Db> {
         if !path.exists() {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)?;
+                create_private_dir(dir)?;
             }
             create_private_file(path)?;
         }
@@ -269,6 +269,21 @@ impl Drop for Db {
 fn create_private_file(path: &Path) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    Ok(())
+}
+
+/// Creates the folders a new ledger goes in; the ones created here are for their owner only
+/// (an existing folder is left as it is).
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir)?;
     Ok(())
 }
 

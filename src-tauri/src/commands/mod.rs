@@ -15,7 +15,7 @@ mod tests;
 
 /// Every command the app registers. `MANAGER_ONLY` must list every command that reads or
 /// changes the ledger: a test calls each of them logged out and as a `user`.
-pub const PUBLIC: &[&str] = &["app_status", "setup_account", "login", "logout", "current_session"];
+pub const PUBLIC: &[&str] = &["app_status", "about", "setup_account", "login", "logout", "current_session"];
 pub const MANAGER_ONLY: &[&str] = &[
     "overview",
     "list_users",

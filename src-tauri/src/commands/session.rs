@@ -24,6 +24,29 @@ pub struct AppStatus {
     pub session: Option<Session>,
 }
 
+/// Settings → About: what this app is and where its data lives.
+#[derive(Debug, Serialize)]
+pub struct About {
+    pub name: &'static str,
+    pub version: &'static str,
+    pub license: &'static str,
+    pub database: String,
+    pub data_dir: String,
+    pub keyring_service: &'static str,
+}
+
+#[tauri::command]
+pub fn about(state: State<'_, AppState>) -> About {
+    About {
+        name: "Fax Credit",
+        version: env!("CARGO_PKG_VERSION"),
+        license: env!("CARGO_PKG_LICENSE"),
+        database: state.db_path.display().to_string(),
+        data_dir: faxcredit::paths::data_dir().display().to_string(),
+        keyring_service: faxcredit::secrets::SERVICE,
+    }
+}
+
 #[tauri::command]
 pub fn app_status(state: State<'_, AppState>) -> Result<AppStatus, ErrorBody> {
     let initialized = state.initialized()?;

@@ -77,6 +77,15 @@ export interface AppStatus {
   session: Session | null;
 }
 
+export interface About {
+  name: string;
+  version: string;
+  license: string;
+  database: string;
+  data_dir: string;
+  keyring_service: string;
+}
+
 export interface SetupInput {
   name: string;
   kind: AccountKind;
@@ -291,6 +300,7 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 
 export const api = {
   appStatus: () => call<AppStatus>('app_status'),
+  about: () => call<About>('about'),
   setupAccount: (input: SetupInput) => call<Session>('setup_account', { input }),
   login: (name: string, password: string) => call<Session>('login', { name, password }),
   logout: () => call<void>('logout'),
