@@ -96,12 +96,28 @@ export class WebDriver {
 
 export const KEY = { ENTER: '\uE007', TAB: '\uE004', SHIFT: '\uE008', F10: '\uE03A' };
 
-/** Starts tauri-driver on a free port pair and waits for it to answer. */
-export async function startDriver(port) {
+/** A TCP port nobody listens on now, so that several e2e runs on one machine never meet. */
+async function freePort() {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts tauri-driver on a free port pair and waits for it to answer (the argument is unused). */
+export async function startDriver(_hint) {
+  const port = await freePort();
+  let native = await freePort();
+  while (native === port) native = await freePort();
   // The driver's (and the app's) output goes to a log file, not to the test runner: an app that
   // outlives its driver must not hold the runner's pipes open, or the runner never exits.
   const log = openSync(join(tmpdir(), `faxcredit-tauri-driver-${port}.log`), 'a');
-  const child = spawn('tauri-driver', ['--port', String(port), '--native-port', String(port + 1)], {
+  const child = spawn('tauri-driver', ['--port', String(port), '--native-port', String(native)], {
     stdio: ['ignore', log, log],
   });
   closeSync(log);
