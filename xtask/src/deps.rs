@@ -56,6 +56,18 @@ pub fn ensure(need: Need) -> Step {
     if need == Need::Test {
         want.extend_from_slice(TEST);
     }
+    install_missing(want)
+}
+
+/// Installs these Debian packages when missing (tools of a single command, e.g. the packagers').
+pub fn ensure_packages(packages: &[&str]) -> Step {
+    if !cfg!(target_os = "linux") || !cmd("dpkg-query", &["--version"]).succeeds() {
+        return Ok(());
+    }
+    install_missing(packages.to_vec())
+}
+
+fn install_missing(mut want: Vec<&str>) -> Step {
     // Node from elsewhere (nvm, a tarball) is as good as Debian's.
     if cmd("npm", &["--version"]).succeeds() {
         want.retain(|p| *p != "nodejs" && *p != "npm");

@@ -3,6 +3,7 @@
 //! command), builds the UI and the app, then runs the app or every test.
 
 mod bench;
+mod bundle;
 mod deps;
 mod reliability;
 mod sh;
@@ -18,7 +19,7 @@ fn root() -> PathBuf {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: cargo xtask <command>\n\n  run [--release] [-- APP ARGS]  install what is missing, build, open the app on the demo account\n  test                           install what is missing, run every test (core, UI, app)\n  e2e [PATTERN]                  build, then only the end-to-end tests (names matching PATTERN)\n  bench [--quick]                the performance figures against their references (target/bench/results.json)\n  soak                           200,000 faxes from five writers at once, 1,000 SIGKILLs mid-work\n  fuzz                           the importers and the CLI parser under 20,000 generated inputs each\n  deps                           only install what is missing"
+        "usage: cargo xtask <command>\n\n  run [--release] [-- APP ARGS]  install what is missing, build, open the app on the demo account\n  test                           install what is missing, run every test (core, UI, app)\n  e2e [PATTERN]                  build, then only the end-to-end tests (names matching PATTERN)\n  bundle [--verify]              the release .deb and .rpm in target/dist, checked; --verify installs the .deb on a clean Debian root\n  bench [--quick]                the performance figures against their references (target/bench/results.json)\n  soak                           200,000 faxes from five writers at once, 1,000 SIGKILLs mid-work\n  fuzz                           the importers and the CLI parser under 20,000 generated inputs each\n  deps                           only install what is missing"
     );
     ExitCode::from(2)
 }
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
             .and_then(|()| build_ui())
             .and_then(|()| build_app(false))
             .and_then(|()| e2e(&root(), args.get(1).map(String::as_str))),
+        Some("bundle") => bundle::bundle(&root(), args.iter().any(|a| a == "--verify")),
         Some("bench") => bench::bench(&root(), args.iter().any(|a| a == "--quick")),
         Some("soak") => reliability::soak(&root()),
         Some("fuzz") => reliability::fuzz(&root()),
