@@ -125,7 +125,11 @@ fn inspect(root: &Path, deb: &Path, rpm: &Path) -> Step {
         expect(rpm_files.contains(file), &format!("the .rpm carries /{file}"))?;
     }
     let requires = text("rpm", &["-qp", "--requires", &rpm_s])?;
-    expect(requires.contains("webkit2gtk4.1"), &format!("the .rpm requires WebKitGTK 4.1: {requires}"))?;
+    for lib in ["libwebkit2gtk-4.1.so.0", "libgtk-3.so.0"] {
+        expect(requires.contains(lib), &format!("the .rpm requires {lib}: {requires}"))?;
+    }
+    let recommends = text("rpm", &["-qp", "--recommends", &rpm_s])?;
+    expect(recommends.contains("gnome-keyring"), "the .rpm recommends a Secret Service provider")?;
 
     let x = root.join("target/dist/deb-contents");
     let _ = std::fs::remove_dir_all(&x);
