@@ -2,17 +2,17 @@
 
 use std::path::Path;
 
-use crate::db::Db;
-use crate::error::Result;
-use crate::notify::EmailSettings;
-use crate::orders::{Crash, Purchaser, ReconcileReport};
-use crate::payments::{Fault, Sandbox};
-use crate::secrets::KeyringStore;
-use crate::time::Timestamp;
+use faxcredit::db::Db;
+use faxcredit::error::Result;
+use faxcredit::notify::EmailSettings;
+use faxcredit::orders::{Crash, Purchaser, ReconcileReport};
+use faxcredit::payments::{Fault, Sandbox};
+use faxcredit::secrets::KeyringStore;
+use faxcredit::time::Timestamp;
 
-pub fn smtp_mailer(db: &mut Db) -> Result<Option<crate::notify::SmtpMailer>> {
+pub fn smtp_mailer(db: &mut Db) -> Result<Option<faxcredit::notify::SmtpMailer>> {
     let store = KeyringStore::open(db)?;
-    crate::notify::password::mailer(db, &store)
+    faxcredit::notify::password::mailer(db, &store)
 }
 
 pub fn save_smtp(
@@ -22,7 +22,7 @@ pub fn save_smtp(
     now: Timestamp,
 ) -> Result<EmailSettings> {
     let store = KeyringStore::open(db)?;
-    crate::notify::password::save_with_password(db, &store, settings, password, now)
+    faxcredit::notify::password::save_with_password(db, &store, settings, password, now)
 }
 
 pub fn gateway(db_path: &Path) -> Sandbox {
@@ -46,10 +46,10 @@ pub fn with_purchaser<T>(db: &mut Db, f: impl FnOnce(&mut Db, &Purchaser<'_>) ->
 /// Finishes orders left pending (and starts due retries); says on stderr what it did. A keyring
 /// or processor that cannot be reached leaves them pending for next time.
 pub fn reconcile(db: &mut Db) -> Option<ReconcileReport> {
-    if !crate::orders::has_open_orders(db).unwrap_or(false) {
+    if !faxcredit::orders::has_open_orders(db).unwrap_or(false) {
         return None;
     }
-    match with_purchaser(db, crate::orders::reconcile) {
+    match with_purchaser(db, faxcredit::orders::reconcile) {
         Ok(r) => {
             if r.paid + r.declined > 0 {
                 eprintln!("faxcredit: finished pending orders: {} paid, {} declined", r.paid, r.declined);
@@ -59,6 +59,16 @@ pub fn reconcile(db: &mut Db) -> Option<ReconcileReport> {
         Err(e) => {
             eprintln!("faxcredit: orders left pending, tried again next time: {e} [{}]", e.code());
             None
+        }
+    }
+}
+
+/// At start-up, before a command: the orders a crash left pending are finished on their own
+/// connection (a ledger without an account yet has none).
+pub fn reconcile_at_start(path: &std::path::Path) {
+    if let Ok(mut db) = Db::open(path) {
+        if faxcredit::account::account(&db).is_ok() {
+            reconcile(&mut db);
         }
     }
 }
