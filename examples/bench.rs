@@ -180,7 +180,7 @@ fn bill_durable(dir: &Path, s: &Sizes) -> [Figure; 2] {
         let faxes: Vec<_> = (0..per_round).map(|i| fax("B", n + i)).collect();
         let t = Instant::now();
         for f in &faxes {
-            ledger::bill(&mut db, f, now()).expect("bill");
+            faxcredit::billing::bill(&mut db, f, now()).expect("bill");
         }
         ours.push(t.elapsed().as_secs_f64() / per_round as f64);
         let t = Instant::now();
@@ -243,7 +243,7 @@ fn bill_scaling(dir: &Path, s: &Sizes) -> Figure {
                 .collect();
             let t = Instant::now();
             for f in &faxes {
-                let _ = ledger::bill(&mut db, f, now());
+                let _ = faxcredit::billing::bill(&mut db, f, now());
             }
             rounds.push(t.elapsed().as_secs_f64() / faxes.len() as f64);
         }

@@ -5,6 +5,7 @@
 //! as a parameter.
 
 pub mod account;
+pub mod billing;
 pub mod catalog;
 pub mod db;
 pub mod demo;

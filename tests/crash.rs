@@ -324,7 +324,8 @@ fn purchases_and_repeat_orders_survive_sigkill() {
 /// purchases within the cap, and a sound ledger. `FAXCREDIT_CRASH_SEED=N` replays a run.
 #[test]
 fn refusal_orders_and_capped_retries_survive_dying_mid_purchase() {
-    use faxcredit::ledger::{apply_card, bill};
+    use faxcredit::billing::bill;
+    use faxcredit::ledger::apply_card;
     use faxcredit::orders::{self, Crash, Purchaser};
     use faxcredit::payments::card::{self, CardInput};
     use faxcredit::payments::{Fault, Sandbox};

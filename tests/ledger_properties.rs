@@ -7,7 +7,8 @@ mod common;
 use std::collections::HashMap;
 
 use common::*;
-use faxcredit::ledger::{self, apply_card, bill, Outcome, RawFax};
+use faxcredit::billing::bill;
+use faxcredit::ledger::{self, apply_card, Outcome, RawFax};
 use faxcredit::money;
 use proptest::prelude::*;
 use rust_decimal::Decimal;

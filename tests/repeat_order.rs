@@ -4,7 +4,8 @@
 mod common;
 
 use common::{fax, prepaid, t, TestDb};
-use faxcredit::ledger::{apply_card, bill, Outcome};
+use faxcredit::billing::bill;
+use faxcredit::ledger::{apply_card, Outcome};
 use faxcredit::orders::{self, Crash, Purchaser, Status};
 use faxcredit::payments::card::{self, CardInput};
 use faxcredit::payments::{Fault, Sandbox};

@@ -87,7 +87,7 @@ fn four_processes_and_the_app_path_bill_one_database_without_overdraft() {
     let mut db = faxcredit::Db::open(&path).unwrap();
     let mut rss_mid = 0;
     for i in 0..per_writer {
-        match faxcredit::ledger::bill(&mut db, &common::fax(&format!("app-{i}"), 2), common::t("2026-11-24T10:00:00Z"))
+        match faxcredit::billing::bill(&mut db, &common::fax(&format!("app-{i}"), 2), common::t("2026-11-24T10:00:00Z"))
         {
             Ok(_) => {}
             Err(e) => assert_eq!(e.code(), "quota_exceeded", "{e}"),

@@ -8,7 +8,7 @@ use faxcredit::account;
 use faxcredit::db::Db;
 use faxcredit::error::{Error, Result};
 use faxcredit::import::RecordStatus;
-use faxcredit::ledger::{self, Outcome, RawFax};
+use faxcredit::ledger::{Outcome, RawFax};
 use faxcredit::time::Timestamp;
 
 pub fn bill(path: &Path, args: BillArgs, now: Timestamp) -> Result<i32> {
@@ -30,7 +30,7 @@ pub fn bill(path: &Path, args: BillArgs, now: Timestamp) -> Result<i32> {
         .read_stamped(now)?,
     };
     let mut db = Db::open(path)?;
-    let outcome = ledger::bill_record(&mut db, &record, now);
+    let outcome = faxcredit::billing::bill_record(&mut db, &record, now);
     // A fax that took a card to 95% may have placed a repeat order, and a crash may have left
     // one pending: charge them now, whether this fax was billed or refused.
     super::secrets::reconcile(&mut db);

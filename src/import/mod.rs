@@ -250,7 +250,8 @@ type Billed = (Vec<RecordResult>, bool, i64, Vec<Parsed>);
 
 fn bill_batch(db: &mut Db, batch: Vec<Parsed>, now: Timestamp) -> Result<Billed> {
     let (tx, rates) = db.write_with_rates()?;
-    let mut biller = Biller::new(&tx)?.with_rates(rates.current(&tx)?);
+    let mut reactions = crate::billing::reactions();
+    let mut biller = Biller::new(&tx, &mut reactions)?.with_rates(rates.current(&tx)?);
     let mut results = Vec::with_capacity(batch.len());
     let mut billed_units = 0i64;
     let mut records = batch.into_iter();

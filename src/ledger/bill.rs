@@ -58,21 +58,55 @@ impl Outcome {
     }
 }
 
+/// What billing asks of the layers above it, inside its own transaction, so that what they do
+/// commits or rolls back with the fax: the repeat order (`repeat::RepeatOrder`) is placed in the
+/// transaction that takes a card to its threshold or refuses a fax. The ledger knows nothing of
+/// orders; front ends bill through `crate::billing`, which passes the account's reactions.
+pub trait Reactions {
+    /// The percent of a card's original balance whose crossing is reported to
+    /// [`Reactions::card_reached_threshold`]; `None` for no such report.
+    fn threshold_percent(&self) -> Option<i64>;
+    /// A billed fax took `card` of a prepaid account across the threshold. The cards' use is
+    /// written before this is called. Returns whether it changed the cards (an order placed).
+    fn card_reached_threshold(&mut self, tx: &Transaction<'_>, card: i64, now: Timestamp) -> Result<bool>;
+    /// A fax of a prepaid account costing `cost` (storage units) was refused with 205000.
+    fn fax_refused(&mut self, tx: &Transaction<'_>, cost: i64, now: Timestamp) -> Result<bool>;
+}
+
+/// Billing with no reactions: tools and tests of the ledger alone.
+pub struct NoReactions;
+
+impl Reactions for NoReactions {
+    fn threshold_percent(&self) -> Option<i64> {
+        None
+    }
+    fn card_reached_threshold(&mut self, _: &Transaction<'_>, _: i64, _: Timestamp) -> Result<bool> {
+        Ok(false)
+    }
+    fn fax_refused(&mut self, _: &Transaction<'_>, _: i64, _: Timestamp) -> Result<bool> {
+        Ok(false)
+    }
+}
+
 /// Bills one fax in its own durable transaction. A refusal is committed (the attempt log) and
 /// then returned as [`Error::QuotaExceeded`].
-pub fn bill(db: &mut Db, fax: &Fax, now: Timestamp) -> Result<Outcome> {
-    in_transaction(db, |biller| biller.bill(fax, now))
+pub fn bill(db: &mut Db, fax: &Fax, now: Timestamp, reactions: &mut dyn Reactions) -> Result<Outcome> {
+    in_transaction(db, reactions, |biller| biller.bill(fax, now))
 }
 
 /// As [`bill`], for any record: a fax in process is `Pending`, a partial record is `Exists`
 /// (or the field that differs) when its fax was billed before and else the field it lacks.
-pub fn bill_record(db: &mut Db, record: &Record, now: Timestamp) -> Result<Outcome> {
-    in_transaction(db, |biller| biller.bill_record(record, now))
+pub fn bill_record(db: &mut Db, record: &Record, now: Timestamp, reactions: &mut dyn Reactions) -> Result<Outcome> {
+    in_transaction(db, reactions, |biller| biller.bill_record(record, now))
 }
 
-fn in_transaction(db: &mut Db, bill: impl FnOnce(&mut Biller<'_>) -> Result<Outcome>) -> Result<Outcome> {
+fn in_transaction(
+    db: &mut Db,
+    reactions: &mut dyn Reactions,
+    bill: impl FnOnce(&mut Biller<'_>) -> Result<Outcome>,
+) -> Result<Outcome> {
     let (tx, rates) = db.write_with_rates()?;
-    let mut biller = Biller::new(&tx)?.with_rates(rates.current(&tx)?);
+    let mut biller = Biller::new(&tx, reactions)?.with_rates(rates.current(&tx)?);
     let outcome = bill(&mut biller)?;
     biller.finish()?;
     tx.commit()?;
@@ -102,6 +136,7 @@ struct OpenCard {
 /// once, not once per fax.
 pub struct Biller<'t> {
     tx: &'t Transaction<'t>,
+    reactions: &'t mut dyn Reactions,
     kind: Kind,
     /// Loaded on the first fax that is priced from the rate table.
     rates: Option<Arc<RateTable>>,
@@ -144,7 +179,7 @@ fn show<T: std::fmt::Display>(v: &Option<T>) -> String {
 }
 
 impl<'t> Biller<'t> {
-    pub fn new(tx: &'t Transaction<'t>) -> Result<Biller<'t>> {
+    pub fn new(tx: &'t Transaction<'t>, reactions: &'t mut dyn Reactions) -> Result<Biller<'t>> {
         let kind: String = tx
             .prepare_cached("SELECT kind FROM account WHERE id = 1")?
             .query_row([], |r| r.get(0))
@@ -152,6 +187,7 @@ impl<'t> Biller<'t> {
             .ok_or(Error::NotInitialized)?;
         Ok(Biller {
             tx,
+            reactions,
             kind: Kind::parse(&kind)?,
             rates: None,
             users: HashMap::new(),
@@ -206,8 +242,8 @@ impl<'t> Biller<'t> {
         self.flush()
     }
 
-    /// Whether a repeat order was placed in this transaction: the front end then runs the
-    /// purchase protocol after commit ([`crate::orders::reconcile`]).
+    /// Whether a reaction changed the cards in this transaction (a repeat order placed): the
+    /// front end then runs the purchase protocol after commit (`orders::reconcile`).
     pub fn placed_repeat_order(&self) -> bool {
         self.cards_changed_by_trigger
     }
@@ -221,11 +257,8 @@ impl<'t> Biller<'t> {
         }
         self.refusal_asked = Some(cost);
         self.flush()?;
-        if let Some((card, _, _)) = crate::repeat::trigger::card_in_use(self.tx)? {
-            let trigger = crate::repeat::decide::Trigger::Refusal { cost };
-            if crate::repeat::trigger::fire(self.tx, trigger, card, now)? {
-                self.cards_changed_by_trigger = true;
-            }
+        if self.reactions.fax_refused(self.tx, cost, now)? {
+            self.cards_changed_by_trigger = true;
         }
         Ok(())
     }
@@ -522,12 +555,14 @@ impl<'t> Biller<'t> {
             // The repeat order fires in the transaction that takes a card to 95% used: once per
             // card, since a card's use only grows. The trigger reads the cards, so what is
             // pending is written first.
-            let threshold = card.original * crate::repeat::TRIGGER_PERCENT;
-            let (before, after) = ((card.original - card.balance) * 100, (card.original - card.balance + amount) * 100);
-            if self.kind == Kind::Prepaid && before < threshold && after >= threshold {
-                self.flush()?;
-                if crate::repeat::trigger::fire(self.tx, crate::repeat::decide::Trigger::Threshold, card.id, now)? {
-                    self.cards_changed_by_trigger = true;
+            if let Some(percent) = self.reactions.threshold_percent().filter(|_| self.kind == Kind::Prepaid) {
+                let threshold = card.original * percent;
+                let used = card.original - card.balance;
+                if used * 100 < threshold && (used + amount) * 100 >= threshold {
+                    self.flush()?;
+                    if self.reactions.card_reached_threshold(self.tx, card.id, now)? {
+                        self.cards_changed_by_trigger = true;
+                    }
                 }
             }
             if closes {

@@ -7,6 +7,7 @@ pub mod settings;
 pub(crate) mod trigger;
 
 pub use settings::{log, remove, resume, set, show, RepeatLogEntry, RepeatOrder};
+pub use trigger::BillingReactions;
 
 /// The share of a card's original balance at which the repeat order buys the next card.
 pub const TRIGGER_PERCENT: i64 = 95;
