@@ -80,7 +80,7 @@ fn fresh(path: &Path) -> Db {
         currency: "USD".into(),
         credit_limit: None,
     };
-    account::create_account(&mut db, &new, now()).expect("account");
+    faxcredit::setup::create_account(&mut db, &new, now()).expect("account");
     account::add_user(&mut db, "bob", Role::User, "bench-password", now()).expect("user");
     ledger::apply_card(&mut db, "100000000".parse().expect("d"), "0".parse().expect("d"), now()).expect("card");
     db

@@ -145,7 +145,7 @@ pub fn seed(db: &mut Db, opts: &DemoOptions, now: Timestamp) -> Result<DemoSumma
         Kind::Prepaid => "Northwind Legal LLP",
         Kind::Credit => "Harbor Medical Group",
     };
-    account::create_account(
+    crate::setup::create_account(
         db,
         &NewAccount {
             name: name.into(),

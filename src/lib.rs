@@ -21,6 +21,9 @@ pub mod payments;
 pub mod rates;
 pub mod repeat;
 pub mod secrets;
+pub mod services;
+pub mod setup;
+pub mod text;
 pub mod time;
 
 pub use db::Db;

@@ -21,6 +21,24 @@ pub trait SecretStore: Send + Sync {
     fn delete(&self, name: &str) -> Result<()>;
 }
 
+/// A shared or boxed store is a store (the services hand them out).
+macro_rules! forward_secret_store {
+    ($($ptr:ident),*) => {$(
+        impl<T: SecretStore + ?Sized> SecretStore for $ptr<T> {
+            fn get(&self, name: &str) -> Result<Option<String>> {
+                (**self).get(name)
+            }
+            fn set(&self, name: &str, secret: &str) -> Result<()> {
+                (**self).set(name, secret)
+            }
+            fn delete(&self, name: &str) -> Result<()> {
+                (**self).delete(name)
+            }
+        }
+    )*};
+}
+forward_secret_store!(Arc, Box);
+
 /// The OS keyring, with the entries of one ledger database (two databases never share a card).
 pub struct KeyringStore {
     /// Connected on first use: most commands never touch a secret.

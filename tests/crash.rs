@@ -358,7 +358,13 @@ fn refusal_orders_and_capped_retries_survive_dying_mid_purchase() {
             }
             5 | 6 => {
                 let crash = (rng.below(2) == 0).then_some((Crash::AfterCharge, false));
-                let p = Purchaser { gateway: &gateway, secrets: &secrets, clock: &clock, crash };
+                let p = Purchaser {
+                    gateway: &gateway,
+                    secrets: &secrets,
+                    clock: &clock,
+                    follow_up: &faxcredit::repeat::AfterPurchase,
+                    crash,
+                };
                 died += u32::from(orders::reconcile(&mut s.db, &p).is_err());
             }
             7 => {
@@ -412,7 +418,13 @@ fn refusal_orders_and_capped_retries_survive_dying_mid_purchase() {
     }
     // The next start with a good card finishes everything: nothing stays pending or uncounted.
     store(&mut s.db, "4242424242424242", clock.now());
-    let p = Purchaser { gateway: &gateway, secrets: &secrets, clock: &clock, crash: None };
+    let p = Purchaser {
+        gateway: &gateway,
+        secrets: &secrets,
+        clock: &clock,
+        follow_up: &faxcredit::repeat::AfterPurchase,
+        crash: None,
+    };
     orders::reconcile(&mut s.db, &p).unwrap();
     let conn = s.db.conn();
     let pending: i64 =

@@ -37,8 +37,13 @@ impl Account {
     }
     fn reconcile_with(&mut self, crash: Option<Crash>) -> orders::ReconcileReport {
         let gw = Sandbox::beside(&self.s.path(), Fault::None);
-        let p =
-            Purchaser { gateway: &gw, secrets: &self.secrets, clock: &self.clock, crash: crash.map(|c| (c, false)) };
+        let p = Purchaser {
+            gateway: &gw,
+            secrets: &self.secrets,
+            clock: &self.clock,
+            follow_up: &faxcredit::repeat::AfterPurchase,
+            crash: crash.map(|c| (c, false)),
+        };
         orders::reconcile(&mut self.s.db, &p).unwrap_or_default()
     }
     /// Bills `pages` pages (0.10 each) as fax `id`.
@@ -234,7 +239,13 @@ fn several_writers_crossing_95_percent_at_once_order_one_card() {
                 let mut db = Db::open(&path).unwrap();
                 let gw = Sandbox::beside(&path, Fault::None);
                 let clock = FixedClock::new(t("2026-11-24T10:00:00Z"));
-                let p = Purchaser { gateway: &gw, secrets: &secrets, clock: &clock, crash: None };
+                let p = Purchaser {
+                    gateway: &gw,
+                    secrets: &secrets,
+                    clock: &clock,
+                    follow_up: &faxcredit::repeat::AfterPurchase,
+                    crash: None,
+                };
                 orders::reconcile(&mut db, &p).unwrap()
             })
         })
@@ -445,7 +456,13 @@ fn an_import_bills_the_faxes_after_a_repeat_purchase_on_the_new_card() {
         &mut |db| {
             let gw = Sandbox::beside(&path, Fault::None);
             let clock = FixedClock::new(now);
-            let p = Purchaser { gateway: &gw, secrets: &secrets, clock: &clock, crash: None };
+            let p = Purchaser {
+                gateway: &gw,
+                secrets: &secrets,
+                clock: &clock,
+                follow_up: &faxcredit::repeat::AfterPurchase,
+                crash: None,
+            };
             bought += orders::reconcile(db, &p).unwrap().paid;
         },
     )

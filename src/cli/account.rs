@@ -24,10 +24,10 @@ pub fn init(
     let new = NewAccount { name, kind, email, currency, credit_limit };
     // Validate before creating any file, so bad input leaves nothing behind.
     let mut probe = Db::in_memory()?;
-    account::create_account(&mut probe, &new, now)?;
+    faxcredit::setup::create_account(&mut probe, &new, now)?;
     let existed = path.exists();
     let mut db = Db::create(path)?;
-    match account::create_account(&mut db, &new, now) {
+    match faxcredit::setup::create_account(&mut db, &new, now) {
         Ok(a) => {
             println!("created {} account {:?} ({}) in {}", a.kind.as_str(), a.name, a.currency, path.display())
         }

@@ -47,7 +47,7 @@ pub fn email(path: &std::path::Path, cmd: EmailCommand, now: Timestamp) -> Resul
             let settings = EmailSettings { host, port, security: Security::parse(&security)?, username: user, from }
                 .validated()?;
             let password = if settings.username.is_some() { Some(read_password()?) } else { None };
-            let s = super::secrets::save_smtp(&mut db, settings, password, now)?;
+            let s = super::secrets::save_smtp(&mut db, settings, password)?;
             println!("email settings saved: {}:{} ({}), from {}", s.host, s.port, s.security.as_str(), s.from);
         }
         EmailCommand::Show { json } => {
@@ -85,7 +85,7 @@ pub fn outbox(path: &std::path::Path, deliver: bool, json: bool) -> Result<i32> 
     faxcredit::account::account(&db)?;
     if deliver {
         let m = mailer(&mut db)?;
-        let r = notify::deliver_due(&mut db, super::clock(), m.as_ref().map(|m| m as &dyn notify::Mailer))?;
+        let r = notify::deliver_due(&mut db, super::services().clock(), m.as_ref().map(|m| m as &dyn notify::Mailer))?;
         if m.is_none() && r.waiting > 0 {
             eprintln!("faxcredit: {} messages wait: {}", r.waiting, Error::EmailNotConfigured);
         }

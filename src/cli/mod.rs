@@ -203,22 +203,25 @@ pub struct BillArgs {
     pub subject: Option<String>,
 }
 
-/// The CLI's one clock ([`faxcredit::time::clock_from_env`]): every command reads the time here.
-static CLOCK: std::sync::OnceLock<Box<dyn faxcredit::time::Clock>> = std::sync::OnceLock::new();
+/// The process's services (clock, keyring, processor, faults), built once before any command.
+static SERVICES: std::sync::OnceLock<faxcredit::services::Services> = std::sync::OnceLock::new();
 
-/// Reads `FAXCREDIT_NOW` once; a malformed value is refused before any command runs.
-fn init_clock() -> faxcredit::error::Result<()> {
-    if CLOCK.get().is_none() {
-        let _ = CLOCK.set(faxcredit::time::clock_from_env()?);
+/// Builds the services; a malformed `FAXCREDIT_NOW` is refused before any command runs.
+fn init_services() -> faxcredit::error::Result<()> {
+    if SERVICES.get().is_none() {
+        let _ = SERVICES.set(faxcredit::services::Services::system()?);
     }
     Ok(())
 }
 
-pub(crate) fn clock() -> &'static dyn faxcredit::time::Clock {
-    match CLOCK.get() {
-        Some(c) => c.as_ref(),
-        None => &faxcredit::time::SystemClock,
-    }
+pub(crate) fn services() -> &'static faxcredit::services::Services {
+    SERVICES.get_or_init(|| {
+        // Only reached if a command ran before `init_services`: the system clock, no faults.
+        faxcredit::services::Services::system().unwrap_or_else(|e| {
+            io::report(&e);
+            std::process::exit(e.exit_code())
+        })
+    })
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -243,8 +246,8 @@ pub fn main() -> i32 {
 /// One line a command: each body lives in the file named after what it does.
 fn run(cli: Cli) -> faxcredit::error::Result<i32> {
     let path = cli.db.clone().unwrap_or_else(faxcredit::paths::default_db);
-    init_clock()?;
-    let now = clock().now();
+    init_services()?;
+    let now = services().now();
     // Every front end that starts first finishes the orders a crash left pending. `bill`, the
     // gateways' hot path, does it on its own connection once the fax is billed.
     if !cli.command.skips_reconcile() && path.exists() {

@@ -10,7 +10,6 @@ use super::secrets::with_purchaser;
 use faxcredit::db::Db;
 use faxcredit::error::{Error, Result};
 use faxcredit::payments::card::{self, CardInput};
-use faxcredit::secrets::KeyringStore;
 use faxcredit::time::Timestamp;
 
 #[derive(Debug, Subcommand)]
@@ -68,8 +67,8 @@ pub fn payment_card(path: &Path, cmd: PaymentCardCommand, now: Timestamp) -> Res
             let input = CardInput { number, expiry, holder, cvv };
             // Check before touching the keyring, so a typo never needs one.
             card::validate(&input, now)?;
-            let store = KeyringStore::open(&mut db)?;
-            let c = card::set(&mut db, &store, &input, now)?;
+            let store = super::services().secrets(&mut db)?;
+            let c = card::set(&mut db, store.as_ref(), &input, now)?;
             println!("payment card stored in the system keyring: {} •••• {}, expires {}", c.brand, c.last4, c.expiry);
         }
         PaymentCardCommand::Show { json } => {
@@ -84,8 +83,8 @@ pub fn payment_card(path: &Path, cmd: PaymentCardCommand, now: Timestamp) -> Res
             }
         }
         PaymentCardCommand::Remove => {
-            let store = KeyringStore::open(&mut db)?;
-            let removed = card::remove(&mut db, &store)?;
+            let store = super::services().secrets(&mut db)?;
+            let removed = card::remove(&mut db, store.as_ref())?;
             println!("{}", if removed { "payment card removed" } else { "there was no payment card" });
         }
     }

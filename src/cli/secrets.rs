@@ -1,46 +1,23 @@
-//! The CLI's secrets (the OS keyring) and its payment processor (the sandbox beside the ledger).
-
-use std::path::Path;
+//! The CLI's use of the process's services: its keyring and processor for purchases and email,
+//! and finishing the orders a crash left pending.
 
 use faxcredit::db::Db;
 use faxcredit::error::Result;
 use faxcredit::notify::EmailSettings;
-use faxcredit::orders::{Crash, Purchaser, ReconcileReport};
-use faxcredit::payments::{Fault, Sandbox};
-use faxcredit::secrets::KeyringStore;
-use faxcredit::time::Timestamp;
+use faxcredit::orders::{Purchaser, ReconcileReport};
 
 pub fn smtp_mailer(db: &mut Db) -> Result<Option<faxcredit::notify::SmtpMailer>> {
-    let store = KeyringStore::open(db)?;
-    faxcredit::notify::password::mailer(db, &store)
+    super::services().mailer(db)
 }
 
-pub fn save_smtp(
-    db: &mut Db,
-    settings: EmailSettings,
-    password: Option<String>,
-    now: Timestamp,
-) -> Result<EmailSettings> {
-    let store = KeyringStore::open(db)?;
-    faxcredit::notify::password::save_with_password(db, &store, settings, password, now)
+pub fn save_smtp(db: &mut Db, settings: EmailSettings, password: Option<String>) -> Result<EmailSettings> {
+    super::services().save_email(db, settings, password)
 }
 
-pub fn gateway(db_path: &Path) -> Sandbox {
-    Sandbox::beside(db_path, Fault::from_env())
-}
-
-/// Runs `f` with the purchaser the CLI uses: the OS keyring, the sandbox processor, the CLI's
-/// one clock.
+/// Runs `f` with the purchase protocol's parts: the OS keyring, the sandbox processor, the
+/// CLI's one clock (the process's [`faxcredit::services::Services`]).
 pub fn with_purchaser<T>(db: &mut Db, f: impl FnOnce(&mut Db, &Purchaser<'_>) -> Result<T>) -> Result<T> {
-    let secrets = KeyringStore::open(db)?;
-    let gateway = gateway(db.path());
-    let p = Purchaser {
-        gateway: &gateway,
-        secrets: &secrets,
-        clock: super::clock(),
-        crash: Crash::from_env().map(|c| (c, true)),
-    };
-    f(db, &p)
+    super::services().with_purchaser(db, f)
 }
 
 /// Finishes orders left pending (and starts due retries); says on stderr what it did. A keyring

@@ -17,7 +17,6 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, Transactio
 pub use files::{is_ledger_file, ledger_files, Identity};
 
 use crate::error::{Error, Result};
-use crate::rates::RateTable;
 
 /// `PRAGMA application_id`: "FAXC". Tells our databases from other SQLite files.
 pub const APPLICATION_ID: i64 = 0x4641_5843;
@@ -42,30 +41,29 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Db {
     conn: Connection,
     path: PathBuf,
-    rates: RateCache,
+    /// Caches of the layers above that are valid only with this connection (the rate table),
+    /// one per type: [`Db::write_with_cache`].
+    caches: Caches,
     /// The files this connection opened; `None` in memory.
     files: Option<Arc<Identity>>,
     flags: OpenFlags,
 }
 
-/// The rate table as this connection last read it, with the `rates_version` it was read at.
+/// One value of each type, for caches kept with a connection by the layers above it.
 #[derive(Default)]
-pub struct RateCache(Option<(i64, Arc<RateTable>)>);
+struct Caches(Vec<Box<dyn std::any::Any + Send>>);
 
-impl RateCache {
-    /// The current rate table: the cached one when `rates_version` has not moved since it was
-    /// read, else read afresh. Call inside a transaction, so the version and the rows agree.
-    pub fn current(&mut self, conn: &Connection) -> Result<Arc<RateTable>> {
-        let version: i64 =
-            conn.prepare_cached("SELECT version FROM rates_version WHERE id = 1")?.query_row([], |r| r.get(0))?;
-        match &self.0 {
-            Some((v, table)) if *v == version => Ok(Arc::clone(table)),
-            _ => {
-                let table = Arc::new(RateTable::load(conn)?);
-                self.0 = Some((version, Arc::clone(&table)));
-                Ok(table)
+impl Caches {
+    fn get<T: Default + Send + 'static>(&mut self) -> &mut T {
+        let at = match self.0.iter().position(|c| c.is::<T>()) {
+            Some(i) => i,
+            None => {
+                self.0.push(Box::new(T::default()));
+                self.0.len() - 1
             }
-        }
+        };
+        // The slot at `at` holds a `T`: found by type above, or just pushed.
+        self.0[at].downcast_mut::<T>().expect("a cache slot holds its own type")
     }
 }
 
@@ -101,7 +99,7 @@ impl Db {
         let mut db = Db {
             conn,
             path: PathBuf::from(":memory:"),
-            rates: RateCache::default(),
+            caches: Caches::default(),
             files: None,
             flags: OpenFlags::default(),
         };
@@ -114,7 +112,7 @@ impl Db {
         let flags = flags | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
         files::refuse_beside_stale(path).map_err(Error::LedgerReplaced)?;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| map_open(e, path))?;
-        let mut db = Db { conn, path: path.to_path_buf(), rates: RateCache::default(), files: None, flags };
+        let mut db = Db { conn, path: path.to_path_buf(), caches: Caches::default(), files: None, flags };
         db.configure().map_err(|e| relabel(e, path))?;
         db.migrate().map_err(|e| relabel(e, path))?;
         db.watch_files()?;
@@ -241,10 +239,11 @@ impl Db {
         Ok(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
     }
 
-    /// A write transaction, with this connection's cache of the rate table.
-    pub fn write_with_rates(&mut self) -> Result<(Transaction<'_>, &mut RateCache)> {
+    /// A write transaction, with this connection's cache of type `T` (created empty on first use).
+    pub fn write_with_cache<T: Default + Send + 'static>(&mut self) -> Result<(Transaction<'_>, &mut T)> {
         self.verify_files()?;
-        Ok((self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?, &mut self.rates))
+        let cache = self.caches.get::<T>();
+        Ok((self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?, cache))
     }
 
     /// A read transaction: one consistent snapshot across several queries.
@@ -408,17 +407,17 @@ mod tests {
 
         // The cache follows every change to the rates, made by this connection or another.
         let first = {
-            let (tx, cache) = db.write_with_rates().unwrap();
+            let (tx, cache) = db.write_with_cache::<crate::rates::RateCache>().unwrap();
             cache.current(&tx).unwrap()
         };
         let again = {
-            let (tx, cache) = db.write_with_rates().unwrap();
+            let (tx, cache) = db.write_with_cache::<crate::rates::RateCache>().unwrap();
             cache.current(&tx).unwrap()
         };
         assert!(Arc::ptr_eq(&first, &again));
         Connection::open(&path).unwrap().execute("UPDATE rates SET cost_per_unit = 3000", []).unwrap();
         let changed = {
-            let (tx, cache) = db.write_with_rates().unwrap();
+            let (tx, cache) = db.write_with_cache::<crate::rates::RateCache>().unwrap();
             cache.current(&tx).unwrap()
         };
         assert_eq!(changed.find("1").unwrap().cost_per_unit_units, 3000);

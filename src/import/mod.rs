@@ -228,7 +228,7 @@ fn parse_batches(mut source: Records<'_>, to_biller: &std::sync::mpsc::SyncSende
             let (given_id, record) = match raw {
                 Ok(r) => match r.read() {
                     Ok(rec) => (None, Ok(rec)),
-                    Err(e) => (r.id.as_deref().map(|s| crate::account::truncate(s.trim(), 64)), Err(e)),
+                    Err(e) => (r.id.as_deref().map(|s| crate::text::truncate(s.trim(), 64)), Err(e)),
                 },
                 Err(e) => (None, Err(e)),
             };
@@ -249,7 +249,7 @@ fn parse_batches(mut source: Records<'_>, to_biller: &std::sync::mpsc::SyncSende
 type Billed = (Vec<RecordResult>, bool, i64, Vec<Parsed>);
 
 fn bill_batch(db: &mut Db, batch: Vec<Parsed>, now: Timestamp) -> Result<Billed> {
-    let (tx, rates) = db.write_with_rates()?;
+    let (tx, rates) = db.write_with_cache::<crate::rates::RateCache>()?;
     let mut reactions = crate::billing::reactions();
     let mut biller = Biller::new(&tx, &mut reactions)?.with_rates(rates.current(&tx)?);
     let mut results = Vec::with_capacity(batch.len());

@@ -105,7 +105,7 @@ fn in_transaction(
     reactions: &mut dyn Reactions,
     bill: impl FnOnce(&mut Biller<'_>) -> Result<Outcome>,
 ) -> Result<Outcome> {
-    let (tx, rates) = db.write_with_rates()?;
+    let (tx, rates) = db.write_with_cache::<crate::rates::RateCache>()?;
     let mut biller = Biller::new(&tx, reactions)?.with_rates(rates.current(&tx)?);
     let outcome = bill(&mut biller)?;
     biller.finish()?;
@@ -350,8 +350,8 @@ impl<'t> Biller<'t> {
                 return Err(Error::ExistsWithDifferent {
                     fax_id: fax_id.to_string(),
                     field,
-                    existing: crate::account::truncate(&show(&stored), 60),
-                    given: crate::account::truncate(&show(&given), 60),
+                    existing: crate::text::truncate(&show(&stored), 60),
+                    given: crate::text::truncate(&show(&given), 60),
                 });
             }
         }

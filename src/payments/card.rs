@@ -183,7 +183,7 @@ pub fn validate(input: &CardInput, now: Timestamp) -> Result<StoredCard> {
             format!("the card expired at the end of {exp_month:02}/{}", exp_year % 100),
         ));
     }
-    let holder = crate::account::validate_text("holder", &input.holder, 100)?;
+    let holder = crate::text::validate_text("holder", &input.holder, 100)?;
     if let Some(cvv) = &input.cvv {
         let want = if brand == Brand::Amex { 4 } else { 3 };
         let c = cvv.trim();

@@ -6,6 +6,7 @@ pub mod outcome;
 pub mod settings;
 pub(crate) mod trigger;
 
+pub use outcome::AfterPurchase;
 pub use settings::{log, remove, resume, set, show, RepeatLogEntry, RepeatOrder};
 pub use trigger::BillingReactions;
 

@@ -34,7 +34,7 @@ impl TestDb {
 pub fn account(kind: Kind) -> TestDb {
     let dir = tempfile::tempdir().unwrap();
     let mut db = Db::create(&dir.path().join("ledger.db")).unwrap();
-    account::create_account(
+    faxcredit::setup::create_account(
         &mut db,
         &NewAccount {
             name: "Test Co".into(),
