@@ -109,7 +109,7 @@ fn refuses_the_ledgers_own_files_as_an_export_target_or_an_import_source() {
             faxcredit::export::export_card(&mut t.db, card.id, &target, &mut |_| std::ops::ControlFlow::Continue(()))
                 .unwrap_err();
         assert_eq!(err.code(), "invalid_input", "{}: {err}", target.display());
-        let err = faxcredit::orders::export_orders(&t.db, &target).unwrap_err();
+        let err = faxcredit::export::export_orders(&t.db, &target).unwrap_err();
         assert_eq!(err.code(), "invalid_input", "{err}");
         let err = faxcredit::import::import_file(&mut t.db, &target, common::t("2026-11-01T00:00:00Z"), &mut |_| {})
             .unwrap_err();

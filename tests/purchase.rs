@@ -231,7 +231,7 @@ fn the_order_history_exports_as_rfc_4180_csv() {
     let mut out = String::new();
     for s in [&shop, &paid] {
         let target = s.s.path().with_extension("orders.csv");
-        assert_eq!(orders::export_orders(&s.s.db, &target).unwrap(), 1);
+        assert_eq!(faxcredit::export::export_orders(&s.s.db, &target).unwrap(), 1);
         out.push_str(&std::fs::read_to_string(&target).unwrap());
     }
     let header =

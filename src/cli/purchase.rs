@@ -161,7 +161,7 @@ pub fn orders(path: &Path, cmd: Option<OrdersCommand>, json: bool) -> Result<i32
     let db = Db::open(path)?;
     match cmd {
         Some(OrdersCommand::Export { out, no_bom }) => {
-            let n = faxcredit::orders::export_orders_with(&db, &out, faxcredit::export::CsvOptions { bom: !no_bom })?;
+            let n = faxcredit::export::export_orders_with(&db, &out, faxcredit::export::CsvOptions { bom: !no_bom })?;
             println!("exported {n} orders to {}", out.display());
         }
         None => {

@@ -134,6 +134,6 @@ pub async fn export_orders<R: Runtime>(
     let Some(target) = state.save_as(&window, "Export Order History", format!("orders-{today}.csv")).await? else {
         return Ok(SaveResult::Cancelled);
     };
-    let rows = state.with_db(|db| orders::export_orders(db, &target))?;
+    let rows = state.with_db(|db| faxcredit::export::export_orders(db, &target))?;
     Ok(SaveResult::Saved { path: target.display().to_string(), rows })
 }
