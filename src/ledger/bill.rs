@@ -12,9 +12,11 @@ use serde::Serialize;
 use crate::account::Kind;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::ledger::allocate::{allocate, Allocation};
 use crate::ledger::cards::ensure_month_card;
+use crate::ledger::idempotency::{compare, Stored};
 use crate::ledger::record::{Claims, Fax, Record};
-use crate::money::{self, fmt_units};
+use crate::money;
 use crate::rates::{units_for, RateTable};
 use crate::time::{fmt_ts, Timestamp};
 
@@ -154,30 +156,6 @@ pub struct Biller<'t> {
     insert_line: CachedStatement<'t>,
 }
 
-/// A fax row as stored, for the idempotency comparison.
-struct Stored {
-    user: String,
-    destination: String,
-    submit_time: String,
-    completion_time: Option<String>,
-    pages_submitted: i64,
-    pages_sent: i64,
-    duration: i64,
-    units_given: Option<i64>,
-    cpu_given: Option<i64>,
-    status: i64,
-    subject: Option<String>,
-    attempts_made: Option<i64>,
-}
-
-/// A field as a record claims it, in its stored form: `None` when the record does not carry it,
-/// `Some(None)` when it says there is no value.
-type Claimed = Option<Option<String>>;
-
-fn show<T: std::fmt::Display>(v: &Option<T>) -> String {
-    v.as_ref().map_or_else(|| "none".to_string(), |v| v.to_string())
-}
-
 impl<'t> Biller<'t> {
     pub fn new(tx: &'t Transaction<'t>, reactions: &'t mut dyn Reactions) -> Result<Biller<'t>> {
         let kind: String = tx
@@ -312,52 +290,6 @@ impl<'t> Biller<'t> {
         Ok(id)
     }
 
-    /// Compares what a record says with the stored fax, field by field in InterFAX's order. A
-    /// field the record does not carry is not compared; values are compared in their stored
-    /// form (times to the second, amounts in ten-thousandths), user names in any case.
-    fn compare(&self, fax_id: &str, c: &Claims<'_>, s: &Stored) -> Result<()> {
-        let text = |v: Option<&str>| v.map(|v| Some(v.to_string()));
-        let num = |v: Option<i64>| v.map(|v| Some(v.to_string()));
-        let amount = |v: Option<Option<Decimal>>, field| -> Result<Claimed> {
-            v.map(|v| v.map(|d| money::to_units(d, field).map(fmt_units)).transpose()).transpose()
-        };
-        // (field, what the record claims: None when it does not carry the field, what is stored)
-        let claims: [(&'static str, Claimed, Option<String>); 12] = [
-            ("user", text(c.user), Some(s.user.clone())),
-            ("destination", text(c.destination), Some(s.destination.clone())),
-            ("submit_time", c.submit_time.map(|t| Some(fmt_ts(&t))), Some(s.submit_time.clone())),
-            ("completion_time", c.completion_time.map(|t| t.as_ref().map(fmt_ts)), s.completion_time.clone()),
-            ("pages", num(c.pages_sent), Some(s.pages_sent.to_string())),
-            ("pages_submitted", num(c.pages_submitted), Some(s.pages_submitted.to_string())),
-            ("duration", num(c.duration), Some(s.duration.to_string())),
-            ("units", amount(c.units, "units")?, s.units_given.map(fmt_units)),
-            ("cost_per_unit", amount(c.cost_per_unit, "costPerUnit")?, s.cpu_given.map(fmt_units)),
-            ("status", num(c.status), Some(s.status.to_string())),
-            ("subject", c.subject.map(|v| v.map(str::to_string)), s.subject.clone()),
-            (
-                "attempts_made",
-                c.attempts_made.map(|v| v.map(|v| v.to_string())),
-                s.attempts_made.map(|v| v.to_string()),
-            ),
-        ];
-        for (field, claimed, stored) in claims {
-            let Some(given) = claimed else { continue };
-            let same = match (&given, &stored) {
-                (Some(g), Some(st)) if field == "user" => g.eq_ignore_ascii_case(st),
-                _ => given == stored,
-            };
-            if !same {
-                return Err(Error::ExistsWithDifferent {
-                    fax_id: fax_id.to_string(),
-                    field,
-                    existing: crate::text::truncate(&show(&stored), 60),
-                    given: crate::text::truncate(&show(&given), 60),
-                });
-            }
-        }
-        Ok(())
-    }
-
     /// Prices a fax: from its own `units` × `costPerUnit`, else from the rate table.
     /// Returns (units, cost per unit, cost) in storage units.
     pub fn price(&mut self, fax: &Fax) -> Result<(i64, i64, i64)> {
@@ -414,7 +346,7 @@ impl<'t> Biller<'t> {
             .optional()?;
         match stored {
             Some(s) => {
-                self.compare(fax_id, claims, &s)?;
+                compare(fax_id, claims, &s)?;
                 Ok(Some(Outcome::Exists { fax_id: fax_id.to_string() }))
             }
             None => Ok(None),
@@ -448,43 +380,28 @@ impl<'t> Biller<'t> {
             }
         }
         self.load_open()?;
-        let available: i64 = self.open.iter().map(|c| c.balance).sum();
-        if cost > available {
-            if let Some(outcome) = self.existing(fax)? {
-                return Ok(outcome);
+        let balances: Vec<i64> = self.open.iter().map(|c| c.balance).collect();
+        let parts = match allocate(&balances, cost) {
+            Allocation::Parts(parts) => parts,
+            Allocation::Refuse { available } => {
+                if let Some(outcome) = self.existing(fax)? {
+                    return Ok(outcome);
+                }
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO attempts (fax_id, user_name, destination, cost, available, code, at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, 'quota_exceeded', ?6)",
+                    )?
+                    .execute(params![fax.id, fax.user, fax.destination, cost, available, fmt_ts(&now)])?;
+                self.refused_fires_repeat_order(cost, now)?;
+                crate::notify::events::quota_exceeded(self.tx, &fax.id, &fax.user, cost, available, now)?;
+                return Ok(Outcome::Refused {
+                    fax_id: fax.id.clone(),
+                    cost: money::from_units(cost),
+                    available: money::from_units(available),
+                });
             }
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO attempts (fax_id, user_name, destination, cost, available, code, at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, 'quota_exceeded', ?6)",
-                )?
-                .execute(params![fax.id, fax.user, fax.destination, cost, available, fmt_ts(&now)])?;
-            self.refused_fires_repeat_order(cost, now)?;
-            crate::notify::events::quota_exceeded(self.tx, &fax.id, &fax.user, cost, available, now)?;
-            return Ok(Outcome::Refused {
-                fax_id: fax.id.clone(),
-                cost: money::from_units(cost),
-                available: money::from_units(available),
-            });
-        }
-
-        // Take the cost from the open cards, oldest first.
-        let mut parts: Vec<(usize, i64)> = Vec::with_capacity(2);
-        let mut remaining = cost;
-        for (i, c) in self.open.iter().enumerate() {
-            if remaining == 0 && !parts.is_empty() {
-                break;
-            }
-            let take = remaining.min(c.balance);
-            if take > 0 || (cost == 0 && parts.is_empty()) {
-                parts.push((i, take));
-                remaining -= take;
-            }
-        }
-        debug_assert_eq!(remaining, 0);
-        if remaining != 0 {
-            return Err(Error::Invariant(format!("fax {} could not be fully allocated", fax.id)));
-        }
+        };
 
         // A sender first seen here is registered only now that the fax will be billed, and only
         // if its id is new: a fax billed before under another name is answered, not registered.

@@ -1,9 +1,11 @@
 //! The ledger: cards, fax records, billing, reading activity, and the invariant check.
 
 pub mod activity;
+pub mod allocate;
 pub mod bill;
 pub mod cards;
 pub mod check;
+pub mod idempotency;
 pub mod record;
 pub mod summary;
 
