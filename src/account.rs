@@ -103,6 +103,15 @@ pub fn validate_user_name(s: &str) -> Result<String> {
     Ok(t.to_string())
 }
 
+/// `not_prepaid` unless the account is a prepaid one: buying, payment cards, repeat orders and
+/// applied prepaid cards are for prepaid accounts only (DESIGN.md §1), refused by the core.
+pub fn require_prepaid(conn: &rusqlite::Connection, what: &str) -> Result<()> {
+    if account_in(conn)?.kind != Kind::Prepaid {
+        return Err(Error::NotPrepaid(what.into()));
+    }
+    Ok(())
+}
+
 pub fn account(db: &Db) -> Result<Account> {
     account_in(db.conn())
 }

@@ -132,9 +132,7 @@ pub fn packages(path: &Path, json: bool) -> Result<i32> {
 
 pub fn purchase(path: &Path, package: &str, key: Option<String>) -> Result<i32> {
     let mut db = Db::open(path)?;
-    if faxcredit::account::account(&db)?.kind != faxcredit::account::Kind::Prepaid {
-        return Err(Error::NotPrepaid("buying credit".into()));
-    }
+    faxcredit::account::require_prepaid(db.conn(), "buying credit")?;
     let key = key.unwrap_or_else(new_key);
     let o = with_purchaser(&mut db, |db, p| faxcredit::orders::purchase(db, p, package, &key, false))?;
     println!(

@@ -9,7 +9,6 @@ use rusqlite::{params, Transaction};
 use serde::Serialize;
 
 use super::history::{finish_attempt, order, order_by_key, start_attempt, Order, Status};
-use crate::account::Kind;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::payments::card::{self, Brand, StoredCard};
@@ -80,10 +79,8 @@ pub fn purchase(db: &mut Db, p: &Purchaser<'_>, package: &str, key: &str, kind_a
     let now = p.clock.now();
     let o = {
         let tx = db.write()?;
+        crate::account::require_prepaid(&tx, "buying credit")?;
         let acct = crate::account::account_in(&tx)?;
-        if acct.kind != Kind::Prepaid {
-            return Err(Error::NotPrepaid("buying credit".into()));
-        }
         let pkg = crate::catalog::find_package(&tx, package)?;
         if !pkg.active {
             return Err(Error::invalid("package", format!("{} is no longer sold", pkg.name)));

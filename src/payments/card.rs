@@ -198,9 +198,7 @@ pub fn validate(input: &CardInput, now: Timestamp) -> Result<StoredCard> {
 /// no keyring, nothing is stored anywhere.
 pub fn set(db: &mut Db, secrets: &dyn SecretStore, input: &CardInput, now: Timestamp) -> Result<CardOnFile> {
     let card = validate(input, now)?;
-    if crate::account::account(db)?.kind != crate::account::Kind::Prepaid {
-        return Err(Error::NotPrepaid("a payment card".into()));
-    }
+    crate::account::require_prepaid(db.conn(), "a payment card")?;
     let json = serde_json::to_string(&card).map_err(|e| Error::Invariant(e.to_string()))?;
     secrets.set(SECRET_NAME, &json)?;
     let brand = card.brand().map(Brand::name).unwrap_or("Card");
