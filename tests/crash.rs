@@ -204,7 +204,23 @@ fn run(seed: u64, kills: u32) {
         conn.query_row("SELECT count(*) FROM orders WHERE kind = 'automatic'", [], |r| r.get(0)).unwrap();
     let capped: i64 =
         conn.query_row("SELECT count(*) FROM repeat_log WHERE event = 'capped'", [], |r| r.get(0)).unwrap();
-    assert!(automatic >= 1, "refusals and 95% crossings placed automatic orders");
+    if automatic < 1 {
+        let log: Vec<String> = conn
+            .prepare("SELECT at || ' ' || coalesce(card_id, '-') || ' ' || event || ' ' || detail FROM repeat_log ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let cards: Vec<String> = conn
+            .prepare("SELECT id || ' used ' || used || ' of ' || original_balance || ' closed ' || coalesce(close_date, '-') FROM cards")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        panic!("refusals and 95% crossings placed no automatic order; cards {cards:#?}; repeat log {log:#?}");
+    }
     eprintln!(
         "crash test: {done} runs, {killed_mid_work} killed by SIGKILL mid-work, survived in {:.1?}, {} faxes ({} acknowledged before re-submission), nothing lost or doubled; {automatic} automatic orders, {capped} capped",
         started.elapsed(),
