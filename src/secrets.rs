@@ -136,13 +136,15 @@ fn scope(db: &mut Db) -> Result<String> {
     Ok(s)
 }
 
-/// Secrets in memory, for tests only: the front ends never use it.
+/// Secrets in memory, for tests only: not in the release library (feature `test-support`).
+#[cfg(any(test, feature = "test-support"))]
 #[derive(Debug, Default, Clone)]
 pub struct MemoryStore {
     map: Arc<Mutex<HashMap<String, String>>>,
     refuse: bool,
 }
 
+#[cfg(any(test, feature = "test-support"))]
 impl MemoryStore {
     /// A store that refuses every call, as a locked or missing keyring does.
     pub fn refusing() -> MemoryStore {
@@ -160,6 +162,7 @@ impl MemoryStore {
     }
 }
 
+#[cfg(any(test, feature = "test-support"))]
 impl SecretStore for MemoryStore {
     fn get(&self, name: &str) -> Result<Option<String>> {
         self.check()?;
