@@ -2,8 +2,7 @@
 //! never in SQLite, logs or exports: the stored payment card and the SMTP password. With no
 //! keyring available, nothing is stored and the caller gets `keyring_unavailable`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use rusqlite::OptionalExtension;
 
@@ -140,7 +139,7 @@ fn scope(db: &mut Db) -> Result<String> {
 #[cfg(any(test, feature = "test-support"))]
 #[derive(Debug, Default, Clone)]
 pub struct MemoryStore {
-    map: Arc<Mutex<HashMap<String, String>>>,
+    map: Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
     refuse: bool,
 }
 
