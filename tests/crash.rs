@@ -97,12 +97,7 @@ struct Landings {
 
 impl Landings {
     fn note(&mut self, stderr: &[u8]) {
-        let last = String::from_utf8_lossy(stderr)
-            .lines()
-            .filter_map(|l| l.strip_prefix("phase: "))
-            .last()
-            .map(str::to_string);
-        match last.as_deref() {
+        match phases(stderr).last().map(String::as_str) {
             None => self.before_open += 1,
             Some("opened") => self.opened += 1,
             Some("begin") => self.in_transaction += 1,
