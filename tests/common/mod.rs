@@ -1,6 +1,7 @@
 //! Shared helpers for the core's integration tests.
 #![allow(dead_code)]
 
+pub mod counting;
 pub mod scenario;
 pub mod smtp;
 
