@@ -6,9 +6,12 @@ use std::sync::{Arc, Mutex};
 
 use faxcredit::payments::{ChargeOutcome, ChargeRequest, PaymentGateway};
 
-/// Every call: its key and whether it was approved (`None`: an error, no answer).
+/// One call: its key and whether it was approved (`None`: an error, no answer).
+type Call = (String, Option<bool>);
+
+/// Every call, shared by the gateways of one test.
 #[derive(Clone, Default)]
-pub struct Calls(Arc<Mutex<Vec<(String, Option<bool>)>>>);
+pub struct Calls(Arc<Mutex<Vec<Call>>>);
 
 impl Calls {
     pub fn count(&self) -> usize {
