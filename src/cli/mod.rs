@@ -226,6 +226,13 @@ pub(crate) fn services() -> &'static faxcredit::services::Services {
 
 /// Runs the CLI and returns the process exit code.
 pub fn main() -> i32 {
+    // For the crash test: phase lines on stderr, and imports in smaller batches.
+    if std::env::var_os("FAXCREDIT_PHASES").is_some() {
+        faxcredit::db::trace_phases();
+    }
+    if let Some(records) = std::env::var("FAXCREDIT_IMPORT_BATCH").ok().and_then(|v| v.parse().ok()) {
+        faxcredit::import::set_batch_size(records);
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

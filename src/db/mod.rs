@@ -6,6 +6,7 @@
 //! it through the busy timeout, so several processes can bill one database at once.
 
 mod files;
+mod phase;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 
 pub use files::{is_ledger_file, ledger_files, Identity};
+pub use phase::trace_phases;
 
 use crate::error::{Error, Result};
 
@@ -116,6 +118,10 @@ impl Db {
         db.configure().map_err(|e| relabel(e, path))?;
         db.migrate().map_err(|e| relabel(e, path))?;
         db.watch_files()?;
+        if phase::on() {
+            phase::follow(&db.conn);
+            phase::mark("opened");
+        }
         Ok(db)
     }
 
@@ -128,7 +134,13 @@ impl Db {
         let watched = Arc::clone(&files);
         // Returning true turns the commit into a rollback: nothing is acknowledged that would
         // have gone into a deleted file.
-        self.conn.commit_hook(Some(move || watched.changed().is_some()));
+        self.conn.commit_hook(Some(move || {
+            let replaced = watched.changed().is_some();
+            if !replaced {
+                phase::mark("commit");
+            }
+            replaced
+        }));
         files::register(&files);
         self.files = Some(files);
         Ok(())

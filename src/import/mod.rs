@@ -20,6 +20,14 @@ use crate::time::Timestamp;
 
 /// Records per write transaction.
 pub const BATCH: usize = 2_000;
+/// Records per write transaction in this process: [`BATCH`] unless the crash test lowered it.
+static BATCH_SIZE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(BATCH);
+
+/// Lowers the records per write transaction for this process (the CLI reads
+/// `FAXCREDIT_IMPORT_BATCH`), so that the crash test's small imports span several batches.
+pub fn set_batch_size(records: usize) {
+    BATCH_SIZE.store(records.clamp(1, BATCH), std::sync::atomic::Ordering::Relaxed);
+}
 /// A line (NDJSON) or record (CSV) longer than this is refused without being held in memory.
 pub const MAX_RECORD_BYTES: usize = 64 * 1024;
 
@@ -212,11 +220,12 @@ struct Parsed {
     record: Result<Record>,
 }
 
-/// Reads the records in batches of [`BATCH`] and validates them; stops at the end, at a read
+/// Reads the records in batches of [`BATCH`] (or the size set) and validates them; stops at the end, at a read
 /// error (sent on), or when the billing side has gone.
 fn parse_batches(mut source: Records<'_>, to_biller: &std::sync::mpsc::SyncSender<Result<Vec<Parsed>>>) {
+    let size = BATCH_SIZE.load(std::sync::atomic::Ordering::Relaxed);
     loop {
-        let mut batch = Vec::with_capacity(BATCH);
+        let mut batch = Vec::with_capacity(size);
         for item in source.by_ref() {
             let (line, raw) = match item {
                 Ok(r) => r,
@@ -233,7 +242,7 @@ fn parse_batches(mut source: Records<'_>, to_biller: &std::sync::mpsc::SyncSende
                 Err(e) => (None, Err(e)),
             };
             batch.push(Parsed { line, given_id, record });
-            if batch.len() == BATCH {
+            if batch.len() == size {
                 break;
             }
         }

@@ -1,6 +1,8 @@
 //! Shared helpers for the core's integration tests.
 #![allow(dead_code)]
 
+pub mod counting;
+pub mod scenario;
 pub mod smtp;
 
 use std::path::PathBuf;
