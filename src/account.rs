@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::money;
+pub use crate::text::{truncate, validate_email, validate_text};
 use crate::time::{fmt_ts, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -88,48 +89,6 @@ pub struct User {
     pub login: bool,
 }
 
-pub fn validate_text(field: &str, s: &str, max: usize) -> Result<String> {
-    let t = s.trim();
-    if t.is_empty() {
-        return Err(Error::invalid(field, "must not be empty"));
-    }
-    if t.chars().count() > max {
-        return Err(Error::invalid(field, format!("is longer than {max} characters")));
-    }
-    if t.chars().any(char::is_control) {
-        return Err(Error::invalid(field, "must not contain control characters"));
-    }
-    Ok(t.to_string())
-}
-
-pub fn validate_email(s: &str) -> Result<String> {
-    let t = validate_text("email", s, 254)?;
-    let ok = match t.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && !domain.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !t.contains(char::is_whitespace)
-                && !domain.contains('@')
-        }
-        None => false,
-    };
-    if !ok {
-        return Err(Error::invalid("email", format!("{t:?} is not an email address")));
-    }
-    Ok(t)
-}
-
-fn validate_currency(s: &str) -> Result<String> {
-    let t = s.trim().to_ascii_uppercase();
-    if t.len() != 3 || !t.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(Error::invalid("currency", format!("{s:?} is not a three-letter currency code")));
-    }
-    Ok(t)
-}
-
 /// User names as InterFAX allows them: letters, digits and `. _ - @`, 1 to 64 characters.
 pub fn validate_user_name(s: &str) -> Result<String> {
     let t = s.trim();
@@ -144,81 +103,13 @@ pub fn validate_user_name(s: &str) -> Result<String> {
     Ok(t.to_string())
 }
 
-pub(crate) fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max).collect();
-        t.push('…');
-        t
+/// `not_prepaid` unless the account is a prepaid one: buying, payment cards, repeat orders and
+/// applied prepaid cards are for prepaid accounts only (DESIGN.md §1), refused by the core.
+pub fn require_prepaid(conn: &rusqlite::Connection, what: &str) -> Result<()> {
+    if account_in(conn)?.kind != Kind::Prepaid {
+        return Err(Error::NotPrepaid(what.into()));
     }
-}
-
-/// Creates the account with the default package catalog and rate table. For a credit account
-/// the current month's card opens at once.
-pub fn create_account(db: &mut Db, new: &NewAccount, now: Timestamp) -> Result<Account> {
-    create_account_and_manager(db, new, None, now)
-}
-
-/// The first run: the account and its first manager in one transaction, so a refusal of
-/// either leaves nothing behind.
-pub fn create_account_with_manager(
-    db: &mut Db,
-    new: &NewAccount,
-    manager: &str,
-    password: &str,
-    now: Timestamp,
-) -> Result<(Account, User)> {
-    let name = validate_user_name(manager)?;
-    validate_password(password)?;
-    let hash = hash_password(password)?;
-    let account = create_account_and_manager(db, new, Some((&name, &hash)), now)?;
-    let user = users(db)?.into_iter().find(|u| u.name == name).ok_or(Error::NotInitialized)?;
-    Ok((account, user))
-}
-
-fn create_account_and_manager(
-    db: &mut Db,
-    new: &NewAccount,
-    manager: Option<(&str, &str)>,
-    now: Timestamp,
-) -> Result<Account> {
-    let name = validate_text("name", &new.name, 200)?;
-    let email = validate_email(&new.email)?;
-    let currency = validate_currency(&new.currency)?;
-    let limit = match (new.kind, new.credit_limit) {
-        (Kind::Credit, None) => {
-            return Err(Error::invalid("credit-limit", "a credit account needs a monthly credit limit"))
-        }
-        (Kind::Credit, Some(l)) if l <= Decimal::ZERO => {
-            return Err(Error::invalid("credit-limit", "must be more than zero"))
-        }
-        (Kind::Prepaid, Some(_)) => {
-            return Err(Error::invalid("credit-limit", "only a credit account has a credit limit"))
-        }
-        (_, l) => l.map(|l| money::to_units(l, "credit-limit")).transpose()?,
-    };
-    let tx = db.write()?;
-    if let Some(existing) =
-        tx.query_row("SELECT name FROM account WHERE id = 1", [], |r| r.get::<_, String>(0)).optional()?
-    {
-        return Err(Error::AlreadyInitialized(existing));
-    }
-    tx.execute(
-        "INSERT INTO account (id, name, kind, email, currency, credit_limit, created_at)
-         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)",
-        params![name, new.kind.as_str(), email, currency, limit, fmt_ts(&now)],
-    )?;
-    crate::catalog::insert_defaults(&tx)?;
-    crate::rates::insert_defaults(&tx)?;
-    if new.kind == Kind::Credit {
-        crate::ledger::cards::ensure_month_card(&tx, now)?;
-    }
-    if let Some((user, hash)) = manager {
-        insert_user(&tx, user, Role::Manager, hash, now)?;
-    }
-    tx.commit()?;
-    account(db)
+    Ok(())
 }
 
 pub fn account(db: &Db) -> Result<Account> {
@@ -252,7 +143,7 @@ pub(crate) fn account_in(conn: &rusqlite::Connection) -> Result<Account> {
     .unwrap_or(Err(Error::NotInitialized))
 }
 
-fn hash_password(password: &str) -> Result<String> {
+pub(crate) fn hash_password(password: &str) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -400,6 +291,7 @@ pub fn login(db: &mut Db, name: &str, password: &str, now: Timestamp) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::setup::create_account;
     use crate::time::parse_ts;
 
     #[test]

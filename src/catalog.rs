@@ -64,7 +64,7 @@ pub fn find_package(conn: &rusqlite::Connection, key: &str) -> Result<Package> {
         row_to_package,
     )
     .optional()?
-    .ok_or_else(|| Error::NotFound(format!("no package named {:?}", crate::account::truncate(key, 60))))
+    .ok_or_else(|| Error::NotFound(format!("no package named {:?}", crate::text::truncate(key, 60))))
 }
 
 /// The name of the catalog package with exactly this face value and bonus, if any: how a card
@@ -82,7 +82,8 @@ pub(crate) fn package_matching(tx: &Transaction<'_>, face: i64, bonus: i64) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::account::{create_account, Kind, NewAccount};
+    use crate::account::{Kind, NewAccount};
+    use crate::setup::create_account;
     use crate::time::parse_ts;
 
     #[test]

@@ -145,7 +145,7 @@ pub fn seed(db: &mut Db, opts: &DemoOptions, now: Timestamp) -> Result<DemoSumma
         Kind::Prepaid => "Northwind Legal LLP",
         Kind::Credit => "Harbor Medical Group",
     };
-    account::create_account(
+    crate::setup::create_account(
         db,
         &NewAccount {
             name: name.into(),
@@ -205,7 +205,8 @@ pub fn seed(db: &mut Db, opts: &DemoOptions, now: Timestamp) -> Result<DemoSumma
     while i < total {
         let tx = db.write()?;
         {
-            let mut biller = Biller::new(&tx)?;
+            let mut reactions = crate::billing::reactions();
+            let mut biller = Biller::new(&tx, &mut reactions)?;
             if opts.kind == Kind::Prepaid && i == 0 {
                 if opts.single_card {
                     // Room for every fax: the largest demo fax costs well under 25.00.

@@ -1,11 +1,12 @@
 //! Fax Credit core: the outbound fax credit ledger of an InterFAX-style account.
 //!
 //! This crate knows nothing of any front end. The desktop app (`src-tauri/`) and the
-//! `faxcredit` CLI both call these plain functions; time enters as a parameter.
+//! `faxcredit` CLI (the binary's own `src/cli/`) both call these plain functions; time enters
+//! as a parameter.
 
 pub mod account;
+pub mod billing;
 pub mod catalog;
-pub mod cli;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -20,6 +21,9 @@ pub mod payments;
 pub mod rates;
 pub mod repeat;
 pub mod secrets;
+pub mod services;
+pub mod setup;
+pub mod text;
 pub mod time;
 
 pub use db::Db;

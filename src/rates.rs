@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use std::sync::Arc;
+
 use rusqlite::{params, Transaction};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -10,6 +12,27 @@ use serde::Serialize;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::money;
+
+/// The rate table as this connection last read it, with the `rates_version` it was read at.
+#[derive(Default)]
+pub struct RateCache(Option<(i64, Arc<RateTable>)>);
+
+impl RateCache {
+    /// The current rate table: the cached one when `rates_version` has not moved since it was
+    /// read, else read afresh. Call inside a transaction, so the version and the rows agree.
+    pub fn current(&mut self, conn: &rusqlite::Connection) -> Result<Arc<RateTable>> {
+        let version: i64 =
+            conn.prepare_cached("SELECT version FROM rates_version WHERE id = 1")?.query_row([], |r| r.get(0))?;
+        match &self.0 {
+            Some((v, table)) if *v == version => Ok(Arc::clone(table)),
+            _ => {
+                let table = Arc::new(RateTable::load(conn)?);
+                self.0 = Some((version, Arc::clone(&table)));
+                Ok(table)
+            }
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -112,7 +135,7 @@ pub fn normalize_destination(s: &str) -> Result<String> {
     let bad = || {
         Error::invalid(
             "destinationFax",
-            format!("{:?} is not a fax number (expected e.g. +1 212 555 0100)", crate::account::truncate(t, 40)),
+            format!("{:?} is not a fax number (expected e.g. +1 212 555 0100)", crate::text::truncate(t, 40)),
         )
     };
     if t.len() > 40 {
@@ -160,7 +183,7 @@ pub fn set_rate(db: &mut Db, prefix: &str, label: &str, unit: Unit, cost_per_uni
     if prefix.len() > 15 || !prefix.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::invalid("prefix", format!("{prefix:?} is not a dialling prefix (digits only)")));
     }
-    let label = crate::account::validate_text("label", label, 100)?;
+    let label = crate::text::validate_text("label", label, 100)?;
     let cpu = money::to_units(cost_per_unit, "cost_per_unit")?;
     if cpu < 0 {
         return Err(Error::invalid("cost_per_unit", "must not be negative"));

@@ -2,8 +2,7 @@
 //! never in SQLite, logs or exports: the stored payment card and the SMTP password. With no
 //! keyring available, nothing is stored and the caller gets `keyring_unavailable`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use rusqlite::OptionalExtension;
 
@@ -20,6 +19,24 @@ pub trait SecretStore: Send + Sync {
     /// Removes the secret; removing a missing one is not an error.
     fn delete(&self, name: &str) -> Result<()>;
 }
+
+/// A shared or boxed store is a store (the services hand them out).
+macro_rules! forward_secret_store {
+    ($($ptr:ident),*) => {$(
+        impl<T: SecretStore + ?Sized> SecretStore for $ptr<T> {
+            fn get(&self, name: &str) -> Result<Option<String>> {
+                (**self).get(name)
+            }
+            fn set(&self, name: &str, secret: &str) -> Result<()> {
+                (**self).set(name, secret)
+            }
+            fn delete(&self, name: &str) -> Result<()> {
+                (**self).delete(name)
+            }
+        }
+    )*};
+}
+forward_secret_store!(Arc, Box);
 
 /// The OS keyring, with the entries of one ledger database (two databases never share a card).
 pub struct KeyringStore {
@@ -118,13 +135,15 @@ fn scope(db: &mut Db) -> Result<String> {
     Ok(s)
 }
 
-/// Secrets in memory, for tests only: the front ends never use it.
+/// Secrets in memory, for tests only: not in the release library (feature `test-support`).
+#[cfg(any(test, feature = "test-support"))]
 #[derive(Debug, Default, Clone)]
 pub struct MemoryStore {
-    map: Arc<Mutex<HashMap<String, String>>>,
+    map: Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
     refuse: bool,
 }
 
+#[cfg(any(test, feature = "test-support"))]
 impl MemoryStore {
     /// A store that refuses every call, as a locked or missing keyring does.
     pub fn refusing() -> MemoryStore {
@@ -142,6 +161,7 @@ impl MemoryStore {
     }
 }
 
+#[cfg(any(test, feature = "test-support"))]
 impl SecretStore for MemoryStore {
     fn get(&self, name: &str) -> Result<Option<String>> {
         self.check()?;

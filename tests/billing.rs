@@ -4,7 +4,8 @@ mod common;
 
 use common::*;
 use faxcredit::account::Kind;
-use faxcredit::ledger::{self, apply_card, bill, CardStatus, Outcome};
+use faxcredit::billing::bill;
+use faxcredit::ledger::{self, apply_card, CardStatus, Outcome};
 
 #[test]
 fn bills_a_fax_to_the_open_card_at_the_rate_table_price() {

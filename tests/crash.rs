@@ -1,8 +1,13 @@
 //! Crash test: the real `faxcredit` binary billing and importing is killed with SIGKILL at random
-//! moments, from a recorded seed. After every kill the database must pass `faxcredit check`, and
-//! in the end every fax that was acknowledged is billed exactly once, with exact totals.
+//! moments. After every kill the database must pass `faxcredit check`, and in the end every fax
+//! that was acknowledged is billed exactly once, with exact totals. Each process writes where it
+//! is (`FAXCREDIT_PHASES`: opened, begin, commit, committed), so the test counts where its kills
+//! landed and requires enough of them inside write transactions; imports run in batches of a few
+//! records (`FAXCREDIT_IMPORT_BATCH`), so that many die with some batches committed and others not.
 //!
-//! `FAXCREDIT_CRASH_SEED=N` replays a run; `FAXCREDIT_CRASH_KILLS=N` sets how many kills
+//! `FAXCREDIT_CRASH_SEED=N` replays the operations of a run (which commands, which faxes, which
+//! delays before each kill); where each kill lands depends on the machine's timing, so a replay
+//! repeats the operations, not the kill points. `FAXCREDIT_CRASH_KILLS=N` sets how many kills
 //! (default 200; `cargo xtask soak` runs more).
 
 mod common;
@@ -36,6 +41,71 @@ fn fax_json(id: &str, pages: u64) -> String {
     format!(
         r#"{{"id":"{id}","userId":"bob","destinationFax":"+12125550100","submitTime":"2026-11-24T09:00:00Z","pagesSent":{pages}}}"#
     )
+}
+
+/// Records per import transaction in the crash test's imports (20 to 170 records each).
+const CRASH_BATCH: usize = 25;
+
+/// The `phase:` lines a process wrote.
+fn phases(stderr: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(stderr).lines().filter_map(|l| l.strip_prefix("phase: ")).map(str::to_string).collect()
+}
+
+/// A killed import left whole batches: of its records, those billed or refused are exactly the
+/// batches it saw committed (or one more, when it died during that batch's commit). Returns the
+/// batches committed.
+fn whole_batches_only(db: &Path, ids: &[String], stderr: &[u8]) -> usize {
+    let phases = phases(stderr);
+    let committed = phases.iter().filter(|p| *p == "committed").count();
+    let list = ids.iter().map(|id| format!("'{id}'")).collect::<Vec<_>>().join(",");
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let done: i64 = conn
+        .query_row(
+            &format!(
+                "SELECT (SELECT count(*) FROM faxes WHERE id IN ({list}))
+                      + (SELECT count(DISTINCT fax_id) FROM attempts WHERE fax_id IN ({list}))"
+            ),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let batches = |k: usize| (k * CRASH_BATCH).min(ids.len()) as i64;
+    let dying_in_commit = phases.last().is_some_and(|p| p == "commit");
+    assert!(
+        done == batches(committed) || (dying_in_commit && done == batches(committed + 1)),
+        "an import killed after {committed} committed batches left {done} of its records done: {phases:?}"
+    );
+    committed
+}
+
+/// Where the kills landed, from the last `phase:` line each killed process wrote.
+#[derive(Default, Debug)]
+struct Landings {
+    /// Before the ledger was opened (process start, argument parsing, opening).
+    before_open: u32,
+    /// Opened, outside any write transaction (reading, parsing, before the first batch).
+    opened: u32,
+    /// Holding the write lock, writing.
+    in_transaction: u32,
+    /// Committing (the commit had started: WAL written, synced).
+    in_commit: u32,
+    /// After a commit (or a rollback): printing, or between an import's batches.
+    after_commit: u32,
+    /// Imports killed with some of their batches committed and some not.
+    partial_imports: u32,
+}
+
+impl Landings {
+    fn note(&mut self, stderr: &[u8]) {
+        match phases(stderr).last().map(String::as_str) {
+            None => self.before_open += 1,
+            Some("opened") => self.opened += 1,
+            Some("begin") => self.in_transaction += 1,
+            Some("commit") => self.in_commit += 1,
+            Some("committed" | "rolled-back") => self.after_commit += 1,
+            Some(other) => panic!("unknown phase {other}"),
+        }
+    }
 }
 
 /// What the harness knows: each fax id, its pages, and whether a process acknowledged it as billed.
@@ -75,6 +145,7 @@ fn run(seed: u64, kills: u32) {
     let mut next_id = 0u64;
     let mut done = 0;
     let mut killed_mid_work = 0u32;
+    let mut landed = Landings::default();
     // The kill delays adapt to how fast this build and machine are, so about half the processes
     // die mid-work whether the binary is a debug or a release build.
     let (mut bill_max, mut import_max) = (12_000u64, 40_000u64);
@@ -94,13 +165,18 @@ fn run(seed: u64, kills: u32) {
                 .arg("--db")
                 .arg(&db)
                 .args(["bill", "--json", &fax_json(&id, pages)])
+                .env("FAXCREDIT_PHASES", "1")
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                .stderr(Stdio::piped())
                 .spawn()
                 .unwrap();
             std::thread::sleep(Duration::from_micros(rng.below(bill_max)));
             let _ = child.kill();
-            let status = child.wait().unwrap();
+            let out = child.wait_with_output().unwrap();
+            let status = out.status;
+            if status.code().is_none() {
+                landed.note(&out.stderr);
+            }
             killed_mid_work += u32::from(status.code().is_none());
             adapt(&mut bill_max, status.code().is_none());
             if status.code() == Some(0) {
@@ -112,8 +188,10 @@ fn run(seed: u64, kills: u32) {
             let n = 20 + rng.below(150);
             let file = dir.path().join("batch.ndjson");
             let mut text = String::new();
+            let mut ids = Vec::new();
             for _ in 0..n {
                 let id = format!("i{next_id}");
+                ids.push(id.clone());
                 next_id += 1;
                 let pages = 1 + rng.below(10);
                 ledger.pages.insert(id.clone(), pages);
@@ -126,8 +204,10 @@ fn run(seed: u64, kills: u32) {
                 .arg(&db)
                 .args(["import", "--json"])
                 .arg(&file)
+                .env("FAXCREDIT_PHASES", "1")
+                .env("FAXCREDIT_IMPORT_BATCH", CRASH_BATCH.to_string())
                 .stdout(Stdio::piped())
-                .stderr(Stdio::null())
+                .stderr(Stdio::piped())
                 .spawn()
                 .unwrap();
             let pid = child.id();
@@ -138,16 +218,26 @@ fn run(seed: u64, kills: u32) {
             });
             let out = child.wait_with_output().unwrap();
             killer.join().unwrap();
-            killed_mid_work += u32::from(out.status.code().is_none());
-            adapt(&mut import_max, out.status.code().is_none());
+            let killed = out.status.code().is_none();
+            killed_mid_work += u32::from(killed);
+            adapt(&mut import_max, killed);
+            let mut reported = 0;
             for line in String::from_utf8_lossy(&out.stdout).lines() {
                 let v: serde_json::Value = match serde_json::from_str(line) {
                     Ok(v) => v,
                     Err(_) => continue, // the last line may be cut by the kill
                 };
+                reported += 1;
                 if v["status"] == "billed" || v["status"] == "exists" {
                     ledger.billed.insert(v["fax_id"].as_str().unwrap().to_string());
                 }
+            }
+            if killed {
+                landed.note(&out.stderr);
+                let committed = whole_batches_only(&db, &ids, &out.stderr);
+                landed.partial_imports += u32::from(committed > 0 && committed < ids.len().div_ceil(CRASH_BATCH));
+            } else {
+                assert_eq!(reported, n, "an import that finished reports every record");
             }
         }
         done += 1;
@@ -165,26 +255,38 @@ fn run(seed: u64, kills: u32) {
         }
     }
 
-    // Re-submit everything not acknowledged, with enough credit, until it is.
+    // Where the kills landed: enough of them inside write transactions and between an import's
+    // batches for the run to have tested what it is named for.
+    eprintln!("crash test: kills landed {landed:?}");
+    let inside = landed.in_transaction + landed.in_commit;
+    assert!(inside >= kills / 10, "only {inside} of {kills} kills inside a write transaction: {landed:?}");
+    assert!(landed.partial_imports >= kills / 20, "too few imports killed between batches: {landed:?}");
+
+    // Re-submit everything not acknowledged, with enough credit: each is billed now, or was
+    // billed by a process killed before it could say so (`exists`), one line each.
     assert!(cli(&db, &["card", "apply", "100000"]).status.success());
+    let rest: Vec<&String> = ledger.pages.keys().filter(|id| !ledger.billed.contains(*id)).collect();
     let file = dir.path().join("rest.ndjson");
-    let rest: String = ledger
-        .pages
-        .iter()
-        .filter(|(id, _)| !ledger.billed.contains(*id))
-        .map(|(id, p)| fax_json(id, *p) + "\n")
-        .collect();
-    std::fs::write(&file, rest).unwrap();
-    let o = cli(&db, &["import", file.to_str().unwrap()]);
+    std::fs::write(&file, rest.iter().map(|id| fax_json(id, ledger.pages[*id]) + "\n").collect::<String>()).unwrap();
+    let o = cli(&db, &["import", "--json", file.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let results = json_lines(&o.stdout);
+    assert_eq!(results.len(), rest.len(), "one line per re-submitted fax");
+    for (v, id) in results.iter().zip(&rest) {
+        assert_eq!(v["fax_id"].as_str(), Some(id.as_str()));
+        assert!(v["status"] == "billed" || v["status"] == "exists", "{v}");
+    }
     // Acknowledged ones again: each must say `exists`, never bill twice.
     let again = dir.path().join("again.ndjson");
     let acked: String = ledger.billed.iter().map(|id| fax_json(id, ledger.pages[id]) + "\n").collect();
     std::fs::write(&again, acked).unwrap();
     let o = cli(&db, &["import", "--json", again.to_str().unwrap()]);
-    for line in String::from_utf8_lossy(&o.stdout).lines() {
-        let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        assert_eq!(v["status"], "exists", "an acknowledged fax was not in the ledger: {line}");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let results = json_lines(&o.stdout);
+    assert_eq!(results.len(), ledger.billed.len(), "one line per acknowledged fax");
+    for (v, id) in results.iter().zip(&ledger.billed) {
+        assert_eq!(v["fax_id"].as_str(), Some(id.as_str()));
+        assert_eq!(v["status"], "exists", "an acknowledged fax was not in the ledger: {v}");
     }
 
     let conn = rusqlite::Connection::open(&db).unwrap();
@@ -204,9 +306,24 @@ fn run(seed: u64, kills: u32) {
         conn.query_row("SELECT count(*) FROM orders WHERE kind = 'automatic'", [], |r| r.get(0)).unwrap();
     let capped: i64 =
         conn.query_row("SELECT count(*) FROM repeat_log WHERE event = 'capped'", [], |r| r.get(0)).unwrap();
-    assert!(automatic >= 1, "refusals and 95% crossings placed automatic orders");
+    // Cards are applied as credit runs low, so most crossings are skipped (other cards hold
+    // credit): every card that reached 95% must have been decided, ordered or skipped with its
+    // reason, in the transaction that took it there, however the kills fell.
+    let undecided: Vec<i64> = conn
+        .prepare(
+            "SELECT c.id FROM cards c WHERE c.used * 100 >= c.original_balance * 95
+               AND NOT EXISTS (SELECT 1 FROM repeat_log l WHERE l.card_id = c.id)
+               AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.trigger_card = c.id)",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert!(undecided.is_empty(), "cards past 95% with no repeat-order decision: {undecided:?}");
     eprintln!(
-        "crash test: {done} runs, {killed_mid_work} killed by SIGKILL mid-work, survived in {:.1?}, {} faxes ({} acknowledged before re-submission), nothing lost or doubled; {automatic} automatic orders, {capped} capped",
+        "crash test: {done} runs, {killed_mid_work} killed by SIGKILL mid-work ({inside} inside a write transaction, {} imports between batches), survived in {:.1?}, {} faxes ({} acknowledged before re-submission), nothing lost or doubled; {automatic} automatic orders, {capped} capped",
+        landed.partial_imports,
         started.elapsed(),
         ledger.pages.len(),
         ledger.billed.len()
@@ -228,6 +345,11 @@ fn assert_orders_within_cap(db: &Path, cap: i64) {
     assert!(counted <= cap, "automatic orders {counted} past the cap {cap}");
 }
 
+/// The JSON object of each line of an `import --json`.
+fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
 /// Purchases and repeat orders in flight under SIGKILL (needs the OS keyring: `cargo xtask test`
 /// runs it on a private Secret Service). Afterwards every charge the processor approved is matched
 /// by exactly one bought card, every card by one charge, and no card triggered two automatic orders.
@@ -241,16 +363,7 @@ fn purchases_and_repeat_orders_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("buy.db");
     common::cli_account_with_bob(BIN, &db);
-    let mut set = Command::new(BIN)
-        .arg("--db")
-        .arg(&db)
-        .args(["payment-card", "set"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    set.stdin.take().unwrap().write_all(b"4242424242424242\n12/30\nCrash Test\n").unwrap();
-    assert!(set.wait().unwrap().success(), "needs a keyring");
+    set_payment_card(&db);
     assert!(cli(&db, &["repeat-order", "set", "starter"]).status.success());
     assert!(cli(&db, &["card", "apply", "20"]).status.success());
     let (mut killed, mut runs, mut next) = (0u32, 0u32, 0u64);
@@ -307,13 +420,99 @@ fn purchases_and_repeat_orders_survive_sigkill() {
             .unwrap();
         assert_eq!(n, 1, "charge {k} has one paid order");
     }
-    let doubled: i64 = conn
-        .query_row("SELECT count(*) FROM (SELECT trigger_card FROM orders WHERE trigger_card IS NOT NULL GROUP BY trigger_card HAVING count(*) > 1)", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(doubled, 0);
     let automatic: i64 =
         conn.query_row("SELECT count(*) FROM orders WHERE kind = 'automatic'", [], |r| r.get(0)).unwrap();
-    eprintln!("purchase crash test: {runs} runs, {killed} killed mid-work, {charged} charges = {bought} cards ({automatic} automatic orders), nothing doubled");
+    let automatic_paid: i64 = conn
+        .query_row("SELECT count(*) FROM orders WHERE kind = 'automatic' AND status = 'paid'", [], |r| r.get(0))
+        .unwrap();
+    assert!(automatic > 0, "the run bought cards automatically");
+    assert_eq!(automatic_paid, automatic, "every automatic order was paid (the card on file approves)");
+    // Every card that reached 95% had its crossing decided in the transaction that crossed it,
+    // kills or not: an automatic order, or a logged reason to skip it.
+    let undecided: Vec<i64> = {
+        let mut st = conn
+            .prepare(
+                "SELECT id FROM cards c WHERE c.used * 100 >= c.original_balance * 95
+                   AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.trigger_card = c.id)
+                   AND NOT EXISTS (SELECT 1 FROM repeat_log l WHERE l.card_id = c.id AND l.event IN ('skipped', 'capped'))",
+            )
+            .unwrap();
+        st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    assert!(undecided.is_empty(), "cards past 95% with neither an automatic order nor a reason: {undecided:?}");
+    eprintln!("purchase crash test: {runs} runs, {killed} killed mid-work, {charged} charges = {bought} cards ({automatic} automatic orders, all paid), every crossing of 95% decided");
+}
+
+/// Through the CLI: the card 4242… on file, in the OS keyring.
+fn set_payment_card(db: &Path) {
+    let mut set = Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .args(["payment-card", "set"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    set.stdin.take().unwrap().write_all(b"4242424242424242\n12/30\nCrash Test\n").unwrap();
+    assert!(set.wait().unwrap().success(), "needs a keyring");
+}
+
+/// The purchase protocol's own crash points and the processor's faults, each set as the CLI
+/// reads them: `FAXCREDIT_CRASH_AT` makes the purchase die after the order is committed or after
+/// the charge; `FAXCREDIT_SANDBOX_FAULT` makes the processor time out, refuse, or charge and lose
+/// its answer. Each leaves the order pending (charged or not, as the step says), a start while
+/// the processor is still away leaves it so, and the next start finishes it: one charge, one card.
+#[test]
+#[ignore = "needs a Secret Service on the session bus (cargo xtask test provides one)"]
+fn a_purchase_dying_at_each_step_or_losing_the_processor_ends_in_one_charge_and_one_card() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("steps.db");
+    common::cli_account_with_bob(BIN, &db);
+    set_payment_card(&db);
+    let sandbox = faxcredit::payments::Sandbox::beside(&db, faxcredit::payments::Fault::None);
+    let approved = |key: &str| sandbox.approved_keys().unwrap().iter().filter(|k| *k == key).count();
+    let order = |key: &str| -> (String, Option<i64>) {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.query_row("SELECT status, new_card FROM orders WHERE key = ?1", [key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+    };
+    let with_env = |var: &str, value: &str, args: &[&str]| {
+        Command::new(BIN).arg("--db").arg(&db).args(args).env(var, value).stdin(Stdio::null()).output().unwrap()
+    };
+    let cases = [
+        ("FAXCREDIT_CRASH_AT", "after-order", false),
+        ("FAXCREDIT_CRASH_AT", "after-charge", true),
+        ("FAXCREDIT_SANDBOX_FAULT", "timeout", false),
+        ("FAXCREDIT_SANDBOX_FAULT", "fail-before", false),
+        ("FAXCREDIT_SANDBOX_FAULT", "fail-after", true),
+    ];
+    for (i, (var, value, charged)) in cases.into_iter().enumerate() {
+        let key = format!("manual:{value}");
+        let o = with_env(var, value, &["purchase", "starter", "--key", &key]);
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        if var == "FAXCREDIT_CRASH_AT" {
+            assert_eq!(o.status.code(), None, "{value}: the purchase died there: {err}");
+        } else {
+            assert_eq!(o.status.code(), Some(1), "{value}: {err}");
+            assert!(err.contains("[payment_pending]"), "{value}: {err}");
+            // A start while the processor is still away: still pending, nothing charged again.
+            assert!(with_env(var, value, &["orders"]).status.success());
+        }
+        assert_eq!(order(&key), ("pending".to_string(), None), "{value}: the order waits");
+        assert_eq!(approved(&key), usize::from(charged), "{value}: charged before it stopped?");
+        // The next start finishes it, with the same key: one charge, one card.
+        assert!(cli(&db, &["orders"]).status.success());
+        let (status, card) = order(&key);
+        assert_eq!((status.as_str(), card.is_some()), ("paid", true), "{value}");
+        assert_eq!(approved(&key), 1, "{value}: charged once");
+        assert_eq!(sandbox.approved_charges().unwrap(), i as i64 + 1, "{value}: no charge under another key");
+        let bought: i64 = rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row("SELECT count(*) FROM cards WHERE source = 'purchase'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(bought, i as i64 + 1, "{value}: one card per purchase");
+    }
+    assert!(cli(&db, &["check"]).status.success());
 }
 
 /// Kills around the purchases that refusals and retries start, in process: a fax refused with
@@ -324,7 +523,8 @@ fn purchases_and_repeat_orders_survive_sigkill() {
 /// purchases within the cap, and a sound ledger. `FAXCREDIT_CRASH_SEED=N` replays a run.
 #[test]
 fn refusal_orders_and_capped_retries_survive_dying_mid_purchase() {
-    use faxcredit::ledger::{apply_card, bill};
+    use faxcredit::billing::bill;
+    use faxcredit::ledger::apply_card;
     use faxcredit::orders::{self, Crash, Purchaser};
     use faxcredit::payments::card::{self, CardInput};
     use faxcredit::payments::{Fault, Sandbox};
@@ -357,7 +557,13 @@ fn refusal_orders_and_capped_retries_survive_dying_mid_purchase() {
             }
             5 | 6 => {
                 let crash = (rng.below(2) == 0).then_some((Crash::AfterCharge, false));
-                let p = Purchaser { gateway: &gateway, secrets: &secrets, clock: &clock, crash };
+                let p = Purchaser {
+                    gateway: &gateway,
+                    secrets: &secrets,
+                    clock: &clock,
+                    follow_up: &faxcredit::repeat::AfterPurchase,
+                    crash,
+                };
                 died += u32::from(orders::reconcile(&mut s.db, &p).is_err());
             }
             7 => {
@@ -411,7 +617,13 @@ fn refusal_orders_and_capped_retries_survive_dying_mid_purchase() {
     }
     // The next start with a good card finishes everything: nothing stays pending or uncounted.
     store(&mut s.db, "4242424242424242", clock.now());
-    let p = Purchaser { gateway: &gateway, secrets: &secrets, clock: &clock, crash: None };
+    let p = Purchaser {
+        gateway: &gateway,
+        secrets: &secrets,
+        clock: &clock,
+        follow_up: &faxcredit::repeat::AfterPurchase,
+        crash: None,
+    };
     orders::reconcile(&mut s.db, &p).unwrap();
     let conn = s.db.conn();
     let pending: i64 =

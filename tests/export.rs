@@ -5,6 +5,7 @@ mod common;
 
 use std::ops::ControlFlow;
 
+use common::scenario::{self, ReadOnly};
 use common::*;
 use faxcredit::export::{export_card, Progress, PROGRESS_EVERY};
 use faxcredit::import::{import_reader, Format};
@@ -80,22 +81,18 @@ fn a_failed_write_leaves_no_partial_file() {
     let out = s.dir.path().join("none.csv");
     assert_eq!(export_card(&mut s.db, 4242, &out, &mut |_| ControlFlow::Continue(())).unwrap_err().code(), "not_found");
     assert!(!out.exists());
-    // A full disk: /dev/full as the folder is not possible, so write through a read-only folder.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let ro = s.dir.path().join("ro");
-        std::fs::create_dir(&ro).unwrap();
-        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o500)).unwrap();
-        let target = ro.join("x.csv");
-        let r = export_card(&mut s.db, card, &target, &mut |_| ControlFlow::Continue(()));
-        // Root ignores folder permissions; everyone else gets a clear i/o error.
-        if let Err(e) = r {
-            assert_eq!(e.code(), "io_error");
-            assert!(dir_entries(&ro).is_empty());
-        }
-        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o700)).unwrap();
-    }
+    // A folder that refuses the export's temporary file (read-only to whoever runs the test,
+    // root included): a clear i/o error, and nothing left in it.
+    let ro = s.dir.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    let Some(guard) = ReadOnly::set(&ro) else {
+        return scenario::cannot_run("a_failed_write_leaves_no_partial_file", "no way to make a folder read-only here");
+    };
+    let target = ro.join("x.csv");
+    let e = export_card(&mut s.db, card, &target, &mut |_| ControlFlow::Continue(())).unwrap_err();
+    assert_eq!(e.code(), "io_error", "{e}");
+    drop(guard);
+    assert!(dir_entries(&ro).is_empty());
 }
 
 #[test]

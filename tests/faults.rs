@@ -80,8 +80,7 @@ fn a_database_locked_by_another_program_is_waited_for_not_reported() {
     let (_d, db) = account();
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch("BEGIN EXCLUSIVE; UPDATE cards SET lines = lines;").unwrap();
-    let started = std::time::Instant::now();
-    let child = Command::new(BIN)
+    let mut child = Command::new(BIN)
         .arg("--db")
         .arg(&db)
         .args(["bill", "--id", "L1", "--user", "bob", "--to", "+12125550100", "--pages", "1"])
@@ -90,11 +89,13 @@ fn a_database_locked_by_another_program_is_waited_for_not_reported() {
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(child.try_wait().unwrap().is_none(), "the bill ended while the other program held the lock");
     conn.execute_batch("COMMIT").unwrap();
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!stderr(&o).contains("locked") && !stderr(&o).contains("busy"), "{}", stderr(&o));
-    assert!(started.elapsed() >= std::time::Duration::from_millis(1400));
+    let billed: i64 = conn.query_row("SELECT count(*) FROM faxes WHERE id = 'L1'", [], |r| r.get(0)).unwrap();
+    assert_eq!(billed, 1, "billed once the lock was free");
 }
 
 #[test]
@@ -122,36 +123,91 @@ fn an_export_to_a_full_disk_fails_clearly_and_leaves_no_file() {
     assert!(cli(&db, &["export", "1001", "--out", target.to_str().unwrap()]).status.success());
 }
 
+/// Bytes of the ledger's file with `suffix` (`""`, `"-wal"`, `"-shm"`).
+fn file_len(db: &Path, suffix: &str) -> u64 {
+    let mut p = db.as_os_str().to_os_string();
+    p.push(suffix);
+    std::fs::metadata(&p).map(|m| m.len()).unwrap_or_else(|e| panic!("{}: {e}", PathBuf::from(p).display()))
+}
+
 #[test]
 fn billing_on_a_full_disk_fails_clearly_and_bills_nothing() {
     let (_d, db) = account();
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
-    drop(conn);
-    // The WAL cannot grow: the fax's transaction cannot be written.
-    let o =
-        with_fsize_limit(0, &db, &["bill", "--id", "full1", "--user", "bob", "--to", "+12125550100", "--pages", "2"]);
-    assert!(!o.status.success());
+    // Another connection holds the ledger open, as the app would: a CLI closing it neither
+    // checkpoints nor removes the WAL and the shared memory, which stay in place at their size.
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    let faxes =
+        |c: &rusqlite::Connection| c.query_row("SELECT count(*) FROM faxes", [], |r| r.get::<_, i64>(0)).unwrap();
+    assert_eq!(faxes(&holder), 0);
+    for i in 0..10 {
+        assert!(bill(&db, &format!("w{i}")).status.success());
+    }
+    let (wal, shm) = (file_len(&db, "-wal"), file_len(&db, "-shm"));
+    assert!(wal > shm, "the WAL ({wal} bytes) is the file that must grow");
+    // Just above the WAL's current size: the database opens (its shared memory is already
+    // sized) and reads, but the fax's transaction cannot append its pages to the WAL.
+    let limit = wal + 1024;
+    let read = with_fsize_limit(limit, &db, &["cards", "--json"]);
+    assert!(read.status.success(), "a read under the limit: {}", stderr(&read));
+    let before = String::from_utf8_lossy(&read.stdout).to_string();
+    assert!(before.contains(r#""used": "2.0000""#), "{before}");
+
+    let o = with_fsize_limit(
+        limit,
+        &db,
+        &["bill", "--id", "full1", "--user", "bob", "--to", "+12125550100", "--pages", "2"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
-    assert!(!stderr(&o).contains("panicked"));
+    // A file-size limit fails the write with EFBIG, which SQLite reports as an I/O error (a full
+    // file system, ENOSPC, would read "database or disk is full").
+    assert!(stderr(&o).contains("disk I/O error [database_error]"), "the write's error: {}", stderr(&o));
+    assert!(file_len(&db, "-wal") <= limit, "the WAL did not grow past the limit");
     assert!(cli(&db, &["check"]).status.success());
-    let cards = String::from_utf8_lossy(&cli(&db, &["cards", "--json"]).stdout).to_string();
-    assert!(cards.contains(r#""used": "0.0000""#), "{cards}");
+    assert_eq!(String::from_utf8_lossy(&cli(&db, &["cards", "--json"]).stdout), before, "nothing billed");
+    assert_eq!(faxes(&holder), 10);
+    let attempts: i64 = holder.query_row("SELECT count(*) FROM attempts", [], |r| r.get(0)).unwrap();
+    assert_eq!(attempts, 0, "not logged as a refusal either");
     // Space again: the same fax bills, once.
     assert!(bill(&db, "full1").status.success());
     assert!(String::from_utf8_lossy(&bill(&db, "full1").stdout).contains("exists"));
+    assert_eq!(faxes(&holder), 11);
 }
 
 #[cfg(unix)]
 #[test]
 fn the_database_its_wal_and_the_processor_records_are_readable_by_the_owner_only() {
+    use faxcredit::payments::{ChargeRequest, PaymentGateway, Sandbox, StoredCard};
     use std::os::unix::fs::PermissionsExt;
     let (dir, db) = account();
+    // Held open, as by the app, so that the WAL and the shared memory of both the ledger and
+    // the processor's records exist while they are looked at.
+    let ledger = rusqlite::Connection::open(&db).unwrap();
+    ledger.query_row("SELECT count(*) FROM faxes", [], |r| r.get::<_, i64>(0)).unwrap();
     assert!(bill(&db, "p1").status.success());
-    for e in std::fs::read_dir(dir.path()).unwrap() {
-        let p = e.unwrap().path();
-        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode & 0o077, 0, "{} is {mode:o}", p.display());
+    let sandbox = Sandbox::beside(&db, faxcredit::payments::Fault::None);
+    let card = StoredCard { number: "4242424242424242".into(), exp_month: 12, exp_year: 2030, holder: "P".into() };
+    let req = ChargeRequest { key: "perm-1", amount: 200_000, currency: "USD", card: &card, description: "test" };
+    sandbox.charge(&req).unwrap();
+    let records = rusqlite::Connection::open(sandbox.path()).unwrap();
+    records.query_row("SELECT count(*) FROM charges", [], |r| r.get::<_, i64>(0)).unwrap();
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "acct.db",
+            "acct.db-shm",
+            "acct.db-wal",
+            "acct.db.sandbox-payments",
+            "acct.db.sandbox-payments-shm",
+            "acct.db.sandbox-payments-wal"
+        ]
+    );
+    for name in &names {
+        let mode = std::fs::metadata(dir.path().join(name)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode & 0o077, 0, "{name} is {mode:o}");
     }
 }
 
@@ -224,20 +280,6 @@ fn the_webview_is_granted_only_listening_to_events() {
     }
 }
 
-/// Makes a file immutable (`chattr +i`: refused even to root) for the life of the guard.
-struct Immutable(PathBuf);
-impl Immutable {
-    fn set(p: &Path) -> Option<Immutable> {
-        let ok = Command::new("chattr").arg("+i").arg(p).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
-        ok.then(|| Immutable(p.to_path_buf()))
-    }
-}
-impl Drop for Immutable {
-    fn drop(&mut self) {
-        let _ = Command::new("chattr").arg("-i").arg(&self.0).status();
-    }
-}
-
 #[test]
 fn a_read_only_database_refuses_writes_clearly_and_still_reads() {
     let (_d, db) = account();
@@ -245,15 +287,20 @@ fn a_read_only_database_refuses_writes_clearly_and_still_reads() {
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
     drop(conn);
+    let cards = String::from_utf8_lossy(&cli(&db, &["cards", "--json"]).stdout).to_string();
     let before = std::fs::read(&db).unwrap();
-    let Some(_guard) = Immutable::set(&db) else {
-        eprintln!("skipped: chattr +i is not available on this file system");
-        return;
+    let Some(_guard) = common::scenario::ReadOnly::set(&db) else {
+        return common::scenario::cannot_run("a_read_only_database", "no way to make a file read-only here");
     };
     let o = bill(&db, "r2");
     assert!(!o.status.success());
     assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
-    assert!(stderr(&o).contains("read-only") || stderr(&o).contains("[read_only]"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("[read_only]"), "{}", stderr(&o));
     assert!(!stderr(&o).contains("panicked"));
+    let read = cli(&db, &["cards", "--json"]);
+    assert!(read.status.success(), "still reads: {}", stderr(&read));
+    assert_eq!(String::from_utf8_lossy(&read.stdout), cards, "still reads the same cards");
+    let lines = cli(&db, &["activity", "1001", "--json"]);
+    assert!(String::from_utf8_lossy(&lines.stdout).contains(r#""fax_id":"r1""#), "{}", stderr(&lines));
     assert_eq!(std::fs::read(&db).unwrap(), before, "nothing changed");
 }

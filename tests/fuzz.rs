@@ -1,11 +1,10 @@
 //! Hostile input, fuzzed with proptest: arbitrary bytes and mangled records into the NDJSON and
-//! CSV importers, arbitrary argument lists into the CLI parser. Nothing panics, every record gets
+//! CSV importers (the CLI parser's fuzzer lives with the CLI, in `src/cli/mod.rs`). Nothing panics, every record gets
 //! one result, nothing is half-billed, the ledger's invariants hold. `cargo xtask fuzz` runs many
 //! more cases (PROPTEST_CASES).
 
 mod common;
 
-use clap::Parser;
 use faxcredit::import::{import_reader, Format};
 use proptest::prelude::*;
 
@@ -315,17 +314,5 @@ proptest! {
             text.push_str("\r\n");
         }
         run_import(text.as_bytes(), Format::Csv);
-    }
-
-    #[test]
-    fn the_cli_parser_never_panics(args in prop::collection::vec(prop_oneof![
-        Just("bill".to_string()), Just("import".to_string()), Just("export".to_string()), Just("cards".to_string()),
-        Just("purchase".to_string()), Just("payment-card".to_string()), Just("repeat-order".to_string()),
-        Just("email".to_string()), Just("set".to_string()), Just("--json".to_string()), Just("--id".to_string()),
-        Just("--pages".to_string()), Just("--port".to_string()), Just("--db".to_string()), Just("--".to_string()),
-        ".{0,16}",
-    ], 0..8)) {
-        let argv = std::iter::once("faxcredit".to_string()).chain(args);
-        let _ = faxcredit::cli::Cli::try_parse_from(argv);
     }
 }

@@ -1,6 +1,7 @@
 //! Golden files for what people read and import: the import report of a mixed, partly hostile
 //! NDJSON and CSV log, and the CSV export of the cards they were billed to.
-//! `UPDATE_GOLDEN=1 cargo test --test golden_files` rewrites them; review the diff.
+//! `UPDATE_GOLDEN=1 cargo test --test golden_files` rewrites them; review the diff. With `CI`
+//! set the tests fail instead: there they compare, never rewrite.
 
 mod common;
 
@@ -19,7 +20,10 @@ fn golden(name: &str) -> PathBuf {
 fn assert_golden(name: &str, actual: &[u8]) {
     let path = golden(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        // Rewriting makes the comparison below pass whatever was written: never in CI.
+        assert!(std::env::var_os("CI").is_none(), "UPDATE_GOLDEN is set in CI, where golden files are only compared");
         std::fs::write(&path, actual).unwrap();
+        eprintln!("rewrote {}: review the diff", path.display());
     }
     let expected =
         std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1)", path.display()));

@@ -7,8 +7,9 @@ mod common;
 
 use common::*;
 use faxcredit::account::{self, Role};
+use faxcredit::billing::bill_record;
 use faxcredit::import::{import_reader, Format, RecordStatus};
-use faxcredit::ledger::{self, apply_card, bill_record, ActivityQuery, Outcome, RawFax, Record};
+use faxcredit::ledger::{self, apply_card, ActivityQuery, Outcome, RawFax, Record};
 use faxcredit::time::fmt_ts;
 
 /// A completed fax by `jsmith`, a name the account has never seen, as `GET /outbound/faxes/{id}`

@@ -123,3 +123,61 @@ fn the_cli_buys_with_the_keyring_card_and_no_file_holds_the_number_or_cvv() {
     assert!(!kept.contains(CVV), "{kept}");
     assert!(cli(&db, &["payment-card", "remove"], "").status.success());
 }
+
+/// With no Secret Service on the session bus (its address leads nowhere), the CLI says so with
+/// exit 7 and `[keyring_unavailable]`, and stores nothing: no card, no SMTP login, no number in
+/// any file. Runs everywhere: it needs no keyring.
+#[test]
+fn without_a_keyring_the_cli_refuses_with_exit_7_and_stores_nothing() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nokeyring.db");
+    common::cli_account_with_bob(BIN, &db);
+    let run = |args: &[&str], stdin: &str| {
+        let mut c = Command::new(BIN)
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", format!("unix:path={}", dir.path().join("no-bus").display()))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        c.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        c.wait_with_output().unwrap()
+    };
+    let card_input = format!("{NUMBER}\n12/30\nNo Keyring\n{CVV}\n");
+    for (args, stdin) in [
+        (&["payment-card", "set"][..], card_input.as_str()),
+        (
+            &[
+                "email",
+                "set",
+                "--host",
+                "smtp.example.com",
+                "--port",
+                "587",
+                "--security",
+                "starttls",
+                "--from",
+                "fax@acme.example",
+                "--user",
+                "mailer",
+            ][..],
+            "smtp-secret\n",
+        ),
+    ] {
+        let o = run(args, stdin);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(7), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.trim_end().ends_with("[keyring_unavailable]"), "{err}");
+    }
+    let show = run(&["payment-card", "show"], "");
+    assert!(String::from_utf8_lossy(&show.stdout).contains("no payment card"), "no card stored");
+    let email = run(&["email", "show", "--json"], "");
+    assert!(!String::from_utf8_lossy(&email.stdout).contains("mailer"), "no SMTP login stored");
+    assert_eq!(scan_for(dir.path(), &[NUMBER, "smtp-secret"]), Vec::<String>::new());
+}

@@ -36,7 +36,7 @@ fn another_program_leaves_the_wal_alone_while_the_ledger_is_open() {
     let path = t.path();
     assert!(cli(&path, &["cards"]).status.success());
     assert!(wal(&path).exists(), "the WAL of a ledger held open is kept");
-    ledger::bill(&mut t.db, &fax("f1", 1), common::t("2026-11-01T10:00:00Z")).unwrap();
+    faxcredit::billing::bill(&mut t.db, &fax("f1", 1), common::t("2026-11-01T10:00:00Z")).unwrap();
 }
 
 #[test]
@@ -50,7 +50,7 @@ fn refuses_to_commit_into_a_wal_that_another_program_unlinked() {
     assert!(!wal(&path).exists(), "the hazard: the other program, believing itself last, unlinked the WAL");
 
     // A write transaction is refused before it starts…
-    let err = ledger::bill(&mut t.db, &fax("f1", 1), common::t("2026-11-01T10:00:00Z")).unwrap_err();
+    let err = faxcredit::billing::bill(&mut t.db, &fax("f1", 1), common::t("2026-11-01T10:00:00Z")).unwrap_err();
     assert!(matches!(err, Error::LedgerReplaced(_)), "{err:?}");
     assert_eq!(err.code(), "ledger_replaced");
     // …and a commit that bypasses it is turned into a rollback by the commit hook.
@@ -66,7 +66,7 @@ fn refuses_to_commit_into_a_wal_that_another_program_unlinked() {
     let reopened = std::mem::replace(&mut t.db, Db::in_memory().unwrap()).reopen().unwrap();
     t.db = reopened;
     assert!(wal(&path).exists(), "our close deleted nothing");
-    ledger::bill(&mut t.db, &fax("f1", 1), common::t("2026-11-01T10:00:00Z")).unwrap();
+    faxcredit::billing::bill(&mut t.db, &fax("f1", 1), common::t("2026-11-01T10:00:00Z")).unwrap();
     drop(t.db);
     let out = String::from_utf8(cli(&path, &["activity", "1001", "--json"]).stdout).unwrap();
     assert!(out.contains("\"g1\"") && out.contains("\"f1\""), "both faxes are in the ledger: {out}");
@@ -109,7 +109,7 @@ fn refuses_the_ledgers_own_files_as_an_export_target_or_an_import_source() {
             faxcredit::export::export_card(&mut t.db, card.id, &target, &mut |_| std::ops::ControlFlow::Continue(()))
                 .unwrap_err();
         assert_eq!(err.code(), "invalid_input", "{}: {err}", target.display());
-        let err = faxcredit::orders::export_orders(&t.db, &target).unwrap_err();
+        let err = faxcredit::export::export_orders(&t.db, &target).unwrap_err();
         assert_eq!(err.code(), "invalid_input", "{err}");
         let err = faxcredit::import::import_file(&mut t.db, &target, common::t("2026-11-01T00:00:00Z"), &mut |_| {})
             .unwrap_err();

@@ -7,7 +7,8 @@ mod common;
 use std::collections::HashMap;
 
 use common::*;
-use faxcredit::ledger::{self, apply_card, bill, Outcome, RawFax};
+use faxcredit::billing::bill;
+use faxcredit::ledger::{self, apply_card, Outcome, RawFax};
 use faxcredit::money;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -34,7 +35,7 @@ proptest! {
     #[test]
     fn random_operations_keep_every_invariant(ops in proptest::collection::vec(op(), 1..60)) {
         let mut db = faxcredit::Db::in_memory().unwrap();
-        faxcredit::account::create_account(&mut db, &faxcredit::account::NewAccount {
+        faxcredit::setup::create_account(&mut db, &faxcredit::account::NewAccount {
             name: "P".into(), kind: faxcredit::account::Kind::Prepaid, email: "p@p.example".into(),
             currency: "USD".into(), credit_limit: None }, t("2026-01-01T00:00:00Z")).unwrap();
         faxcredit::account::add_user(&mut db, "bob", faxcredit::account::Role::User, "password1", t("2026-01-01T00:00:00Z")).unwrap();

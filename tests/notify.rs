@@ -191,7 +191,8 @@ fn test_email_returns_the_server_answer_or_its_refusal() {
 
 #[test]
 fn a_refused_fax_is_emailed_once_per_depletion() {
-    use faxcredit::ledger::{apply_card, bill};
+    use faxcredit::billing::bill;
+    use faxcredit::ledger::apply_card;
     let mut s = prepaid();
     apply_card(&mut s.db, common::dec("1.00"), common::dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
     bill(&mut s.db, &common::fax("a", 8), t("2026-11-02T00:00:00Z")).unwrap();

@@ -61,6 +61,10 @@ fn linux_gets_the_secret_service_and_gtk_and_runs_its_dialog_out_of_process() {
     }
     // The Save As dialog is our own GTK helper process there, never rfd in the app's process.
     assert!(!has(&crates, "rfd"), "rfd on Linux");
+    // The CLI is the `faxcredit` binary's: its parser does not ship in the app.
+    for cli in ["clap", "rpassword", "clap_complete", "clap_mangen"] {
+        assert!(!has(&crates, cli), "{cli} in the app");
+    }
     for other in ["windows-native-keyring-store", "apple-native-keyring-store"] {
         assert!(!has(&crates, other), "{other} on Linux");
     }

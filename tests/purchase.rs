@@ -35,13 +35,24 @@ impl Shop {
     }
     fn buy(&mut self, fault: Fault, crash: Option<Crash>, key: &str) -> faxcredit::Result<orders::Order> {
         let gw = self.sandbox(fault);
-        let p =
-            Purchaser { gateway: &gw, secrets: &self.secrets, clock: &self.clock, crash: crash.map(|c| (c, false)) };
+        let p = Purchaser {
+            gateway: &gw,
+            secrets: &self.secrets,
+            clock: &self.clock,
+            follow_up: &faxcredit::repeat::AfterPurchase,
+            crash: crash.map(|c| (c, false)),
+        };
         orders::purchase(&mut self.s.db, &p, "Standard", key, false)
     }
     fn reconcile(&mut self, fault: Fault) -> orders::ReconcileReport {
         let gw = self.sandbox(fault);
-        let p = Purchaser { gateway: &gw, secrets: &self.secrets, clock: &self.clock, crash: None };
+        let p = Purchaser {
+            gateway: &gw,
+            secrets: &self.secrets,
+            clock: &self.clock,
+            follow_up: &faxcredit::repeat::AfterPurchase,
+            crash: None,
+        };
         orders::reconcile(&mut self.s.db, &p).unwrap()
     }
     fn purchased_cards(&self) -> i64 {
@@ -161,7 +172,13 @@ fn two_purchases_at_once_with_one_key_charge_once() {
                 let mut db = Db::open(&path).unwrap();
                 let gw = Sandbox::beside(&path, Fault::None);
                 let clock = FixedClock::new(t("2026-11-24T10:00:00Z"));
-                let p = Purchaser { gateway: &gw, secrets: &*secrets, clock: &clock, crash: None };
+                let p = Purchaser {
+                    gateway: &gw,
+                    secrets: &*secrets,
+                    clock: &clock,
+                    follow_up: &faxcredit::repeat::AfterPurchase,
+                    crash: None,
+                };
                 orders::purchase(&mut db, &p, "standard", "manual:same", false).unwrap().id
             })
         })
@@ -191,7 +208,13 @@ fn without_a_keyring_nothing_is_stored_and_nothing_is_bought() {
     assert_eq!(card::on_file(&s.db, t("2026-11-24T09:00:00Z")).unwrap(), None);
     let gw = Sandbox::beside(&s.path(), Fault::None);
     let clock = FixedClock::new(t("2026-11-24T10:00:00Z"));
-    let p = Purchaser { gateway: &gw, secrets: &refusing, clock: &clock, crash: None };
+    let p = Purchaser {
+        gateway: &gw,
+        secrets: &refusing,
+        clock: &clock,
+        follow_up: &faxcredit::repeat::AfterPurchase,
+        crash: None,
+    };
     assert_eq!(
         orders::purchase(&mut s.db, &p, "Standard", "manual:x", false).unwrap_err().code(),
         "keyring_unavailable"
@@ -208,7 +231,7 @@ fn the_order_history_exports_as_rfc_4180_csv() {
     let mut out = String::new();
     for s in [&shop, &paid] {
         let target = s.s.path().with_extension("orders.csv");
-        assert_eq!(orders::export_orders(&s.s.db, &target).unwrap(), 1);
+        assert_eq!(faxcredit::export::export_orders(&s.s.db, &target).unwrap(), 1);
         out.push_str(&std::fs::read_to_string(&target).unwrap());
     }
     let header =

@@ -3,8 +3,10 @@
 
 mod common;
 
+use common::counting::{Calls, Counting};
 use common::{fax, prepaid, t, TestDb};
-use faxcredit::ledger::{apply_card, bill, Outcome};
+use faxcredit::billing::bill;
+use faxcredit::ledger::{apply_card, Outcome};
 use faxcredit::orders::{self, Crash, Purchaser, Status};
 use faxcredit::payments::card::{self, CardInput};
 use faxcredit::payments::{Fault, Sandbox};
@@ -17,6 +19,8 @@ struct Account {
     s: TestDb,
     secrets: MemoryStore,
     clock: FixedClock,
+    /// Every call the protocol made to the processor.
+    calls: Calls,
 }
 
 /// A prepaid account with one 10.00 card, a card on file and a Starter repeat order.
@@ -27,7 +31,7 @@ fn account(number: &str, cap: Option<&str>) -> Account {
     card::set(&mut s.db, &secrets, &input, t("2026-11-01T00:00:00Z")).unwrap();
     apply_card(&mut s.db, common::dec("10.00"), common::dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
     repeat::set(&mut s.db, "starter", cap.map(common::dec), t("2026-11-01T00:00:00Z")).unwrap();
-    Account { s, secrets, clock: FixedClock::new(t("2026-11-24T10:00:00Z")) }
+    Account { s, secrets, clock: FixedClock::new(t("2026-11-24T10:00:00Z")), calls: Calls::default() }
 }
 
 impl Account {
@@ -35,10 +39,18 @@ impl Account {
         self.reconcile_with(None)
     }
     fn reconcile_with(&mut self, crash: Option<Crash>) -> orders::ReconcileReport {
-        let gw = Sandbox::beside(&self.s.path(), Fault::None);
-        let p =
-            Purchaser { gateway: &gw, secrets: &self.secrets, clock: &self.clock, crash: crash.map(|c| (c, false)) };
-        orders::reconcile(&mut self.s.db, &p).unwrap_or_default()
+        let gw = Counting { inner: Sandbox::beside(&self.s.path(), Fault::None), calls: self.calls.clone() };
+        let p = Purchaser {
+            gateway: &gw,
+            secrets: &self.secrets,
+            clock: &self.clock,
+            follow_up: &faxcredit::repeat::AfterPurchase,
+            crash: crash.map(|c| (c, false)),
+        };
+        match orders::reconcile(&mut self.s.db, &p) {
+            Err(faxcredit::Error::Cancelled) if crash.is_some() => orders::ReconcileReport::default(),
+            r => r.expect("reconcile"),
+        }
     }
     /// Bills `pages` pages (0.10 each) as fax `id`.
     fn bill(&mut self, id: &str, pages: i64) {
@@ -47,6 +59,8 @@ impl Account {
     fn bought(&self) -> i64 {
         self.s.db.conn().query_row("SELECT count(*) FROM cards WHERE source = 'purchase'", [], |r| r.get(0)).unwrap()
     }
+    /// Charges the processor approved, by its own records: one per key, however often a key was
+    /// sent. The calls the protocol made are in `calls`.
     fn charges(&self) -> i64 {
         Sandbox::beside(&self.s.path(), Fault::None).approved_charges().unwrap()
     }
@@ -106,6 +120,7 @@ fn billing_across_95_percent_buys_exactly_one_card_and_emails_it() {
     a.bill("f4", 10); // takes the first card to 100%, spills onto the new one
     assert_eq!(a.reconcile().paid, 0);
     assert_eq!((a.bought(), a.charges()), (1, 1));
+    assert_eq!(a.calls.keys(), ["repeat:1001"], "one call to the processor");
     let o = &orders::orders(&a.s.db).unwrap()[0];
     assert_eq!((o.status, o.new_card, o.trigger_card), (Status::Paid, Some(1002), Some(1001)));
     assert_eq!(a.log_events(), ["set", "ordered", "bought"]);
@@ -161,10 +176,22 @@ fn a_decline_is_emailed_once_retried_at_1h_6h_24h_then_pauses() {
     assert_eq!(a.reconcile(), orders::ReconcileReport::default(), "a failed order is never retried again");
     assert_eq!((a.bought(), a.charges()), (0, 0));
     assert_eq!(Sandbox::beside(&a.s.path(), Fault::None).approved_keys().unwrap().len(), 0);
+    let keys = a.calls.keys();
+    assert_eq!((keys.len(), a.calls.approved()), (4, 0), "the first charge and 3 retries, all declined: {keys:?}");
+    assert_eq!(keys.iter().collect::<std::collections::BTreeSet<_>>().len(), 4, "each retry a new processor key");
 
     // While paused, a card reaching 95% orders nothing; resuming re-arms it.
-    repeat::resume(&mut a.s.db, t("2026-12-30T00:00:00Z")).unwrap();
+    let now = t("2026-12-30T00:00:00Z");
+    apply_card(&mut a.s.db, common::dec("10.00"), common::dec("0"), now).unwrap();
+    a.bill("p1", 5 + 95); // card 1001 used up, card 1002 to 95%
+    assert!(orders::orders(&a.s.db).unwrap().iter().all(|o| o.trigger_card != Some(1002)));
+    let last = &repeat::log(&a.s.db, 1).unwrap()[0];
+    assert_eq!((last.event.as_str(), last.card_id), ("skipped", Some(1002)), "{last:?}");
+    // Resuming re-arms it and looks at once: the card in use is already at 95%, so it orders now.
+    repeat::resume(&mut a.s.db, now).unwrap();
     assert!(repeat::show(&a.s.db).unwrap().unwrap().paused_at.is_none());
+    let o = orders::orders(&a.s.db).unwrap().into_iter().find(|o| o.trigger_card == Some(1002)).expect("re-armed");
+    assert_eq!((o.key.as_str(), o.status), ("repeat:1002", Status::Pending));
 }
 
 #[test]
@@ -174,7 +201,7 @@ fn the_monthly_cap_stops_automatic_purchases_and_says_so() {
     assert_eq!(a.reconcile().paid, 1); // 20.00 of 30.00
     a.bill("f2", 5 + 190); // the new 20.00 card to 95%: 40.00 would pass the cap
     assert_eq!(a.reconcile().paid, 0);
-    assert_eq!(a.bought(), 1);
+    assert_eq!((a.bought(), a.calls.count()), (1, 1), "capped: no call to the processor");
     assert_eq!(a.log_events(), ["set", "ordered", "bought", "capped"]);
     let mails = a.mails();
     assert!(mails.last().unwrap().contains("monthly cap reached"), "{mails:?}");
@@ -183,7 +210,7 @@ fn the_monthly_cap_stops_automatic_purchases_and_says_so() {
     apply_card(&mut a.s.db, common::dec("20.00"), common::dec("0"), t("2026-12-01T00:00:00Z")).unwrap();
     a.bill("f3", 10 + 190); // 1.00 left on card 1002, then card 1003 to 95%
     assert_eq!(a.reconcile().paid, 1);
-    assert_eq!(a.bought(), 2);
+    assert_eq!((a.bought(), a.calls.count()), (2, 2));
 }
 
 #[test]
@@ -195,12 +222,16 @@ fn crashes_between_order_and_charge_or_charge_and_record_still_buy_exactly_once(
         a.bill("f1", 96);
         if crash.is_some() {
             a.reconcile_with(crash);
-            assert_eq!(a.charges(), 1);
+            assert_eq!((a.charges(), a.calls.count()), (1, 1));
         }
         assert_eq!(a.bought(), 0, "{crash:?}");
         assert_eq!(a.reconcile().paid, 1, "{crash:?}");
         assert_eq!(a.reconcile().paid, 0, "{crash:?}");
         assert_eq!((a.bought(), a.charges()), (1, 1), "{crash:?}");
+        // The protocol called the processor once, or, after dying past the charge, once more
+        // with the same key (answered with the first answer); never after the card was bought.
+        let calls = if crash.is_some() { 2 } else { 1 };
+        assert_eq!(a.calls.keys(), vec!["repeat:1001"; calls], "{crash:?}");
     }
 }
 
@@ -213,27 +244,44 @@ fn several_writers_crossing_95_percent_at_once_order_one_card() {
             let path = path.clone();
             std::thread::spawn(move || {
                 let mut db = Db::open(&path).unwrap();
+                let (mut billed, mut refused) = (0, 0);
                 for i in 0..30 {
-                    let _ = bill(&mut db, &fax(&format!("w{w}-{i}"), 1), t("2026-11-24T10:00:00Z"));
+                    match bill(&mut db, &fax(&format!("w{w}-{i}"), 1), t("2026-11-24T10:00:00Z")) {
+                        Ok(faxcredit::ledger::Outcome::Billed { .. }) => billed += 1,
+                        Err(e) if e.code() == "quota_exceeded" => refused += 1,
+                        other => panic!("writer {w}, fax {i}: {other:?}"),
+                    }
                 }
+                (billed, refused)
             })
         })
         .collect();
-    for w in writers {
-        w.join().unwrap();
-    }
+    let counts: Vec<(i32, i32)> = writers.into_iter().map(|w| w.join().unwrap()).collect();
+    // 120 faxes of 0.10 against 10.00, no card bought meanwhile: 100 billed, whoever sent them,
+    // and 20 refused; none failed on the order another writer placed.
+    let billed: i32 = counts.iter().map(|c| c.0).sum();
+    let refused: i32 = counts.iter().map(|c| c.1).sum();
+    assert_eq!((billed, refused), (100, 20), "{counts:?}");
     let mut a = a;
     let list = orders::orders(&a.s.db).unwrap();
     assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!((list[0].key.as_str(), list[0].trigger_card), ("repeat:1001", Some(1001)));
+    assert_eq!(common::card(&mut a.s.db, 1001).used.to_string(), "10.0000");
     // Four writers reconcile at once: still one card, one charge.
     let recon: Vec<_> = (0..4)
         .map(|_| {
-            let (path, secrets) = (path.clone(), a.secrets.clone());
+            let (path, secrets, calls) = (path.clone(), a.secrets.clone(), a.calls.clone());
             std::thread::spawn(move || {
                 let mut db = Db::open(&path).unwrap();
-                let gw = Sandbox::beside(&path, Fault::None);
+                let gw = Counting { inner: Sandbox::beside(&path, Fault::None), calls };
                 let clock = FixedClock::new(t("2026-11-24T10:00:00Z"));
-                let p = Purchaser { gateway: &gw, secrets: &secrets, clock: &clock, crash: None };
+                let p = Purchaser {
+                    gateway: &gw,
+                    secrets: &secrets,
+                    clock: &clock,
+                    follow_up: &faxcredit::repeat::AfterPurchase,
+                    crash: None,
+                };
                 orders::reconcile(&mut db, &p).unwrap()
             })
         })
@@ -241,8 +289,12 @@ fn several_writers_crossing_95_percent_at_once_order_one_card() {
     let paid: u32 = recon.into_iter().map(|r| r.join().unwrap().paid).sum();
     assert!(paid >= 1);
     assert_eq!((a.bought(), a.charges()), (1, 1));
+    // Reconcilers racing may each ask the processor, always with the order's one key.
+    let keys = a.calls.keys();
+    assert!((1..=4).contains(&keys.len()) && keys.iter().all(|k| k == "repeat:1001"), "{keys:?}");
     common::assert_sound(&mut a.s.db);
-    let _ = a.reconcile();
+    assert_eq!(a.reconcile(), orders::ReconcileReport::default(), "nothing left to do");
+    assert_eq!(a.calls.count(), keys.len(), "and no call once bought");
 }
 
 #[test]
@@ -444,7 +496,13 @@ fn an_import_bills_the_faxes_after_a_repeat_purchase_on_the_new_card() {
         &mut |db| {
             let gw = Sandbox::beside(&path, Fault::None);
             let clock = FixedClock::new(now);
-            let p = Purchaser { gateway: &gw, secrets: &secrets, clock: &clock, crash: None };
+            let p = Purchaser {
+                gateway: &gw,
+                secrets: &secrets,
+                clock: &clock,
+                follow_up: &faxcredit::repeat::AfterPurchase,
+                crash: None,
+            };
             bought += orders::reconcile(db, &p).unwrap().paid;
         },
     )

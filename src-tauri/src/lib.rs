@@ -3,7 +3,6 @@
 
 mod args;
 pub mod commands;
-mod mail;
 pub mod save_as;
 mod state;
 mod worker;
@@ -48,11 +47,16 @@ pub fn build_app<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
 
 pub fn run() {
     let args = AppArgs::parse(std::env::args().skip(1));
-    let state = AppState::open(&args);
+    let services = faxcredit::services::Services::system().unwrap_or_else(|e| {
+        eprintln!("fax-credit: cannot start: {e}");
+        std::process::exit(2);
+    });
+    let state = AppState::open(&args, services);
     let db_path = state.db_path.clone();
+    let services = state.services.clone();
     let builder = tauri::Builder::default().plugin(tauri_plugin_notification::init()).setup(move |app| {
         use tauri::Manager;
-        let wake = worker::start(app.handle().clone(), db_path);
+        let wake = worker::start(app.handle().clone(), db_path, services);
         app.state::<AppState>().set_worker(wake);
         Ok(())
     });

@@ -6,7 +6,8 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use faxcredit::account::{Kind, Role, User};
-use faxcredit::time::{Clock, SystemClock};
+use faxcredit::services::Services;
+use faxcredit::time::Timestamp;
 use faxcredit::{Db, Error, ErrorBody};
 use serde::Serialize;
 use tauri::{Runtime, WebviewWindow};
@@ -26,6 +27,8 @@ pub struct Session {
 
 pub struct AppState {
     pub db_path: PathBuf,
+    /// The clock, keyring and processor of this process (`FAXCREDIT_NOW` pins the clock).
+    pub services: Arc<Services>,
     pub demo: bool,
     /// `Ok(None)`: no database yet (first run). `Err`: it exists but cannot be used.
     db: Mutex<Result<Option<Db>, ErrorBody>>,
@@ -46,10 +49,10 @@ pub fn forbidden(what: &str) -> ErrorBody {
 
 impl AppState {
     /// Opens the database the arguments name; with `--demo`, creates and seeds it on first use.
-    pub fn open(args: &AppArgs) -> AppState {
+    pub fn open(args: &AppArgs, services: Services) -> AppState {
         let path = args.db_path();
         let db = if args.demo {
-            faxcredit::demo::open_or_create(&path, SystemClock.now()).map(Some)
+            faxcredit::demo::open_or_create(&path, services.now()).map(Some)
         } else if path.exists() {
             Db::open(&path).and_then(|db| match faxcredit::account::account(&db) {
                 Ok(_) => Ok(Some(db)),
@@ -61,6 +64,7 @@ impl AppState {
         };
         AppState {
             db_path: path,
+            services: Arc::new(services),
             demo: args.demo,
             db: Mutex::new(db.map_err(|e| ErrorBody::from(&e))),
             session: Mutex::new(None),
@@ -68,6 +72,11 @@ impl AppState {
             worker: Mutex::new(None),
             last_save_dir: Mutex::new(None),
         }
+    }
+
+    /// The time, from the one clock of this process.
+    pub fn now(&self) -> Timestamp {
+        self.services.now()
     }
 
     /// `Ok(true)` when an account exists; `Ok(false)` before the first-run setup.

@@ -9,7 +9,9 @@ use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
 use faxcredit::notify;
-use faxcredit::time::SystemClock;
+use std::sync::Arc;
+
+use faxcredit::services::Services;
 use faxcredit::{Db, Error};
 use tauri::{AppHandle, Emitter, Runtime};
 
@@ -26,11 +28,11 @@ impl Wake {
     }
 }
 
-pub fn start<R: Runtime>(app: AppHandle<R>, db_path: PathBuf) -> Wake {
+pub fn start<R: Runtime>(app: AppHandle<R>, db_path: PathBuf, services: Arc<Services>) -> Wake {
     let (tx, rx) = channel();
     std::thread::Builder::new()
         .name("fax-credit-worker".into())
-        .spawn(move || run(app, db_path, rx))
+        .spawn(move || run(app, db_path, services, rx))
         .map(|_| ())
         .unwrap_or_else(|e| eprintln!("fax-credit: cannot start the background worker: {e}"));
     Wake(tx)
@@ -41,7 +43,7 @@ struct Seen {
     last_message: i64,
 }
 
-fn run<R: Runtime>(app: AppHandle<R>, db_path: PathBuf, wake: Receiver<()>) {
+fn run<R: Runtime>(app: AppHandle<R>, db_path: PathBuf, services: Arc<Services>, wake: Receiver<()>) {
     let mut db: Option<Db> = None;
     let mut seen: Option<Seen> = None;
     loop {
@@ -50,7 +52,7 @@ fn run<R: Runtime>(app: AppHandle<R>, db_path: PathBuf, wake: Receiver<()>) {
             db = Db::open(&db_path).ok().filter(|d| faxcredit::account::account(d).is_ok());
         }
         if let Some(d) = db.as_mut() {
-            let result = d.verify_files().and_then(|()| tick(&app, d, &db_path, &mut seen));
+            let result = d.verify_files().and_then(|()| tick(&app, d, &services, &mut seen));
             match result {
                 Err(Error::LedgerReplaced(change)) => {
                     // Another program removed or replaced the ledger's files: close this
@@ -76,11 +78,11 @@ fn run<R: Runtime>(app: AppHandle<R>, db_path: PathBuf, wake: Receiver<()>) {
 fn tick<R: Runtime>(
     app: &AppHandle<R>,
     db: &mut Db,
-    db_path: &std::path::Path,
+    services: &Services,
     seen: &mut Option<Seen>,
 ) -> Result<(), Error> {
-    let reconciled = reconcile(db, db_path);
-    let mailer = match crate::mail::mailer(db) {
+    let reconciled = reconcile(db, services);
+    let mailer = match services.mailer(db) {
         Ok(m) => m,
         Err(e) => {
             // No keyring for the SMTP password: mail waits (and shows why) until there is one.
@@ -88,7 +90,7 @@ fn tick<R: Runtime>(
             None
         }
     };
-    let delivered = notify::deliver_due(db, &SystemClock, mailer.as_ref().map(|m| m as &dyn notify::Mailer))?;
+    let delivered = notify::deliver_due(db, services.clock(), mailer.as_ref().map(|m| m as &dyn notify::Mailer))?;
     let mut changed = reconciled || delivered.sent + delivered.retrying + delivered.failed > 0;
 
     // `data_version` moves whenever another connection (the window's, the CLI's) commits.
@@ -113,17 +115,11 @@ fn tick<R: Runtime>(
 
 /// Finishes orders left pending (a crash, a repeat order placed by another program) and starts
 /// the retries that are due. Returns whether anything changed.
-fn reconcile(db: &mut Db, db_path: &std::path::Path) -> bool {
+fn reconcile(db: &mut Db, services: &Services) -> bool {
     if !faxcredit::orders::has_open_orders(db).unwrap_or(false) {
         return false;
     }
-    let mut run = || -> Result<faxcredit::orders::ReconcileReport, Error> {
-        let store = crate::mail::keyring(db)?;
-        let gateway = crate::mail::gateway(db_path);
-        let p = faxcredit::orders::Purchaser { gateway: &gateway, secrets: &store, clock: &SystemClock, crash: None };
-        faxcredit::orders::reconcile(db, &p)
-    };
-    match run() {
+    match services.with_purchaser(db, faxcredit::orders::reconcile) {
         Ok(r) => r.paid + r.declined + r.retried > 0,
         Err(e) => {
             eprintln!("fax-credit: orders left pending, tried again shortly: {e}");

@@ -7,7 +7,7 @@ use std::io::Write;
 use clap::CommandFactory;
 
 use super::Cli;
-use crate::error::Result;
+use faxcredit::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Shell {

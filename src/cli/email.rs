@@ -2,11 +2,11 @@
 
 use clap::Subcommand;
 
-use super::commands::{print_json, read_password};
-use crate::db::Db;
-use crate::error::{Error, Result};
-use crate::notify::{self, EmailSettings, Security, SmtpMailer};
-use crate::time::Timestamp;
+use super::io::{print_json, read_password};
+use faxcredit::db::Db;
+use faxcredit::error::{Error, Result};
+use faxcredit::notify::{self, EmailSettings, Security, SmtpMailer};
+use faxcredit::time::Timestamp;
 
 #[derive(Debug, Subcommand)]
 pub enum EmailCommand {
@@ -35,7 +35,7 @@ pub enum EmailCommand {
 
 pub fn email(path: &std::path::Path, cmd: EmailCommand, now: Timestamp) -> Result<i32> {
     let mut db = Db::open(path)?;
-    crate::account::account(&db)?;
+    faxcredit::account::account(&db)?;
     match cmd {
         EmailCommand::Set { host, port, security, from, user } => {
             let port = port
@@ -47,12 +47,12 @@ pub fn email(path: &std::path::Path, cmd: EmailCommand, now: Timestamp) -> Resul
             let settings = EmailSettings { host, port, security: Security::parse(&security)?, username: user, from }
                 .validated()?;
             let password = if settings.username.is_some() { Some(read_password()?) } else { None };
-            let s = super::secrets::save_smtp(&mut db, settings, password, now)?;
+            let s = super::secrets::save_smtp(&mut db, settings, password)?;
             println!("email settings saved: {}:{} ({}), from {}", s.host, s.port, s.security.as_str(), s.from);
         }
         EmailCommand::Show { json } => {
             let settings = notify::email_settings(&db)?;
-            let to = crate::account::account(&db)?.email;
+            let to = faxcredit::account::account(&db)?.email;
             if json {
                 print_json(&serde_json::json!({ "settings": settings, "to": to }))?;
             } else if let Some(s) = settings {
@@ -68,7 +68,7 @@ pub fn email(path: &std::path::Path, cmd: EmailCommand, now: Timestamp) -> Resul
         }
         EmailCommand::Test => {
             let mailer = mailer(&mut db)?.ok_or(Error::EmailNotConfigured)?;
-            let to = crate::account::account(&db)?.email;
+            let to = faxcredit::account::account(&db)?.email;
             let reply = mailer.send_test(&to, now)?;
             println!("test email sent to {to}; the server answered: {reply}");
         }
@@ -82,10 +82,10 @@ fn mailer(db: &mut Db) -> Result<Option<SmtpMailer>> {
 
 pub fn outbox(path: &std::path::Path, deliver: bool, json: bool) -> Result<i32> {
     let mut db = Db::open(path)?;
-    crate::account::account(&db)?;
+    faxcredit::account::account(&db)?;
     if deliver {
         let m = mailer(&mut db)?;
-        let r = notify::deliver_due(&mut db, super::clock(), m.as_ref().map(|m| m as &dyn notify::Mailer))?;
+        let r = notify::deliver_due(&mut db, super::services().clock(), m.as_ref().map(|m| m as &dyn notify::Mailer))?;
         if m.is_none() && r.waiting > 0 {
             eprintln!("faxcredit: {} messages wait: {}", r.waiting, Error::EmailNotConfigured);
         }

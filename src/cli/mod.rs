@@ -2,9 +2,13 @@
 //! scripts. Exit codes (DESIGN.md §4): 0 done (also `exists`), 2 bad input, 3 quota exceeded,
 //! 4 exists with different fields, 5 forbidden or not allowed for this account, 1 anything else.
 
-mod commands;
+mod account;
+mod billing;
+mod cards;
+mod check;
 mod docs;
 mod email;
+mod io;
 mod output;
 mod purchase;
 mod repeat;
@@ -13,8 +17,6 @@ mod secrets;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-
-use crate::error::Error;
 
 #[derive(Debug, Parser)]
 #[command(name = "faxcredit", version, about = "Outbound fax credit: prepaid cards, fax billing, activity and exports")]
@@ -201,26 +203,36 @@ pub struct BillArgs {
     pub subject: Option<String>,
 }
 
-/// The CLI's one clock ([`crate::time::clock_from_env`]): every command reads the time here.
-static CLOCK: std::sync::OnceLock<Box<dyn crate::time::Clock>> = std::sync::OnceLock::new();
+/// The process's services (clock, keyring, processor, faults), built once before any command.
+static SERVICES: std::sync::OnceLock<faxcredit::services::Services> = std::sync::OnceLock::new();
 
-/// Reads `FAXCREDIT_NOW` once; a malformed value is refused before any command runs.
-fn init_clock() -> crate::error::Result<()> {
-    if CLOCK.get().is_none() {
-        let _ = CLOCK.set(crate::time::clock_from_env()?);
+/// Builds the services; a malformed `FAXCREDIT_NOW` is refused before any command runs.
+fn init_services() -> faxcredit::error::Result<()> {
+    if SERVICES.get().is_none() {
+        let _ = SERVICES.set(faxcredit::services::Services::system()?);
     }
     Ok(())
 }
 
-pub(crate) fn clock() -> &'static dyn crate::time::Clock {
-    match CLOCK.get() {
-        Some(c) => c.as_ref(),
-        None => &crate::time::SystemClock,
-    }
+pub(crate) fn services() -> &'static faxcredit::services::Services {
+    SERVICES.get_or_init(|| {
+        // Only reached if a command ran before `init_services`: the system clock, no faults.
+        faxcredit::services::Services::system().unwrap_or_else(|e| {
+            io::report(&e);
+            std::process::exit(e.exit_code())
+        })
+    })
 }
 
 /// Runs the CLI and returns the process exit code.
 pub fn main() -> i32 {
+    // For the crash test: phase lines on stderr, and imports in smaller batches.
+    if std::env::var_os("FAXCREDIT_PHASES").is_some() {
+        faxcredit::db::trace_phases();
+    }
+    if let Some(records) = std::env::var("FAXCREDIT_IMPORT_BATCH").ok().and_then(|v| v.parse().ok()) {
+        faxcredit::import::set_batch_size(records);
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -229,16 +241,97 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    match commands::run(cli) {
+    match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            report(&e);
+            io::report(&e);
             e.exit_code()
         }
     }
 }
 
-/// One clear line on stderr.
-pub(crate) fn report(e: &Error) {
-    eprintln!("faxcredit: {e} [{}]", e.code());
+/// One line a command: each body lives in the file named after what it does.
+fn run(cli: Cli) -> faxcredit::error::Result<i32> {
+    let path = cli.db.clone().unwrap_or_else(faxcredit::paths::default_db);
+    init_services()?;
+    let now = services().now();
+    // Every front end that starts first finishes the orders a crash left pending. `bill`, the
+    // gateways' hot path, does it on its own connection once the fax is billed.
+    if !cli.command.skips_reconcile() && path.exists() {
+        secrets::reconcile_at_start(&path);
+    }
+    let p = path.as_path();
+    match cli.command {
+        Command::Init { name, kind, email, currency, credit_limit } => {
+            account::init(p, name, kind, email, currency, credit_limit, now)
+        }
+        Command::User(UserCommand::Add { name, role }) => account::add_user(p, name, role, now),
+        Command::User(UserCommand::List) => account::list_users(p),
+        Command::Card(CardCommand::Apply { value, bonus }) => cards::apply(p, value, bonus, now),
+        Command::Cards { json } => cards::list(p, json, now),
+        Command::Activity { card, json, limit, user, from, to } => {
+            cards::activity(p, card, json, limit, user, from, to)
+        }
+        Command::Export { card, out, no_bom } => cards::export(p, card, out, no_bom),
+        Command::Attempts { json } => cards::attempts(p, json),
+        Command::Bill(args) => billing::bill(p, args, now),
+        Command::Import { file, json } => billing::import(p, &file, json, now),
+        Command::PaymentCard(cmd) => purchase::payment_card(p, cmd, now),
+        Command::Packages { json } => purchase::packages(p, json),
+        Command::Purchase { package, key } => purchase::purchase(p, &package, key),
+        Command::Orders { command, json } => purchase::orders(p, command, json),
+        Command::RepeatOrder(cmd) => repeat::run(p, cmd, now),
+        Command::Email(cmd) => email::email(p, cmd, now),
+        Command::Outbox { deliver, json } => email::outbox(p, deliver, json),
+        Command::Check { json } => check::check(p, json),
+        Command::Demo { faxes, kind, single_card } => check::demo(p, faxes, kind, single_card, now),
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Man => docs::man(),
+    }
+}
+
+impl Command {
+    /// Commands that must not touch an existing ledger first (they create one, only read it, or
+    /// are the gateways' hot path, which reconciles after billing).
+    fn skips_reconcile(&self) -> bool {
+        matches!(
+            self,
+            Command::Init { .. }
+                | Command::Demo { .. }
+                | Command::Check { .. }
+                | Command::Bill(_)
+                | Command::Completions { .. }
+                | Command::Man
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use proptest::prelude::*;
+
+    use super::Cli;
+
+    fn cases(default: u32) -> ProptestConfig {
+        let n = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(default);
+        ProptestConfig { cases: n, failure_persistence: None, ..ProptestConfig::default() }
+    }
+
+    proptest! {
+        #![proptest_config(cases(64))]
+
+        /// Arbitrary argument lists: every one is parsed or refused with clap's message, never a panic.
+        #[test]
+        fn the_cli_parser_never_panics(args in prop::collection::vec(prop_oneof![
+            Just("bill".to_string()), Just("import".to_string()), Just("export".to_string()), Just("cards".to_string()),
+            Just("purchase".to_string()), Just("payment-card".to_string()), Just("repeat-order".to_string()),
+            Just("email".to_string()), Just("set".to_string()), Just("--json".to_string()), Just("--id".to_string()),
+            Just("--pages".to_string()), Just("--port".to_string()), Just("--db".to_string()), Just("--".to_string()),
+            Just("completions".to_string()), ".{0,16}",
+        ], 0..8)) {
+            let argv = std::iter::once("faxcredit".to_string()).chain(args);
+            let _ = Cli::try_parse_from(argv);
+        }
+    }
 }

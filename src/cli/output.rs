@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::ledger::{ActivityLine, Card};
+use faxcredit::ledger::{ActivityLine, Card};
 
 /// The card of DESIGN.md §4's JSON, exactly those fields.
 #[derive(Serialize)]

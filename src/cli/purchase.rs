@@ -5,13 +5,12 @@ use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 
-use super::commands::print_json;
+use super::io::print_json;
 use super::secrets::with_purchaser;
-use crate::db::Db;
-use crate::error::{Error, Result};
-use crate::payments::card::{self, CardInput};
-use crate::secrets::KeyringStore;
-use crate::time::Timestamp;
+use faxcredit::db::Db;
+use faxcredit::error::{Error, Result};
+use faxcredit::payments::card::{self, CardInput};
+use faxcredit::time::Timestamp;
 
 #[derive(Debug, Subcommand)]
 pub enum PaymentCardCommand {
@@ -68,8 +67,8 @@ pub fn payment_card(path: &Path, cmd: PaymentCardCommand, now: Timestamp) -> Res
             let input = CardInput { number, expiry, holder, cvv };
             // Check before touching the keyring, so a typo never needs one.
             card::validate(&input, now)?;
-            let store = KeyringStore::open(&mut db)?;
-            let c = card::set(&mut db, &store, &input, now)?;
+            let store = super::services().secrets(&mut db)?;
+            let c = card::set(&mut db, store.as_ref(), &input, now)?;
             println!("payment card stored in the system keyring: {} •••• {}, expires {}", c.brand, c.last4, c.expiry);
         }
         PaymentCardCommand::Show { json } => {
@@ -84,8 +83,8 @@ pub fn payment_card(path: &Path, cmd: PaymentCardCommand, now: Timestamp) -> Res
             }
         }
         PaymentCardCommand::Remove => {
-            let store = KeyringStore::open(&mut db)?;
-            let removed = card::remove(&mut db, &store)?;
+            let store = super::services().secrets(&mut db)?;
+            let removed = card::remove(&mut db, store.as_ref())?;
             println!("{}", if removed { "payment card removed" } else { "there was no payment card" });
         }
     }
@@ -94,9 +93,9 @@ pub fn payment_card(path: &Path, cmd: PaymentCardCommand, now: Timestamp) -> Res
 
 pub fn packages(path: &Path, json: bool) -> Result<i32> {
     let db = Db::open(path)?;
-    let acct = crate::account::account(&db)?;
-    let list: Vec<_> = crate::catalog::packages(&db)?.into_iter().filter(|p| p.active).collect();
-    let rate = crate::rates::main_rate(&db)?;
+    let acct = faxcredit::account::account(&db)?;
+    let list: Vec<_> = faxcredit::catalog::packages(&db)?.into_iter().filter(|p| p.active).collect();
+    let rate = faxcredit::rates::main_rate(&db)?;
     if json {
         let rows: Vec<_> = list
             .iter()
@@ -104,7 +103,7 @@ pub fn packages(path: &Path, json: bool) -> Result<i32> {
                 serde_json::json!({
                     "id": p.id, "name": p.name, "price": p.face_value.to_string(), "bonus": p.bonus.to_string(),
                     "credit": p.original_balance.to_string(),
-                    "price_per_page": crate::rates::price_per_page(p, &rate).map(|d| d.to_string()),
+                    "price_per_page": faxcredit::rates::price_per_page(p, &rate).map(|d| d.to_string()),
                 })
             })
             .collect();
@@ -112,7 +111,7 @@ pub fn packages(path: &Path, json: bool) -> Result<i32> {
     }
     println!("{:<4} {:<12} {:>10} {:>10} {:>10} {:>14}", "ID", "PACKAGE", "PRICE", "BONUS", "CREDIT", "PER PAGE");
     for p in &list {
-        let per = crate::rates::price_per_page(p, &rate).map(|d| d.to_string()).unwrap_or_default();
+        let per = faxcredit::rates::price_per_page(p, &rate).map(|d| d.to_string()).unwrap_or_default();
         println!(
             "{:<4} {:<12} {:>10} {:>10} {:>10} {:>14}",
             p.id, p.name, p.face_value, p.bonus, p.original_balance, per
@@ -121,7 +120,11 @@ pub fn packages(path: &Path, json: bool) -> Result<i32> {
     println!(
         "({} {}; per page at the main rate, {} a page)",
         acct.currency,
-        if acct.kind == crate::account::Kind::Credit { "credit account: packages cannot be bought" } else { "prepaid" },
+        if acct.kind == faxcredit::account::Kind::Credit {
+            "credit account: packages cannot be bought"
+        } else {
+            "prepaid"
+        },
         rate.cost_per_unit
     );
     Ok(0)
@@ -129,11 +132,9 @@ pub fn packages(path: &Path, json: bool) -> Result<i32> {
 
 pub fn purchase(path: &Path, package: &str, key: Option<String>) -> Result<i32> {
     let mut db = Db::open(path)?;
-    if crate::account::account(&db)?.kind != crate::account::Kind::Prepaid {
-        return Err(Error::NotPrepaid("buying credit".into()));
-    }
+    faxcredit::account::require_prepaid(db.conn(), "buying credit")?;
     let key = key.unwrap_or_else(new_key);
-    let o = with_purchaser(&mut db, |db, p| crate::orders::purchase(db, p, package, &key, false))?;
+    let o = with_purchaser(&mut db, |db, p| faxcredit::orders::purchase(db, p, package, &key, false))?;
     println!(
         "card {} bought: {} for {} {} with {} •••• {} (order {})",
         o.new_card.unwrap_or_default(),
@@ -158,11 +159,11 @@ pub fn orders(path: &Path, cmd: Option<OrdersCommand>, json: bool) -> Result<i32
     let db = Db::open(path)?;
     match cmd {
         Some(OrdersCommand::Export { out, no_bom }) => {
-            let n = crate::orders::export_orders_with(&db, &out, crate::export::CsvOptions { bom: !no_bom })?;
+            let n = faxcredit::export::export_orders_with(&db, &out, faxcredit::export::CsvOptions { bom: !no_bom })?;
             println!("exported {n} orders to {}", out.display());
         }
         None => {
-            let list = crate::orders::orders(&db)?;
+            let list = faxcredit::orders::orders(&db)?;
             if json {
                 return print_json(&list).map(|()| 0);
             }

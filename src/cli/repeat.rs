@@ -2,12 +2,12 @@
 
 use clap::Subcommand;
 
-use super::commands::print_json;
-use crate::db::Db;
-use crate::error::Result;
-use crate::money;
-use crate::repeat;
-use crate::time::Timestamp;
+use super::io::print_json;
+use faxcredit::db::Db;
+use faxcredit::error::Result;
+use faxcredit::money;
+use faxcredit::repeat;
+use faxcredit::time::Timestamp;
 
 #[derive(Debug, Subcommand)]
 pub enum RepeatCommand {

@@ -6,6 +6,7 @@
 //! it through the busy timeout, so several processes can bill one database at once.
 
 mod files;
+mod phase;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,9 +16,9 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 
 pub use files::{is_ledger_file, ledger_files, Identity};
+pub use phase::trace_phases;
 
 use crate::error::{Error, Result};
-use crate::rates::RateTable;
 
 /// `PRAGMA application_id`: "FAXC". Tells our databases from other SQLite files.
 pub const APPLICATION_ID: i64 = 0x4641_5843;
@@ -42,30 +43,29 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Db {
     conn: Connection,
     path: PathBuf,
-    rates: RateCache,
+    /// Caches of the layers above that are valid only with this connection (the rate table),
+    /// one per type: [`Db::write_with_cache`].
+    caches: Caches,
     /// The files this connection opened; `None` in memory.
     files: Option<Arc<Identity>>,
     flags: OpenFlags,
 }
 
-/// The rate table as this connection last read it, with the `rates_version` it was read at.
+/// One value of each type, for caches kept with a connection by the layers above it.
 #[derive(Default)]
-pub struct RateCache(Option<(i64, Arc<RateTable>)>);
+struct Caches(Vec<Box<dyn std::any::Any + Send>>);
 
-impl RateCache {
-    /// The current rate table: the cached one when `rates_version` has not moved since it was
-    /// read, else read afresh. Call inside a transaction, so the version and the rows agree.
-    pub fn current(&mut self, conn: &Connection) -> Result<Arc<RateTable>> {
-        let version: i64 =
-            conn.prepare_cached("SELECT version FROM rates_version WHERE id = 1")?.query_row([], |r| r.get(0))?;
-        match &self.0 {
-            Some((v, table)) if *v == version => Ok(Arc::clone(table)),
-            _ => {
-                let table = Arc::new(RateTable::load(conn)?);
-                self.0 = Some((version, Arc::clone(&table)));
-                Ok(table)
+impl Caches {
+    fn get<T: Default + Send + 'static>(&mut self) -> &mut T {
+        let at = match self.0.iter().position(|c| c.is::<T>()) {
+            Some(i) => i,
+            None => {
+                self.0.push(Box::new(T::default()));
+                self.0.len() - 1
             }
-        }
+        };
+        // The slot at `at` holds a `T`: found by type above, or just pushed.
+        self.0[at].downcast_mut::<T>().expect("a cache slot holds its own type")
     }
 }
 
@@ -101,7 +101,7 @@ impl Db {
         let mut db = Db {
             conn,
             path: PathBuf::from(":memory:"),
-            rates: RateCache::default(),
+            caches: Caches::default(),
             files: None,
             flags: OpenFlags::default(),
         };
@@ -114,10 +114,14 @@ impl Db {
         let flags = flags | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
         files::refuse_beside_stale(path).map_err(Error::LedgerReplaced)?;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| map_open(e, path))?;
-        let mut db = Db { conn, path: path.to_path_buf(), rates: RateCache::default(), files: None, flags };
+        let mut db = Db { conn, path: path.to_path_buf(), caches: Caches::default(), files: None, flags };
         db.configure().map_err(|e| relabel(e, path))?;
         db.migrate().map_err(|e| relabel(e, path))?;
         db.watch_files()?;
+        if phase::on() {
+            phase::follow(&db.conn);
+            phase::mark("opened");
+        }
         Ok(db)
     }
 
@@ -130,7 +134,13 @@ impl Db {
         let watched = Arc::clone(&files);
         // Returning true turns the commit into a rollback: nothing is acknowledged that would
         // have gone into a deleted file.
-        self.conn.commit_hook(Some(move || watched.changed().is_some()));
+        self.conn.commit_hook(Some(move || {
+            let replaced = watched.changed().is_some();
+            if !replaced {
+                phase::mark("commit");
+            }
+            replaced
+        }));
         files::register(&files);
         self.files = Some(files);
         Ok(())
@@ -241,10 +251,11 @@ impl Db {
         Ok(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
     }
 
-    /// A write transaction, with this connection's cache of the rate table.
-    pub fn write_with_rates(&mut self) -> Result<(Transaction<'_>, &mut RateCache)> {
+    /// A write transaction, with this connection's cache of type `T` (created empty on first use).
+    pub fn write_with_cache<T: Default + Send + 'static>(&mut self) -> Result<(Transaction<'_>, &mut T)> {
         self.verify_files()?;
-        Ok((self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?, &mut self.rates))
+        let cache = self.caches.get::<T>();
+        Ok((self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?, cache))
     }
 
     /// A read transaction: one consistent snapshot across several queries.
@@ -408,17 +419,17 @@ mod tests {
 
         // The cache follows every change to the rates, made by this connection or another.
         let first = {
-            let (tx, cache) = db.write_with_rates().unwrap();
+            let (tx, cache) = db.write_with_cache::<crate::rates::RateCache>().unwrap();
             cache.current(&tx).unwrap()
         };
         let again = {
-            let (tx, cache) = db.write_with_rates().unwrap();
+            let (tx, cache) = db.write_with_cache::<crate::rates::RateCache>().unwrap();
             cache.current(&tx).unwrap()
         };
         assert!(Arc::ptr_eq(&first, &again));
         Connection::open(&path).unwrap().execute("UPDATE rates SET cost_per_unit = 3000", []).unwrap();
         let changed = {
-            let (tx, cache) = db.write_with_rates().unwrap();
+            let (tx, cache) = db.write_with_cache::<crate::rates::RateCache>().unwrap();
             cache.current(&tx).unwrap()
         };
         assert_eq!(changed.find("1").unwrap().cost_per_unit_units, 3000);

@@ -3,6 +3,9 @@
 //! line first. Streamed row by row, so memory stays flat whatever the card holds; written to a
 //! temporary file beside the target and renamed into place only when complete.
 
+mod orders;
+pub use orders::{export_orders, export_orders_with, EXPORT_HEADER};
+
 use std::collections::HashMap;
 use std::io::Write;
 use std::ops::ControlFlow;

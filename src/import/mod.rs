@@ -20,6 +20,14 @@ use crate::time::Timestamp;
 
 /// Records per write transaction.
 pub const BATCH: usize = 2_000;
+/// Records per write transaction in this process: [`BATCH`] unless the crash test lowered it.
+static BATCH_SIZE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(BATCH);
+
+/// Lowers the records per write transaction for this process (the CLI reads
+/// `FAXCREDIT_IMPORT_BATCH`), so that the crash test's small imports span several batches.
+pub fn set_batch_size(records: usize) {
+    BATCH_SIZE.store(records.clamp(1, BATCH), std::sync::atomic::Ordering::Relaxed);
+}
 /// A line (NDJSON) or record (CSV) longer than this is refused without being held in memory.
 pub const MAX_RECORD_BYTES: usize = 64 * 1024;
 
@@ -212,11 +220,12 @@ struct Parsed {
     record: Result<Record>,
 }
 
-/// Reads the records in batches of [`BATCH`] and validates them; stops at the end, at a read
+/// Reads the records in batches of [`BATCH`] (or the size set) and validates them; stops at the end, at a read
 /// error (sent on), or when the billing side has gone.
 fn parse_batches(mut source: Records<'_>, to_biller: &std::sync::mpsc::SyncSender<Result<Vec<Parsed>>>) {
+    let size = BATCH_SIZE.load(std::sync::atomic::Ordering::Relaxed);
     loop {
-        let mut batch = Vec::with_capacity(BATCH);
+        let mut batch = Vec::with_capacity(size);
         for item in source.by_ref() {
             let (line, raw) = match item {
                 Ok(r) => r,
@@ -228,12 +237,12 @@ fn parse_batches(mut source: Records<'_>, to_biller: &std::sync::mpsc::SyncSende
             let (given_id, record) = match raw {
                 Ok(r) => match r.read() {
                     Ok(rec) => (None, Ok(rec)),
-                    Err(e) => (r.id.as_deref().map(|s| crate::account::truncate(s.trim(), 64)), Err(e)),
+                    Err(e) => (r.id.as_deref().map(|s| crate::text::truncate(s.trim(), 64)), Err(e)),
                 },
                 Err(e) => (None, Err(e)),
             };
             batch.push(Parsed { line, given_id, record });
-            if batch.len() == BATCH {
+            if batch.len() == size {
                 break;
             }
         }
@@ -249,8 +258,9 @@ fn parse_batches(mut source: Records<'_>, to_biller: &std::sync::mpsc::SyncSende
 type Billed = (Vec<RecordResult>, bool, i64, Vec<Parsed>);
 
 fn bill_batch(db: &mut Db, batch: Vec<Parsed>, now: Timestamp) -> Result<Billed> {
-    let (tx, rates) = db.write_with_rates()?;
-    let mut biller = Biller::new(&tx)?.with_rates(rates.current(&tx)?);
+    let (tx, rates) = db.write_with_cache::<crate::rates::RateCache>()?;
+    let mut reactions = crate::billing::reactions();
+    let mut biller = Biller::new(&tx, &mut reactions)?.with_rates(rates.current(&tx)?);
     let mut results = Vec::with_capacity(batch.len());
     let mut billed_units = 0i64;
     let mut records = batch.into_iter();

@@ -97,7 +97,7 @@ pub fn activity_page(db: &mut Db, q: &ActivityQuery) -> Result<ActivityPage> {
         None => None,
         Some(u) => Some(
             tx.query_row("SELECT id FROM users WHERE name = ?1", [u.trim()], |r| r.get(0))
-                .map_err(|_| Error::NotFound(format!("no user named {:?}", crate::account::truncate(u, 60))))?,
+                .map_err(|_| Error::NotFound(format!("no user named {:?}", crate::text::truncate(u, 60))))?,
         ),
     };
     let sql = format!(

@@ -12,9 +12,11 @@ use serde::Serialize;
 use crate::account::Kind;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::ledger::allocate::{allocate, Allocation};
 use crate::ledger::cards::ensure_month_card;
+use crate::ledger::idempotency::{compare, Stored};
 use crate::ledger::record::{Claims, Fax, Record};
-use crate::money::{self, fmt_units};
+use crate::money;
 use crate::rates::{units_for, RateTable};
 use crate::time::{fmt_ts, Timestamp};
 
@@ -58,21 +60,55 @@ impl Outcome {
     }
 }
 
+/// What billing asks of the layers above it, inside its own transaction, so that what they do
+/// commits or rolls back with the fax: the repeat order (`repeat::RepeatOrder`) is placed in the
+/// transaction that takes a card to its threshold or refuses a fax. The ledger knows nothing of
+/// orders; front ends bill through `crate::billing`, which passes the account's reactions.
+pub trait Reactions {
+    /// The percent of a card's original balance whose crossing is reported to
+    /// [`Reactions::card_reached_threshold`]; `None` for no such report.
+    fn threshold_percent(&self) -> Option<i64>;
+    /// A billed fax took `card` of a prepaid account across the threshold. The cards' use is
+    /// written before this is called. Returns whether it changed the cards (an order placed).
+    fn card_reached_threshold(&mut self, tx: &Transaction<'_>, card: i64, now: Timestamp) -> Result<bool>;
+    /// A fax of a prepaid account costing `cost` (storage units) was refused with 205000.
+    fn fax_refused(&mut self, tx: &Transaction<'_>, cost: i64, now: Timestamp) -> Result<bool>;
+}
+
+/// Billing with no reactions: tools and tests of the ledger alone.
+pub struct NoReactions;
+
+impl Reactions for NoReactions {
+    fn threshold_percent(&self) -> Option<i64> {
+        None
+    }
+    fn card_reached_threshold(&mut self, _: &Transaction<'_>, _: i64, _: Timestamp) -> Result<bool> {
+        Ok(false)
+    }
+    fn fax_refused(&mut self, _: &Transaction<'_>, _: i64, _: Timestamp) -> Result<bool> {
+        Ok(false)
+    }
+}
+
 /// Bills one fax in its own durable transaction. A refusal is committed (the attempt log) and
 /// then returned as [`Error::QuotaExceeded`].
-pub fn bill(db: &mut Db, fax: &Fax, now: Timestamp) -> Result<Outcome> {
-    in_transaction(db, |biller| biller.bill(fax, now))
+pub fn bill(db: &mut Db, fax: &Fax, now: Timestamp, reactions: &mut dyn Reactions) -> Result<Outcome> {
+    in_transaction(db, reactions, |biller| biller.bill(fax, now))
 }
 
 /// As [`bill`], for any record: a fax in process is `Pending`, a partial record is `Exists`
 /// (or the field that differs) when its fax was billed before and else the field it lacks.
-pub fn bill_record(db: &mut Db, record: &Record, now: Timestamp) -> Result<Outcome> {
-    in_transaction(db, |biller| biller.bill_record(record, now))
+pub fn bill_record(db: &mut Db, record: &Record, now: Timestamp, reactions: &mut dyn Reactions) -> Result<Outcome> {
+    in_transaction(db, reactions, |biller| biller.bill_record(record, now))
 }
 
-fn in_transaction(db: &mut Db, bill: impl FnOnce(&mut Biller<'_>) -> Result<Outcome>) -> Result<Outcome> {
-    let (tx, rates) = db.write_with_rates()?;
-    let mut biller = Biller::new(&tx)?.with_rates(rates.current(&tx)?);
+fn in_transaction(
+    db: &mut Db,
+    reactions: &mut dyn Reactions,
+    bill: impl FnOnce(&mut Biller<'_>) -> Result<Outcome>,
+) -> Result<Outcome> {
+    let (tx, rates) = db.write_with_cache::<crate::rates::RateCache>()?;
+    let mut biller = Biller::new(&tx, reactions)?.with_rates(rates.current(&tx)?);
     let outcome = bill(&mut biller)?;
     biller.finish()?;
     tx.commit()?;
@@ -102,6 +138,7 @@ struct OpenCard {
 /// once, not once per fax.
 pub struct Biller<'t> {
     tx: &'t Transaction<'t>,
+    reactions: &'t mut dyn Reactions,
     kind: Kind,
     /// Loaded on the first fax that is priced from the rate table.
     rates: Option<Arc<RateTable>>,
@@ -119,32 +156,8 @@ pub struct Biller<'t> {
     insert_line: CachedStatement<'t>,
 }
 
-/// A fax row as stored, for the idempotency comparison.
-struct Stored {
-    user: String,
-    destination: String,
-    submit_time: String,
-    completion_time: Option<String>,
-    pages_submitted: i64,
-    pages_sent: i64,
-    duration: i64,
-    units_given: Option<i64>,
-    cpu_given: Option<i64>,
-    status: i64,
-    subject: Option<String>,
-    attempts_made: Option<i64>,
-}
-
-/// A field as a record claims it, in its stored form: `None` when the record does not carry it,
-/// `Some(None)` when it says there is no value.
-type Claimed = Option<Option<String>>;
-
-fn show<T: std::fmt::Display>(v: &Option<T>) -> String {
-    v.as_ref().map_or_else(|| "none".to_string(), |v| v.to_string())
-}
-
 impl<'t> Biller<'t> {
-    pub fn new(tx: &'t Transaction<'t>) -> Result<Biller<'t>> {
+    pub fn new(tx: &'t Transaction<'t>, reactions: &'t mut dyn Reactions) -> Result<Biller<'t>> {
         let kind: String = tx
             .prepare_cached("SELECT kind FROM account WHERE id = 1")?
             .query_row([], |r| r.get(0))
@@ -152,6 +165,7 @@ impl<'t> Biller<'t> {
             .ok_or(Error::NotInitialized)?;
         Ok(Biller {
             tx,
+            reactions,
             kind: Kind::parse(&kind)?,
             rates: None,
             users: HashMap::new(),
@@ -206,8 +220,8 @@ impl<'t> Biller<'t> {
         self.flush()
     }
 
-    /// Whether a repeat order was placed in this transaction: the front end then runs the
-    /// purchase protocol after commit ([`crate::orders::reconcile`]).
+    /// Whether a reaction changed the cards in this transaction (a repeat order placed): the
+    /// front end then runs the purchase protocol after commit (`orders::reconcile`).
     pub fn placed_repeat_order(&self) -> bool {
         self.cards_changed_by_trigger
     }
@@ -221,11 +235,8 @@ impl<'t> Biller<'t> {
         }
         self.refusal_asked = Some(cost);
         self.flush()?;
-        if let Some((card, _, _)) = crate::repeat::trigger::card_in_use(self.tx)? {
-            let trigger = crate::repeat::decide::Trigger::Refusal { cost };
-            if crate::repeat::trigger::fire(self.tx, trigger, card, now)? {
-                self.cards_changed_by_trigger = true;
-            }
+        if self.reactions.fax_refused(self.tx, cost, now)? {
+            self.cards_changed_by_trigger = true;
         }
         Ok(())
     }
@@ -277,52 +288,6 @@ impl<'t> Biller<'t> {
         let id = self.tx.last_insert_rowid();
         self.users.insert(name.to_string(), id);
         Ok(id)
-    }
-
-    /// Compares what a record says with the stored fax, field by field in InterFAX's order. A
-    /// field the record does not carry is not compared; values are compared in their stored
-    /// form (times to the second, amounts in ten-thousandths), user names in any case.
-    fn compare(&self, fax_id: &str, c: &Claims<'_>, s: &Stored) -> Result<()> {
-        let text = |v: Option<&str>| v.map(|v| Some(v.to_string()));
-        let num = |v: Option<i64>| v.map(|v| Some(v.to_string()));
-        let amount = |v: Option<Option<Decimal>>, field| -> Result<Claimed> {
-            v.map(|v| v.map(|d| money::to_units(d, field).map(fmt_units)).transpose()).transpose()
-        };
-        // (field, what the record claims: None when it does not carry the field, what is stored)
-        let claims: [(&'static str, Claimed, Option<String>); 12] = [
-            ("user", text(c.user), Some(s.user.clone())),
-            ("destination", text(c.destination), Some(s.destination.clone())),
-            ("submit_time", c.submit_time.map(|t| Some(fmt_ts(&t))), Some(s.submit_time.clone())),
-            ("completion_time", c.completion_time.map(|t| t.as_ref().map(fmt_ts)), s.completion_time.clone()),
-            ("pages", num(c.pages_sent), Some(s.pages_sent.to_string())),
-            ("pages_submitted", num(c.pages_submitted), Some(s.pages_submitted.to_string())),
-            ("duration", num(c.duration), Some(s.duration.to_string())),
-            ("units", amount(c.units, "units")?, s.units_given.map(fmt_units)),
-            ("cost_per_unit", amount(c.cost_per_unit, "costPerUnit")?, s.cpu_given.map(fmt_units)),
-            ("status", num(c.status), Some(s.status.to_string())),
-            ("subject", c.subject.map(|v| v.map(str::to_string)), s.subject.clone()),
-            (
-                "attempts_made",
-                c.attempts_made.map(|v| v.map(|v| v.to_string())),
-                s.attempts_made.map(|v| v.to_string()),
-            ),
-        ];
-        for (field, claimed, stored) in claims {
-            let Some(given) = claimed else { continue };
-            let same = match (&given, &stored) {
-                (Some(g), Some(st)) if field == "user" => g.eq_ignore_ascii_case(st),
-                _ => given == stored,
-            };
-            if !same {
-                return Err(Error::ExistsWithDifferent {
-                    fax_id: fax_id.to_string(),
-                    field,
-                    existing: crate::account::truncate(&show(&stored), 60),
-                    given: crate::account::truncate(&show(&given), 60),
-                });
-            }
-        }
-        Ok(())
     }
 
     /// Prices a fax: from its own `units` × `costPerUnit`, else from the rate table.
@@ -381,7 +346,7 @@ impl<'t> Biller<'t> {
             .optional()?;
         match stored {
             Some(s) => {
-                self.compare(fax_id, claims, &s)?;
+                compare(fax_id, claims, &s)?;
                 Ok(Some(Outcome::Exists { fax_id: fax_id.to_string() }))
             }
             None => Ok(None),
@@ -415,43 +380,28 @@ impl<'t> Biller<'t> {
             }
         }
         self.load_open()?;
-        let available: i64 = self.open.iter().map(|c| c.balance).sum();
-        if cost > available {
-            if let Some(outcome) = self.existing(fax)? {
-                return Ok(outcome);
+        let balances: Vec<i64> = self.open.iter().map(|c| c.balance).collect();
+        let parts = match allocate(&balances, cost) {
+            Allocation::Parts(parts) => parts,
+            Allocation::Refuse { available } => {
+                if let Some(outcome) = self.existing(fax)? {
+                    return Ok(outcome);
+                }
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO attempts (fax_id, user_name, destination, cost, available, code, at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, 'quota_exceeded', ?6)",
+                    )?
+                    .execute(params![fax.id, fax.user, fax.destination, cost, available, fmt_ts(&now)])?;
+                self.refused_fires_repeat_order(cost, now)?;
+                crate::notify::events::quota_exceeded(self.tx, &fax.id, &fax.user, cost, available, now)?;
+                return Ok(Outcome::Refused {
+                    fax_id: fax.id.clone(),
+                    cost: money::from_units(cost),
+                    available: money::from_units(available),
+                });
             }
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO attempts (fax_id, user_name, destination, cost, available, code, at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, 'quota_exceeded', ?6)",
-                )?
-                .execute(params![fax.id, fax.user, fax.destination, cost, available, fmt_ts(&now)])?;
-            self.refused_fires_repeat_order(cost, now)?;
-            crate::notify::events::quota_exceeded(self.tx, &fax.id, &fax.user, cost, available, now)?;
-            return Ok(Outcome::Refused {
-                fax_id: fax.id.clone(),
-                cost: money::from_units(cost),
-                available: money::from_units(available),
-            });
-        }
-
-        // Take the cost from the open cards, oldest first.
-        let mut parts: Vec<(usize, i64)> = Vec::with_capacity(2);
-        let mut remaining = cost;
-        for (i, c) in self.open.iter().enumerate() {
-            if remaining == 0 && !parts.is_empty() {
-                break;
-            }
-            let take = remaining.min(c.balance);
-            if take > 0 || (cost == 0 && parts.is_empty()) {
-                parts.push((i, take));
-                remaining -= take;
-            }
-        }
-        debug_assert_eq!(remaining, 0);
-        if remaining != 0 {
-            return Err(Error::Invariant(format!("fax {} could not be fully allocated", fax.id)));
-        }
+        };
 
         // A sender first seen here is registered only now that the fax will be billed, and only
         // if its id is new: a fax billed before under another name is answered, not registered.
@@ -522,12 +472,14 @@ impl<'t> Biller<'t> {
             // The repeat order fires in the transaction that takes a card to 95% used: once per
             // card, since a card's use only grows. The trigger reads the cards, so what is
             // pending is written first.
-            let threshold = card.original * crate::repeat::TRIGGER_PERCENT;
-            let (before, after) = ((card.original - card.balance) * 100, (card.original - card.balance + amount) * 100);
-            if self.kind == Kind::Prepaid && before < threshold && after >= threshold {
-                self.flush()?;
-                if crate::repeat::trigger::fire(self.tx, crate::repeat::decide::Trigger::Threshold, card.id, now)? {
-                    self.cards_changed_by_trigger = true;
+            if let Some(percent) = self.reactions.threshold_percent().filter(|_| self.kind == Kind::Prepaid) {
+                let threshold = card.original * percent;
+                let used = card.original - card.balance;
+                if used * 100 < threshold && (used + amount) * 100 >= threshold {
+                    self.flush()?;
+                    if self.reactions.card_reached_threshold(self.tx, card.id, now)? {
+                        self.cards_changed_by_trigger = true;
+                    }
                 }
             }
             if closes {

@@ -156,10 +156,7 @@ pub fn apply_card(db: &mut Db, value: Decimal, bonus: Decimal, now: Timestamp) -
         return Err(Error::invalid("bonus", "must not be negative"));
     }
     let tx = db.write()?;
-    let acct = account_in(&tx)?;
-    if acct.kind != Kind::Prepaid {
-        return Err(Error::NotPrepaid("applying a prepaid card".into()));
-    }
+    crate::account::require_prepaid(&tx, "applying a prepaid card")?;
     let package = crate::catalog::package_matching(&tx, face, bonus)?;
     let id = insert_card(&tx, face, bonus, package.as_deref(), "applied", None, now)?;
     let c = card(&tx, id)?;

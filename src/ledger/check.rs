@@ -1,7 +1,7 @@
 //! `faxcredit check`: verifies every ledger invariant of DESIGN.md §2 on a database and says
 //! exactly what is wrong. Tests run it after every step; operators run it on any database.
 
-use rusqlite::OptionalExtension;
+use rusqlite::{Connection, OptionalExtension};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -27,23 +27,50 @@ impl CheckReport {
 
 const MAX_LISTED: usize = 50;
 
+/// The problems found, listed up to [`MAX_LISTED`].
+#[derive(Default)]
+struct Problems(Vec<String>);
+
+impl Problems {
+    fn push(&mut self, p: String) {
+        if self.0.len() < MAX_LISTED {
+            self.0.push(p);
+        } else if self.0.len() == MAX_LISTED {
+            self.0.push("… more problems not listed".into());
+        }
+    }
+}
+
+/// Every invariant, one function each, in one read transaction (one consistent snapshot).
 pub fn check(db: &mut Db) -> Result<CheckReport> {
     let tx = db.read()?;
-    let mut problems = Vec::new();
-    let mut push = |p: String| {
-        if problems.len() < MAX_LISTED {
-            problems.push(p);
-        } else if problems.len() == MAX_LISTED {
-            problems.push("… more problems not listed".into());
-        }
-    };
+    crate::account::account_in(&tx)?;
+    let mut p = Problems::default();
+    storage_is_intact(&tx, &mut p)?;
+    lines_and_faxes_cannot_change(&tx, &mut p)?;
+    each_card_adds_up(&tx, &mut p)?;
+    each_fax_adds_up(&tx, &mut p)?;
+    every_line_has_its_fax_and_card(&tx, &mut p)?;
+    let total_lines = the_totals_agree(&tx, &mut p)?;
+    line_numbers_run_from_one(&tx, &mut p)?;
+    no_fax_refused_after_it_was_billed(&tx, &mut p)?;
 
+    let cards: i64 = tx.query_row("SELECT count(*) FROM cards", [], |r| r.get(0))?;
+    let faxes: i64 = tx.query_row("SELECT count(*) FROM faxes", [], |r| r.get(0))?;
+    let lines: i64 = tx.query_row("SELECT count(*) FROM activity", [], |r| r.get(0))?;
+    Ok(CheckReport { cards, faxes, lines, total_billed: money::from_units(total_lines), problems: p.0 })
+}
+
+fn storage_is_intact(tx: &Connection, p: &mut Problems) -> Result<()> {
     let quick: String = tx.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
     if quick != "ok" {
-        push(format!("SQLite quick_check: {quick}"));
+        p.push(format!("SQLite quick_check: {quick}"));
     }
-    crate::account::account_in(&tx)?;
+    Ok(())
+}
 
+/// No line or fax is ever updated or deleted: the triggers that refuse it are in place.
+fn lines_and_faxes_cannot_change(tx: &Connection, p: &mut Problems) -> Result<()> {
     for trigger in ["activity_no_update", "activity_no_delete", "faxes_no_update", "faxes_no_delete"] {
         let present: bool = tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND name = ?1)",
@@ -51,77 +78,83 @@ pub fn check(db: &mut Db) -> Result<CheckReport> {
             |r| r.get(0),
         )?;
         if !present {
-            push(format!("trigger {trigger} is missing: activity lines could be changed"));
+            p.push(format!("trigger {trigger} is missing: activity lines could be changed"));
         }
     }
+    Ok(())
+}
 
-    // Per card: used = sum of its lines, 0 <= used <= original balance, closed iff empty.
-    {
-        let mut st = tx.prepare(
-            "SELECT c.id, c.face_value, c.bonus, c.original_balance, c.used, c.lines, c.close_date, c.source,
-                    COALESCE(s.total, 0), COALESCE(s.n, 0)
-             FROM cards c LEFT JOIN (SELECT card_id, sum(amount) AS total, count(*) AS n FROM activity GROUP BY card_id) s
-               ON s.card_id = c.id ORDER BY c.id",
-        )?;
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            let (id, face, bonus, orig, used, lines): (i64, i64, i64, i64, i64, i64) =
-                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
-            let closed: Option<String> = r.get(6)?;
-            let source: String = r.get(7)?;
-            let (sum, n): (i64, i64) = (r.get(8)?, r.get(9)?);
-            if used != sum {
-                push(format!("card {id}: used {} but its lines sum to {}", fmt_units(used), fmt_units(sum)));
-            }
-            if lines != n {
-                push(format!("card {id}: counts {lines} lines but has {n}"));
-            }
-            if used < 0 || used > orig {
-                push(format!("card {id}: used {} is outside 0..={}", fmt_units(used), fmt_units(orig)));
-            }
-            if orig != face + bonus {
-                push(format!(
-                    "card {id}: original balance {} is not face {} + bonus {}",
-                    fmt_units(orig),
-                    fmt_units(face),
-                    fmt_units(bonus)
-                ));
-            }
-            if used == orig && closed.is_none() {
-                push(format!("card {id}: used up but not closed"));
-            }
-            if used < orig && closed.is_some() && source != "monthly" {
-                push(format!("card {id}: closed with {} left", fmt_units(orig - used)));
-            }
+/// Per card: used = sum of its lines, 0 <= used <= original balance = face + bonus, closed iff
+/// used up (a monthly card also closes at the end of its month).
+fn each_card_adds_up(tx: &Connection, p: &mut Problems) -> Result<()> {
+    let mut st = tx.prepare(
+        "SELECT c.id, c.face_value, c.bonus, c.original_balance, c.used, c.lines, c.close_date, c.source,
+                COALESCE(s.total, 0), COALESCE(s.n, 0)
+         FROM cards c LEFT JOIN (SELECT card_id, sum(amount) AS total, count(*) AS n FROM activity GROUP BY card_id) s
+           ON s.card_id = c.id ORDER BY c.id",
+    )?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let (id, face, bonus, orig, used, lines): (i64, i64, i64, i64, i64, i64) =
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+        let closed: Option<String> = r.get(6)?;
+        let source: String = r.get(7)?;
+        let (sum, n): (i64, i64) = (r.get(8)?, r.get(9)?);
+        if used != sum {
+            p.push(format!("card {id}: used {} but its lines sum to {}", fmt_units(used), fmt_units(sum)));
+        }
+        if lines != n {
+            p.push(format!("card {id}: counts {lines} lines but has {n}"));
+        }
+        if used < 0 || used > orig {
+            p.push(format!("card {id}: used {} is outside 0..={}", fmt_units(used), fmt_units(orig)));
+        }
+        if orig != face + bonus {
+            p.push(format!(
+                "card {id}: original balance {} is not face {} + bonus {}",
+                fmt_units(orig),
+                fmt_units(face),
+                fmt_units(bonus)
+            ));
+        }
+        if used == orig && closed.is_none() {
+            p.push(format!("card {id}: used up but not closed"));
+        }
+        if used < orig && closed.is_some() && source != "monthly" {
+            p.push(format!("card {id}: closed with {} left", fmt_units(orig - used)));
         }
     }
+    Ok(())
+}
 
-    // Per fax: its lines sum to its cost, and the cost follows from units × cost per unit.
-    {
-        let mut st = tx.prepare(
-            "SELECT f.id, f.units, f.cost_per_unit, f.cost, COALESCE(a.total, 0), COALESCE(a.lines, 0)
-             FROM faxes f LEFT JOIN (SELECT fax_seq, sum(amount) AS total, count(*) AS lines
-                                     FROM activity GROUP BY fax_seq) a ON a.fax_seq = f.seq",
-        )?;
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            let id: String = r.get(0)?;
-            let (units, cpu, cost, sum, n): (i64, i64, i64, i64, i64) =
-                (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
-            if sum != cost {
-                push(format!("fax {id}: costs {} but its lines sum to {}", fmt_units(cost), fmt_units(sum)));
-            }
-            if cost > 0 && n == 0 {
-                push(format!("fax {id}: costs {} but has no activity line", fmt_units(cost)));
-            }
-            let expect = money::round_cost(money::from_units(units) * money::from_units(cpu));
-            if money::to_units(expect, "cost").ok() != Some(cost) {
-                push(format!("fax {id}: cost {} is not units × cost per unit ({expect})", fmt_units(cost)));
-            }
+/// Per fax: its lines sum to its cost, and the cost follows from units × cost per unit with the
+/// one rounding rule.
+fn each_fax_adds_up(tx: &Connection, p: &mut Problems) -> Result<()> {
+    let mut st = tx.prepare(
+        "SELECT f.id, f.units, f.cost_per_unit, f.cost, COALESCE(a.total, 0), COALESCE(a.lines, 0)
+         FROM faxes f LEFT JOIN (SELECT fax_seq, sum(amount) AS total, count(*) AS lines
+                                 FROM activity GROUP BY fax_seq) a ON a.fax_seq = f.seq",
+    )?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let id: String = r.get(0)?;
+        let (units, cpu, cost, sum, n): (i64, i64, i64, i64, i64) =
+            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+        if sum != cost {
+            p.push(format!("fax {id}: costs {} but its lines sum to {}", fmt_units(cost), fmt_units(sum)));
+        }
+        if cost > 0 && n == 0 {
+            p.push(format!("fax {id}: costs {} but has no activity line", fmt_units(cost)));
+        }
+        let expect = money::round_cost(money::from_units(units) * money::from_units(cpu));
+        if money::to_units(expect, "cost").ok() != Some(cost) {
+            p.push(format!("fax {id}: cost {} is not units × cost per unit ({expect})", fmt_units(cost)));
         }
     }
+    Ok(())
+}
 
-    // Lines that point at no fax or no card.
+fn every_line_has_its_fax_and_card(tx: &Connection, p: &mut Problems) -> Result<()> {
     let orphans: i64 = tx.query_row(
         "SELECT count(*) FROM activity a WHERE NOT EXISTS (SELECT 1 FROM faxes f WHERE f.seq = a.fax_seq)
             OR NOT EXISTS (SELECT 1 FROM cards c WHERE c.id = a.card_id)",
@@ -129,18 +162,30 @@ pub fn check(db: &mut Db) -> Result<CheckReport> {
         |r| r.get(0),
     )?;
     if orphans > 0 {
-        push(format!("{orphans} activity lines point at no fax or no card"));
+        p.push(format!("{orphans} activity lines point at no fax or no card"));
     }
+    Ok(())
+}
 
+/// All lines = all fax costs = the daily spend = the cards' use. Returns the lines' total.
+fn the_totals_agree(tx: &Connection, p: &mut Problems) -> Result<i64> {
     let total_lines: i64 = tx.query_row("SELECT COALESCE(sum(amount), 0) FROM activity", [], |r| r.get(0))?;
     let total_costs: i64 = tx.query_row("SELECT COALESCE(sum(cost), 0) FROM faxes", [], |r| r.get(0))?;
     if total_lines != total_costs {
-        push(format!("all lines sum to {} but all fax costs to {}", fmt_units(total_lines), fmt_units(total_costs)));
+        p.push(format!("all lines sum to {} but all fax costs to {}", fmt_units(total_lines), fmt_units(total_costs)));
     }
     let daily: i64 = tx.query_row("SELECT COALESCE(sum(amount), 0) FROM daily_spend", [], |r| r.get(0))?;
     if daily != total_costs {
-        push(format!("daily spend sums to {} but all fax costs to {}", fmt_units(daily), fmt_units(total_costs)));
+        p.push(format!("daily spend sums to {} but all fax costs to {}", fmt_units(daily), fmt_units(total_costs)));
     }
+    let total_used: i64 = tx.query_row("SELECT COALESCE(sum(used), 0) FROM cards", [], |r| r.get(0))?;
+    if total_used != total_lines {
+        p.push(format!("cards have used {} but all lines sum to {}", fmt_units(total_used), fmt_units(total_lines)));
+    }
+    Ok(total_lines)
+}
+
+fn line_numbers_run_from_one(tx: &Connection, p: &mut Problems) -> Result<()> {
     let gaps: Option<i64> = tx
         .query_row(
             "SELECT card_id FROM activity GROUP BY card_id HAVING min(n) != 1 OR max(n) != count(*) LIMIT 1",
@@ -149,21 +194,22 @@ pub fn check(db: &mut Db) -> Result<CheckReport> {
         )
         .optional()?;
     if let Some(card) = gaps {
-        push(format!("card {card}: its line numbers are not 1..=lines"));
+        p.push(format!("card {card}: its line numbers are not 1..=lines"));
     }
-    let total_used: i64 = tx.query_row("SELECT COALESCE(sum(used), 0) FROM cards", [], |r| r.get(0))?;
-    if total_used != total_lines {
-        push(format!("cards have used {} but all lines sum to {}", fmt_units(total_used), fmt_units(total_lines)));
-    }
+    Ok(())
+}
+
+/// A refused fax pins nothing, but a fax is never refused once it is billed.
+fn no_fax_refused_after_it_was_billed(tx: &Connection, p: &mut Problems) -> Result<()> {
     let dup: Option<String> = tx
-        .query_row("SELECT fax_id FROM attempts a WHERE EXISTS (SELECT 1 FROM faxes f WHERE f.id = a.fax_id AND f.billed_at < a.at) LIMIT 1", [], |r| r.get(0))
+        .query_row(
+            "SELECT fax_id FROM attempts a WHERE EXISTS (SELECT 1 FROM faxes f WHERE f.id = a.fax_id AND f.billed_at < a.at) LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
         .optional()?;
     if let Some(id) = dup {
-        push(format!("fax {id}: refused after it had already been billed"));
+        p.push(format!("fax {id}: refused after it had already been billed"));
     }
-
-    let cards: i64 = tx.query_row("SELECT count(*) FROM cards", [], |r| r.get(0))?;
-    let faxes: i64 = tx.query_row("SELECT count(*) FROM faxes", [], |r| r.get(0))?;
-    let lines: i64 = tx.query_row("SELECT count(*) FROM activity", [], |r| r.get(0))?;
-    Ok(CheckReport { cards, faxes, lines, total_billed: money::from_units(total_lines), problems })
+    Ok(())
 }

@@ -1,14 +1,16 @@
 //! The ledger: cards, fax records, billing, reading activity, and the invariant check.
 
 pub mod activity;
+pub mod allocate;
 pub mod bill;
 pub mod cards;
 pub mod check;
+pub mod idempotency;
 pub mod record;
 pub mod summary;
 
 pub use activity::{activity_page, ActivityLine, ActivityPage, ActivityQuery};
-pub use bill::{bill, bill_record, Biller, Outcome};
+pub use bill::{bill, bill_record, Biller, NoReactions, Outcome, Reactions};
 pub use cards::{apply_card, cards, Card, CardStatus};
 pub use check::{check, CheckReport};
 pub use record::{Claims, Fax, PartialFax, RawFax, Record};

@@ -4,9 +4,9 @@
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::account::{validate_email, validate_text};
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::text::{validate_email, validate_text};
 use crate::time::{fmt_ts, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

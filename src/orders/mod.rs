@@ -4,5 +4,5 @@
 pub mod history;
 pub mod protocol;
 
-pub use history::{export_orders, export_orders_with, order, orders, Attempt, Order, Status};
-pub use protocol::{has_open_orders, purchase, reconcile, Crash, Purchaser, ReconcileReport};
+pub use history::{order, orders, Attempt, Order, Status};
+pub use protocol::{has_open_orders, purchase, reconcile, Crash, FollowUp, Purchaser, ReconcileReport};

@@ -5,17 +5,16 @@
 //! 4. orders left pending (a crash, a lost answer) are charged again with the same key at the
 //!    next start: the processor answers the first result, so nothing is charged twice.
 
-use rusqlite::params;
+use rusqlite::{params, Transaction};
 use serde::Serialize;
 
 use super::history::{finish_attempt, order, order_by_key, start_attempt, Order, Status};
-use crate::account::Kind;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::payments::card::{self, Brand, StoredCard};
 use crate::payments::{ChargeOutcome, ChargeRequest, PaymentGateway};
 use crate::secrets::SecretStore;
-use crate::time::{fmt_ts, Clock};
+use crate::time::{fmt_ts, Clock, Timestamp};
 
 /// A point where a test makes the process die, to prove the protocol survives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,10 +37,21 @@ impl Crash {
 }
 
 /// What a purchase needs besides the database.
+/// What the layer above does when an automatic order has its answer, in the transaction that
+/// records it (the repeat order's log, its emails, its retries: `repeat::AfterPurchase`), and
+/// which retries it starts when they are due. The orders know nothing of the repeat order.
+pub trait FollowUp {
+    fn paid(&self, tx: &Transaction<'_>, order: &Order, new_card: i64, now: Timestamp) -> Result<()>;
+    fn declined(&self, tx: &Transaction<'_>, order: &Order, code: &str, reason: &str, now: Timestamp) -> Result<()>;
+    /// Starts the retries that are due; how many.
+    fn start_due_retries(&self, db: &mut Db, now: Timestamp) -> Result<u32>;
+}
+
 pub struct Purchaser<'a> {
     pub gateway: &'a dyn PaymentGateway,
     pub secrets: &'a dyn SecretStore,
     pub clock: &'a dyn Clock,
+    pub follow_up: &'a dyn FollowUp,
     /// Dies at this point: `abort` the process (the CLI's crash tests) or, in-process, stop
     /// there with `Error::Cancelled` as if the process had died.
     pub crash: Option<(Crash, bool)>,
@@ -69,10 +79,8 @@ pub fn purchase(db: &mut Db, p: &Purchaser<'_>, package: &str, key: &str, kind_a
     let now = p.clock.now();
     let o = {
         let tx = db.write()?;
+        crate::account::require_prepaid(&tx, "buying credit")?;
         let acct = crate::account::account_in(&tx)?;
-        if acct.kind != Kind::Prepaid {
-            return Err(Error::NotPrepaid("buying credit".into()));
-        }
         let pkg = crate::catalog::find_package(&tx, package)?;
         if !pkg.active {
             return Err(Error::invalid("package", format!("{} is no longer sold", pkg.name)));
@@ -141,7 +149,7 @@ fn charge_and_record(db: &mut Db, p: &Purchaser<'_>, o: Order, card: &StoredCard
         description: &description,
     })?;
     p.crash_point(Crash::AfterCharge)?;
-    record(db, o.id, &outcome, p.clock)
+    record(db, o.id, &outcome, p)
 }
 
 /// Fixes the card of the current attempt as the one about to be charged, unless an earlier
@@ -169,7 +177,8 @@ fn mark_sending(db: &mut Db, o: &Order, card: &StoredCard, clock: &dyn Clock) ->
 
 /// Step 3: the processor's answer, the new card and the email, in one transaction. An order
 /// that is no longer pending (another process recorded it first) is left as it is.
-fn record(db: &mut Db, id: i64, outcome: &ChargeOutcome, clock: &dyn Clock) -> Result<Order> {
+fn record(db: &mut Db, id: i64, outcome: &ChargeOutcome, p: &Purchaser<'_>) -> Result<Order> {
+    let clock = p.clock;
     let now = clock.now();
     let now_s = fmt_ts(&now);
     let tx = db.write()?;
@@ -196,13 +205,13 @@ fn record(db: &mut Db, id: i64, outcome: &ChargeOutcome, clock: &dyn Clock) -> R
             )?;
             finish_attempt(&tx, id, &o.charge_key, "paid", None, Some(charge_id), now)?;
             if o.kind == "automatic" {
-                crate::repeat::outcome::paid(&tx, &o, card_id, now)?;
+                p.follow_up.paid(&tx, &o, card_id, now)?;
             }
         }
         ChargeOutcome::Declined { code, reason } => {
             finish_attempt(&tx, id, &o.charge_key, "declined", Some((code, reason)), None, now)?;
             if o.kind == "automatic" {
-                crate::repeat::outcome::declined(&tx, &o, code, reason, now)?;
+                p.follow_up.declined(&tx, &o, code, reason, now)?;
             } else {
                 tx.execute(
                     "UPDATE orders SET status = 'declined', decline_code = ?2, reason = ?3, updated_at = ?4 WHERE id = ?1",
@@ -240,10 +249,8 @@ pub fn has_open_orders(db: &Db) -> Result<bool> {
 /// pending order again with its key, and starts the retries of declined automatic orders that
 /// are due.
 pub fn reconcile(db: &mut Db, p: &Purchaser<'_>) -> Result<ReconcileReport> {
-    let mut report = ReconcileReport {
-        retried: crate::repeat::outcome::start_due_retries(db, p.clock.now())?,
-        ..Default::default()
-    };
+    let mut report =
+        ReconcileReport { retried: p.follow_up.start_due_retries(db, p.clock.now())?, ..Default::default() };
     let pending: Vec<i64> = {
         let mut st = db.conn().prepare("SELECT id FROM orders WHERE status = 'pending' ORDER BY id")?;
         let ids = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
@@ -269,7 +276,7 @@ pub fn reconcile(db: &mut Db, p: &Purchaser<'_>) -> Result<ReconcileReport> {
                     code: "no_payment_card".into(),
                     reason: "No payment card is on file.".into(),
                 },
-                p.clock,
+                p,
             ),
         };
         match result {

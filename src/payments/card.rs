@@ -183,7 +183,7 @@ pub fn validate(input: &CardInput, now: Timestamp) -> Result<StoredCard> {
             format!("the card expired at the end of {exp_month:02}/{}", exp_year % 100),
         ));
     }
-    let holder = crate::account::validate_text("holder", &input.holder, 100)?;
+    let holder = crate::text::validate_text("holder", &input.holder, 100)?;
     if let Some(cvv) = &input.cvv {
         let want = if brand == Brand::Amex { 4 } else { 3 };
         let c = cvv.trim();
@@ -198,9 +198,7 @@ pub fn validate(input: &CardInput, now: Timestamp) -> Result<StoredCard> {
 /// no keyring, nothing is stored anywhere.
 pub fn set(db: &mut Db, secrets: &dyn SecretStore, input: &CardInput, now: Timestamp) -> Result<CardOnFile> {
     let card = validate(input, now)?;
-    if crate::account::account(db)?.kind != crate::account::Kind::Prepaid {
-        return Err(Error::NotPrepaid("a payment card".into()));
-    }
+    crate::account::require_prepaid(db.conn(), "a payment card")?;
     let json = serde_json::to_string(&card).map_err(|e| Error::Invariant(e.to_string()))?;
     secrets.set(SECRET_NAME, &json)?;
     let brand = card.brand().map(Brand::name).unwrap_or("Card");

@@ -42,6 +42,12 @@ pub trait PaymentGateway: Send + Sync {
     fn charge(&self, req: &ChargeRequest<'_>) -> Result<ChargeOutcome>;
 }
 
+impl<T: PaymentGateway + ?Sized> PaymentGateway for std::sync::Arc<T> {
+    fn charge(&self, req: &ChargeRequest<'_>) -> Result<ChargeOutcome> {
+        (**self).charge(req)
+    }
+}
+
 /// Faults the sandbox can be told to inject, for tests of the purchase protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {

@@ -150,3 +150,19 @@ pub(crate) fn start_due_retries(db: &mut Db, now: Timestamp) -> Result<u32> {
     tx.commit()?;
     Ok(started)
 }
+
+/// The repeat order's part of the purchase protocol ([`crate::orders::FollowUp`]): what an
+/// automatic order's answer means for the repeat order.
+pub struct AfterPurchase;
+
+impl crate::orders::FollowUp for AfterPurchase {
+    fn paid(&self, tx: &Transaction<'_>, order: &Order, new_card: i64, now: Timestamp) -> Result<()> {
+        paid(tx, order, new_card, now)
+    }
+    fn declined(&self, tx: &Transaction<'_>, order: &Order, code: &str, reason: &str, now: Timestamp) -> Result<()> {
+        declined(tx, order, code, reason, now)
+    }
+    fn start_due_retries(&self, db: &mut Db, now: Timestamp) -> Result<u32> {
+        start_due_retries(db, now)
+    }
+}

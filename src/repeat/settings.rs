@@ -4,7 +4,6 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::account::Kind;
 use crate::catalog::{find_package, Package};
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -31,17 +30,6 @@ pub struct RepeatLogEntry {
     pub detail: String,
 }
 
-fn require_prepaid(tx: &rusqlite::Connection, what: &str) -> Result<()> {
-    let kind: String = tx
-        .query_row("SELECT kind FROM account WHERE id = 1", [], |r| r.get(0))
-        .optional()?
-        .ok_or(Error::NotInitialized)?;
-    if Kind::parse(&kind)? != Kind::Prepaid {
-        return Err(Error::NotPrepaid(what.into()));
-    }
-    Ok(())
-}
-
 pub(crate) fn write_log(
     tx: &Transaction<'_>,
     card: Option<i64>,
@@ -63,7 +51,7 @@ pub fn set(db: &mut Db, package: &str, monthly_cap: Option<Decimal>, now: Timest
         return Err(Error::invalid("cap", "must be more than zero"));
     }
     let tx = db.write()?;
-    require_prepaid(&tx, "a repeat order")?;
+    crate::account::require_prepaid(&tx, "a repeat order")?;
     let p = find_package(&tx, package)?;
     if !p.active {
         return Err(Error::invalid("package", format!("{} is no longer sold", p.name)));
@@ -86,7 +74,7 @@ pub fn set(db: &mut Db, package: &str, monthly_cap: Option<Decimal>, now: Timest
 /// Removes the repeat order (no card is bought automatically any more).
 pub fn remove(db: &mut Db, now: Timestamp) -> Result<bool> {
     let tx = db.write()?;
-    require_prepaid(&tx, "a repeat order")?;
+    crate::account::require_prepaid(&tx, "a repeat order")?;
     let n = tx.execute("DELETE FROM repeat_order", [])?;
     if n > 0 {
         write_log(&tx, None, "removed", "no automatic purchases", now)?;
@@ -98,7 +86,7 @@ pub fn remove(db: &mut Db, now: Timestamp) -> Result<bool> {
 /// Resumes a paused repeat order.
 pub fn resume(db: &mut Db, now: Timestamp) -> Result<RepeatOrder> {
     let tx = db.write()?;
-    require_prepaid(&tx, "a repeat order")?;
+    crate::account::require_prepaid(&tx, "a repeat order")?;
     let n = tx.execute(
         "UPDATE repeat_order SET paused_at = NULL, paused_reason = NULL, updated_at = ?1 WHERE paused_at IS NOT NULL",
         [fmt_ts(&now)],

@@ -237,3 +237,24 @@ pub(crate) fn arm(tx: &Transaction<'_>, now: Timestamp) -> Result<bool> {
         _ => Ok(false),
     }
 }
+
+/// The repeat order as billing's reaction ([`crate::ledger::Reactions`]): asked in the
+/// transaction that takes the card in use to 95% or refuses a fax, it places the order there.
+pub struct BillingReactions;
+
+impl crate::ledger::Reactions for BillingReactions {
+    fn threshold_percent(&self) -> Option<i64> {
+        Some(super::TRIGGER_PERCENT)
+    }
+
+    fn card_reached_threshold(&mut self, tx: &Transaction<'_>, card: i64, now: Timestamp) -> Result<bool> {
+        fire(tx, Trigger::Threshold, card, now)
+    }
+
+    fn fax_refused(&mut self, tx: &Transaction<'_>, cost: i64, now: Timestamp) -> Result<bool> {
+        match card_in_use(tx)? {
+            Some((card, _, _)) => fire(tx, Trigger::Refusal { cost }, card, now),
+            None => Ok(false),
+        }
+    }
+}

@@ -1,6 +1,8 @@
 //! Shared helpers for the core's integration tests.
 #![allow(dead_code)]
 
+pub mod counting;
+pub mod scenario;
 pub mod smtp;
 
 use std::path::PathBuf;
@@ -34,7 +36,7 @@ impl TestDb {
 pub fn account(kind: Kind) -> TestDb {
     let dir = tempfile::tempdir().unwrap();
     let mut db = Db::create(&dir.path().join("ledger.db")).unwrap();
-    account::create_account(
+    faxcredit::setup::create_account(
         &mut db,
         &NewAccount {
             name: "Test Co".into(),

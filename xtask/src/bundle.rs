@@ -38,7 +38,12 @@ pub fn bundle(root: &Path, verify: bool) -> Step {
     cmd(&tauri.display().to_string(), &["build", "--bundles", "deb,rpm", "--ci"]).dir(root).run()?;
     let (deb, rpm) = collect(root)?;
     inspect(root, &deb, &rpm)?;
-    println!("xtask: packages in {}:\n  {}\n  {}", deb.parent().unwrap_or(root).display(), deb.display(), rpm.display());
+    println!(
+        "xtask: packages in {}:\n  {}\n  {}",
+        deb.parent().unwrap_or(root).display(),
+        deb.display(),
+        rpm.display()
+    );
     if verify {
         clean_root(root, &deb)?;
     }
@@ -98,9 +103,8 @@ fn inspect(root: &Path, deb: &Path, rpm: &Path) -> Step {
     let deb_s = deb.display().to_string();
     let control = text("dpkg-deb", &["--field", &deb_s])?;
     println!("{control}");
-    let field = |name: &str| {
-        control.lines().find_map(|l| l.strip_prefix(&format!("{name}: "))).unwrap_or_default().to_string()
-    };
+    let field =
+        |name: &str| control.lines().find_map(|l| l.strip_prefix(&format!("{name}: "))).unwrap_or_default().to_string();
     expect(field("Package") == "fax-credit", "the .deb is the package fax-credit")?;
     let depends = field("Depends");
     for dep in ["libwebkit2gtk-4.1-0", "libgtk-3-0"] {
@@ -134,7 +138,8 @@ fn inspect(root: &Path, deb: &Path, rpm: &Path) -> Step {
     let x = root.join("target/dist/deb-contents");
     let _ = std::fs::remove_dir_all(&x);
     cmd("dpkg-deb", &["-x", &deb_s, &x.display().to_string()]).run()?;
-    cmd("desktop-file-validate", &[&x.join("usr/share/applications/fax-credit.desktop").display().to_string()]).run()?;
+    cmd("desktop-file-validate", &[&x.join("usr/share/applications/fax-credit.desktop").display().to_string()])
+        .run()?;
     cmd(
         "appstreamcli",
         &["validate", "--no-net", &x.join("usr/share/metainfo/com.faxcredit.app.metainfo.xml").display().to_string()],
@@ -191,11 +196,7 @@ fn clean_root(root: &Path, deb: &Path) -> Step {
     let _ = umount_all(&chroot);
     let _ = std::fs::remove_dir_all(&chroot);
     let started = std::time::Instant::now();
-    cmd(
-        "debootstrap",
-        &["--variant=minbase", &suite(), &chroot.display().to_string(), &mirror()],
-    )
-    .run()?;
+    cmd("debootstrap", &["--variant=minbase", &suite(), &chroot.display().to_string(), &mirror()]).run()?;
     let result = (|| -> Step {
         for (what, fs) in [("proc", "proc"), ("sys", "sysfs")] {
             cmd("mount", &["-t", fs, what, &chroot.join(what).display().to_string()]).run()?;

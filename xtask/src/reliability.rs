@@ -16,7 +16,7 @@ pub fn soak(root: &Path) -> Step {
 
 /// The importers and the CLI parser under 20,000 generated inputs each.
 pub fn fuzz(root: &Path) -> Step {
-    cmd("cargo", &["test", "--release", "--test", "fuzz", "--", "--nocapture"])
+    cmd("cargo", &["test", "--release", "--test", "fuzz", "--bin", "faxcredit", "--", "--nocapture"])
         .dir(root)
         .env("PROPTEST_CASES", "20000")
         .run()

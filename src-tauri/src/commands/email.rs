@@ -1,7 +1,6 @@
 //! Settings → Email and the Notifications list.
 
 use faxcredit::notify::{self, EmailSettings, Message};
-use faxcredit::time::{Clock, SystemClock};
 use faxcredit::ErrorBody;
 use serde::Serialize;
 use tauri::State;
@@ -19,7 +18,7 @@ fn setup_of(state: &AppState) -> Result<EmailSetup, ErrorBody> {
     state.with_db(|db| {
         Ok(EmailSetup {
             settings: notify::email_settings(db)?,
-            password_saved: crate::mail::password_saved(db)?,
+            password_saved: password_saved(state, db)?,
             account_email: faxcredit::account::account(db)?.email,
         })
     })
@@ -39,7 +38,7 @@ pub fn save_email_settings(
     password: Option<String>,
 ) -> Result<EmailSetup, ErrorBody> {
     state.require_manager()?;
-    state.with_db(|db| crate::mail::save(db, settings, password, SystemClock.now()))?;
+    state.with_db(|db| state.services.save_email(db, settings, password).map(|_| ()))?;
     state.wake_worker();
     setup_of(&state)
 }
@@ -49,11 +48,12 @@ pub fn save_email_settings(
 pub async fn send_test_email(state: State<'_, AppState>) -> Result<String, ErrorBody> {
     state.require_manager()?;
     let (mailer, to) = state.with_db(|db| {
-        let mailer = crate::mail::mailer(db)?.ok_or(faxcredit::Error::EmailNotConfigured)?;
+        let mailer = state.services.mailer(db)?.ok_or(faxcredit::Error::EmailNotConfigured)?;
         Ok((mailer, faxcredit::account::account(db)?.email))
     })?;
     // The SMTP exchange runs off the main thread and without the database lock.
-    tauri::async_runtime::spawn_blocking(move || mailer.send_test(&to, SystemClock.now()))
+    let now = state.now();
+    tauri::async_runtime::spawn_blocking(move || mailer.send_test(&to, now))
         .await
         .map_err(|e| ErrorBody { code: "internal".into(), message: e.to_string() })?
         .map_err(|e| ErrorBody::from(&e))
@@ -68,7 +68,16 @@ pub fn notifications(state: State<'_, AppState>) -> Result<Vec<Message>, ErrorBo
 #[tauri::command]
 pub fn retry_notification(state: State<'_, AppState>, id: i64) -> Result<(), ErrorBody> {
     state.require_manager()?;
-    state.with_db(|db| notify::outbox::retry_now(db, id, SystemClock.now()))?;
+    state.with_db(|db| notify::outbox::retry_now(db, id, state.now()))?;
     state.wake_worker();
     Ok(())
+}
+
+/// Whether an SMTP password is stored (false when the keyring cannot be reached).
+fn password_saved(state: &AppState, db: &mut faxcredit::Db) -> Result<bool, faxcredit::Error> {
+    let Some(s) = notify::email_settings(db)? else { return Ok(false) };
+    if s.username.is_none() {
+        return Ok(false);
+    }
+    Ok(state.services.secrets(db)?.get(notify::password::SECRET_NAME).ok().flatten().is_some())
 }

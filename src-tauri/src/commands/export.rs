@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use faxcredit::export::Progress;
-use faxcredit::time::{Clock, SystemClock};
 use faxcredit::{Db, Error, ErrorBody};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Runtime, State, WebviewWindow};
@@ -46,7 +45,7 @@ pub async fn export_activity<R: Runtime>(
     state.require_manager()?;
     // The card must exist before we ask where to save it.
     state.with_db(|db| faxcredit::ledger::cards::card(db.conn(), card_id).map(|_| ()))?;
-    let today = SystemClock.now().format("%Y-%m-%d").to_string();
+    let today = state.now().format("%Y-%m-%d").to_string();
     let Some(target) = state.save_as(&window, "Export Activity", default_file_name(card_id, &today)).await? else {
         return Ok(ExportResult::Cancelled);
     };

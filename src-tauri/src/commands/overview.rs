@@ -2,7 +2,6 @@
 
 use faxcredit::account::{Account, User};
 use faxcredit::ledger::{Card, Summary};
-use faxcredit::time::{Clock, SystemClock};
 use faxcredit::ErrorBody;
 use serde::Serialize;
 use tauri::State;
@@ -19,7 +18,7 @@ pub struct Overview {
 #[tauri::command]
 pub fn overview(state: State<'_, AppState>) -> Result<Overview, ErrorBody> {
     state.require_manager()?;
-    let now = SystemClock.now();
+    let now = state.now();
     state.with_db(|db| {
         faxcredit::ledger::cards::roll_credit_month(db, now)?;
         Ok(Overview {

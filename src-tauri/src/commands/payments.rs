@@ -1,9 +1,8 @@
 //! Settings → Payment method, the Purchase wizard and the order history (prepaid accounts).
 
 use faxcredit::account::Kind;
-use faxcredit::orders::{self, Order, Purchaser};
+use faxcredit::orders::{self, Order};
 use faxcredit::payments::card::{self, CardInput, CardOnFile};
-use faxcredit::time::{Clock, SystemClock};
 use faxcredit::{Db, Error, ErrorBody};
 use serde::Serialize;
 use tauri::{Runtime, State, WebviewWindow};
@@ -21,17 +20,17 @@ fn require_prepaid_manager(state: &AppState, what: &str) -> Result<(), ErrorBody
 #[tauri::command]
 pub fn payment_card(state: State<'_, AppState>) -> Result<Option<CardOnFile>, ErrorBody> {
     require_prepaid_manager(&state, "a payment card")?;
-    state.with_db(|db| card::on_file(db, SystemClock.now()))
+    state.with_db(|db| card::on_file(db, state.now()))
 }
 
 /// Checks the card and stores it in the OS keyring; the CVV is checked and dropped here.
 #[tauri::command]
 pub fn set_payment_card(state: State<'_, AppState>, input: CardInput) -> Result<CardOnFile, ErrorBody> {
     require_prepaid_manager(&state, "a payment card")?;
-    let now = SystemClock.now();
+    let now = state.now();
     card::validate(&input, now).map_err(|e| ErrorBody::from(&e))?;
     state.with_db(|db| {
-        let store = crate::mail::keyring(db)?;
+        let store = state.services.secrets(db)?;
         card::set(db, &store, &input, now)
     })
 }
@@ -40,7 +39,7 @@ pub fn set_payment_card(state: State<'_, AppState>, input: CardInput) -> Result<
 pub fn remove_payment_card(state: State<'_, AppState>) -> Result<(), ErrorBody> {
     require_prepaid_manager(&state, "a payment card")?;
     state.with_db(|db| {
-        let store = crate::mail::keyring(db)?;
+        let store = state.services.secrets(db)?;
         card::remove(db, &store).map(|_| ())
     })
 }
@@ -83,7 +82,7 @@ pub fn shop(state: State<'_, AppState>) -> Result<Shop, ErrorBody> {
             .collect();
         Ok(Shop {
             packages,
-            card: card::on_file(db, SystemClock.now())?,
+            card: card::on_file(db, state.now())?,
             main_rate: format!("{:.4}", rate.cost_per_unit),
             main_rate_label: rate.label,
         })
@@ -100,12 +99,10 @@ pub async fn purchase(state: State<'_, AppState>, package: String, key: String) 
         return Err(ErrorBody::from(&Error::invalid("key", "not a purchase key")));
     }
     let db_path = state.db_path.clone();
+    let services = state.services.clone();
     let result = tauri::async_runtime::spawn_blocking(move || -> Result<Order, Error> {
         let mut db = Db::open(&db_path)?;
-        let store = crate::mail::keyring(&mut db)?;
-        let gateway = crate::mail::gateway(&db_path);
-        let p = Purchaser { gateway: &gateway, secrets: &store, clock: &SystemClock, crash: None };
-        orders::purchase(&mut db, &p, &package, &key, false)
+        services.with_purchaser(&mut db, |db, p| orders::purchase(db, p, &package, &key, false))
     })
     .await
     .map_err(|e| ErrorBody { code: "internal".into(), message: e.to_string() })?;
@@ -133,10 +130,10 @@ pub async fn export_orders<R: Runtime>(
     state: State<'_, AppState>,
 ) -> Result<SaveResult, ErrorBody> {
     require_prepaid_manager(&state, "the order history")?;
-    let today = SystemClock.now().format("%Y-%m-%d").to_string();
+    let today = state.now().format("%Y-%m-%d").to_string();
     let Some(target) = state.save_as(&window, "Export Order History", format!("orders-{today}.csv")).await? else {
         return Ok(SaveResult::Cancelled);
     };
-    let rows = state.with_db(|db| orders::export_orders(db, &target))?;
+    let rows = state.with_db(|db| faxcredit::export::export_orders(db, &target))?;
     Ok(SaveResult::Saved { path: target.display().to_string(), rows })
 }

@@ -2,7 +2,6 @@
 
 use faxcredit::catalog::Package;
 use faxcredit::repeat::{self, RepeatLogEntry, RepeatOrder};
-use faxcredit::time::{Clock, SystemClock};
 use faxcredit::{money, ErrorBody};
 use serde::Serialize;
 use tauri::State;
@@ -40,7 +39,7 @@ pub fn save_repeat_order(
     cap: Option<String>,
 ) -> Result<RepeatView, ErrorBody> {
     state.require_manager()?;
-    let now = SystemClock.now();
+    let now = state.now();
     state.with_db(|db| {
         match package {
             None => {
@@ -60,7 +59,7 @@ pub fn save_repeat_order(
 #[tauri::command]
 pub fn resume_repeat_order(state: State<'_, AppState>) -> Result<RepeatView, ErrorBody> {
     state.require_manager()?;
-    state.with_db(|db| repeat::resume(db, SystemClock.now()).map(|_| ()))?;
+    state.with_db(|db| repeat::resume(db, state.now()).map(|_| ()))?;
     state.wake_worker();
     view(&state)
 }

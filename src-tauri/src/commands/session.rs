@@ -1,7 +1,6 @@
 //! Start-up, first-run setup, login and logout.
 
 use faxcredit::account::{self, Kind, NewAccount, Role};
-use faxcredit::time::{Clock, SystemClock};
 use faxcredit::{Db, Error, ErrorBody};
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -82,6 +81,7 @@ pub async fn setup_account(state: State<'_, AppState>, input: SetupInput) -> Res
         return Err(ErrorBody::from(&Error::AlreadyInitialized("this database".into())));
     }
     let path = state.db_path.clone();
+    let now = state.now();
     let (db, user) = tauri::async_runtime::spawn_blocking(move || -> Result<(Db, account::User), Error> {
         let credit_limit = input
             .credit_limit
@@ -97,10 +97,10 @@ pub async fn setup_account(state: State<'_, AppState>, input: SetupInput) -> Res
         };
         // Validate everything on a scratch database before a file is created.
         let mut probe = Db::in_memory()?;
-        account::create_account_with_manager(&mut probe, &new, &input.manager, &input.password, SystemClock.now())?;
+        faxcredit::setup::create_account_with_manager(&mut probe, &new, &input.manager, &input.password, now)?;
         let mut db = Db::create(&path)?;
         let (_, user) =
-            account::create_account_with_manager(&mut db, &new, &input.manager, &input.password, SystemClock.now())?;
+            faxcredit::setup::create_account_with_manager(&mut db, &new, &input.manager, &input.password, now)?;
         Ok((db, user))
     })
     .await
@@ -116,9 +116,10 @@ pub async fn setup_account(state: State<'_, AppState>, input: SetupInput) -> Res
 pub async fn login(state: State<'_, AppState>, name: String, password: String) -> Result<Session, ErrorBody> {
     let path = state.db_path.clone();
     state.initialized()?;
+    let now = state.now();
     let result = tauri::async_runtime::spawn_blocking(move || -> Result<account::User, Error> {
         let mut db = Db::open(&path)?;
-        let r = account::login(&mut db, &name, &password, SystemClock.now());
+        let r = account::login(&mut db, &name, &password, now);
         if matches!(r, Err(Error::BadCredentials)) {
             std::thread::sleep(std::time::Duration::from_millis(800));
         }

@@ -17,7 +17,9 @@ struct TestApp {
 fn demo_app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let args = AppArgs { demo: true, db: Some(dir.path().join("demo.db")) };
-    let app = crate::build_app(mock_builder(), AppState::open(&args)).build(mock_context(noop_assets())).unwrap();
+    let app = crate::build_app(mock_builder(), AppState::open(&args, faxcredit::services::Services::system().unwrap()))
+        .build(mock_context(noop_assets()))
+        .unwrap();
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
     TestApp { _dir: dir, _app: app, webview }
 }
@@ -112,7 +114,9 @@ fn a_manager_logs_in_and_reads_cards_summary_and_activity() {
 fn the_first_run_creates_the_account_and_its_manager() {
     let dir = tempfile::tempdir().unwrap();
     let args = AppArgs { demo: false, db: Some(dir.path().join("new.db")) };
-    let app = crate::build_app(mock_builder(), AppState::open(&args)).build(mock_context(noop_assets())).unwrap();
+    let app = crate::build_app(mock_builder(), AppState::open(&args, faxcredit::services::Services::system().unwrap()))
+        .build(mock_context(noop_assets()))
+        .unwrap();
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
     let t = TestApp { _dir: dir, _app: app, webview };
     assert_eq!(call(&t, "app_status", json!({})).unwrap()["initialized"], false);

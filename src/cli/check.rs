@@ -1,0 +1,61 @@
+//! `check` the ledger's invariants, and seed a `demo` account.
+
+use std::path::Path;
+
+use super::io::print_json;
+use faxcredit::account::{self, Kind, Role};
+use faxcredit::db::Db;
+use faxcredit::error::{Error, Result};
+use faxcredit::ledger;
+use faxcredit::time::Timestamp;
+
+pub fn check(path: &Path, json: bool) -> Result<i32> {
+    let mut db = Db::open(path)?;
+    let r = ledger::check(&mut db)?;
+    if json {
+        print_json(&r)?;
+    } else if r.ok() {
+        println!("ok: {} cards, {} faxes, {} activity lines, {} billed", r.cards, r.faxes, r.lines, r.total_billed);
+    } else {
+        for p in &r.problems {
+            eprintln!("faxcredit: check: {p}");
+        }
+    }
+    Ok(if r.ok() { 0 } else { 1 })
+}
+
+pub fn demo(path: &Path, faxes: u64, kind: String, single_card: bool, now: Timestamp) -> Result<i32> {
+    let kind = Kind::parse(&kind)?;
+    if faxes == 0 || faxes > 10_000_000 {
+        return Err(Error::invalid("faxes", "must be 1..=10000000"));
+    }
+    if path.exists() {
+        let db = Db::open(path)?;
+        if let Ok(a) = account::account(&db) {
+            return Err(Error::AlreadyInitialized(a.name));
+        }
+    }
+    let mut db = Db::create(path)?;
+    if single_card && kind == Kind::Credit {
+        return Err(Error::invalid("single-card", "only a prepaid demo has one large card"));
+    }
+    let opts = faxcredit::demo::DemoOptions { faxes, kind, single_card, ..Default::default() };
+    let s = faxcredit::demo::seed(&mut db, &opts, now)?;
+    println!(
+        "seeded {:?} in {}: {} cards, {} faxes ({} refused then retried); users {} (password {:?}; {} are managers)",
+        s.account,
+        path.display(),
+        s.cards,
+        s.faxes,
+        s.refused,
+        s.users.join(", "),
+        s.password,
+        faxcredit::demo::DEMO_USERS
+            .iter()
+            .filter(|(_, r)| *r == Role::Manager)
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(" and "),
+    );
+    Ok(0)
+}
