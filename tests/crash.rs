@@ -52,11 +52,11 @@ fn phases(stderr: &[u8]) -> Vec<String> {
 }
 
 /// A killed import left whole batches: of its records, those billed or refused are exactly the
-/// batches it saw committed (or one more, when it died during that batch's commit). Returns the
-/// batches committed.
+/// records of the batches it saw committed (or of one more, when it died during that batch's
+/// commit). Each batch says its size (`records N`) before committing: a batch that places a repeat
+/// order ends early, at that fax. Returns the batches committed.
 fn whole_batches_only(db: &Path, ids: &[String], stderr: &[u8]) -> usize {
     let phases = phases(stderr);
-    let committed = phases.iter().filter(|p| *p == "committed").count();
     let list = ids.iter().map(|id| format!("'{id}'")).collect::<Vec<_>>().join(",");
     let conn = rusqlite::Connection::open(db).unwrap();
     let done: i64 = conn
@@ -69,11 +69,24 @@ fn whole_batches_only(db: &Path, ids: &[String], stderr: &[u8]) -> usize {
             |r| r.get(0),
         )
         .unwrap();
-    let batches = |k: usize| (k * CRASH_BATCH).min(ids.len()) as i64;
+    // Records of the batches committed, and of the batch whose commit was under way.
+    let (mut committed, mut records, mut in_flight) = (0usize, 0i64, None::<i64>);
+    for p in &phases {
+        if let Some(n) = p.strip_prefix("records ") {
+            in_flight = Some(n.parse().unwrap());
+        } else if p == "committed" {
+            if let Some(n) = in_flight.take() {
+                committed += 1;
+                records += n;
+            }
+        } else if p == "rolled-back" {
+            in_flight = None;
+        }
+    }
     let dying_in_commit = phases.last().is_some_and(|p| p == "commit");
     assert!(
-        done == batches(committed) || (dying_in_commit && done == batches(committed + 1)),
-        "an import killed after {committed} committed batches left {done} of its records done: {phases:?}"
+        done == records || (dying_in_commit && Some(done) == in_flight.map(|n| records + n)),
+        "an import killed after {committed} committed batches ({records} records) left {done} of its records done: {phases:?}"
     );
     committed
 }
@@ -103,6 +116,8 @@ impl Landings {
             Some("begin") => self.in_transaction += 1,
             Some("commit") => self.in_commit += 1,
             Some("committed" | "rolled-back") => self.after_commit += 1,
+            // Its batch is written and about to commit: still inside the write transaction.
+            Some(p) if p.starts_with("records ") => self.in_transaction += 1,
             Some(other) => panic!("unknown phase {other}"),
         }
     }

@@ -16,7 +16,7 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 
 pub use files::{is_ledger_file, ledger_files, Identity};
-pub use phase::trace_phases;
+pub use phase::{note as phase_note, trace_phases};
 
 use crate::error::{Error, Result};
 
@@ -41,13 +41,15 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// An open ledger database.
 pub struct Db {
+    /// The files this connection opened; `None` in memory. Declared (so dropped) before `conn`:
+    /// when the connection closes, its files' inodes may be freed and reused by another ledger,
+    /// and by then nothing may still claim them ([`files::refuse_beside_stale`]).
+    files: Option<Arc<Identity>>,
     conn: Connection,
     path: PathBuf,
     /// Caches of the layers above that are valid only with this connection (the rate table),
     /// one per type: [`Db::write_with_cache`].
     caches: Caches,
-    /// The files this connection opened; `None` in memory.
-    files: Option<Arc<Identity>>,
     flags: OpenFlags,
 }
 
