@@ -356,7 +356,7 @@ fn activity_page(db: &mut Db, s: &Sizes, lines: u64) -> Figure {
         x ^= x >> 7;
         x ^= x << 17;
         let before = (x % lines) as i64 + 1;
-        let q = ActivityQuery { card_id: card, before: Some(before), limit: 100, user: None, from: None, to: None };
+        let q = ActivityQuery { card_id: card, before: Some(before), limit: 100, ..ActivityQuery::default() };
         let t = Instant::now();
         let p = ledger::activity_page(db, &q).expect("page");
         times.push(t.elapsed().as_secs_f64() * 1e3);

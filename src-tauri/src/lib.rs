@@ -4,6 +4,7 @@
 mod args;
 pub mod commands;
 mod mail;
+mod os_open;
 pub mod save_as;
 mod state;
 mod worker;
@@ -24,9 +25,12 @@ pub fn build_app<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         overview::overview,
         overview::list_users,
         activity::activity_page,
+        activity::activity_totals,
         menu::show_card_menu,
         export::export_activity,
         export::cancel_export,
+        reveal::open_export,
+        reveal::show_export,
         email::email_setup,
         email::save_email_settings,
         email::send_test_email,

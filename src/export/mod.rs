@@ -1,5 +1,5 @@
-//! CSV export of a card's activity (DESIGN.md §4): RFC 4180, UTF-8, header row, CRLF, oldest
-//! line first. Streamed row by row, so memory stays flat whatever the card holds; written to a
+//! CSV export of a card's activity (DESIGN.md §4), whole or as View Activity filters it: RFC
+//! 4180, UTF-8, header row, CRLF, oldest line first. Streamed row by row, so memory stays flat whatever the card holds; written to a
 //! temporary file beside the target and renamed into place only when complete.
 
 use std::collections::HashMap;
@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::ledger::activity::{filter_sql, ActivityFilter};
 use crate::ledger::cards::card;
 use crate::money::write_units;
 
@@ -150,12 +151,24 @@ impl CsvRow {
 pub fn write_card_csv<W: Write>(
     db: &mut Db,
     card_id: i64,
+    out: W,
+    progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
+) -> Result<u64> {
+    write_lines_csv(db, card_id, &ActivityFilter::default(), out, progress)
+}
+
+/// Writes the CSV of the card's lines that `filter` shows (View Activity's filters), in the
+/// same form and order as the whole card's.
+pub fn write_lines_csv<W: Write>(
+    db: &mut Db,
+    card_id: i64,
+    filter: &ActivityFilter,
     mut out: W,
     progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<u64> {
     let (send, recv) = std::sync::mpsc::sync_channel::<Msg>(2);
     std::thread::scope(|scope| {
-        let reader = scope.spawn(move || read_lines(db, card_id, &send));
+        let reader = scope.spawn(move || read_lines(db, card_id, filter, &send));
         let written = write_lines(card_id, &recv, &mut out, progress);
         // Ends the reader at its next batch if the writer stopped early (error or cancel).
         drop(recv);
@@ -208,10 +221,27 @@ enum Msg {
 
 /// The reading side: one read transaction, so the lines, the users and the total agree.
 /// Returns early, without error, when the writer has gone.
-fn read_lines(db: &mut Db, card_id: i64, to_writer: &std::sync::mpsc::SyncSender<Msg>) -> Result<()> {
+fn read_lines(
+    db: &mut Db,
+    card_id: i64,
+    filter: &ActivityFilter,
+    to_writer: &std::sync::mpsc::SyncSender<Msg>,
+) -> Result<()> {
     let tx = db.read()?;
     let currency = crate::account::account_in(&tx)?.currency;
-    let total = card(&tx, card_id)?.lines as u64;
+    let mut total = card(&tx, card_id)?.lines as u64;
+    let f = filter_sql(&tx, filter, 1)?;
+    let mut params = vec![rusqlite::types::Value::Integer(card_id)];
+    params.extend(f.params);
+    if !filter.is_empty() {
+        // The lines a filter shows are counted first, so progress has its true end.
+        let join = if f.needs_fax { "JOIN faxes f ON f.seq = a.fax_seq" } else { "" };
+        total = tx.query_row(
+            &format!("SELECT count(*) FROM activity a {join} WHERE a.card_id = ?1{}", f.conditions),
+            rusqlite::params_from_iter(params.iter()),
+            |r| r.get::<_, i64>(0),
+        )? as u64;
+    }
     // The users are few: their names come from memory, not a join per line.
     let users: HashMap<i64, String> = tx
         .prepare("SELECT id, name FROM users")?
@@ -220,14 +250,15 @@ fn read_lines(db: &mut Db, card_id: i64, to_writer: &std::sync::mpsc::SyncSender
     if to_writer.send(Msg::Start { currency, total, users }).is_err() {
         return Ok(());
     }
-    let mut st = tx.prepare(
+    let mut st = tx.prepare(&format!(
         "SELECT f.id, f.submit_time, f.completion_time, f.destination, f.subject,
                 f.user_id, f.pages_submitted, f.pages_sent, f.duration, f.units, f.cost_per_unit, a.amount,
                 f.cost, f.status
          FROM activity a JOIN faxes f ON f.seq = a.fax_seq
-         WHERE a.card_id = ?1 ORDER BY a.n",
-    )?;
-    let mut rows = st.query([card_id])?;
+         WHERE a.card_id = ?1{} ORDER BY a.n",
+        f.conditions
+    ))?;
+    let mut rows = st.query(rusqlite::params_from_iter(params))?;
     let mut batch = Batch::new();
     while let Some(r) = rows.next()? {
         use rusqlite::types::ValueRef;
@@ -402,11 +433,23 @@ pub fn export_card(
     target: &Path,
     progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<ExportSummary> {
+    export_lines(db, card_id, &ActivityFilter::default(), target, progress)
+}
+
+/// Exports the card's lines that `filter` shows, like [`export_card`].
+pub fn export_lines(
+    db: &mut Db,
+    card_id: i64,
+    filter: &ActivityFilter,
+    target: &Path,
+    progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
+) -> Result<ExportSummary> {
     check_target(target)?;
     db.refuse_own_file(target, "out")?;
-    // Validate the card before creating anything.
+    // Validate the card (and the filter's user) before creating anything.
     card(db.conn(), card_id)?;
-    let rows = write_atomically(target, |file| write_card_csv(db, card_id, file, progress))?;
+    filter_sql(db.conn(), filter, 1)?;
+    let rows = write_atomically(target, |file| write_lines_csv(db, card_id, filter, file, progress))?;
     Ok(ExportSummary { card_id, rows, path: target.to_path_buf() })
 }
 

@@ -132,6 +132,19 @@ pub fn check(db: &mut Db) -> Result<CheckReport> {
         push(format!("{orphans} activity lines point at no fax or no card"));
     }
 
+    // A line's copy of its fax's submit time orders the card by time: it must be the fax's.
+    let misdated: Option<(i64, i64)> = tx
+        .query_row(
+            "SELECT a.card_id, a.n FROM activity a JOIN faxes f ON f.seq = a.fax_seq
+             WHERE a.submit_time != f.submit_time LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((card, n)) = misdated {
+        push(format!("card {card}: line {n} is not dated with its fax's submit time"));
+    }
+
     let total_lines: i64 = tx.query_row("SELECT COALESCE(sum(amount), 0) FROM activity", [], |r| r.get(0))?;
     let total_costs: i64 = tx.query_row("SELECT COALESCE(sum(cost), 0) FROM faxes", [], |r| r.get(0))?;
     if total_lines != total_costs {

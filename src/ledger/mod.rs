@@ -7,7 +7,10 @@ pub mod check;
 pub mod record;
 pub mod summary;
 
-pub use activity::{activity_page, ActivityLine, ActivityPage, ActivityQuery};
+pub use activity::{
+    activity_page, activity_totals, ActivityFilter, ActivityLine, ActivityPage, ActivityQuery, ActivityTotals, Sort,
+    TimeKey,
+};
 pub use bill::{bill, bill_record, Biller, Outcome};
 pub use cards::{apply_card, cards, Card, CardStatus};
 pub use check::{check, CheckReport};

@@ -55,7 +55,7 @@ pub async fn send_test_email(state: State<'_, AppState>) -> Result<String, Error
     // The SMTP exchange runs off the main thread and without the database lock.
     tauri::async_runtime::spawn_blocking(move || mailer.send_test(&to, SystemClock.now()))
         .await
-        .map_err(|e| ErrorBody { code: "internal".into(), message: e.to_string() })?
+        .map_err(|e| ErrorBody::new("internal", e.to_string()))?
         .map_err(|e| ErrorBody::from(&e))
 }
 

@@ -8,6 +8,7 @@ pub mod menu;
 pub mod overview;
 pub mod payments;
 pub mod repeat;
+pub mod reveal;
 pub mod session;
 
 #[cfg(test)]
@@ -20,9 +21,12 @@ pub const MANAGER_ONLY: &[&str] = &[
     "overview",
     "list_users",
     "activity_page",
+    "activity_totals",
     "show_card_menu",
     "export_activity",
     "cancel_export",
+    "open_export",
+    "show_export",
     "email_setup",
     "save_email_settings",
     "send_test_email",

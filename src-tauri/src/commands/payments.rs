@@ -108,7 +108,7 @@ pub async fn purchase(state: State<'_, AppState>, package: String, key: String) 
         orders::purchase(&mut db, &p, &package, &key, false)
     })
     .await
-    .map_err(|e| ErrorBody { code: "internal".into(), message: e.to_string() })?;
+    .map_err(|e| ErrorBody::new("internal", e.to_string()))?;
     state.wake_worker();
     result.map_err(|e| ErrorBody::from(&e))
 }
@@ -138,5 +138,6 @@ pub async fn export_orders<R: Runtime>(
         return Ok(SaveResult::Cancelled);
     };
     let rows = state.with_db(|db| orders::export_orders(db, &target))?;
+    state.note_export(&target);
     Ok(SaveResult::Saved { path: target.display().to_string(), rows })
 }
