@@ -3,6 +3,7 @@
 
 mod args;
 pub mod commands;
+mod locale;
 mod mail;
 mod os_open;
 pub mod save_as;
@@ -24,6 +25,7 @@ pub fn build_app<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         session::current_session,
         overview::overview,
         overview::list_users,
+        overview::refused_faxes,
         activity::activity_page,
         activity::activity_totals,
         menu::show_card_menu,

@@ -5,14 +5,16 @@ pub mod bill;
 pub mod cards;
 pub mod check;
 pub mod record;
+pub mod refusing;
 pub mod summary;
 
 pub use activity::{
     activity_page, activity_totals, ActivityFilter, ActivityLine, ActivityPage, ActivityQuery, ActivityTotals, Sort,
     TimeKey,
 };
-pub use bill::{bill, bill_record, Biller, Outcome};
+pub use bill::{bill, bill_record, Attempt, Biller, Outcome};
 pub use cards::{apply_card, cards, Card, CardStatus};
 pub use check::{check, CheckReport};
 pub use record::{Claims, Fax, PartialFax, RawFax, Record};
+pub use refusing::{refusing, Refusing};
 pub use summary::{summary, Summary};

@@ -20,6 +20,7 @@ pub const PUBLIC: &[&str] = &["app_status", "setup_account", "login", "logout", 
 pub const MANAGER_ONLY: &[&str] = &[
     "overview",
     "list_users",
+    "refused_faxes",
     "activity_page",
     "activity_totals",
     "show_card_menu",

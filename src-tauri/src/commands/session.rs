@@ -22,6 +22,9 @@ pub struct AppStatus {
     pub demo_users: Vec<DemoUser>,
     pub demo_password: Option<&'static str>,
     pub session: Option<Session>,
+    /// The session's locale for numbers (`de-DE`, or `C` for a bare C/POSIX session); `None` when
+    /// the environment does not say.
+    pub env_locale: Option<String>,
 }
 
 #[tauri::command]
@@ -38,6 +41,7 @@ pub fn app_status(state: State<'_, AppState>) -> Result<AppStatus, ErrorBody> {
         },
         demo_password: state.demo.then_some(faxcredit::demo::DEMO_PASSWORD),
         session: state.session(),
+        env_locale: crate::locale::env_locale(|k| std::env::var(k).ok()),
     })
 }
 
