@@ -36,3 +36,39 @@ pub fn mailer(db: &mut Db) -> Result<Option<SmtpMailer>, Error> {
     let store = keyring(db)?;
     notify::password::mailer(db, &store)
 }
+
+/// A mailer for settings as they are on screen, saved or not: `password` `None` takes the stored
+/// one (when they name a user), `Some("")` none.
+pub fn mailer_for(db: &mut Db, settings: EmailSettings, password: Option<String>) -> Result<SmtpMailer, Error> {
+    let settings = settings.validated()?;
+    let password = match (&settings.username, password) {
+        (None, _) => None,
+        (Some(_), Some(p)) => Some(p).filter(|p| !p.is_empty()),
+        (Some(_), None) => notify::password::smtp_password(&keyring(db)?)?,
+    };
+    SmtpMailer::new(&settings, password)
+}
+
+/// Whether the SMTP server can be found and reached, before a message is tried: a name that
+/// does not resolve and a port where nothing answers are told apart from a server that refuses.
+pub fn reach(host: &str, port: u16) -> Result<(), faxcredit::ErrorBody> {
+    use std::net::{TcpStream, ToSocketAddrs};
+    let addrs: Vec<_> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| faxcredit::ErrorBody::new("smtp_host_unknown", format!("{host}: {e}")))?
+        .collect();
+    if addrs.is_empty() {
+        return Err(faxcredit::ErrorBody::new("smtp_host_unknown", format!("{host} has no address")));
+    }
+    let mut last = None;
+    for a in addrs {
+        match TcpStream::connect_timeout(&a, std::time::Duration::from_secs(8)) {
+            Ok(_) => return Ok(()),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(faxcredit::ErrorBody::new(
+        "smtp_unreachable",
+        format!("nothing answered at {host}:{port}: {}", last.map(|e| e.to_string()).unwrap_or_default()),
+    ))
+}

@@ -44,19 +44,29 @@ pub fn save_email_settings(
     setup_of(&state)
 }
 
-/// Sends a test message to the account email at once; answers with the server's reply.
+/// Sends a test message to the account email at once with the settings on screen (saved or
+/// not; `password` `None` takes the stored one) and answers with the server's reply. A server
+/// that cannot be found (`smtp_host_unknown`) or reached (`smtp_unreachable`) is told apart from
+/// one that refuses the message (`smtp_failed`).
 #[tauri::command]
-pub async fn send_test_email(state: State<'_, AppState>) -> Result<String, ErrorBody> {
+pub async fn send_test_email(
+    state: State<'_, AppState>,
+    settings: EmailSettings,
+    password: Option<String>,
+) -> Result<String, ErrorBody> {
     state.require_manager()?;
+    let (host, port) = (settings.host.trim().to_string(), settings.port);
     let (mailer, to) = state.with_db(|db| {
-        let mailer = crate::mail::mailer(db)?.ok_or(faxcredit::Error::EmailNotConfigured)?;
+        let mailer = crate::mail::mailer_for(db, settings, password)?;
         Ok((mailer, faxcredit::account::account(db)?.email))
     })?;
     // The SMTP exchange runs off the main thread and without the database lock.
-    tauri::async_runtime::spawn_blocking(move || mailer.send_test(&to, SystemClock.now()))
-        .await
-        .map_err(|e| ErrorBody::new("internal", e.to_string()))?
-        .map_err(|e| ErrorBody::from(&e))
+    tauri::async_runtime::spawn_blocking(move || {
+        crate::mail::reach(&host, port)?;
+        mailer.send_test(&to, SystemClock.now()).map_err(|e| ErrorBody::from(&e))
+    })
+    .await
+    .map_err(|e| ErrorBody::new("internal", e.to_string()))?
 }
 
 #[tauri::command]

@@ -50,6 +50,10 @@ fn sample_args(cmd: &str) -> Value {
             "password": null
         }),
         "retry_notification" => json!({"id": 1}),
+        "send_test_email" => json!({
+            "settings": {"host": "127.0.0.1", "port": 25, "security": "none", "username": null, "from": "a@b.example"},
+            "password": null
+        }),
         "save_repeat_order" => json!({"package": "Standard", "cap": null}),
         "set_payment_card" => {
             json!({"input": {"number": "4242424242424242", "expiry": "12/28", "holder": "A", "cvv": "123"}})
@@ -144,6 +148,39 @@ fn reads_activity_in_time_order_with_its_filtered_totals_and_opens_only_exported
     let e =
         call(&app, "show_export", json!({"path": app._dir.path().join("demo.db").display().to_string()})).unwrap_err();
     assert_eq!(e["code"], "forbidden");
+}
+
+#[test]
+fn a_test_email_uses_the_settings_on_screen_and_tells_an_unknown_host_from_a_closed_port() {
+    let app = demo_app();
+    call(&app, "login", json!({"name": "alice", "password": faxcredit::demo::DEMO_PASSWORD})).unwrap();
+    let settings = |host: &str, port: u16| json!({"settings": {"host": host, "port": port, "security": "none", "username": null, "from": "fax@acme.example"}, "password": null});
+    // Nothing saved: the test still runs, with what is on screen.
+    let e = call(&app, "send_test_email", settings("no-such-host.invalid", 25)).unwrap_err();
+    assert_eq!(e["code"], "smtp_host_unknown", "{e}");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let e = call(&app, "send_test_email", settings("127.0.0.1", closed)).unwrap_err();
+    assert_eq!(e["code"], "smtp_unreachable", "{e}");
+    let e = call(
+        &app,
+        "send_test_email",
+        settings("127.0.0.1", 25)
+            .as_object()
+            .map(|o| {
+                let mut o = o.clone();
+                o["settings"]["from"] = json!("a@b");
+                Value::Object(o)
+            })
+            .unwrap(),
+    )
+    .unwrap_err();
+    assert_eq!((e["code"].as_str(), e["field"].as_str()), (Some("invalid_input"), Some("from")), "{e}");
+    assert!(
+        faxcredit::notify::email_settings(&faxcredit::Db::open(&app._dir.path().join("demo.db")).unwrap())
+            .unwrap()
+            .is_none(),
+        "a test saves nothing"
+    );
 }
 
 #[test]
