@@ -96,13 +96,14 @@ export class WebDriver {
 
 export const KEY = { ENTER: '\uE007', TAB: '\uE004', SHIFT: '\uE008', F10: '\uE03A' };
 
-/** Starts tauri-driver on a free port pair and waits for it to answer. */
-export async function startDriver(port) {
+/** Starts tauri-driver on a free port pair and waits for it to answer; `env` is added to the app's environment. */
+export async function startDriver(port, env = {}) {
   // The driver's (and the app's) output goes to a log file, not to the test runner: an app that
   // outlives its driver must not hold the runner's pipes open, or the runner never exits.
   const log = openSync(join(tmpdir(), `faxcredit-tauri-driver-${port}.log`), 'a');
   const child = spawn('tauri-driver', ['--port', String(port), '--native-port', String(port + 1)], {
     stdio: ['ignore', log, log],
+    env: { ...process.env, ...env },
   });
   closeSync(log);
   const base = `http://127.0.0.1:${port}`;
