@@ -15,3 +15,12 @@ CREATE TRIGGER activity_no_update BEFORE UPDATE ON activity
 BEGIN SELECT RAISE(ABORT, 'activity lines are never updated'); END;
 
 CREATE INDEX activity_by_time ON activity(card_id, submit_time, n);
+
+-- Who placed each manual order: the manager logged in to the app, by the order's key (written
+-- before the charge, with the order). Automatic orders are the repeat order's; an order with no
+-- row here was placed by the command line (or before this version). Its own table, so that the
+-- orders table keeps its form.
+CREATE TABLE order_placers (
+    order_key  TEXT PRIMARY KEY,
+    placed_by  TEXT NOT NULL
+) WITHOUT ROWID;

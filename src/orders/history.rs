@@ -120,7 +120,7 @@ pub fn orders(db: &Db) -> Result<Vec<Order>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub const EXPORT_HEADER: [&str; 12] = [
+pub const EXPORT_HEADER: [&str; 13] = [
     "order_id",
     "created_at",
     "kind",
@@ -133,12 +133,14 @@ pub const EXPORT_HEADER: [&str; 12] = [
     "reason",
     "new_card",
     "trigger_card",
+    "placed_by",
 ];
 
 /// The order history as CSV (RFC 4180, CRLF, injection-safe), written atomically.
 pub fn export_orders(db: &Db, target: &Path) -> Result<u64> {
     db.refuse_own_file(target, "out")?;
     let list = orders(db)?;
+    let placers = super::placed_by::placers(db)?;
     write_atomically(target, |mut file| {
         let mut row = CsvRow::new();
         for h in EXPORT_HEADER {
@@ -162,6 +164,7 @@ pub fn export_orders(db: &Db, target: &Path) -> Result<u64> {
             row.text(o.reason.as_deref().unwrap_or("").as_bytes());
             id_or_empty(&mut row, o.new_card);
             id_or_empty(&mut row, o.trigger_card);
+            row.text(super::placed_by::placed_by(&placers, &o.key, o.kind == "automatic").as_bytes());
             row.end(&mut file)?;
         }
         row.flush(&mut file)?;

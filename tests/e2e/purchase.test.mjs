@@ -87,7 +87,7 @@ describe('buying credit', () => {
     assert.equal(after[0], Math.max(...before) + 1);
     await wd.click(await wd.find('#nav-orders'));
     const row = await wd.waitFor('#orders-table tr[data-status="paid"]');
-    assert.match(await wd.text(row), /Manual[\s\S]*Business[\s\S]*Visa •••• 4242[\s\S]*Paid/);
+    assert.match(await wd.text(row), /alice[\s\S]*Business[\s\S]*Visa •••• 4242[\s\S]*Paid/);
   });
 
   it('shows a decline in words, offers another card, and adds nothing', async () => {

@@ -304,6 +304,8 @@ export interface Order {
   trigger_card: number | null;
   created_at: string;
   updated_at: string;
+  /** The manager who placed it, `automatic` (the repeat order), or "" (the command line). */
+  placed_by: string;
 }
 export type SaveResult = { status: 'saved'; path: string; rows: number } | { status: 'cancelled' };
 
