@@ -6,7 +6,7 @@
 // the webview the keyboard).
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -249,8 +249,19 @@ describe('numbers in the session’s locale', () => {
 describe('activity in submit-time order and the export of what the filters show', () => {
   let s;
   let card;
+  const shims = join(dir, 'shims');
+  const opened = join(dir, 'opened.log');
   before(async () => {
+    // The OS's openers, as shims that write down what they were asked: "Open file" and "Show in
+    // folder" start them as programs of their own.
+    mkdirSync(shims, { recursive: true });
+    for (const name of ['xdg-open', 'gdbus', 'gio']) {
+      const f = join(shims, name);
+      writeFileSync(f, `#!/bin/sh\necho "${name} $*" >> "${opened}"\n`);
+      chmodSync(f, 0o755);
+    }
     s = await open('activity', 4664, {
+      env: { PATH: `${shims}:${process.env.PATH}` },
       setup: (db) => {
         // A busy gateway: faxes billed in another order than they were submitted.
         const at = (minutes) => new Date(Date.now() - minutes * 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -323,9 +334,18 @@ describe('activity in submit-time order and the export of what the filters show'
     const rows = readFileSync(target, 'utf8').replace(/^\uFEFF/, '').trim().split('\r\n').slice(1);
     assert.equal(rows.length, lines.length);
     assert.ok(rows.every((r) => r.split(',')[4] === 'dmitri'), 'only dmitri’s faxes');
-    // After an export: open the file or show its folder, through the OS.
-    assert.ok(await wd.find('#export-open'));
-    assert.ok(await wd.find('#export-show'));
+    // After an export: open the file, or show it in its folder, through the OS's own programs.
+    await wd.click(await wd.find('#export-open'));
+    await until(() => existsSync(opened) && readFileSync(opened, 'utf8').includes(`xdg-open ${target}`), 'xdg-open started on the file');
+    await wd.click(await wd.find('#export-show'));
+    await until(() => readFileSync(opened, 'utf8').includes('org.freedesktop.FileManager1.ShowItems'), 'the file manager asked to show it');
+    assert.match(readFileSync(opened, 'utf8'), new RegExp(`gdbus call --session .*\\['file://${target.replace(/[.]/g, '\\.')}'\\]`));
+    // Nothing else can be opened from the page.
+    const e = await wd.req('POST', wd.s('/execute/async'), {
+      script: "const done = arguments[arguments.length - 1]; window.__TAURI_INTERNALS__.invoke('open_export', { path: '/etc/passwd' }).then(() => done('opened'), (e) => done(JSON.stringify(e)))",
+      args: [],
+    });
+    assert.match(e, /forbidden/);
   });
 });
 
