@@ -349,6 +349,43 @@ describe('activity in submit-time order and the export of what the filters show'
   });
 });
 
+describe('the spend chart', () => {
+  let s;
+  before(async () => {
+    s = await open('chart', 4694, { faxes: 2000 });
+    await loginAs(s.wd, 'alice');
+  });
+  after(async () => s?.close());
+
+  it('has a scale, and a day opens that day’s faxes, by mouse or by keyboard', async () => {
+    const { wd } = s;
+    const days = await wd.exec("return [...document.querySelectorAll('#spend-chart .hit')].map(r => r.dataset.day)");
+    assert.equal(days.length, 90);
+    const scale = await wd.exec("return [...document.querySelectorAll('.yaxis span')].map(s => s.textContent)");
+    assert.equal(scale.length, 3);
+    assert.equal(scale[2], '$0.00');
+    // The busiest day, by the chart's own peak.
+    const peak = await wd.exec("return document.querySelector('figcaption').textContent");
+    const day = days.find((d) => peak.includes(new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${d}T12:00:00Z`))));
+    assert.ok(day, peak);
+    await wd.click(await wd.find(`#spend-chart .hit[data-day="${day}"]`));
+    await wd.waitFor('h1', { text: (t) => t.startsWith('Activity of card') });
+    const [y, m, d] = day.split('-');
+    assert.equal(await wd.exec("return document.querySelector('#filter-from').value"), `${m}/${d}/${y}`);
+    await wd.waitFor('#activity-shown', { text: (t) => t.startsWith('Showing') });
+    const times = await wd.exec("return [...document.querySelectorAll('#activity-scroller [data-time]')].map(r => r.dataset.time)");
+    assert.ok(times.length > 0 && times.every((t) => t.startsWith(day)), times.join(' '));
+    await press('Escape');
+    await wd.waitFor('#spend-chart');
+    // The keyboard: the chart takes the arrows and Enter (the last day first).
+    await wd.exec("document.querySelector('#spend-chart').focus()");
+    await press('Left', 'Return');
+    await wd.waitFor('h1', { text: (t) => t.startsWith('Activity of card') });
+    const [y2, m2, d2] = days.at(-2).split('-');
+    assert.equal(await wd.exec("return document.querySelector('#filter-to').value"), `${m2}/${d2}/${y2}`);
+  });
+});
+
 describe('a credit account whose month is used up', () => {
   let s;
   let refusedId;
