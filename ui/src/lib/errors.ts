@@ -24,7 +24,7 @@ const WORDS: Record<string, string | ((e: ApiError) => string)> = {
   conflict: 'This was changed in the meantime. Look again and retry.',
   dialog_open: 'A Save As window is already open. Finish or cancel it first.',
   dialog_failed: 'The Save As window could not be shown. Nothing was written.',
-  io_error: (e) => `The file could not be written: ${e.message.replace(/^i\/o error: /, '')}.`,
+  io_error: (e) => `The file could not be written. The system said: ${e.message}`,
   cancelled: 'Cancelled. Nothing was changed.',
   bad_credentials: 'Wrong user name or password. Try again.',
   quota_exceeded: 'Faxes are being refused: the open cards cannot pay for them (205000 - Quota Exceeded).',
