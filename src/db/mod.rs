@@ -474,5 +474,18 @@ mod tests {
         assert!(db.conn().execute("UPDATE activity SET amount = 0", []).is_err(), "lines stay unchangeable");
         let report = crate::ledger::check(&mut db).unwrap();
         assert!(report.problems.is_empty(), "{:?}", report.problems);
+        // `check` sees a line whose date is not its fax's (the trigger lifted to make one).
+        db.conn()
+            .execute_batch(
+                "DROP TRIGGER activity_no_update;
+                 UPDATE activity SET submit_time = '2000-01-01T00:00:00Z' WHERE n = 2;",
+            )
+            .unwrap();
+        let report = crate::ledger::check(&mut db).unwrap();
+        assert!(
+            report.problems.iter().any(|p| p == "card 1001: line 2 is not dated with its fax's submit time"),
+            "{:?}",
+            report.problems
+        );
     }
 }
