@@ -141,16 +141,16 @@ pub fn seed(db: &mut Db, opts: &DemoOptions, now: Timestamp) -> Result<DemoSumma
     use chrono::SubsecRound;
     let now = now.trunc_subsecs(0);
     let start = now - Duration::days(opts.days.max(1));
-    let name = match opts.kind {
-        Kind::Prepaid => "Northwind Legal LLP",
-        Kind::Credit => "Harbor Medical Group",
+    let (name, email) = match opts.kind {
+        Kind::Prepaid => ("Northwind Legal LLP", "billing@northwind-legal.example"),
+        Kind::Credit => ("Harbor Medical Group", "accounts@harbor-medical.example"),
     };
     crate::setup::create_account(
         db,
         &NewAccount {
             name: name.into(),
             kind: opts.kind,
-            email: "billing@northwind-legal.example".into(),
+            email: email.into(),
             currency: "USD".into(),
             credit_limit: (opts.kind == Kind::Credit).then(|| rust_decimal::Decimal::new(400, 0)),
         },
@@ -256,7 +256,7 @@ pub fn seed(db: &mut Db, opts: &DemoOptions, now: Timestamp) -> Result<DemoSumma
         }
         // The history's notifications were delivered back then; the demo sends none of them now.
         tx.execute(
-            "UPDATE outbox SET state = 'sent', sent_at = created_at, server_reply = 'demo history (not sent)'",
+            "UPDATE outbox SET state = 'sent', sent_at = created_at, server_reply = '250 OK (demo history: delivered when it happened)'",
             [],
         )?;
         tx.commit()?;

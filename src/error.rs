@@ -161,21 +161,54 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
-/// The `{code, message}` pair that front ends serialize.
+/// The `{code, message}` pair that front ends serialize, with what a form needs to put the
+/// error beside its field in its own words: the field (`invalid_input`) and, for a lockout, the
+/// seconds to wait. Both are left out of the JSON when absent.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct ErrorBody {
     pub code: String,
     pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<i64>,
+}
+
+impl ErrorBody {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> ErrorBody {
+        ErrorBody { code: code.into(), message: message.into(), field: None, retry_after: None }
+    }
 }
 
 impl From<&Error> for ErrorBody {
     fn from(e: &Error) -> Self {
-        ErrorBody { code: e.code(), message: e.to_string() }
+        let mut body = ErrorBody::new(e.code(), e.to_string());
+        match e {
+            Error::Invalid { field, .. } => body.field = Some(field.clone()),
+            Error::TooManyAttempts { seconds } => body.retry_after = Some(*seconds),
+            _ => {}
+        }
+        body
     }
 }
 
 impl fmt::Display for ErrorBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_body_names_the_field_and_the_wait_and_leaves_them_out_otherwise() {
+        let invalid = serde_json::to_value(ErrorBody::from(&Error::invalid("number", "x"))).unwrap();
+        assert_eq!(invalid, serde_json::json!({"code": "invalid_input", "message": "number: x", "field": "number"}));
+        let locked = serde_json::to_value(ErrorBody::from(&Error::TooManyAttempts { seconds: 42 })).unwrap();
+        assert_eq!(locked["retry_after"], 42);
+        let plain = serde_json::to_value(ErrorBody::from(&Error::BadCredentials)).unwrap();
+        assert_eq!(plain.as_object().unwrap().len(), 2, "{plain}");
     }
 }

@@ -107,6 +107,18 @@ impl Services {
         notify::password::mailer(db, store.as_ref())
     }
 
+    /// A mailer for settings as they are on screen, saved or not: `password` `None` takes the
+    /// stored one (when they name a user), `Some("")` none.
+    pub fn mailer_for(&self, db: &mut Db, settings: EmailSettings, password: Option<String>) -> Result<SmtpMailer> {
+        let settings = settings.validated()?;
+        let password = match (&settings.username, password) {
+            (None, _) => None,
+            (Some(_), Some(p)) => Some(p).filter(|p| !p.is_empty()),
+            (Some(_), None) => notify::password::smtp_password(self.secrets(db)?.as_ref())?,
+        };
+        SmtpMailer::new(&settings, password)
+    }
+
     /// Saves the SMTP settings, and the password in the keyring.
     pub fn save_email(&self, db: &mut Db, settings: EmailSettings, password: Option<String>) -> Result<EmailSettings> {
         let store = self.secrets(db)?;

@@ -227,6 +227,8 @@ fn the_order_history_exports_as_rfc_4180_csv() {
     let mut shop = shop_with("4000000000009995");
     assert!(shop.buy(Fault::None, None, "manual:a").is_err());
     let mut paid = shop_with("4242424242424242");
+    // The app records who confirmed the order; the command line records nobody.
+    faxcredit::orders::placed_by::record(&mut paid.s.db, "manual:b", "alice").unwrap();
     paid.buy(Fault::None, None, "manual:b").unwrap();
     let mut out = String::new();
     for s in [&shop, &paid] {
@@ -235,13 +237,13 @@ fn the_order_history_exports_as_rfc_4180_csv() {
         out.push_str(&std::fs::read_to_string(&target).unwrap());
     }
     let header =
-        "\u{feff}order_id,created_at,kind,package,amount,bonus,currency,card,status,reason,new_card,trigger_card\r\n";
+        "\u{feff}order_id,created_at,kind,package,amount,bonus,currency,card,status,reason,new_card,trigger_card,placed_by\r\n";
     assert_eq!(
         out,
         format!(
             "{header}1,2026-11-24T10:00:00Z,manual,Standard,50.0000,2.5000,USD,Visa 9995,declined,\
-             Your card was declined: insufficient funds.,,\r\n\
-             {header}1,2026-11-24T10:00:00Z,manual,Standard,50.0000,2.5000,USD,Visa 4242,paid,,1001,\r\n"
+             Your card was declined: insufficient funds.,,,\r\n\
+             {header}1,2026-11-24T10:00:00Z,manual,Standard,50.0000,2.5000,USD,Visa 4242,paid,,1001,,alice\r\n"
         )
     );
 }

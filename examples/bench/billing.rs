@@ -95,7 +95,8 @@ fn bare_same_writes(path: &Path) -> rusqlite::Connection {
     let conn = bare(path);
     conn.execute_batch(
         "CREATE TABLE lines (card_id INTEGER, n INTEGER, fax_seq INTEGER, amount INTEGER, split INTEGER,
-           PRIMARY KEY (card_id, n)) WITHOUT ROWID;
+           submit_time TEXT, PRIMARY KEY (card_id, n)) WITHOUT ROWID;
+         CREATE INDEX lines_by_time ON lines(card_id, submit_time, n);
          CREATE TABLE cards (id INTEGER PRIMARY KEY, used INTEGER, lines INTEGER);
          INSERT INTO cards VALUES (1001, 0, 0);
          CREATE TABLE daily (day TEXT PRIMARY KEY, amount INTEGER, faxes INTEGER) WITHOUT ROWID;",
@@ -107,7 +108,7 @@ fn bare_same_writes(path: &Path) -> rusqlite::Connection {
 fn bare_same_writes_fax(conn: &rusqlite::Connection, id: &str, n: usize) {
     let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate).expect("tx");
     let seq = bare_fax_row(&tx, id);
-    tx.prepare_cached("INSERT INTO lines VALUES (1001, ?1, ?2, 3000, 0)")
+    tx.prepare_cached("INSERT INTO lines VALUES (1001, ?1, ?2, 3000, 0, '2026-11-24T09:00:00Z')")
         .expect("prepare")
         .execute(rusqlite::params![n as i64 + 1, seq])
         .expect("line");

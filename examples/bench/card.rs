@@ -39,7 +39,7 @@ pub fn activity_page(db: &mut Db, s: &Sizes, lines: u64) -> Figure {
             x ^= x << 17;
             // A cursor with at least 100 lines below it: every page is a full one.
             let before = 101 + (x % (held as u64 - 99)) as i64;
-            let q = ActivityQuery { card_id: card, before: Some(before), limit: 100, user: None, from: None, to: None };
+            let q = ActivityQuery { card_id: card, before: Some(before), limit: 100, ..ActivityQuery::default() };
             let t = Instant::now();
             let p = ledger::activity_page(db, &q).expect("page");
             times.push(t.elapsed().as_secs_f64() * 1e3);

@@ -3,6 +3,8 @@
 
 mod args;
 pub mod commands;
+mod locale;
+mod os_open;
 pub mod save_as;
 mod state;
 mod worker;
@@ -23,10 +25,14 @@ pub fn build_app<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState)
         session::current_session,
         overview::overview,
         overview::list_users,
+        overview::refused_faxes,
         activity::activity_page,
+        activity::activity_totals,
         menu::show_card_menu,
         export::export_activity,
         export::cancel_export,
+        reveal::open_export,
+        reveal::show_export,
         email::email_setup,
         email::save_email_settings,
         email::send_test_email,

@@ -35,10 +35,7 @@ struct OpenGuard;
 impl OpenGuard {
     fn take() -> Result<OpenGuard, ErrorBody> {
         if OPEN.swap(true, Ordering::SeqCst) {
-            return Err(ErrorBody {
-                code: "dialog_open".into(),
-                message: "a Save As window is already open: finish or cancel it first".into(),
-            });
+            return Err(ErrorBody::new("dialog_open", "a Save As window is already open: finish or cancel it first"));
         }
         Ok(OpenGuard)
     }
@@ -58,7 +55,7 @@ pub async fn save_as<R: Runtime>(window: &WebviewWindow<R>, req: SaveAs) -> Resu
 }
 
 fn internal(e: impl std::fmt::Display) -> ErrorBody {
-    ErrorBody { code: "internal".into(), message: e.to_string() }
+    ErrorBody::new("internal", e.to_string())
 }
 
 /// The argument that starts the binary as the dialog helper.
@@ -115,14 +112,15 @@ mod platform {
             cmd.arg("--parent").arg(xid.to_string());
         }
         cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit());
-        let out = tauri::async_runtime::spawn_blocking(move || cmd.output()).await.map_err(internal)?.map_err(|e| {
-            ErrorBody { code: "dialog_failed".into(), message: format!("the Save As window could not be shown: {e}") }
-        })?;
+        let out = tauri::async_runtime::spawn_blocking(move || cmd.output())
+            .await
+            .map_err(internal)?
+            .map_err(|e| ErrorBody::new("dialog_failed", format!("the Save As window could not be shown: {e}")))?;
         if !out.status.success() {
-            return Err(ErrorBody {
-                code: "dialog_failed".into(),
-                message: format!("the Save As window could not be shown ({})", out.status),
-            });
+            return Err(ErrorBody::new(
+                "dialog_failed",
+                format!("the Save As window could not be shown ({})", out.status),
+            ));
         }
         Ok(parse_answer(out.stdout))
     }

@@ -23,6 +23,8 @@ pub struct Session {
     pub account: String,
     pub kind: Kind,
     pub currency: String,
+    /// The account's managers, whom a user asks for what only a manager sees.
+    pub managers: Vec<String>,
 }
 
 pub struct AppState {
@@ -37,6 +39,8 @@ pub struct AppState {
     worker: Mutex<Option<crate::worker::Wake>>,
     /// The folder of the last Save As, where the next one opens.
     last_save_dir: Mutex<Option<PathBuf>>,
+    /// The files this run exported: the only ones "Open file" and "Show in folder" may name.
+    exported: Mutex<Vec<PathBuf>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -71,6 +75,7 @@ impl AppState {
             export_cancel: Mutex::new(None),
             worker: Mutex::new(None),
             last_save_dir: Mutex::new(None),
+            exported: Mutex::new(Vec::new()),
         }
     }
 
@@ -107,14 +112,14 @@ impl AppState {
         };
         *slot = Ok(None);
         *slot = self.reopen_after(&replaced);
-        Err(ErrorBody {
-            code: "ledger_reopened".into(),
-            message: format!(
+        Err(ErrorBody::new(
+            "ledger_reopened",
+            format!(
                 "Another program removed or replaced the ledger's files while Fax Credit had them open ({replaced}). \
                  Fax Credit stopped writing and opened the ledger again. Nothing from this last step was saved: \
                  please do it again."
             ),
-        })
+        ))
     }
 
     /// Opens the ledger again once every connection of this process on the old files is closed:
@@ -157,6 +162,22 @@ impl AppState {
         Ok(chosen)
     }
 
+    /// Remembers a file an export wrote, so the page may ask the OS to open or show it.
+    pub fn note_export(&self, path: &std::path::Path) {
+        let mut list = lock(&self.exported);
+        list.retain(|p| p != path);
+        list.push(path.to_path_buf());
+    }
+
+    /// `path` if this run exported it; the webview cannot have any other file opened.
+    pub fn exported_file(&self, path: &str) -> Result<PathBuf, ErrorBody> {
+        lock(&self.exported)
+            .iter()
+            .find(|p| p.as_os_str() == std::ffi::OsStr::new(path))
+            .cloned()
+            .ok_or_else(|| forbidden("only a file this app exported can be opened from it"))
+    }
+
     pub fn set_worker(&self, wake: crate::worker::Wake) {
         *lock(&self.worker) = Some(wake);
     }
@@ -178,8 +199,11 @@ impl AppState {
     }
 
     pub fn log_in(&self, user: &User) -> Result<Session, ErrorBody> {
-        let account = self.with_db(|db| faxcredit::account::account(db))?;
+        let (account, users) =
+            self.with_db(|db| Ok((faxcredit::account::account(db)?, faxcredit::account::users(db)?)))?;
+        let managers = users.into_iter().filter(|u| u.role == Role::Manager && u.login).map(|u| u.name).collect();
         let s = Session {
+            managers,
             user: user.name.clone(),
             role: user.role,
             account: account.name,

@@ -53,6 +53,7 @@ pub fn activity(
         user,
         from: from.map(|s| parse_ts(&s, "from")).transpose()?,
         to: to.map(|s| parse_ts(&s, "to")).transpose()?,
+        ..ActivityQuery::default()
     };
     let mut left = limit.unwrap_or(u64::MAX);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

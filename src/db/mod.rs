@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_v4.sql"),
     include_str!("schema_v5.sql"),
     include_str!("schema_v6.sql"),
+    include_str!("schema_v7.sql"),
 ];
 
 /// The schema version this build writes.
@@ -508,6 +509,60 @@ mod tests {
                 )
                 .is_err(),
             "a manager has a password"
+        );
+    }
+
+    /// Schema 7 dates every existing line with its fax's submit time, so a card read in time
+    /// order shows its old lines too, and lines stay unchangeable.
+    #[test]
+    fn migrates_a_version_5_ledger_and_dates_its_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v5.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..5] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.execute_batch(&format!(
+                "PRAGMA user_version = 5; PRAGMA application_id = {APPLICATION_ID};
+                 INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
+                 INSERT INTO users VALUES (7, 'bob', 'user', NULL, '2026-01-01T00:00:00Z');
+                 INSERT INTO cards (id, issue_date, face_value, bonus, original_balance, used, lines, source)
+                     VALUES (1001, '2026-01-01T00:00:00Z', 100000, 0, 100000, 5000, 2, 'applied');
+                 INSERT INTO faxes (seq, id, user_id, destination, submit_time, pages_submitted, pages_sent, duration,
+                     status, units, cost_per_unit, cost, billed_at)
+                     VALUES (1, 'late', 7, '+1', '2026-01-02T09:40:00Z', 1, 1, 40, 0, 10000, 2500, 2500, '2026-01-02T09:41:00Z'),
+                            (2, 'early', 7, '+1', '2026-01-02T09:30:00Z', 1, 1, 40, 0, 10000, 2500, 2500, '2026-01-02T09:42:00Z');
+                 INSERT INTO activity (card_id, n, fax_seq, amount, split) VALUES (1001, 1, 1, 2500, 0), (1001, 2, 2, 2500, 0);
+                 INSERT INTO daily_spend VALUES ('2026-01-02', 5000, 2);"
+            ))
+            .unwrap();
+        }
+        let mut db = Db::open(&path).unwrap();
+        let q = crate::ledger::ActivityQuery {
+            card_id: 1001,
+            limit: 10,
+            sort: crate::ledger::Sort::Oldest,
+            ..Default::default()
+        };
+        let ids: Vec<String> =
+            crate::ledger::activity_page(&mut db, &q).unwrap().lines.into_iter().map(|l| l.fax_id).collect();
+        assert_eq!(ids, ["early", "late"]);
+        assert!(db.conn().execute("UPDATE activity SET amount = 0", []).is_err(), "lines stay unchangeable");
+        let report = crate::ledger::check(&mut db).unwrap();
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        // `check` sees a line whose date is not its fax's (the trigger lifted to make one).
+        db.conn()
+            .execute_batch(
+                "DROP TRIGGER activity_no_update;
+                 UPDATE activity SET submit_time = '2000-01-01T00:00:00Z' WHERE n = 2;",
+            )
+            .unwrap();
+        let report = crate::ledger::check(&mut db).unwrap();
+        assert!(
+            report.problems.iter().any(|p| p == "card 1001: line 2 is not dated with its fax's submit time"),
+            "{:?}",
+            report.problems
         );
     }
 }

@@ -1,6 +1,6 @@
-//! CSV export of a card's activity (DESIGN.md §4): RFC 4180, UTF-8 with a byte-order mark (by
-//! default), header row, CRLF, oldest
-//! line first. Streamed row by row, so memory stays flat whatever the card holds; written to a
+//! CSV export of a card's activity (DESIGN.md §4), whole or as View Activity filters it: RFC
+//! 4180, UTF-8 with a byte-order mark (by default), header row, CRLF, oldest line first.
+//! Streamed row by row, so memory stays flat whatever the card holds; written to a
 //! temporary file beside the target and renamed into place only when complete.
 
 mod orders;
@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::ledger::activity::{filter_sql, ActivityFilter};
 use crate::ledger::cards::card;
 use crate::money::write_units;
 
@@ -247,20 +248,33 @@ pub fn write_card_csv<W: Write>(
     out: W,
     progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<u64> {
-    write_card_csv_with(db, card_id, out, CsvOptions::default(), progress)
+    write_lines_csv(db, card_id, &ActivityFilter::default(), out, CsvOptions::default(), progress)
 }
 
 /// As [`write_card_csv`], with `opts` (the byte-order mark or not).
 pub fn write_card_csv_with<W: Write>(
     db: &mut Db,
     card_id: i64,
+    out: W,
+    opts: CsvOptions,
+    progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
+) -> Result<u64> {
+    write_lines_csv(db, card_id, &ActivityFilter::default(), out, opts, progress)
+}
+
+/// Writes the CSV of the card's lines that `filter` shows (View Activity's filters), in the
+/// same form and order as the whole card's.
+pub fn write_lines_csv<W: Write>(
+    db: &mut Db,
+    card_id: i64,
+    filter: &ActivityFilter,
     mut out: W,
     opts: CsvOptions,
     progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<u64> {
     let (send, recv) = std::sync::mpsc::sync_channel::<Msg>(2);
     std::thread::scope(|scope| {
-        let reader = scope.spawn(move || read_lines(db, card_id, &send));
+        let reader = scope.spawn(move || read_lines(db, card_id, filter, &send));
         let written = write_lines(card_id, &recv, &mut out, opts, progress);
         // Ends the reader at its next batch if the writer stopped early (error or cancel).
         drop(recv);
@@ -313,10 +327,27 @@ enum Msg {
 
 /// The reading side: one read transaction, so the lines, the users and the total agree.
 /// Returns early, without error, when the writer has gone.
-fn read_lines(db: &mut Db, card_id: i64, to_writer: &std::sync::mpsc::SyncSender<Msg>) -> Result<()> {
+fn read_lines(
+    db: &mut Db,
+    card_id: i64,
+    filter: &ActivityFilter,
+    to_writer: &std::sync::mpsc::SyncSender<Msg>,
+) -> Result<()> {
     let tx = db.read()?;
     let currency = crate::account::account_in(&tx)?.currency;
-    let total = card(&tx, card_id)?.lines as u64;
+    let mut total = card(&tx, card_id)?.lines as u64;
+    let f = filter_sql(&tx, filter, 1)?;
+    let mut params = vec![rusqlite::types::Value::Integer(card_id)];
+    params.extend(f.params);
+    if !filter.is_empty() {
+        // The lines a filter shows are counted first, so progress has its true end.
+        let join = if f.needs_fax { "JOIN faxes f ON f.seq = a.fax_seq" } else { "" };
+        total = tx.query_row(
+            &format!("SELECT count(*) FROM activity a {join} WHERE a.card_id = ?1{}", f.conditions),
+            rusqlite::params_from_iter(params.iter()),
+            |r| r.get::<_, i64>(0),
+        )? as u64;
+    }
     // The users are few: their names come from memory, not a join per line.
     let users: HashMap<i64, String> = tx
         .prepare("SELECT id, name FROM users")?
@@ -325,14 +356,15 @@ fn read_lines(db: &mut Db, card_id: i64, to_writer: &std::sync::mpsc::SyncSender
     if to_writer.send(Msg::Start { currency, total, users }).is_err() {
         return Ok(());
     }
-    let mut st = tx.prepare(
+    let mut st = tx.prepare(&format!(
         "SELECT f.id, f.submit_time, f.completion_time, f.destination, f.subject,
                 f.user_id, f.pages_submitted, f.pages_sent, f.duration, f.units, f.cost_per_unit, a.amount,
                 f.cost, f.status
          FROM activity a JOIN faxes f ON f.seq = a.fax_seq
-         WHERE a.card_id = ?1 ORDER BY a.n",
-    )?;
-    let mut rows = st.query([card_id])?;
+         WHERE a.card_id = ?1{} ORDER BY a.n",
+        f.conditions
+    ))?;
+    let mut rows = st.query(rusqlite::params_from_iter(params))?;
     let mut batch = Batch::new();
     while let Some(r) = rows.next()? {
         use rusqlite::types::ValueRef;
@@ -509,7 +541,7 @@ pub fn export_card(
     target: &Path,
     progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<ExportSummary> {
-    export_card_with(db, card_id, target, CsvOptions::default(), progress)
+    export_lines(db, card_id, &ActivityFilter::default(), target, CsvOptions::default(), progress)
 }
 
 /// As [`export_card`], with `opts` (the byte-order mark or not).
@@ -520,11 +552,24 @@ pub fn export_card_with(
     opts: CsvOptions,
     progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<ExportSummary> {
+    export_lines(db, card_id, &ActivityFilter::default(), target, opts, progress)
+}
+
+/// Exports the card's lines that `filter` shows, like [`export_card`].
+pub fn export_lines(
+    db: &mut Db,
+    card_id: i64,
+    filter: &ActivityFilter,
+    target: &Path,
+    opts: CsvOptions,
+    progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
+) -> Result<ExportSummary> {
     check_target(target)?;
     db.refuse_own_file(target, "out")?;
-    // Validate the card before creating anything.
+    // Validate the card (and the filter's user) before creating anything.
     card(db.conn(), card_id)?;
-    let rows = write_atomically(target, |file| write_card_csv_with(db, card_id, file, opts, progress))?;
+    filter_sql(db.conn(), filter, 1)?;
+    let rows = write_atomically(target, |file| write_lines_csv(db, card_id, filter, file, opts, progress))?;
     Ok(ExportSummary { card_id, rows, path: target.to_path_buf() })
 }
 

@@ -7,7 +7,7 @@ use crate::db::Db;
 use crate::error::Result;
 use crate::orders::orders;
 
-pub const EXPORT_HEADER: [&str; 12] = [
+pub const EXPORT_HEADER: [&str; 13] = [
     "order_id",
     "created_at",
     "kind",
@@ -20,6 +20,7 @@ pub const EXPORT_HEADER: [&str; 12] = [
     "reason",
     "new_card",
     "trigger_card",
+    "placed_by",
 ];
 
 /// The order history as CSV (RFC 4180, UTF-8 with a byte-order mark, CRLF, injection-safe),
@@ -32,6 +33,7 @@ pub fn export_orders(db: &Db, target: &Path) -> Result<u64> {
 pub fn export_orders_with(db: &Db, target: &Path, opts: CsvOptions) -> Result<u64> {
     db.refuse_own_file(target, "out")?;
     let list = orders(db)?;
+    let placers = crate::orders::placed_by::placers(db)?;
     write_atomically(target, |mut file| {
         let mut row = CsvRow::new();
         row.start(opts);
@@ -56,6 +58,7 @@ pub fn export_orders_with(db: &Db, target: &Path, opts: CsvOptions) -> Result<u6
             row.text(o.reason.as_deref().unwrap_or("").as_bytes());
             id_or_empty(&mut row, o.new_card);
             id_or_empty(&mut row, o.trigger_card);
+            row.text(crate::orders::placed_by::placed_by(&placers, &o.key, o.kind == "automatic").as_bytes());
             row.end(&mut file)?;
         }
         row.flush(&mut file)?;

@@ -185,7 +185,7 @@ impl<'t> Biller<'t> {
                  ON CONFLICT (id) DO NOTHING",
             )?,
             insert_line: tx.prepare_cached(
-                "INSERT INTO activity (card_id, n, fax_seq, amount, split) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO activity (card_id, n, fax_seq, amount, split, submit_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?,
         })
     }
@@ -413,12 +413,13 @@ impl<'t> Biller<'t> {
             },
         };
         let now_s = fmt_ts(&now);
+        let submit_time = fmt_ts(&fax.submit_time);
         // Bound one by one with their concrete types: this is the import's innermost loop.
         let st = &mut self.insert_fax;
         st.raw_bind_parameter(1, fax.id.as_str())?;
         st.raw_bind_parameter(2, user_id)?;
         st.raw_bind_parameter(3, fax.destination.as_str())?;
-        st.raw_bind_parameter(4, fmt_ts(&fax.submit_time))?;
+        st.raw_bind_parameter(4, submit_time.as_str())?;
         st.raw_bind_parameter(5, fax.completion_time.as_ref().map(fmt_ts))?;
         st.raw_bind_parameter(6, fax.pages_submitted)?;
         st.raw_bind_parameter(7, fax.pages_sent)?;
@@ -451,6 +452,7 @@ impl<'t> Biller<'t> {
             st.raw_bind_parameter(3, seq)?;
             st.raw_bind_parameter(4, amount)?;
             st.raw_bind_parameter(5, split)?;
+            st.raw_bind_parameter(6, submit_time.as_str())?;
             st.raw_execute()?;
             match self.pending_cards.iter_mut().find(|p| p.0 == card.id) {
                 Some(p) => {

@@ -51,6 +51,7 @@ pub fn check(db: &mut Db) -> Result<CheckReport> {
     each_card_adds_up(&tx, &mut p)?;
     each_fax_adds_up(&tx, &mut p)?;
     every_line_has_its_fax_and_card(&tx, &mut p)?;
+    each_line_is_dated_with_its_fax(&tx, &mut p)?;
     let total_lines = the_totals_agree(&tx, &mut p)?;
     line_numbers_run_from_one(&tx, &mut p)?;
     no_fax_refused_after_it_was_billed(&tx, &mut p)?;
@@ -163,6 +164,22 @@ fn every_line_has_its_fax_and_card(tx: &Connection, p: &mut Problems) -> Result<
     )?;
     if orphans > 0 {
         p.push(format!("{orphans} activity lines point at no fax or no card"));
+    }
+    Ok(())
+}
+
+/// A line's copy of its fax's submit time orders the card by time: it must be the fax's.
+fn each_line_is_dated_with_its_fax(tx: &Connection, p: &mut Problems) -> Result<()> {
+    let misdated: Option<(i64, i64)> = tx
+        .query_row(
+            "SELECT a.card_id, a.n FROM activity a JOIN faxes f ON f.seq = a.fax_seq
+             WHERE a.submit_time != f.submit_time LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((card, n)) = misdated {
+        p.push(format!("card {card}: line {n} is not dated with its fax's submit time"));
     }
     Ok(())
 }

@@ -7,11 +7,16 @@ pub mod cards;
 pub mod check;
 pub mod idempotency;
 pub mod record;
+pub mod refusing;
 pub mod summary;
 
-pub use activity::{activity_page, ActivityLine, ActivityPage, ActivityQuery};
-pub use bill::{bill, bill_record, Biller, NoReactions, Outcome, Reactions};
+pub use activity::{
+    activity_page, activity_totals, ActivityFilter, ActivityLine, ActivityPage, ActivityQuery, ActivityTotals, Sort,
+    TimeKey,
+};
+pub use bill::{bill, bill_record, Attempt, Biller, NoReactions, Outcome, Reactions};
 pub use cards::{apply_card, cards, Card, CardStatus};
 pub use check::{check, CheckReport};
 pub use record::{Claims, Fax, PartialFax, RawFax, Record};
+pub use refusing::{refusing, Refusing};
 pub use summary::{summary, Summary};

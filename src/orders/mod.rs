@@ -2,6 +2,7 @@
 //! (DESIGN.md §2) so that no charge is lost, doubled or made without a card to show for it.
 
 pub mod history;
+pub mod placed_by;
 pub mod protocol;
 
 pub use history::{order, orders, Attempt, Order, Status};

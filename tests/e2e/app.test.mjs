@@ -88,21 +88,24 @@ describe('prepaid demo account', () => {
     assert.ok((await wd.text(await wd.find('#summary-remaining'))).includes(remaining.toFixed(2)));
   });
 
-  it('opens View Activity from the keyboard and scrolls a card page by page', async () => {
+  it('opens View Activity from the keyboard and scrolls a card newest submitted first', async () => {
     const cards = JSON.parse(cli(db, 'cards', '--json'));
     const big = cards.filter((c) => c.status === 'depleted')[0];
     const lines = cli(db, 'activity', String(big.id), '--json').trim().split('\n').map((l) => JSON.parse(l));
+    const times = lines.map((l) => l.submit_time).sort();
     const row = await wd.find(`tr[data-card="${big.id}"]`);
     await wd.exec('arguments[0].focus()', [{ [ELEMENT]: row }]);
     await wd.type(row, KEY.ENTER);
     const total = await wd.waitFor('#total-lines', { text: (t) => t.replace(/\D/g, '') === String(lines.length) });
     assert.ok(total);
     await wd.waitFor('#activity-scroller [data-line]');
-    const first = await wd.exec("return Number(document.querySelector('#activity-scroller [data-line]').dataset.line)");
-    assert.equal(first, lines.length, 'newest line first');
-    // Scroll to the end: the oldest line (number 1) comes into view.
+    const first = await wd.exec("return document.querySelector('#activity-scroller [data-time]').dataset.time");
+    assert.equal(first, times.at(-1), 'the newest submitted fax first');
+    // Scroll to the end: the fax submitted first comes into view, last.
     await wd.exec("const s = document.querySelector('#activity-scroller'); s.scrollTop = s.scrollHeight;");
-    await wd.waitFor('#activity-scroller [data-line="1"]');
+    await wd.waitFor(`#activity-scroller [aria-rowindex="${lines.length}"][data-time]`);
+    const last = await wd.exec(`return document.querySelector('#activity-scroller [aria-rowindex="${lines.length}"]').dataset.time`);
+    assert.equal(last, times[0]);
     await wd.click(await wd.find('#back-to-cards'));
     await wd.waitFor('#cards-table');
   });
@@ -195,24 +198,29 @@ describe(`a card of ${BIG.toLocaleString('en-US')} lines`, () => {
     killApp(db);
   });
 
-  it('scrolls to any depth and shows the right lines', async () => {
+  it('scrolls to any depth and shows the right lines, in submit-time order', async () => {
     const row = await wd.find('tr[data-card="1001"]');
     await wd.exec('arguments[0].focus()', [{ [ELEMENT]: row }]);
     await wd.type(row, KEY.ENTER);
     await wd.waitFor('#total-lines', { text: (t) => t.replace(/\D/g, '') === String(BIG) });
-    await wd.waitFor(`#activity-scroller [data-line="${BIG}"]`);
-    // Jump to the middle: the rows there are numbered from the bottom of the card.
+    await wd.waitFor('#activity-scroller [data-line]');
+    // Jump to the middle: one page read there (by skipping on the time index), in time order.
     await wd.exec("const s = document.querySelector('#activity-scroller'); s.scrollTop = (s.scrollHeight - s.clientHeight) / 2;");
-    const lines = "return [...document.querySelectorAll('#activity-scroller [data-line]')].map(r => Number(r.dataset.line)).filter(n => n > 0)";
+    const rows = "return [...document.querySelectorAll('#activity-scroller [data-time]')].map(r => [Number(r.getAttribute('aria-rowindex')), r.dataset.time])";
     let shown = [];
     for (let i = 0; i < 100; i++) {
-      shown = await wd.exec(lines);
-      if (shown.length > 0 && shown[0] < (BIG * 2) / 3) break;
+      shown = await wd.exec(rows);
+      if (shown.length > 0 && shown[0][0] > BIG * 0.45) break;
       await sleep(50);
     }
-    const sorted = [...shown].sort((a, b) => b - a);
-    assert.deepEqual(shown, sorted, 'newest first');
-    assert.ok(Math.abs(shown[0] - BIG / 2) < 200, `middle of the card, got ${shown[0]}`);
+    assert.ok(Math.abs(shown[0][0] - BIG / 2) < 200, `middle of the card, got row ${shown[0]?.[0]}`);
+    const times = shown.map((r) => r[1]);
+    assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
+    // The same rows as the core's time order at that position.
+    const out = execFileSync(CLI, ['--db', db, 'activity', '1001', '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+    lines.sort((a, b) => (a.submit_time === b.submit_time ? b.line_no - a.line_no : a.submit_time < b.submit_time ? 1 : -1));
+    assert.deepEqual(times, shown.map((r) => lines[r[0] - 1].submit_time));
     await wd.click(await wd.find('#back-to-cards'));
     await wd.waitFor('#cards-table');
   });

@@ -32,9 +32,12 @@ async function storeCard(wd, number) {
   return wd.text(await wd.waitFor('#payment-result', { text: (t) => /keyring/.test(t) }));
 }
 
+/** Buys `pkg` in the Purchase dialog, opening it unless it is open already. */
 async function buy(wd, pkg) {
-  await wd.click(await wd.find('#nav-cards'));
-  await wd.click(await wd.waitFor('#purchase-open'));
+  if ((await wd.findAll('#purchase-dialog')).length === 0) {
+    await wd.click(await wd.find('#nav-cards'));
+    await wd.click(await wd.waitFor('#purchase-open'));
+  }
   await wd.waitFor(`[data-package="${pkg}"] input`);
   await wd.exec(`document.querySelector('[data-package="${pkg}"] input').click()`);
   await wd.click(await wd.find('#purchase-next'));
@@ -65,9 +68,11 @@ describe('buying credit', () => {
     await wd.waitFor('#card-form');
   });
 
-  it('stores the card in the keyring and buys a package; the table shows the new card', async () => {
+  it('stores the card in the keyring, comes back to the purchase and buys a package; the table shows the new card', async () => {
     const stored = await storeCard(wd, '4242 4242 4242 4242');
     assert.match(stored, /Visa •••• 4242/);
+    // Sent to Payment method by Purchase: saving the card brings the purchase back.
+    await wd.waitFor('#purchase-dialog [data-package="Business"]');
     const shown = JSON.parse(cli('payment-card', 'show', '--json').stdout);
     assert.equal(shown.last4, '4242');
     const before = JSON.parse(cli('cards', '--json').stdout).map((c) => c.id);
@@ -82,15 +87,18 @@ describe('buying credit', () => {
     assert.equal(after[0], Math.max(...before) + 1);
     await wd.click(await wd.find('#nav-orders'));
     const row = await wd.waitFor('#orders-table tr[data-status="paid"]');
-    assert.match(await wd.text(row), /Manual[\s\S]*Business[\s\S]*Visa •••• 4242[\s\S]*Paid/);
+    assert.match(await wd.text(row), /alice[\s\S]*Business[\s\S]*Visa •••• 4242[\s\S]*Paid/);
   });
 
-  it('shows a decline in words and adds nothing', async () => {
+  it('shows a decline in words, offers another card, and adds nothing', async () => {
     await storeCard(wd, '4000 0000 0000 9995');
     const before = JSON.parse(cli('cards', '--json').stdout).map((c) => c.id);
     await buy(wd, 'Starter');
     const err = await wd.text(await wd.waitFor('#purchase-error'));
     assert.match(err, /Your card was declined: insufficient funds/);
+    await wd.waitFor('#purchase-another');
+    // The keyboard stays in the dialog after the decline: on "Use another card".
+    await until(async () => (await wd.exec('return document.activeElement && document.activeElement.id')) === 'purchase-another', 'focus on Use another card');
     await wd.exec("document.querySelector('#purchase-dialog .backdrop, .backdrop').dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }))");
     await until(async () => (await wd.findAll('#purchase-dialog')).length === 0, 'the dialog to close');
     assert.deepEqual(await cardIds(wd), before);

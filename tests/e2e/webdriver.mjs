@@ -109,8 +109,11 @@ async function freePort() {
   });
 }
 
-/** Starts tauri-driver on a free port pair and waits for it to answer (the argument is unused). */
-export async function startDriver(_hint) {
+/**
+ * Starts tauri-driver on a free port pair and waits for it to answer (the first argument is
+ * unused); `env` is added to the app's environment.
+ */
+export async function startDriver(_hint, env = {}) {
   const port = await freePort();
   let native = await freePort();
   while (native === port) native = await freePort();
@@ -119,6 +122,7 @@ export async function startDriver(_hint) {
   const log = openSync(join(tmpdir(), `faxcredit-tauri-driver-${port}.log`), 'a');
   const child = spawn('tauri-driver', ['--port', String(port), '--native-port', String(native)], {
     stdio: ['ignore', log, log],
+    env: { ...process.env, ...env },
   });
   closeSync(log);
   const base = `http://127.0.0.1:${port}`;

@@ -1,6 +1,7 @@
-//! View Activity: one keyset page of a card's lines.
+//! View Activity: one keyset page of a card's lines, and the count and amount of what its
+//! filters show.
 
-use faxcredit::ledger::{ActivityPage, ActivityQuery};
+use faxcredit::ledger::{ActivityFilter, ActivityPage, ActivityQuery, ActivityTotals, Sort, TimeKey};
 use faxcredit::time::parse_ts;
 use faxcredit::{Error, ErrorBody};
 use serde::Deserialize;
@@ -8,31 +9,70 @@ use tauri::State;
 
 use crate::state::AppState;
 
+/// View Activity's filters as the page sends them: empty strings are no filter.
+#[derive(Debug, Default, Deserialize)]
+pub struct FilterInput {
+    pub user: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    #[serde(default)]
+    pub search: Option<String>,
+}
+
+impl FilterInput {
+    pub fn parse(self) -> Result<ActivityFilter, Error> {
+        let given = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
+        Ok(ActivityFilter {
+            user: given(self.user),
+            from: given(self.from).map(|s| parse_ts(&s, "from")).transpose()?,
+            to: given(self.to).map(|s| parse_ts(&s, "to")).transpose()?,
+            search: given(self.search),
+        })
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct PageInput {
     pub card_id: i64,
     pub before: Option<i64>,
     pub limit: i64,
-    pub user: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
+    #[serde(flatten)]
+    pub filter: FilterInput,
+    #[serde(default)]
+    pub sort: Sort,
+    #[serde(default)]
+    pub after: Option<TimeKey>,
+    #[serde(default)]
+    pub skip: i64,
 }
 
 #[tauri::command]
 pub fn activity_page(state: State<'_, AppState>, input: PageInput) -> Result<ActivityPage, ErrorBody> {
     state.require_manager()?;
-    let parse = |s: Option<String>, f: &str| -> Result<_, Error> {
-        s.filter(|s| !s.trim().is_empty()).map(|s| parse_ts(&s, f)).transpose()
-    };
     state.with_db(|db| {
+        let f = input.filter.parse()?;
         let q = ActivityQuery {
             card_id: input.card_id,
             before: input.before,
             limit: input.limit,
-            user: input.user.filter(|u| !u.trim().is_empty()),
-            from: parse(input.from, "from")?,
-            to: parse(input.to, "to")?,
+            user: f.user,
+            from: f.from,
+            to: f.to,
+            search: f.search,
+            sort: input.sort,
+            after: input.after,
+            skip: input.skip,
         };
         faxcredit::ledger::activity_page(db, &q)
     })
+}
+
+#[tauri::command]
+pub fn activity_totals(
+    state: State<'_, AppState>,
+    card_id: i64,
+    filter: FilterInput,
+) -> Result<ActivityTotals, ErrorBody> {
+    state.require_manager()?;
+    state.with_db(|db| faxcredit::ledger::activity_totals(db, card_id, &filter.parse()?))
 }

@@ -43,20 +43,30 @@ pub fn save_email_settings(
     setup_of(&state)
 }
 
-/// Sends a test message to the account email at once; answers with the server's reply.
+/// Sends a test message to the account email at once with the settings on screen (saved or
+/// not; `password` `None` takes the stored one) and answers with the server's reply. A server
+/// that cannot be found (`smtp_host_unknown`) or reached (`smtp_unreachable`) is told apart from
+/// one that refuses the message (`smtp_failed`).
 #[tauri::command]
-pub async fn send_test_email(state: State<'_, AppState>) -> Result<String, ErrorBody> {
+pub async fn send_test_email(
+    state: State<'_, AppState>,
+    settings: EmailSettings,
+    password: Option<String>,
+) -> Result<String, ErrorBody> {
     state.require_manager()?;
+    let (host, port) = (settings.host.trim().to_string(), settings.port);
     let (mailer, to) = state.with_db(|db| {
-        let mailer = state.services.mailer(db)?.ok_or(faxcredit::Error::EmailNotConfigured)?;
+        let mailer = state.services.mailer_for(db, settings, password)?;
         Ok((mailer, faxcredit::account::account(db)?.email))
     })?;
     // The SMTP exchange runs off the main thread and without the database lock.
     let now = state.now();
-    tauri::async_runtime::spawn_blocking(move || mailer.send_test(&to, now))
-        .await
-        .map_err(|e| ErrorBody { code: "internal".into(), message: e.to_string() })?
-        .map_err(|e| ErrorBody::from(&e))
+    tauri::async_runtime::spawn_blocking(move || {
+        reach(&host, port)?;
+        mailer.send_test(&to, now).map_err(|e| ErrorBody::from(&e))
+    })
+    .await
+    .map_err(|e| ErrorBody::new("internal", e.to_string()))?
 }
 
 #[tauri::command]
@@ -80,4 +90,28 @@ fn password_saved(state: &AppState, db: &mut faxcredit::Db) -> Result<bool, faxc
         return Ok(false);
     }
     Ok(state.services.secrets(db)?.get(notify::password::SECRET_NAME).ok().flatten().is_some())
+}
+
+/// Whether the SMTP server can be found and reached, before a message is tried: a name that
+/// does not resolve and a port where nothing answers are told apart from a server that refuses.
+fn reach(host: &str, port: u16) -> Result<(), ErrorBody> {
+    use std::net::{TcpStream, ToSocketAddrs};
+    let addrs: Vec<_> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| ErrorBody::new("smtp_host_unknown", format!("{host}: {e}")))?
+        .collect();
+    if addrs.is_empty() {
+        return Err(ErrorBody::new("smtp_host_unknown", format!("{host} has no address")));
+    }
+    let mut last = None;
+    for a in addrs {
+        match TcpStream::connect_timeout(&a, std::time::Duration::from_secs(8)) {
+            Ok(_) => return Ok(()),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(ErrorBody::new(
+        "smtp_unreachable",
+        format!("nothing answered at {host}:{port}: {}", last.map(|e| e.to_string()).unwrap_or_default()),
+    ))
 }

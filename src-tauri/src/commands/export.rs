@@ -11,6 +11,7 @@ use faxcredit::{Db, Error, ErrorBody};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Runtime, State, WebviewWindow};
 
+use crate::commands::activity::FilterInput;
 use crate::state::AppState;
 
 pub const PROGRESS_EVENT: &str = "export-progress";
@@ -32,7 +33,7 @@ pub fn default_file_name(card_id: i64, today: &str) -> String {
 }
 
 fn internal(e: impl std::fmt::Display) -> ErrorBody {
-    ErrorBody { code: "internal".into(), message: e.to_string() }
+    ErrorBody::new("internal", e.to_string())
 }
 
 #[tauri::command]
@@ -41,12 +42,23 @@ pub async fn export_activity<R: Runtime>(
     window: WebviewWindow<R>,
     state: State<'_, AppState>,
     card_id: i64,
+    filter: Option<FilterInput>,
 ) -> Result<ExportResult, ErrorBody> {
     state.require_manager()?;
-    // The card must exist before we ask where to save it.
-    state.with_db(|db| faxcredit::ledger::cards::card(db.conn(), card_id).map(|_| ()))?;
+    let filter = filter.unwrap_or_default().parse().map_err(|e| ErrorBody::from(&e))?;
+    // The card (and the filter's user) must exist before we ask where to save it.
+    state.with_db(|db| {
+        faxcredit::ledger::cards::card(db.conn(), card_id)?;
+        faxcredit::ledger::activity::check_filter(db, &filter)
+    })?;
     let today = state.now().format("%Y-%m-%d").to_string();
-    let Some(target) = state.save_as(&window, "Export Activity", default_file_name(card_id, &today)).await? else {
+    let name = if filter.is_empty() {
+        default_file_name(card_id, &today)
+    } else {
+        format!("card-{card_id}-activity-filtered-{today}.csv")
+    };
+    let title = if filter.is_empty() { "Export Activity" } else { "Export Filtered Activity" };
+    let Some(target) = state.save_as(&window, title, name).await? else {
         return Ok(ExportResult::Cancelled);
     };
     let cancel = Arc::new(AtomicBool::new(false));
@@ -55,21 +67,31 @@ pub async fn export_activity<R: Runtime>(
     let written = target.clone();
     let result = tauri::async_runtime::spawn_blocking(move || -> Result<u64, Error> {
         let mut db = Db::open(&db_path)?;
-        let s = faxcredit::export::export_card(&mut db, card_id, &written, &mut |p: Progress| {
-            let _ = app.emit(PROGRESS_EVENT, (card_id, p));
-            if cancel.load(Ordering::Relaxed) {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        })?;
+        let s = faxcredit::export::export_lines(
+            &mut db,
+            card_id,
+            &filter,
+            &written,
+            Default::default(),
+            &mut |p: Progress| {
+                let _ = app.emit(PROGRESS_EVENT, (card_id, p));
+                if cancel.load(Ordering::Relaxed) {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            },
+        )?;
         Ok(s.rows)
     })
     .await
     .map_err(internal)?;
     *state.export_cancel.lock().unwrap_or_else(|p| p.into_inner()) = None;
     match result {
-        Ok(rows) => Ok(ExportResult::Saved { path: target.display().to_string(), rows }),
+        Ok(rows) => {
+            state.note_export(&target);
+            Ok(ExportResult::Saved { path: target.display().to_string(), rows })
+        }
         Err(Error::Cancelled) => Ok(ExportResult::Cancelled),
         Err(e) => Err(ErrorBody::from(&e)),
     }

@@ -18,7 +18,7 @@ pub struct CardMenuChoice {
 pub const EVENT: &str = "card-menu";
 
 fn err(e: tauri::Error) -> ErrorBody {
-    ErrorBody { code: "internal".into(), message: e.to_string() }
+    ErrorBody::new("internal", e.to_string())
 }
 
 #[tauri::command]

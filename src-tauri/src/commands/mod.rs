@@ -8,6 +8,7 @@ pub mod menu;
 pub mod overview;
 pub mod payments;
 pub mod repeat;
+pub mod reveal;
 pub mod session;
 
 #[cfg(test)]
@@ -19,10 +20,14 @@ pub const PUBLIC: &[&str] = &["app_status", "about", "setup_account", "login", "
 pub const MANAGER_ONLY: &[&str] = &[
     "overview",
     "list_users",
+    "refused_faxes",
     "activity_page",
+    "activity_totals",
     "show_card_menu",
     "export_activity",
     "cancel_export",
+    "open_export",
+    "show_export",
     "email_setup",
     "save_email_settings",
     "send_test_email",

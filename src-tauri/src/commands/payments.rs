@@ -9,12 +9,12 @@ use tauri::{Runtime, State, WebviewWindow};
 
 use crate::state::AppState;
 
-fn require_prepaid_manager(state: &AppState, what: &str) -> Result<(), ErrorBody> {
+fn require_prepaid_manager(state: &AppState, what: &str) -> Result<crate::state::Session, ErrorBody> {
     let s = state.require_manager()?;
     if s.kind != Kind::Prepaid {
         return Err(ErrorBody::from(&Error::NotPrepaid(what.into())));
     }
-    Ok(())
+    Ok(s)
 }
 
 #[tauri::command]
@@ -94,10 +94,12 @@ pub fn shop(state: State<'_, AppState>) -> Result<Shop, ErrorBody> {
 /// stays responsive while the processor answers.
 #[tauri::command]
 pub async fn purchase(state: State<'_, AppState>, package: String, key: String) -> Result<Order, ErrorBody> {
-    require_prepaid_manager(&state, "buying credit")?;
+    let manager = require_prepaid_manager(&state, "buying credit")?;
     if !key.starts_with("manual:") {
         return Err(ErrorBody::from(&Error::invalid("key", "not a purchase key")));
     }
+    // Who confirms it, before the order exists: the order history names them.
+    state.with_db(|db| orders::placed_by::record(db, &key, &manager.user))?;
     let db_path = state.db_path.clone();
     let services = state.services.clone();
     let result = tauri::async_runtime::spawn_blocking(move || -> Result<Order, Error> {
@@ -105,15 +107,32 @@ pub async fn purchase(state: State<'_, AppState>, package: String, key: String) 
         services.with_purchaser(&mut db, |db, p| orders::purchase(db, p, &package, &key, false))
     })
     .await
-    .map_err(|e| ErrorBody { code: "internal".into(), message: e.to_string() })?;
+    .map_err(|e| ErrorBody::new("internal", e.to_string()))?;
     state.wake_worker();
     result.map_err(|e| ErrorBody::from(&e))
 }
 
+/// An order of the history, with who placed it: a manager, `automatic`, or "" (command line).
+#[derive(Debug, Serialize)]
+pub struct OrderRow {
+    #[serde(flatten)]
+    pub order: Order,
+    pub placed_by: String,
+}
+
 #[tauri::command]
-pub fn orders(state: State<'_, AppState>) -> Result<Vec<Order>, ErrorBody> {
+pub fn orders(state: State<'_, AppState>) -> Result<Vec<OrderRow>, ErrorBody> {
     require_prepaid_manager(&state, "the order history")?;
-    state.with_db(|db| orders::orders(db))
+    state.with_db(|db| {
+        let placers = orders::placed_by::placers(db)?;
+        Ok(orders::orders(db)?
+            .into_iter()
+            .map(|o| OrderRow {
+                placed_by: orders::placed_by::placed_by(&placers, &o.key, o.kind == "automatic"),
+                order: o,
+            })
+            .collect())
+    })
 }
 
 #[derive(Debug, Serialize)]
@@ -135,5 +154,6 @@ pub async fn export_orders<R: Runtime>(
         return Ok(SaveResult::Cancelled);
     };
     let rows = state.with_db(|db| faxcredit::export::export_orders(db, &target))?;
+    state.note_export(&target);
     Ok(SaveResult::Saved { path: target.display().to_string(), rows })
 }

@@ -21,6 +21,9 @@ pub struct AppStatus {
     pub demo_users: Vec<DemoUser>,
     pub demo_password: Option<&'static str>,
     pub session: Option<Session>,
+    /// The session's locale for numbers (`de-DE`, or `C` for a bare C/POSIX session); `None` when
+    /// the environment does not say.
+    pub env_locale: Option<String>,
 }
 
 /// Settings → About: what this app is and where its data lives.
@@ -60,6 +63,7 @@ pub fn app_status(state: State<'_, AppState>) -> Result<AppStatus, ErrorBody> {
         },
         demo_password: state.demo.then_some(faxcredit::demo::DEMO_PASSWORD),
         session: state.session(),
+        env_locale: crate::locale::env_locale(|k| std::env::var(k).ok()),
     })
 }
 
@@ -104,7 +108,7 @@ pub async fn setup_account(state: State<'_, AppState>, input: SetupInput) -> Res
         Ok((db, user))
     })
     .await
-    .map_err(|e| ErrorBody { code: "internal".into(), message: e.to_string() })?
+    .map_err(|e| ErrorBody::new("internal", e.to_string()))?
     .map_err(|e| ErrorBody::from(&e))?;
     state.set_db(db);
     state.log_in(&user)
@@ -126,7 +130,7 @@ pub async fn login(state: State<'_, AppState>, name: String, password: String) -
         r
     })
     .await
-    .map_err(|e| ErrorBody { code: "internal".into(), message: e.to_string() })?;
+    .map_err(|e| ErrorBody::new("internal", e.to_string()))?;
     match result {
         Ok(user) => state.log_in(&user),
         Err(e) => Err(ErrorBody::from(&e)),

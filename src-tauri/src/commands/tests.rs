@@ -44,12 +44,18 @@ fn call(app: &TestApp, cmd: &str, args: Value) -> Result<Value, Value> {
 fn sample_args(cmd: &str) -> Value {
     match cmd {
         "activity_page" => json!({"input": {"card_id": 1001, "limit": 10}}),
+        "activity_totals" => json!({"cardId": 1001, "filter": {}}),
+        "open_export" | "show_export" => json!({"path": "/etc/passwd"}),
         "show_card_menu" | "export_activity" => json!({"cardId": 1001}),
         "save_email_settings" => json!({
             "settings": {"host": "127.0.0.1", "port": 25, "security": "none", "username": null, "from": "a@b.example"},
             "password": null
         }),
         "retry_notification" => json!({"id": 1}),
+        "send_test_email" => json!({
+            "settings": {"host": "127.0.0.1", "port": 25, "security": "none", "username": null, "from": "a@b.example"},
+            "password": null
+        }),
         "save_repeat_order" => json!({"package": "Standard", "cap": null}),
         "set_payment_card" => {
             json!({"input": {"number": "4242424242424242", "expiry": "12/28", "holder": "A", "cvv": "123"}})
@@ -108,6 +114,75 @@ fn a_manager_logs_in_and_reads_cards_summary_and_activity() {
     assert_eq!(users.as_array().unwrap().len(), faxcredit::demo::DEMO_USERS.len());
     call(&app, "logout", json!({})).unwrap();
     assert_eq!(call(&app, "overview", json!({})).unwrap_err()["code"], "forbidden");
+}
+
+#[test]
+fn reads_activity_in_time_order_with_its_filtered_totals_and_opens_only_exported_files() {
+    let app = demo_app();
+    call(&app, "login", json!({"name": "alice", "password": faxcredit::demo::DEMO_PASSWORD})).unwrap();
+    let o = call(&app, "overview", json!({})).unwrap();
+    let card = o["cards"].as_array().unwrap().iter().find(|c| c["status"] == "depleted").unwrap().clone();
+    let page = call(
+        &app,
+        "activity_page",
+        json!({"input": {"card_id": card["id"], "limit": 50, "sort": "newest", "user": "", "from": null, "to": null, "search": ""}}),
+    )
+    .unwrap();
+    let times: Vec<&str> =
+        page["lines"].as_array().unwrap().iter().map(|l| l["submit_time"].as_str().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first: {times:?}");
+    let next = call(
+        &app,
+        "activity_page",
+        json!({"input": {"card_id": card["id"], "limit": 50, "sort": "newest", "after": page["next_after"]}}),
+    )
+    .unwrap();
+    assert!(next["lines"][0]["submit_time"].as_str().unwrap() <= *times.last().unwrap());
+    let all = call(&app, "activity_totals", json!({"cardId": card["id"], "filter": {}})).unwrap();
+    assert_eq!(all["lines"], card["lines"]);
+    let carmen = call(&app, "activity_totals", json!({"cardId": card["id"], "filter": {"user": "carmen"}})).unwrap();
+    assert!(carmen["lines"].as_i64().unwrap() < all["lines"].as_i64().unwrap());
+    let e = call(&app, "activity_totals", json!({"cardId": card["id"], "filter": {"user": "nobody"}})).unwrap_err();
+    assert_eq!(e["code"], "not_found");
+    // Nothing the app did not export can be handed to the OS from the page.
+    let e = call(&app, "open_export", json!({"path": "/etc/passwd"})).unwrap_err();
+    assert_eq!(e["code"], "forbidden");
+    let e =
+        call(&app, "show_export", json!({"path": app._dir.path().join("demo.db").display().to_string()})).unwrap_err();
+    assert_eq!(e["code"], "forbidden");
+}
+
+#[test]
+fn a_test_email_uses_the_settings_on_screen_and_tells_an_unknown_host_from_a_closed_port() {
+    let app = demo_app();
+    call(&app, "login", json!({"name": "alice", "password": faxcredit::demo::DEMO_PASSWORD})).unwrap();
+    let settings = |host: &str, port: u16| json!({"settings": {"host": host, "port": port, "security": "none", "username": null, "from": "fax@acme.example"}, "password": null});
+    // Nothing saved: the test still runs, with what is on screen.
+    let e = call(&app, "send_test_email", settings("no-such-host.invalid", 25)).unwrap_err();
+    assert_eq!(e["code"], "smtp_host_unknown", "{e}");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let e = call(&app, "send_test_email", settings("127.0.0.1", closed)).unwrap_err();
+    assert_eq!(e["code"], "smtp_unreachable", "{e}");
+    let e = call(
+        &app,
+        "send_test_email",
+        settings("127.0.0.1", 25)
+            .as_object()
+            .map(|o| {
+                let mut o = o.clone();
+                o["settings"]["from"] = json!("a@b");
+                Value::Object(o)
+            })
+            .unwrap(),
+    )
+    .unwrap_err();
+    assert_eq!((e["code"].as_str(), e["field"].as_str()), (Some("invalid_input"), Some("from")), "{e}");
+    assert!(
+        faxcredit::notify::email_settings(&faxcredit::Db::open(&app._dir.path().join("demo.db")).unwrap())
+            .unwrap()
+            .is_none(),
+        "a test saves nothing"
+    );
 }
 
 #[test]

@@ -8,6 +8,10 @@ import { onDestroy } from 'svelte';
 export interface ApiError {
   code: string;
   message: string;
+  /** The input the error is about (`invalid_input`): `number`, `expiry`, `from`, `cap`… */
+  field?: string;
+  /** Seconds until it may be tried again (`too_many_attempts`). */
+  retry_after?: number;
 }
 
 export type AccountKind = 'prepaid' | 'credit';
@@ -54,10 +58,22 @@ export interface Summary {
   daily: DaySpend[];
 }
 
+/** Whether faxes are being refused now, and until when. */
+export interface Refusing {
+  /** The open cards hold nothing (or too little for the last fax sent). */
+  refusing: boolean;
+  /** Refused faxes since the card in use (or the month) began. */
+  recent: number;
+  last_at: string | null;
+  /** Credit accounts: when the next month's credit opens. */
+  until: string | null;
+}
+
 export interface Overview {
   account: Account;
   cards: Card[];
   summary: Summary;
+  refusing: Refusing;
 }
 
 export interface Session {
@@ -66,6 +82,8 @@ export interface Session {
   account: string;
   kind: AccountKind;
   currency: string;
+  /** The account's managers: whom a user asks. */
+  managers: string[];
 }
 
 export interface AppStatus {
@@ -75,6 +93,8 @@ export interface AppStatus {
   demo_users: { name: string; role: Role }[];
   demo_password: string | null;
   session: Session | null;
+  /** The session's locale for numbers ("de-DE"; "C" for a bare C/POSIX session), or null. */
+  env_locale: string | null;
 }
 
 export interface About {
@@ -116,19 +136,56 @@ export interface ActivityLine {
   subject: string | null;
 }
 
+/** A line's place in submit-time order: the keyset of the time sorts. */
+export interface TimeKey {
+  submit_time: string;
+  n: number;
+}
+
 export interface ActivityPage {
   card: Card;
   lines: ActivityLine[];
+  /** Billing order: the next page's `before`. */
   next_before: number | null;
+  /** Time order: the next page's `after`. */
+  next_after: TimeKey | null;
 }
 
-export interface PageQuery {
-  card_id: number;
-  before: number | null;
-  limit: number;
+/** `billing`: the order lines were billed in; `newest`/`oldest`: by the faxes' submit time. */
+export type Sort = 'billing' | 'newest' | 'oldest';
+
+/** View Activity's filters; empty strings are no filter. */
+export interface ActivityFilter {
   user: string | null;
   from: string | null;
   to: string | null;
+  search: string | null;
+}
+
+export interface PageQuery extends ActivityFilter {
+  card_id: number;
+  before: number | null;
+  limit: number;
+  sort?: Sort;
+  after?: TimeKey | null;
+  /** Time order without `after`: start this many lines in. */
+  skip?: number;
+}
+
+export interface ActivityTotals {
+  lines: number;
+  amount: string;
+}
+
+/** A fax refused with 205000 - Quota Exceeded (not billed; the gateway may send it again). */
+export interface RefusedFax {
+  fax_id: string;
+  user: string;
+  destination: string;
+  cost: string;
+  available: string;
+  code: string;
+  at: string;
 }
 
 export interface User {
@@ -270,6 +327,8 @@ export interface Order {
   created_at: string;
   updated_at: string;
   attempt_history: OrderAttempt[];
+  /** The manager who placed it, `automatic` (the repeat order), or "" (the command line). */
+  placed_by: string;
 }
 export type SaveResult = { status: 'saved'; path: string; rows: number } | { status: 'cancelled' };
 
@@ -277,7 +336,10 @@ export type SaveResult = { status: 'saved'; path: string; rows: number } | { sta
 export function toApiError(e: unknown): ApiError {
   if (e && typeof e === 'object' && 'code' in e && 'message' in e) {
     const o = e as Record<string, unknown>;
-    return { code: String(o.code), message: String(o.message) };
+    const out: ApiError = { code: String(o.code), message: String(o.message) };
+    if (typeof o.field === 'string') out.field = o.field;
+    if (typeof o.retry_after === 'number') out.retry_after = o.retry_after;
+    return out;
   }
   if (typeof e === 'string') {
     try {
@@ -308,16 +370,25 @@ export const api = {
   overview: () => call<Overview>('overview'),
   listUsers: () => call<User[]>('list_users'),
   activityPage: (input: PageQuery) => call<ActivityPage>('activity_page', { input }),
+  /** The count and amount of the lines `filter` shows. */
+  activityTotals: (cardId: number, filter: ActivityFilter) => call<ActivityTotals>('activity_totals', { cardId, filter }),
+  refusedFaxes: () => call<RefusedFax[]>('refused_faxes'),
   /** Pops the native row menu at (x, y) in the window, or at the pointer. */
   showCardMenu: (cardId: number, x?: number, y?: number) => call<void>('show_card_menu', { cardId, x, y }),
-  exportActivity: (cardId: number) => call<ExportResult>('export_activity', { cardId }),
+  /** With a filter: only the lines it shows. */
+  exportActivity: (cardId: number, filter?: ActivityFilter) => call<ExportResult>('export_activity', { cardId, filter: filter ?? null }),
   cancelExport: () => call<boolean>('cancel_export'),
+  /** Opens a file this run exported with its usual application (a program of the OS). */
+  openExport: (path: string) => call<void>('open_export', { path }),
+  /** Shows a file this run exported in the file manager. */
+  showExport: (path: string) => call<void>('show_export', { path }),
   emailSetup: () => call<EmailSetup>('email_setup'),
   /** `password`: null keeps the stored one, "" removes it. */
   saveEmailSettings: (settings: EmailSettings, password: string | null) =>
     call<EmailSetup>('save_email_settings', { settings, password }),
-  /** Sends a test message at once; resolves with the server's answer. */
-  sendTestEmail: () => call<string>('send_test_email'),
+  /** Sends a test message at once with these settings (saved or not); `password` null: the stored one. */
+  sendTestEmail: (settings: EmailSettings, password: string | null) =>
+    call<string>('send_test_email', { settings, password }),
   notifications: () => call<Notification[]>('notifications'),
   paymentCard: () => call<CardOnFile | null>('payment_card'),
   setPaymentCard: (input: CardInput) => call<CardOnFile>('set_payment_card', { input }),

@@ -16,16 +16,17 @@ describe('filters', () => {
     const zone = aliases[resolved] ?? resolved;
     const [from, to] = midnights[zone] ?? [];
     expect(from, `no expected midnights for the time zone ${zone}`).toBeDefined();
-    const q = toQuery({ user: 'bob', fromDay: '2026-11-01', toDay: '2026-11-03' });
-    expect(q).toEqual({ user: 'bob', from, to, problem: null });
+    const q = toQuery({ user: 'bob', fromDay: '2026-11-01', toDay: '2026-11-03', search: ' 212 ' });
+    expect(q).toEqual({ user: 'bob', from, to, search: '212', problem: null });
   });
   it('reports a range that ends before it starts', () => {
-    expect(toQuery({ user: '', fromDay: '2026-11-05', toDay: '2026-11-01' }).problem).not.toBeNull();
+    expect(toQuery({ ...noFilters(), fromDay: '2026-11-05', toDay: '2026-11-01' }).problem).not.toBeNull();
   });
   it('knows an empty filter', () => {
     expect(isFiltered(noFilters())).toBe(false);
     expect(isFiltered({ ...noFilters(), user: 'amy' })).toBe(true);
-    expect(toQuery(noFilters())).toEqual({ user: null, from: null, to: null, problem: null });
+    expect(isFiltered({ ...noFilters(), search: '  ' })).toBe(false);
+    expect(toQuery(noFilters())).toEqual({ user: null, from: null, to: null, search: null, problem: null });
   });
   it('formats durations', () => {
     expect(formatDuration(65)).toBe('1:05');

@@ -1,6 +1,8 @@
 // Formatting for people: amounts in the currency's usual decimals and dates in the user's
 // locale and time zone. Amounts arrive as exact decimal strings and are rounded here on the
-// digits, never through a float.
+// digits, never through a float. Without a locale, the session's (locale.ts) is used.
+
+import { appLocale } from './locale';
 
 /** Rounds a decimal string half away from zero to `places` digits, exactly. */
 export function roundDecimal(value: string, places: number): string {
@@ -35,7 +37,7 @@ export function roundDecimal(value: string, places: number): string {
 /** The currency's usual number of decimals (USD 2, JPY 0, BHD 3). */
 export function currencyDigits(currency: string, locale?: string): number {
   try {
-    return new Intl.NumberFormat(locale, { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    return new Intl.NumberFormat(locale ?? appLocale(), { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
   } catch {
     return 2;
   }
@@ -45,7 +47,7 @@ export function currencyDigits(currency: string, locale?: string): number {
 export function formatMoney(value: string, currency: string, locale?: string, digits?: number): string {
   const d = digits ?? currencyDigits(currency, locale);
   const rounded = roundDecimal(value, d);
-  const nf = new Intl.NumberFormat(locale, {
+  const nf = new Intl.NumberFormat(locale ?? appLocale(), {
     style: 'currency',
     currency,
     minimumFractionDigits: d,
@@ -60,7 +62,7 @@ export function formatDate(iso: string | null, locale?: string, timeZone?: strin
   if (!iso) return '';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone }).format(d);
+  return new Intl.DateTimeFormat(locale ?? appLocale(), { dateStyle: 'medium', timeZone }).format(d);
 }
 
 /** An RFC 3339 UTC time as local date and time. */
@@ -68,7 +70,7 @@ export function formatDateTime(iso: string | null, locale?: string, timeZone?: s
   if (!iso) return '';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(d);
+  return new Intl.DateTimeFormat(locale ?? appLocale(), { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(d);
 }
 
 /** "95.00" → 95 for a bar's width; clamped to 0..100. Read on the digits, like amounts. */

@@ -1,65 +1,58 @@
 import { describe, expect, it } from 'vitest';
 import type { ActivityLine, ActivityPage, Card } from './api';
-import { IndexedSource, PAGE, SequentialSource } from './pages';
+import { PAGE, PositionalSource, type PageRequest } from './pages';
 import { MAX_SPACER_PX, scrollTopFor, virtualWindow } from './virtual';
 
-// A fake core: a card of `n` lines numbered 1..n, served newest first by keyset.
-function fakeCore(n: number, keep: (no: number) => boolean = () => true) {
-  const calls: (number | null)[] = [];
-  const line = (no: number) => ({ line_no: no, fax_id: `F${no}` }) as ActivityLine;
-  const load = async (before: number | null, limit: number): Promise<ActivityPage> => {
-    calls.push(before);
+// A fake core: `n` lines, line k submitted at second k of a day, served newest first by
+// keyset (after) or by skipping, like the core's time order.
+function fakeCore(n: number) {
+  const calls: PageRequest[] = [];
+  const time = (k: number) => `2026-11-24T${String(Math.floor(k / 3600) % 24).padStart(2, '0')}:${String(Math.floor(k / 60) % 60).padStart(2, '0')}:${String(k % 60).padStart(2, '0')}Z`;
+  const line = (k: number) => ({ line_no: k, fax_id: `F${k}`, submit_time: time(k) }) as ActivityLine;
+  const load = async (req: PageRequest, limit: number): Promise<ActivityPage> => {
+    calls.push(req);
+    const start = req.after ? req.after.n - 1 : n - req.skip;
     const lines: ActivityLine[] = [];
-    let no = (before ?? n + 1) - 1;
-    while (no >= 1 && lines.length <= limit) {
-      if (keep(no)) lines.push(line(no));
-      no--;
-    }
-    const more = lines.length > limit;
-    if (more) lines.pop();
-    return { card: {} as Card, lines, next_before: more ? lines[lines.length - 1].line_no : null };
+    for (let k = start; k >= 1 && lines.length < limit; k--) lines.push(line(k));
+    const last = lines[lines.length - 1];
+    const more = last !== undefined && last.line_no > 1;
+    return { card: {} as Card, lines, next_before: null, next_after: more ? { submit_time: last.submit_time, n: last.line_no } : null };
   };
   return { load, calls };
 }
 
-describe('IndexedSource', () => {
+describe('PositionalSource', () => {
   it('reaches any position of a million-line card with one page load', async () => {
     const core = fakeCore(1_000_000);
-    const src = new IndexedSource(1_000_000, core.load);
+    const src = new PositionalSource(1_000_000, core.load);
     await src.ensure(654_321, 30);
-    expect(core.calls).toEqual([IndexedSource.beforeFor(1_000_000, 6543)]);
+    expect(core.calls).toEqual([{ after: null, skip: 6543 * PAGE }]);
     expect(src.row(654_321)?.line_no).toBe(1_000_000 - 654_321);
     expect(src.row(0)).toBeUndefined();
   });
+  it('continues by keyset from the page before, and skips only on a jump', async () => {
+    const core = fakeCore(1_000);
+    const src = new PositionalSource(1_000, core.load);
+    await src.ensure(0, 250);
+    expect(core.calls.map((c) => (c.after ? `after ${c.after.n}` : `skip ${c.skip}`))).toEqual(['skip 0', 'after 901', 'after 801']);
+    expect(src.row(249)?.line_no).toBe(751);
+    await src.ensure(700, 10);
+    expect(core.calls.at(-1)).toEqual({ after: null, skip: 700 });
+  });
   it('loads a page once even when asked twice at the same time', async () => {
     const core = fakeCore(500);
-    const src = new IndexedSource(500, core.load);
+    const src = new PositionalSource(500, core.load);
     await Promise.all([src.ensure(0, 10), src.ensure(5, 10)]);
     expect(core.calls.length).toBe(1);
-    expect(src.row(0)?.line_no).toBe(500);
-    expect(src.row(499)).toBeUndefined();
     await src.ensure(480, 40);
     expect(src.row(499)?.line_no).toBe(1);
   });
   it('keeps a bounded number of pages', async () => {
     const core = fakeCore(100_000);
-    const src = new IndexedSource(100_000, core.load, 3);
+    const src = new PositionalSource(100_000, core.load, 3);
     for (let p = 0; p < 10; p++) await src.ensure(p * PAGE, 10);
     expect(src.row(0)).toBeUndefined();
     expect(src.row(9 * PAGE)?.line_no).toBe(100_000 - 9 * PAGE);
-  });
-});
-
-describe('SequentialSource', () => {
-  it('follows next_before until the end of a filtered view', async () => {
-    const core = fakeCore(1_000, (no) => no % 3 === 0);
-    const src = new SequentialSource(core.load);
-    await src.ensure(0, 250);
-    expect(src.row(0)?.line_no).toBe(999);
-    expect(src.row(249)?.line_no).toBe(999 - 249 * 3);
-    await src.ensure(0, 10_000);
-    expect(src.finished()).toBe(true);
-    expect(src.total()).toBe(333);
   });
 });
 

@@ -1,23 +1,22 @@
-// Paging a card's activity from the core, by keyset. Unfiltered, any position is reachable
-// directly (the lines from position k are those numbered below `lines - k + 1`); filtered,
-// pages follow one another through `next_before`. Both keep a bounded cache of pages.
+// Paging a card's activity from the core, in submit-time order, with the number of lines known
+// (the card's, or the count of what the filters show). Any position is reachable: a page that
+// follows one already loaded continues from its last line by keyset (one index probe); a page
+// reached by a jump starts `skip` lines in (one index step per line skipped). A bounded cache
+// of pages is kept.
 
-import type { ActivityLine, ActivityPage } from './api';
+import type { ActivityLine, ActivityPage, TimeKey } from './api';
 
 export const PAGE = 100;
 
-export type Loader = (before: number | null, limit: number) => Promise<ActivityPage>;
-
-export interface Source {
-  /** Rows known to exist (for a filtered view: loaded so far, plus one page while more remain). */
-  total(): number;
-  row(index: number): ActivityLine | undefined;
-  /** Loads what rows [first, first + count) need; resolves when they are there. */
-  ensure(first: number, count: number): Promise<void>;
+export interface PageRequest {
+  /** Continue after this line (keyset); null: start `skip` lines in. */
+  after: TimeKey | null;
+  skip: number;
 }
 
-/** The whole card, newest first, random access by position. */
-export class IndexedSource implements Source {
+export type Loader = (req: PageRequest, limit: number) => Promise<ActivityPage>;
+
+export class PositionalSource {
   private pages = new Map<number, ActivityLine[]>();
   private loading = new Map<number, Promise<void>>();
   constructor(
@@ -30,32 +29,31 @@ export class IndexedSource implements Source {
     return this.lines;
   }
 
-  row(index: number) {
-    const p = this.pages.get(Math.floor(index / PAGE));
-    return p?.[index % PAGE];
+  row(index: number): ActivityLine | undefined {
+    return this.pages.get(Math.floor(index / PAGE))?.[index % PAGE];
   }
 
+  /** Loads what rows [first, first + count) need; resolves when they are there. */
   async ensure(first: number, count: number) {
     const last = Math.min(this.lines, first + count) - 1;
-    const wanted: Promise<void>[] = [];
-    for (let p = Math.floor(first / PAGE); p <= Math.floor(last / PAGE); p++) {
-      if (p < 0) continue;
-      wanted.push(this.loadPage(p));
-    }
-    await Promise.all(wanted);
+    // In order, so that each page after the first can continue from the one before it.
+    for (let p = Math.max(0, Math.floor(first / PAGE)); p <= Math.floor(last / PAGE); p++) await this.loadPage(p);
     this.evict(Math.floor(first / PAGE));
   }
 
-  /** The keyset of page p: lines numbered below this. */
-  static beforeFor(lines: number, page: number): number {
-    return lines - page * PAGE + 1;
+  /** How page `p` is asked for: after the last line of page p - 1 when it is here, else by skipping. */
+  request(p: number): PageRequest {
+    const before = this.pages.get(p - 1);
+    const last = before && before.length === PAGE ? before[PAGE - 1] : undefined;
+    if (p > 0 && last) return { after: { submit_time: last.submit_time, n: last.line_no }, skip: 0 };
+    return { after: null, skip: p * PAGE };
   }
 
   private loadPage(p: number): Promise<void> {
     if (this.pages.has(p)) return Promise.resolve();
     const running = this.loading.get(p);
     if (running) return running;
-    const job = this.load(IndexedSource.beforeFor(this.lines, p), PAGE)
+    const job = this.load(this.request(p), PAGE)
       .then((page) => {
         this.pages.set(p, page.lines);
       })
@@ -68,44 +66,5 @@ export class IndexedSource implements Source {
     if (this.pages.size <= this.maxPages) return;
     const far = [...this.pages.keys()].sort((a, b) => Math.abs(b - around) - Math.abs(a - around));
     for (const p of far.slice(0, this.pages.size - this.maxPages)) this.pages.delete(p);
-  }
-}
-
-/** A filtered view: pages in order, total unknown until the end. */
-export class SequentialSource implements Source {
-  private rows: ActivityLine[] = [];
-  private next: number | null = null;
-  private done = false;
-  private loading: Promise<void> | null = null;
-  constructor(private readonly load: Loader) {}
-
-  total() {
-    return this.rows.length + (this.done ? 0 : PAGE);
-  }
-
-  row(index: number) {
-    return this.rows[index];
-  }
-
-  finished() {
-    return this.done;
-  }
-
-  async ensure(first: number, count: number) {
-    while (!this.done && this.rows.length < first + count) {
-      await this.more();
-    }
-  }
-
-  private more(): Promise<void> {
-    if (this.loading) return this.loading;
-    this.loading = this.load(this.rows.length === 0 ? null : this.next, PAGE)
-      .then((page) => {
-        this.rows.push(...page.lines);
-        this.next = page.next_before;
-        this.done = page.next_before === null;
-      })
-      .finally(() => (this.loading = null));
-    return this.loading;
   }
 }

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { dayPattern, formatDay, parseDay, quickRange } from './dates';
+
+describe('typed days', () => {
+  it('reads the locale’s order, ISO, and two-digit years', () => {
+    expect(dayPattern('en-US').hint).toBe('MM/DD/YYYY');
+    expect(dayPattern('de-DE').hint).toBe('DD.MM.YYYY');
+    expect(dayPattern('fr-FR').hint).toBe('DD/MM/YYYY');
+    expect(parseDay('11/24/2026', 'en-US')).toBe('2026-11-24');
+    expect(parseDay('24.11.2026', 'de-DE')).toBe('2026-11-24');
+    expect(parseDay('24/11/26', 'fr-FR')).toBe('2026-11-24');
+    expect(parseDay('2026-11-24', 'fr-FR')).toBe('2026-11-24');
+    expect(parseDay('1-2-2026', 'en-US')).toBe('2026-01-02');
+    expect(parseDay('', 'en-US')).toBe('');
+  });
+  it('refuses what is not a day', () => {
+    expect(parseDay('11/31/2026', 'en-US')).toBeNull();
+    expect(parseDay('24/11/2026', 'en-US')).toBeNull();
+    expect(parseDay('tomorrow', 'en-US')).toBeNull();
+    expect(parseDay('1/2/202', 'en-US')).toBeNull();
+  });
+  it('writes a day the locale’s way', () => {
+    expect(formatDay('2026-01-02', 'en-US')).toBe('01/02/2026');
+    expect(formatDay('2026-01-02', 'de-DE')).toBe('02.01.2026');
+  });
+  it('gives the quick ranges', () => {
+    const today = new Date(2026, 10, 24, 15, 0);
+    expect(quickRange('month', today)).toEqual({ fromDay: '2026-11-01', toDay: '2026-11-24' });
+    expect(quickRange('last30', today)).toEqual({ fromDay: '2026-10-26', toDay: '2026-11-24' });
+    expect(quickRange('card', today, { issue_date: '2026-08-30T10:00:00Z', close_date: '2026-09-15T08:00:00Z' })).toEqual({ fromDay: '2026-08-30', toDay: '2026-09-15' });
+    expect(quickRange('card', today, { issue_date: '2026-08-30T10:00:00Z', close_date: null }).toDay).toBe('2026-11-24');
+  });
+});
