@@ -3,6 +3,7 @@
 
 mod args;
 pub mod commands;
+mod events;
 mod locale;
 mod os_open;
 pub mod save_as;
@@ -15,40 +16,8 @@ pub use state::{AppState, Session};
 /// Registers state, commands and the row-menu handler on any builder, so tests can use
 /// `tauri::test::mock_builder()`.
 pub fn build_app<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
-    use commands::*;
-    builder.manage(state).on_menu_event(menu::on_menu_event).invoke_handler(tauri::generate_handler![
-        session::app_status,
-        session::about,
-        session::setup_account,
-        session::login,
-        session::logout,
-        session::current_session,
-        overview::overview,
-        overview::list_users,
-        overview::refused_faxes,
-        activity::activity_page,
-        activity::activity_totals,
-        menu::show_card_menu,
-        export::export_activity,
-        export::cancel_export,
-        reveal::open_export,
-        reveal::show_export,
-        email::email_setup,
-        email::save_email_settings,
-        email::send_test_email,
-        email::notifications,
-        email::retry_notification,
-        repeat::repeat_order,
-        repeat::save_repeat_order,
-        repeat::resume_repeat_order,
-        payments::payment_card,
-        payments::set_payment_card,
-        payments::remove_payment_card,
-        payments::shop,
-        payments::purchase,
-        payments::orders,
-        payments::export_orders,
-    ])
+    let builder = builder.manage(state).on_menu_event(commands::menu::on_menu_event);
+    commands::register(builder)
 }
 
 pub fn run() {

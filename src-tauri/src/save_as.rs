@@ -27,6 +27,19 @@ pub struct SaveAs {
     pub directory: Option<PathBuf>,
 }
 
+/// What a command that saves a file answers: where and how many rows, or that the user
+/// cancelled (nothing was written). Every export answers with it.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum SaveResult {
+    Saved {
+        path: String,
+        rows: u64,
+    },
+    /// The user closed the dialog, pressed Cancel, or cancelled the export: nothing was written.
+    Cancelled,
+}
+
 /// One Save As at a time: a second would stack a second window over the first.
 static OPEN: AtomicBool = AtomicBool::new(false);
 

@@ -61,7 +61,7 @@ fn run<R: Runtime>(app: AppHandle<R>, db_path: PathBuf, services: Arc<Services>,
                     eprintln!("fax-credit: background work stopped: {change}");
                     db = None;
                     seen = None;
-                    let _ = app.emit("ledger-changed", ());
+                    let _ = app.emit(crate::events::LEDGER_CHANGED, ());
                     continue;
                 }
                 Err(e) => eprintln!("fax-credit: background work: {e}"),
@@ -107,7 +107,7 @@ fn tick<R: Runtime>(
     }
     changed |= data_version != prev.data_version || last_message != prev.last_message;
     if changed {
-        let _ = app.emit("ledger-changed", ());
+        let _ = app.emit(crate::events::LEDGER_CHANGED, ());
     }
     *seen = Some(Seen { data_version, last_message });
     Ok(())

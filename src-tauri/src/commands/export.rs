@@ -8,24 +8,13 @@ use std::sync::Arc;
 
 use faxcredit::export::Progress;
 use faxcredit::{Db, Error, ErrorBody};
-use serde::Serialize;
 use tauri::{AppHandle, Emitter, Runtime, State, WebviewWindow};
 
 use crate::commands::activity::FilterInput;
+use crate::save_as::SaveResult;
 use crate::state::AppState;
 
-pub const PROGRESS_EVENT: &str = "export-progress";
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum ExportResult {
-    Saved {
-        path: String,
-        rows: u64,
-    },
-    /// The user closed the dialog or pressed Cancel: nothing was written.
-    Cancelled,
-}
+pub const PROGRESS_EVENT: &str = crate::events::EXPORT_PROGRESS;
 
 /// `card-1042-activity-2026-11-24.csv`
 pub fn default_file_name(card_id: i64, today: &str) -> String {
@@ -43,7 +32,7 @@ pub async fn export_activity<R: Runtime>(
     state: State<'_, AppState>,
     card_id: i64,
     filter: Option<FilterInput>,
-) -> Result<ExportResult, ErrorBody> {
+) -> Result<SaveResult, ErrorBody> {
     state.require_manager()?;
     let filter = filter.unwrap_or_default().parse().map_err(|e| ErrorBody::from(&e))?;
     // The card (and the filter's user) must exist before we ask where to save it.
@@ -59,7 +48,7 @@ pub async fn export_activity<R: Runtime>(
     };
     let title = if filter.is_empty() { "Export Activity" } else { "Export Filtered Activity" };
     let Some(target) = state.save_as(&window, title, name).await? else {
-        return Ok(ExportResult::Cancelled);
+        return Ok(SaveResult::Cancelled);
     };
     let cancel = Arc::new(AtomicBool::new(false));
     *state.export_cancel.lock().unwrap_or_else(|p| p.into_inner()) = Some(cancel.clone());
@@ -90,9 +79,9 @@ pub async fn export_activity<R: Runtime>(
     match result {
         Ok(rows) => {
             state.note_export(&target);
-            Ok(ExportResult::Saved { path: target.display().to_string(), rows })
+            Ok(SaveResult::Saved { path: target.display().to_string(), rows })
         }
-        Err(Error::Cancelled) => Ok(ExportResult::Cancelled),
+        Err(Error::Cancelled) => Ok(SaveResult::Cancelled),
         Err(e) => Err(ErrorBody::from(&e)),
     }
 }

@@ -15,7 +15,7 @@ pub struct CardMenuChoice {
     pub card_id: i64,
 }
 
-pub const EVENT: &str = "card-menu";
+pub const EVENT: &str = crate::events::CARD_MENU;
 
 fn err(e: tauri::Error) -> ErrorBody {
     ErrorBody::new("internal", e.to_string())

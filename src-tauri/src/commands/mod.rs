@@ -14,33 +14,69 @@ pub mod session;
 #[cfg(test)]
 mod tests;
 
-/// Every command the app registers. `MANAGER_ONLY` must list every command that reads or
-/// changes the ledger: a test calls each of them logged out and as a `user`.
-pub const PUBLIC: &[&str] = &["app_status", "about", "setup_account", "login", "logout", "current_session"];
-pub const MANAGER_ONLY: &[&str] = &[
-    "overview",
-    "list_users",
-    "refused_faxes",
-    "activity_page",
-    "activity_totals",
-    "show_card_menu",
-    "export_activity",
-    "cancel_export",
-    "open_export",
-    "show_export",
-    "email_setup",
-    "save_email_settings",
-    "send_test_email",
-    "notifications",
-    "retry_notification",
-    "repeat_order",
-    "save_repeat_order",
-    "resume_repeat_order",
-    "payment_card",
-    "set_payment_card",
-    "remove_payment_card",
-    "shop",
-    "purchase",
-    "orders",
-    "export_orders",
-];
+/// Who may call a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Before or without a login (start-up, first run, login, About).
+    Public,
+    /// A logged-in account manager: everything that reads or changes the ledger. A test calls
+    /// each of them logged out and as a `user`, and expects `forbidden`.
+    Manager,
+}
+
+/// Declares the commands once, each with its access: the handler list Tauri registers and the
+/// list the role tests walk come from the same lines, so neither can miss a command.
+macro_rules! app_commands {
+    ($($access:ident: [$($module:ident::$name:ident),* $(,)?]),* $(,)?) => {
+        /// Registers every command on the builder.
+        pub fn register<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+            builder.invoke_handler(tauri::generate_handler![$($($module::$name),*),*])
+        }
+
+        /// Every registered command's name and who may call it.
+        pub const COMMANDS: &[(&str, Access)] = &[$($((stringify!($name), Access::$access)),*),*];
+    };
+}
+
+app_commands! {
+    Public: [
+        session::app_status,
+        session::about,
+        session::setup_account,
+        session::login,
+        session::logout,
+        session::current_session,
+    ],
+    Manager: [
+        overview::overview,
+        overview::list_users,
+        overview::refused_faxes,
+        activity::activity_page,
+        activity::activity_totals,
+        menu::show_card_menu,
+        export::export_activity,
+        export::cancel_export,
+        reveal::open_export,
+        reveal::show_export,
+        email::email_setup,
+        email::save_email_settings,
+        email::send_test_email,
+        email::notifications,
+        email::retry_notification,
+        repeat::repeat_order,
+        repeat::save_repeat_order,
+        repeat::resume_repeat_order,
+        payments::payment_card,
+        payments::set_payment_card,
+        payments::remove_payment_card,
+        payments::shop,
+        payments::purchase,
+        payments::orders,
+        payments::export_orders,
+    ],
+}
+
+/// The names of the commands with this access.
+pub fn named(access: Access) -> impl Iterator<Item = &'static str> {
+    COMMANDS.iter().filter(move |(_, a)| *a == access).map(|(n, _)| *n)
+}

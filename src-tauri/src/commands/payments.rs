@@ -7,6 +7,7 @@ use faxcredit::{Db, Error, ErrorBody};
 use serde::Serialize;
 use tauri::{Runtime, State, WebviewWindow};
 
+use crate::save_as::SaveResult;
 use crate::state::AppState;
 
 fn require_prepaid_manager(state: &AppState, what: &str) -> Result<crate::state::Session, ErrorBody> {
@@ -133,13 +134,6 @@ pub fn orders(state: State<'_, AppState>) -> Result<Vec<OrderRow>, ErrorBody> {
             })
             .collect())
     })
-}
-
-#[derive(Debug, Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum SaveResult {
-    Saved { path: String, rows: u64 },
-    Cancelled,
 }
 
 /// The order history through the native Save As dialog.

@@ -2,6 +2,13 @@
 // lives here. Components import these functions and never call `invoke` or `listen` themselves.
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+
+/** The events the app sends, by name (src-tauri/src/events.rs; a test ties the two lists). */
+export const EVENTS = {
+  ledgerChanged: 'ledger-changed',
+  cardMenu: 'card-menu',
+  exportProgress: 'export-progress',
+};
 import { onDestroy } from 'svelte';
 
 /** Every backend error carries a stable code; the UI branches on `code`, never on `message`. */
@@ -196,7 +203,6 @@ export interface User {
   login: boolean;
 }
 
-export type ExportResult = { status: 'saved'; path: string; rows: number } | { status: 'cancelled' };
 export interface ExportProgress {
   done: number;
   total: number;
@@ -376,7 +382,7 @@ export const api = {
   /** Pops the native row menu at (x, y) in the window, or at the pointer. */
   showCardMenu: (cardId: number, x?: number, y?: number) => call<void>('show_card_menu', { cardId, x, y }),
   /** With a filter: only the lines it shows. */
-  exportActivity: (cardId: number, filter?: ActivityFilter) => call<ExportResult>('export_activity', { cardId, filter: filter ?? null }),
+  exportActivity: (cardId: number, filter?: ActivityFilter) => call<SaveResult>('export_activity', { cardId, filter: filter ?? null }),
   cancelExport: () => call<boolean>('cancel_export'),
   /** Opens a file this run exported with its usual application (a program of the OS). */
   openExport: (path: string) => call<void>('open_export', { path }),
@@ -413,13 +419,13 @@ export const api = {
  */
 export function followLedger(load: () => Promise<void>) {
   void load();
-  const unlisten = listen('ledger-changed', () => void load());
+  const unlisten = listen(EVENTS.ledgerChanged, () => void load());
   onDestroy(() => void unlisten.then((f) => f()));
 }
 
 export const events = {
   onCardMenu: (f: (c: CardMenuChoice) => void): Promise<UnlistenFn> =>
-    listen<CardMenuChoice>('card-menu', (e) => f(e.payload)),
+    listen<CardMenuChoice>(EVENTS.cardMenu, (e) => f(e.payload)),
   onExportProgress: (f: (cardId: number, p: ExportProgress) => void): Promise<UnlistenFn> =>
-    listen<[number, ExportProgress]>('export-progress', (e) => f(e.payload[0], e.payload[1])),
+    listen<[number, ExportProgress]>(EVENTS.exportProgress, (e) => f(e.payload[0], e.payload[1])),
 };
