@@ -9,6 +9,7 @@ pub const CARD_MENU: &str = "card-menu";
 pub const EXPORT_PROGRESS: &str = "export-progress";
 
 /// Every event name, for the test that ties them to the page.
+#[cfg(test)]
 pub const ALL: &[&str] = &[LEDGER_CHANGED, CARD_MENU, EXPORT_PROGRESS];
 
 #[cfg(test)]
