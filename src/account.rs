@@ -16,22 +16,22 @@ use crate::time::{fmt_ts, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Kind {
+pub enum AccountKind {
     Prepaid,
     Credit,
 }
 
-impl Kind {
+impl AccountKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            Kind::Prepaid => "prepaid",
-            Kind::Credit => "credit",
+            AccountKind::Prepaid => "prepaid",
+            AccountKind::Credit => "credit",
         }
     }
-    pub fn parse(s: &str) -> Result<Kind> {
+    pub fn parse(s: &str) -> Result<AccountKind> {
         match s.trim().to_ascii_lowercase().as_str() {
-            "prepaid" => Ok(Kind::Prepaid),
-            "credit" => Ok(Kind::Credit),
+            "prepaid" => Ok(AccountKind::Prepaid),
+            "credit" => Ok(AccountKind::Credit),
             _ => Err(Error::invalid("kind", format!("{s:?} is not prepaid or credit"))),
         }
     }
@@ -63,7 +63,7 @@ impl Role {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Account {
     pub name: String,
-    pub kind: Kind,
+    pub kind: AccountKind,
     pub email: String,
     pub currency: String,
     pub credit_limit: Option<Decimal>,
@@ -74,7 +74,7 @@ pub struct Account {
 #[derive(Debug, Clone)]
 pub struct NewAccount {
     pub name: String,
-    pub kind: Kind,
+    pub kind: AccountKind,
     pub email: String,
     pub currency: String,
     pub credit_limit: Option<Decimal>,
@@ -106,7 +106,7 @@ pub fn validate_user_name(s: &str) -> Result<String> {
 /// `not_prepaid` unless the account is a prepaid one: buying, payment cards, repeat orders and
 /// applied prepaid cards are for prepaid accounts only (DESIGN.md §1), refused by the core.
 pub fn require_prepaid(conn: &rusqlite::Connection, what: &str) -> Result<()> {
-    if account_in(conn)?.kind != Kind::Prepaid {
+    if account_in(conn)?.kind != AccountKind::Prepaid {
         return Err(Error::NotPrepaid(what.into()));
     }
     Ok(())
@@ -133,7 +133,7 @@ pub(crate) fn account_in(conn: &rusqlite::Connection) -> Result<Account> {
     .map(|(name, kind, email, currency, limit, created_at)| {
         Ok(Account {
             name,
-            kind: Kind::parse(&kind)?,
+            kind: AccountKind::parse(&kind)?,
             email,
             currency,
             credit_limit: limit.map(money::from_units),
@@ -362,7 +362,7 @@ mod tests {
     fn prepaid() -> NewAccount {
         NewAccount {
             name: "Acme".into(),
-            kind: Kind::Prepaid,
+            kind: AccountKind::Prepaid,
             email: "ops@acme.example".into(),
             currency: "usd".into(),
             credit_limit: None,
@@ -392,7 +392,7 @@ mod tests {
             assert_eq!(e.code(), "invalid_input", "{f}={v}");
         }
         let mut credit = prepaid();
-        credit.kind = Kind::Credit;
+        credit.kind = AccountKind::Credit;
         assert_eq!(create_account(&mut db, &credit, now()).unwrap_err().code(), "invalid_input");
         assert_eq!(account(&db).unwrap_err().code(), "not_initialized");
     }

@@ -82,7 +82,7 @@ pub(crate) fn package_matching(tx: &Transaction<'_>, face: i64, bonus: i64) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::account::{Kind, NewAccount};
+    use crate::account::{AccountKind, NewAccount};
     use crate::setup::create_account;
     use crate::time::parse_ts;
 
@@ -91,7 +91,7 @@ mod tests {
         let mut db = Db::in_memory().unwrap();
         let acct = NewAccount {
             name: "A".into(),
-            kind: Kind::Prepaid,
+            kind: AccountKind::Prepaid,
             email: "a@b.example".into(),
             currency: "USD".into(),
             credit_limit: None,

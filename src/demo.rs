@@ -7,7 +7,7 @@ use std::path::Path;
 use chrono::Duration;
 use serde::Serialize;
 
-use crate::account::{self, Kind, NewAccount, Role};
+use crate::account::{self, AccountKind, NewAccount, Role};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::ledger::bill::{Biller, Outcome};
@@ -32,7 +32,7 @@ pub const DEMO_USERS: &[(&str, Role)] = &[
 #[derive(Debug, Clone)]
 pub struct DemoOptions {
     pub faxes: u64,
-    pub kind: Kind,
+    pub kind: AccountKind,
     pub seed: u64,
     /// How far back the history starts.
     pub days: i64,
@@ -42,7 +42,7 @@ pub struct DemoOptions {
 
 impl Default for DemoOptions {
     fn default() -> Self {
-        DemoOptions { faxes: 6_000, kind: Kind::Prepaid, seed: 0x05ee_dfa7, days: 180, single_card: false }
+        DemoOptions { faxes: 6_000, kind: AccountKind::Prepaid, seed: 0x05ee_dfa7, days: 180, single_card: false }
     }
 }
 
@@ -142,8 +142,8 @@ pub fn seed(db: &mut Db, opts: &DemoOptions, now: Timestamp) -> Result<DemoSumma
     let now = now.trunc_subsecs(0);
     let start = now - Duration::days(opts.days.max(1));
     let (name, email) = match opts.kind {
-        Kind::Prepaid => ("Northwind Legal LLP", "billing@northwind-legal.example"),
-        Kind::Credit => ("Harbor Medical Group", "accounts@harbor-medical.example"),
+        AccountKind::Prepaid => ("Northwind Legal LLP", "billing@northwind-legal.example"),
+        AccountKind::Credit => ("Harbor Medical Group", "accounts@harbor-medical.example"),
     };
     crate::setup::create_account(
         db,
@@ -152,7 +152,7 @@ pub fn seed(db: &mut Db, opts: &DemoOptions, now: Timestamp) -> Result<DemoSumma
             kind: opts.kind,
             email: email.into(),
             currency: "USD".into(),
-            credit_limit: (opts.kind == Kind::Credit).then(|| rust_decimal::Decimal::new(400, 0)),
+            credit_limit: (opts.kind == AccountKind::Credit).then(|| rust_decimal::Decimal::new(400, 0)),
         },
         start,
     )?;
@@ -207,7 +207,7 @@ pub fn seed(db: &mut Db, opts: &DemoOptions, now: Timestamp) -> Result<DemoSumma
         {
             let mut reactions = crate::billing::reactions();
             let mut biller = Biller::new(&tx, &mut reactions)?;
-            if opts.kind == Kind::Prepaid && i == 0 {
+            if opts.kind == AccountKind::Prepaid && i == 0 {
                 if opts.single_card {
                     // Room for every fax: the largest demo fax costs well under 25.00.
                     let face =
@@ -225,18 +225,18 @@ pub fn seed(db: &mut Db, opts: &DemoOptions, now: Timestamp) -> Result<DemoSumma
                 let raw = demo_fax(&mut rng, i, submit, &pool, &senders);
                 let fax = raw.validate()?;
                 let billed_at = fax.completion_time.unwrap_or(fax.submit_time);
-                if opts.kind == Kind::Credit {
+                if opts.kind == AccountKind::Credit {
                     ensure_month_card(&tx, billed_at)?;
                     biller.cards_changed();
                 }
-                if opts.kind == Kind::Prepaid && !opts.single_card && !queued_extra && i * 1000 >= total * 995 {
+                if opts.kind == AccountKind::Prepaid && !opts.single_card && !queued_extra && i * 1000 >= total * 995 {
                     // Near the end the manager bought one card ahead: it waits, queued.
                     apply_next(&tx, &mut next_package, billed_at)?;
                     biller.cards_changed();
                     queued_extra = true;
                 }
                 match biller.bill(&fax, billed_at)? {
-                    Outcome::Refused { .. } if opts.kind == Kind::Prepaid => {
+                    Outcome::Refused { .. } if opts.kind == AccountKind::Prepaid => {
                         // The card ran dry: the fax was refused (205000), the manager bought the
                         // next card, and the gateway sent the fax again.
                         refused += 1;

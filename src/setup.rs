@@ -6,7 +6,7 @@ use rusqlite::{params, OptionalExtension};
 use rust_decimal::Decimal;
 
 use crate::account::{account, hash_password, insert_user, users, validate_password, validate_user_name};
-use crate::account::{Account, Kind, NewAccount, Role, User};
+use crate::account::{Account, AccountKind, NewAccount, Role, User};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::money;
@@ -46,13 +46,13 @@ fn create_account_and_manager(
     let email = validate_email(&new.email)?;
     let currency = validate_currency(&new.currency)?;
     let limit = match (new.kind, new.credit_limit) {
-        (Kind::Credit, None) => {
+        (AccountKind::Credit, None) => {
             return Err(Error::invalid("credit-limit", "a credit account needs a monthly credit limit"))
         }
-        (Kind::Credit, Some(l)) if l <= Decimal::ZERO => {
+        (AccountKind::Credit, Some(l)) if l <= Decimal::ZERO => {
             return Err(Error::invalid("credit-limit", "must be more than zero"))
         }
-        (Kind::Prepaid, Some(_)) => {
+        (AccountKind::Prepaid, Some(_)) => {
             return Err(Error::invalid("credit-limit", "only a credit account has a credit limit"))
         }
         (_, l) => l.map(|l| money::to_units(l, "credit-limit")).transpose()?,
@@ -70,7 +70,7 @@ fn create_account_and_manager(
     )?;
     crate::catalog::insert_defaults(&tx)?;
     crate::rates::insert_defaults(&tx)?;
-    if new.kind == Kind::Credit {
+    if new.kind == AccountKind::Credit {
         crate::ledger::cards::ensure_month_card(&tx, now)?;
     }
     if let Some((user, hash)) = manager {

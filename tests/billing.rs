@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use faxcredit::account::Kind;
+use faxcredit::account::AccountKind;
 use faxcredit::billing::bill;
 use faxcredit::ledger::{self, apply_card, CardStatus, Outcome};
 
@@ -223,7 +223,7 @@ fn check_reports_a_tampered_card() {
 
 #[test]
 fn a_credit_account_bills_a_card_per_calendar_month_up_to_its_limit() {
-    let mut s = account(Kind::Credit);
+    let mut s = account(AccountKind::Credit);
     // init opened October's card (limit 10.00).
     let cards = ledger::cards(&mut s.db).unwrap();
     assert_eq!(cards.len(), 1);

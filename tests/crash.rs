@@ -541,7 +541,7 @@ fn refusal_orders_and_capped_retries_survive_dying_mid_purchase() {
     use faxcredit::billing::bill;
     use faxcredit::ledger::apply_card;
     use faxcredit::orders::{self, Crash, Purchaser};
-    use faxcredit::payments::card::{self, CardInput};
+    use faxcredit::payments::payment_method::{self, CardInput};
     use faxcredit::payments::{Fault, Sandbox};
     use faxcredit::secrets::MemoryStore;
     use faxcredit::time::{Clock, FixedClock};
@@ -554,7 +554,7 @@ fn refusal_orders_and_capped_retries_survive_dying_mid_purchase() {
     let clock = FixedClock::new(common::t("2026-11-01T00:00:00Z"));
     let store = |db: &mut faxcredit::Db, number: &str, now| {
         let input = CardInput { number: number.into(), expiry: "12/30".into(), holder: "Crash".into(), cvv: None };
-        card::set(db, &secrets, &input, now).unwrap();
+        payment_method::set(db, &secrets, &input, now).unwrap();
     };
     store(&mut s.db, "4000000000009995", clock.now());
     apply_card(&mut s.db, common::dec("10.00"), common::dec("0"), clock.now()).unwrap();

@@ -7,7 +7,7 @@
 
 mod common;
 
-use faxcredit::payments::card::{self, CardInput};
+use faxcredit::payments::payment_method::{self, CardInput};
 use faxcredit::secrets::{KeyringStore, SecretStore};
 
 const BIN: &str = env!("CARGO_BIN_EXE_faxcredit");
@@ -47,22 +47,22 @@ fn stores_reads_replaces_and_removes_the_card_in_the_real_keyring() {
         holder: "Alice Smith".into(),
         cvv: Some(CVV.into()),
     };
-    let shown = card::set(&mut s.db, &store, &input(NUMBER), now).unwrap();
+    let shown = payment_method::set(&mut s.db, &store, &input(NUMBER), now).unwrap();
     assert_eq!((shown.brand.as_str(), shown.last4.as_str()), ("Visa", "4242"));
-    assert_eq!(card::load(&store).unwrap().number, NUMBER);
+    assert_eq!(payment_method::load(&store).unwrap().number, NUMBER);
     // A second handle (as the CLI or a restarted app would open) reads the same entry.
     let again = KeyringStore::open(&mut s.db).unwrap();
-    assert_eq!(card::load(&again).unwrap().holder, "Alice Smith");
-    assert!(!again.get(card::SECRET_NAME).unwrap().unwrap().contains(CVV), "the CVV is never stored");
+    assert_eq!(payment_method::load(&again).unwrap().holder, "Alice Smith");
+    assert!(!again.get(payment_method::SECRET_NAME).unwrap().unwrap().contains(CVV), "the CVV is never stored");
 
-    card::set(&mut s.db, &store, &input(OTHER), now).unwrap();
-    assert_eq!(card::load(&again).unwrap().number, OTHER);
-    assert_eq!(card::on_file(&s.db, now).unwrap().unwrap().brand, "Mastercard");
+    payment_method::set(&mut s.db, &store, &input(OTHER), now).unwrap();
+    assert_eq!(payment_method::load(&again).unwrap().number, OTHER);
+    assert_eq!(payment_method::on_file(&s.db, now).unwrap().unwrap().brand, "Mastercard");
 
-    assert!(card::remove(&mut s.db, &store).unwrap());
-    assert_eq!(again.get(card::SECRET_NAME).unwrap(), None);
-    assert_eq!(card::on_file(&s.db, now).unwrap(), None);
-    assert_eq!(card::load(&again).unwrap_err().code(), "no_payment_card");
+    assert!(payment_method::remove(&mut s.db, &store).unwrap());
+    assert_eq!(again.get(payment_method::SECRET_NAME).unwrap(), None);
+    assert_eq!(payment_method::on_file(&s.db, now).unwrap(), None);
+    assert_eq!(payment_method::load(&again).unwrap_err().code(), "no_payment_card");
 }
 
 #[test]

@@ -36,7 +36,7 @@ proptest! {
     fn random_operations_keep_every_invariant(ops in proptest::collection::vec(op(), 1..60)) {
         let mut db = faxcredit::Db::in_memory().unwrap();
         faxcredit::setup::create_account(&mut db, &faxcredit::account::NewAccount {
-            name: "P".into(), kind: faxcredit::account::Kind::Prepaid, email: "p@p.example".into(),
+            name: "P".into(), kind: faxcredit::account::AccountKind::Prepaid, email: "p@p.example".into(),
             currency: "USD".into(), credit_limit: None }, t("2026-01-01T00:00:00Z")).unwrap();
         faxcredit::account::add_user(&mut db, "bob", faxcredit::account::Role::User, "password1", t("2026-01-01T00:00:00Z")).unwrap();
         faxcredit::account::add_user(&mut db, "amy", faxcredit::account::Role::User, "password1", t("2026-01-01T00:00:00Z")).unwrap();

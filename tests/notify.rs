@@ -6,7 +6,7 @@ mod common;
 
 use common::smtp::{Behaviour, SmtpServer};
 use common::{prepaid, t};
-use faxcredit::notify::{self, outbox, EmailSettings, Kind, Security, SmtpMailer, State};
+use faxcredit::notify::{self, outbox, EmailSettings, MessageKind, Security, SmtpMailer, State};
 use faxcredit::time::{Clock, FixedClock};
 use faxcredit::Db;
 
@@ -22,8 +22,9 @@ fn settings(port: u16) -> EmailSettings {
 
 fn queue(db: &mut Db, subject: &str, at: &str) -> i64 {
     let tx = db.write().unwrap();
-    let id = notify::enqueue(&tx, Kind::RepeatOrderSuccess, subject, "Card 1002 bought: Standard, 50.00 USD.", t(at))
-        .unwrap();
+    let id =
+        notify::enqueue(&tx, MessageKind::RepeatOrderSuccess, subject, "Card 1002 bought: Standard, 50.00 USD.", t(at))
+            .unwrap();
     tx.commit().unwrap();
     id
 }

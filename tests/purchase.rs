@@ -6,9 +6,9 @@ mod common;
 use std::sync::Arc;
 
 use common::{prepaid, t, TestDb};
-use faxcredit::account::Kind;
+use faxcredit::account::AccountKind;
 use faxcredit::orders::{self, Crash, Purchaser, Status};
-use faxcredit::payments::card::{self, CardInput};
+use faxcredit::payments::payment_method::{self, CardInput};
 use faxcredit::payments::{Fault, Sandbox};
 use faxcredit::secrets::MemoryStore;
 use faxcredit::time::FixedClock;
@@ -25,7 +25,7 @@ fn shop_with(number: &str) -> Shop {
     let secrets = MemoryStore::default();
     let clock = FixedClock::new(t("2026-11-24T10:00:00Z"));
     let input = CardInput { number: number.into(), expiry: "12/28".into(), holder: "Alice".into(), cvv: None };
-    card::set(&mut s.db, &secrets, &input, t("2026-11-24T09:00:00Z")).unwrap();
+    payment_method::set(&mut s.db, &secrets, &input, t("2026-11-24T09:00:00Z")).unwrap();
     Shop { s, secrets, clock }
 }
 
@@ -190,10 +190,10 @@ fn two_purchases_at_once_with_one_key_charge_once() {
 
 #[test]
 fn credit_accounts_cannot_buy_or_store_a_card() {
-    let mut s = common::account(Kind::Credit);
+    let mut s = common::account(AccountKind::Credit);
     let secrets = MemoryStore::default();
     let input = CardInput { number: "4242424242424242".into(), expiry: "12/28".into(), holder: "A".into(), cvv: None };
-    let e = card::set(&mut s.db, &secrets, &input, t("2026-11-24T09:00:00Z")).unwrap_err();
+    let e = payment_method::set(&mut s.db, &secrets, &input, t("2026-11-24T09:00:00Z")).unwrap_err();
     assert_eq!((e.code().as_str(), e.exit_code()), ("not_prepaid", 5));
     assert_eq!(secrets.get_for_test("payment-card"), None, "nothing reached the keyring");
 }
@@ -203,9 +203,9 @@ fn without_a_keyring_nothing_is_stored_and_nothing_is_bought() {
     let mut s = prepaid();
     let refusing = MemoryStore::refusing();
     let input = CardInput { number: "4242424242424242".into(), expiry: "12/28".into(), holder: "A".into(), cvv: None };
-    let e = card::set(&mut s.db, &refusing, &input, t("2026-11-24T09:00:00Z")).unwrap_err();
+    let e = payment_method::set(&mut s.db, &refusing, &input, t("2026-11-24T09:00:00Z")).unwrap_err();
     assert_eq!((e.code().as_str(), e.exit_code()), ("keyring_unavailable", 7));
-    assert_eq!(card::on_file(&s.db, t("2026-11-24T09:00:00Z")).unwrap(), None);
+    assert_eq!(payment_method::on_file(&s.db, t("2026-11-24T09:00:00Z")).unwrap(), None);
     let gw = Sandbox::beside(&s.path(), Fault::None);
     let clock = FixedClock::new(t("2026-11-24T10:00:00Z"));
     let p = Purchaser {

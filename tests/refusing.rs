@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use faxcredit::account::Kind;
+use faxcredit::account::AccountKind;
 use faxcredit::billing::bill;
 use faxcredit::ledger::{self, apply_card};
 
@@ -30,7 +30,7 @@ fn a_prepaid_account_refuses_until_credit_is_added() {
 
 #[test]
 fn a_credit_account_refuses_until_next_month() {
-    let mut s = account(Kind::Credit);
+    let mut s = account(AccountKind::Credit);
     let now = t("2026-11-20T12:00:00Z");
     ledger::cards::roll_credit_month(&mut s.db, t("2026-11-01T00:00:00Z")).unwrap();
     // The month's limit is 10.00: a fax of 10.00 uses it all.

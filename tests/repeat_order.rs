@@ -8,7 +8,7 @@ use common::{fax, prepaid, t, TestDb};
 use faxcredit::billing::bill;
 use faxcredit::ledger::{apply_card, Outcome};
 use faxcredit::orders::{self, Crash, Purchaser, Status};
-use faxcredit::payments::card::{self, CardInput};
+use faxcredit::payments::payment_method::{self, CardInput};
 use faxcredit::payments::{Fault, Sandbox};
 use faxcredit::repeat;
 use faxcredit::secrets::MemoryStore;
@@ -28,7 +28,7 @@ fn account(number: &str, cap: Option<&str>) -> Account {
     let mut s = prepaid();
     let secrets = MemoryStore::default();
     let input = CardInput { number: number.into(), expiry: "12/28".into(), holder: "Alice".into(), cvv: None };
-    card::set(&mut s.db, &secrets, &input, t("2026-11-01T00:00:00Z")).unwrap();
+    payment_method::set(&mut s.db, &secrets, &input, t("2026-11-01T00:00:00Z")).unwrap();
     apply_card(&mut s.db, common::dec("10.00"), common::dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
     repeat::set(&mut s.db, "starter", cap.map(common::dec), t("2026-11-01T00:00:00Z")).unwrap();
     Account { s, secrets, clock: FixedClock::new(t("2026-11-24T10:00:00Z")), calls: Calls::default() }
@@ -81,7 +81,7 @@ impl Account {
     fn store_card(&mut self, number: &str) {
         let input = CardInput { number: number.into(), expiry: "12/28".into(), holder: "Alice".into(), cvv: None };
         let now = self.now();
-        card::set(&mut self.s.db, &self.secrets, &input, now).unwrap();
+        payment_method::set(&mut self.s.db, &self.secrets, &input, now).unwrap();
     }
     fn order(&self, key: &str) -> orders::Order {
         orders::orders(&self.s.db).unwrap().into_iter().find(|o| o.key == key).expect("order")
@@ -299,7 +299,7 @@ fn several_writers_crossing_95_percent_at_once_order_one_card() {
 
 #[test]
 fn credit_accounts_have_no_repeat_order() {
-    let mut s = common::account(faxcredit::account::Kind::Credit);
+    let mut s = common::account(faxcredit::account::AccountKind::Credit);
     let e = repeat::set(&mut s.db, "Starter", None, t("2026-11-24T10:00:00Z")).unwrap_err();
     assert_eq!((e.code().as_str(), e.exit_code()), ("not_prepaid", 5));
 }

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use faxcredit::account::{self, Kind, NewAccount, Role};
+use faxcredit::account::{self, AccountKind, NewAccount, Role};
 use faxcredit::ledger::{self, Outcome, RawFax};
 use faxcredit::Db;
 
@@ -15,7 +15,7 @@ pub fn fresh(path: &Path) -> Db {
     let mut db = Db::create(path).expect("db");
     let new = NewAccount {
         name: "Bench".into(),
-        kind: Kind::Prepaid,
+        kind: AccountKind::Prepaid,
         email: "bench@example.com".into(),
         currency: "USD".into(),
         credit_limit: None,

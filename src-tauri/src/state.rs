@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use faxcredit::account::{Kind, Role, User};
+use faxcredit::account::{AccountKind, Role, User};
 use faxcredit::services::Services;
 use faxcredit::time::Timestamp;
 use faxcredit::{Db, Error, ErrorBody};
@@ -21,7 +21,7 @@ pub struct Session {
     pub user: String,
     pub role: Role,
     pub account: String,
-    pub kind: Kind,
+    pub kind: AccountKind,
     pub currency: String,
     /// The account's managers, whom a user asks for what only a manager sees.
     pub managers: Vec<String>,

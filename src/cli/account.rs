@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::io::{read_password, remove_db_files};
 use super::output;
-use faxcredit::account::{self, Kind, NewAccount, Role};
+use faxcredit::account::{self, AccountKind, NewAccount, Role};
 use faxcredit::db::Db;
 use faxcredit::error::Result;
 use faxcredit::money;
@@ -19,7 +19,7 @@ pub fn init(
     credit_limit: Option<String>,
     now: Timestamp,
 ) -> Result<i32> {
-    let kind = Kind::parse(&kind)?;
+    let kind = AccountKind::parse(&kind)?;
     let credit_limit = credit_limit.map(|c| money::parse_amount(&c, "credit-limit")).transpose()?;
     let new = NewAccount { name, kind, email, currency, credit_limit };
     // Validate before creating any file, so bad input leaves nothing behind.

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::io::print_json;
-use faxcredit::account::{self, Kind, Role};
+use faxcredit::account::{self, AccountKind, Role};
 use faxcredit::db::Db;
 use faxcredit::error::{Error, Result};
 use faxcredit::ledger;
@@ -25,7 +25,7 @@ pub fn check(path: &Path, json: bool) -> Result<i32> {
 }
 
 pub fn demo(path: &Path, faxes: u64, kind: String, single_card: bool, now: Timestamp) -> Result<i32> {
-    let kind = Kind::parse(&kind)?;
+    let kind = AccountKind::parse(&kind)?;
     if faxes == 0 || faxes > 10_000_000 {
         return Err(Error::invalid("faxes", "must be 1..=10000000"));
     }
@@ -36,7 +36,7 @@ pub fn demo(path: &Path, faxes: u64, kind: String, single_card: bool, now: Times
         }
     }
     let mut db = Db::create(path)?;
-    if single_card && kind == Kind::Credit {
+    if single_card && kind == AccountKind::Credit {
         return Err(Error::invalid("single-card", "only a prepaid demo has one large card"));
     }
     let opts = faxcredit::demo::DemoOptions { faxes, kind, single_card, ..Default::default() };

@@ -9,7 +9,7 @@ use super::io::print_json;
 use super::secrets::with_purchaser;
 use faxcredit::db::Db;
 use faxcredit::error::{Error, Result};
-use faxcredit::payments::card::{self, CardInput};
+use faxcredit::payments::payment_method::{self, CardInput};
 use faxcredit::time::Timestamp;
 
 #[derive(Debug, Subcommand)]
@@ -66,13 +66,13 @@ pub fn payment_card(path: &Path, cmd: PaymentCardCommand, now: Timestamp) -> Res
             let cvv = next("cvv").ok();
             let input = CardInput { number, expiry, holder, cvv };
             // Check before touching the keyring, so a typo never needs one.
-            card::validate(&input, now)?;
+            payment_method::validate(&input, now)?;
             let store = super::services().secrets(&mut db)?;
-            let c = card::set(&mut db, store.as_ref(), &input, now)?;
+            let c = payment_method::set(&mut db, store.as_ref(), &input, now)?;
             println!("payment card stored in the system keyring: {} •••• {}, expires {}", c.brand, c.last4, c.expiry);
         }
         PaymentCardCommand::Show { json } => {
-            let c = card::on_file(&db, now)?;
+            let c = payment_method::on_file(&db, now)?;
             if json {
                 print_json(&c)?;
             } else if let Some(c) = c {
@@ -84,7 +84,7 @@ pub fn payment_card(path: &Path, cmd: PaymentCardCommand, now: Timestamp) -> Res
         }
         PaymentCardCommand::Remove => {
             let store = super::services().secrets(&mut db)?;
-            let removed = card::remove(&mut db, store.as_ref())?;
+            let removed = payment_method::remove(&mut db, store.as_ref())?;
             println!("{}", if removed { "payment card removed" } else { "there was no payment card" });
         }
     }
@@ -120,7 +120,7 @@ pub fn packages(path: &Path, json: bool) -> Result<i32> {
     println!(
         "({} {}; per page at the main rate, {} a page)",
         acct.currency,
-        if acct.kind == faxcredit::account::Kind::Credit {
+        if acct.kind == faxcredit::account::AccountKind::Credit {
             "credit account: packages cannot be bought"
         } else {
             "prepaid"
@@ -177,7 +177,7 @@ pub fn orders(path: &Path, cmd: Option<OrdersCommand>, json: bool) -> Result<i32
                     "{:>5}  {}  {:<9}  {:<10}  {:>10} {}  {} •••• {}  {:<8}  {card} {why}",
                     o.id,
                     o.created_at,
-                    o.kind,
+                    o.kind.as_str(),
                     o.package,
                     o.amount,
                     o.currency,

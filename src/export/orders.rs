@@ -48,7 +48,7 @@ pub fn export_orders_with(db: &Db, target: &Path, opts: CsvOptions) -> Result<u6
         for o in &list {
             row.int(o.id);
             row.plain(o.created_at.as_bytes());
-            row.plain(o.kind.as_bytes());
+            row.plain(o.kind.as_str().as_bytes());
             row.text(o.package.as_bytes());
             row.plain(o.amount.as_bytes());
             row.plain(o.bonus.as_bytes());
@@ -58,7 +58,10 @@ pub fn export_orders_with(db: &Db, target: &Path, opts: CsvOptions) -> Result<u6
             row.text(o.reason.as_deref().unwrap_or("").as_bytes());
             id_or_empty(&mut row, o.new_card);
             id_or_empty(&mut row, o.trigger_card);
-            row.text(crate::orders::placed_by::placed_by(&placers, &o.key, o.kind == "automatic").as_bytes());
+            row.text(
+                crate::orders::placed_by::placed_by(&placers, &o.key, o.kind == crate::orders::OrderKind::Automatic)
+                    .as_bytes(),
+            );
             row.end(&mut file)?;
         }
         row.flush(&mut file)?;

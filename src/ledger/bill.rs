@@ -9,7 +9,7 @@ use rusqlite::{params, CachedStatement, OptionalExtension, Transaction};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::account::Kind;
+use crate::account::AccountKind;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::ledger::allocate::{allocate, Allocation};
@@ -139,7 +139,7 @@ struct OpenCard {
 pub struct Biller<'t> {
     tx: &'t Transaction<'t>,
     reactions: &'t mut dyn Reactions,
-    kind: Kind,
+    kind: AccountKind,
     /// Loaded on the first fax that is priced from the rate table.
     rates: Option<Arc<RateTable>>,
     users: HashMap<String, i64>,
@@ -166,7 +166,7 @@ impl<'t> Biller<'t> {
         Ok(Biller {
             tx,
             reactions,
-            kind: Kind::parse(&kind)?,
+            kind: AccountKind::parse(&kind)?,
             rates: None,
             users: HashMap::new(),
             open: Vec::new(),
@@ -230,7 +230,7 @@ impl<'t> Biller<'t> {
     /// answer cannot change until a fax is billed or a costlier one is refused. The trigger reads
     /// the cards, so what is pending is written first.
     fn refused_fires_repeat_order(&mut self, cost: i64, now: Timestamp) -> Result<()> {
-        if self.kind != Kind::Prepaid || self.refusal_asked.is_some_and(|asked| asked >= cost) {
+        if self.kind != AccountKind::Prepaid || self.refusal_asked.is_some_and(|asked| asked >= cost) {
             return Ok(());
         }
         self.refusal_asked = Some(cost);
@@ -373,7 +373,7 @@ impl<'t> Biller<'t> {
             Ok(p) => p,
             Err(e) => return self.existing(fax)?.ok_or(e),
         };
-        if self.kind == Kind::Credit {
+        if self.kind == AccountKind::Credit {
             let month_card = ensure_month_card(self.tx, now)?;
             if !self.open.iter().any(|c| c.id == month_card) {
                 self.open_loaded = false;
@@ -474,7 +474,7 @@ impl<'t> Biller<'t> {
             // The repeat order fires in the transaction that takes a card to 95% used: once per
             // card, since a card's use only grows. The trigger reads the cards, so what is
             // pending is written first.
-            if let Some(percent) = self.reactions.threshold_percent().filter(|_| self.kind == Kind::Prepaid) {
+            if let Some(percent) = self.reactions.threshold_percent().filter(|_| self.kind == AccountKind::Prepaid) {
                 let threshold = card.original * percent;
                 let used = card.original - card.balance;
                 if used * 100 < threshold && (used + amount) * 100 >= threshold {

@@ -5,7 +5,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
-use crate::account::{account_in, Kind};
+use crate::account::{account_in, AccountKind};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::money;
@@ -200,7 +200,7 @@ pub(crate) fn ensure_month_card(tx: &Transaction<'_>, now: Timestamp) -> Result<
 /// prepaid accounts and within a month. Cheap to call before listing cards.
 pub fn roll_credit_month(db: &mut Db, now: Timestamp) -> Result<()> {
     let acct = account_in(db.conn())?;
-    if acct.kind != Kind::Credit {
+    if acct.kind != AccountKind::Credit {
         return Ok(());
     }
     let month = month_key(&now);

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::account::{account_in, Kind};
+use crate::account::{account_in, AccountKind};
 use crate::db::Db;
 use crate::error::Result;
 use crate::time::{fmt_ts, start_of_next_month, Timestamp};
@@ -36,6 +36,6 @@ pub fn refusing(db: &mut Db, now: Timestamp) -> Result<Refusing> {
             Ok((r.get(0)?, r.get(1)?))
         })?;
     let refusing = left == 0 || recent > 0;
-    let until = (refusing && account.kind == Kind::Credit).then(|| fmt_ts(&start_of_next_month(&now)));
+    let until = (refusing && account.kind == AccountKind::Credit).then(|| fmt_ts(&start_of_next_month(&now)));
     Ok(Refusing { refusing, recent, last_at, until })
 }

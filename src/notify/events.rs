@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, Transaction};
 
-use super::outbox::{enqueue, Kind};
+use super::outbox::{enqueue, MessageKind};
 use crate::error::Result;
 use crate::money::fmt_for_people;
 use crate::time::Timestamp;
@@ -37,7 +37,7 @@ pub fn quota_exceeded(
         fmt_for_people(available, &currency),
         what_now(tx, &currency)?,
     );
-    enqueue(tx, Kind::QuotaExceeded, &subject, &body, now)?;
+    enqueue(tx, MessageKind::QuotaExceeded, &subject, &body, now)?;
     Ok(())
 }
 

@@ -7,6 +7,8 @@ pub mod password;
 pub mod settings;
 pub mod smtp;
 
-pub use outbox::{deliver_due, enqueue, messages, DeliveryReport, Kind, Mail, Mailer, Message, SendFailure, State};
+pub use outbox::{
+    deliver_due, enqueue, messages, DeliveryReport, Mail, Mailer, Message, MessageKind, SendFailure, State,
+};
 pub use settings::{clear_email_settings, email_settings, set_email_settings, EmailSettings, Security};
 pub use smtp::SmtpMailer;

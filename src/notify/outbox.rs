@@ -14,20 +14,20 @@ use crate::time::{fmt_ts, parse_ts, Clock, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Kind {
+pub enum MessageKind {
     RepeatOrderSuccess,
     RepeatOrderFailure,
     QuotaExceeded,
     LowCredit,
 }
 
-impl Kind {
+impl MessageKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            Kind::RepeatOrderSuccess => "repeat_order_success",
-            Kind::RepeatOrderFailure => "repeat_order_failure",
-            Kind::QuotaExceeded => "quota_exceeded",
-            Kind::LowCredit => "low_credit",
+            MessageKind::RepeatOrderSuccess => "repeat_order_success",
+            MessageKind::RepeatOrderFailure => "repeat_order_failure",
+            MessageKind::QuotaExceeded => "quota_exceeded",
+            MessageKind::LowCredit => "low_credit",
         }
     }
 }
@@ -81,7 +81,7 @@ pub fn retry_delay(attempts: i64) -> Duration {
 pub const LEASE: Duration = Duration::minutes(5);
 
 /// Adds a message for the account's email, inside the caller's transaction (the event's own).
-pub fn enqueue(tx: &Transaction<'_>, kind: Kind, subject: &str, body: &str, now: Timestamp) -> Result<i64> {
+pub fn enqueue(tx: &Transaction<'_>, kind: MessageKind, subject: &str, body: &str, now: Timestamp) -> Result<i64> {
     let (to, account_created): (String, String) =
         tx.query_row("SELECT email, created_at FROM account WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
     // The write lock is held, so max + 1 is ours alone; the Message-ID is fixed with the row.

@@ -43,12 +43,37 @@ impl Status {
     }
 }
 
+/// Who placed an order: a person (the app's Purchase, `faxcredit purchase`) or the repeat order.
+/// Stored as text (`manual`, `automatic`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderKind {
+    Manual,
+    Automatic,
+}
+
+impl OrderKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderKind::Manual => "manual",
+            OrderKind::Automatic => "automatic",
+        }
+    }
+
+    fn from_stored(s: &str) -> OrderKind {
+        if s == "automatic" {
+            OrderKind::Automatic
+        } else {
+            OrderKind::Manual
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Order {
     pub id: i64,
     pub key: String,
-    /// `manual` or `automatic`.
-    pub kind: String,
+    pub kind: OrderKind,
     pub package: String,
     /// The price: the card's face value, 4 places.
     pub amount: String,
@@ -104,7 +129,7 @@ pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Order> {
     Ok(Order {
         id: r.get(0)?,
         key: r.get(1)?,
-        kind: r.get(2)?,
+        kind: OrderKind::from_stored(&r.get::<_, String>(2)?),
         package: r.get(3)?,
         amount: money::fmt_units(face),
         bonus: money::fmt_units(bonus),

@@ -5,5 +5,5 @@ pub mod history;
 pub mod placed_by;
 pub mod protocol;
 
-pub use history::{order, orders, Attempt, Order, Status};
+pub use history::{order, orders, Attempt, Order, OrderKind, Status};
 pub use protocol::{has_open_orders, purchase, reconcile, Crash, FollowUp, Purchaser, ReconcileReport};

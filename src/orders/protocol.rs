@@ -8,10 +8,10 @@
 use rusqlite::{params, Transaction};
 use serde::Serialize;
 
-use super::history::{finish_attempt, order, order_by_key, start_attempt, Order, Status};
+use super::history::{finish_attempt, order, order_by_key, start_attempt, Order, OrderKind, Status};
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::payments::card::{self, Brand, StoredCard};
+use crate::payments::payment_method::{self, Brand, StoredCard};
 use crate::payments::{ChargeOutcome, ChargeRequest, PaymentGateway};
 use crate::secrets::SecretStore;
 use crate::time::{fmt_ts, Clock, Timestamp};
@@ -75,7 +75,7 @@ pub fn purchase(db: &mut Db, p: &Purchaser<'_>, package: &str, key: &str, kind_a
     if key.is_empty() || key.len() > 200 || key.starts_with("repeat:") != kind_automatic {
         return Err(Error::invalid("key", "not a purchase key"));
     }
-    let stored = card::load(p.secrets)?; // keyring first: with no card or no keyring, nothing is written
+    let stored = payment_method::load(p.secrets)?; // keyring first: with no card or no keyring, nothing is written
     let now = p.clock.now();
     let o = {
         let tx = db.write()?;
@@ -204,13 +204,13 @@ fn record(db: &mut Db, id: i64, outcome: &ChargeOutcome, p: &Purchaser<'_>) -> R
                 params![id, charge_id, card_id, now_s],
             )?;
             finish_attempt(&tx, id, &o.charge_key, "paid", None, Some(charge_id), now)?;
-            if o.kind == "automatic" {
+            if o.kind == OrderKind::Automatic {
                 p.follow_up.paid(&tx, &o, card_id, now)?;
             }
         }
         ChargeOutcome::Declined { code, reason } => {
             finish_attempt(&tx, id, &o.charge_key, "declined", Some((code, reason)), None, now)?;
-            if o.kind == "automatic" {
+            if o.kind == OrderKind::Automatic {
                 p.follow_up.declined(&tx, &o, code, reason, now)?;
             } else {
                 tx.execute(
@@ -259,7 +259,7 @@ pub fn reconcile(db: &mut Db, p: &Purchaser<'_>) -> Result<ReconcileReport> {
     if pending.is_empty() {
         return Ok(report);
     }
-    let stored = match card::load(p.secrets) {
+    let stored = match payment_method::load(p.secrets) {
         Ok(c) => Some(c),
         Err(Error::NoPaymentCard) => None,
         Err(e) => return Err(e),

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use super::card::StoredCard;
+use super::payment_method::StoredCard;
 use crate::error::{Error, Result};
 
 /// One charge: `key` makes it idempotent (the same key never charges twice).

@@ -10,7 +10,7 @@ use super::trigger::{capped_reason, card_on_file, credit_ahead, plan_of, spent_t
 use crate::db::Db;
 use crate::error::Result;
 use crate::money::fmt_for_people;
-use crate::notify::outbox::{enqueue, Kind};
+use crate::notify::outbox::{enqueue, MessageKind};
 use crate::orders::history::{from_row, start_attempt, COLUMNS};
 use crate::orders::Order;
 use crate::time::{fmt_ts, month_key, Timestamp};
@@ -39,7 +39,7 @@ pub(crate) fn paid(tx: &Transaction<'_>, o: &Order, new_card: i64, now: Timestam
         card_text(o),
         o.id
     );
-    enqueue(tx, Kind::RepeatOrderSuccess, &subject, &body, now)?;
+    enqueue(tx, MessageKind::RepeatOrderSuccess, &subject, &body, now)?;
     Ok(())
 }
 
@@ -65,7 +65,7 @@ pub(crate) fn declined(tx: &Transaction<'_>, o: &Order, code: &str, reason: &str
                 o.package,
                 card_text(o)
             );
-            enqueue(tx, Kind::RepeatOrderFailure, &subject, &body, now)?;
+            enqueue(tx, MessageKind::RepeatOrderFailure, &subject, &body, now)?;
         }
     } else {
         tx.execute(

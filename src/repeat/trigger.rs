@@ -11,7 +11,7 @@ use super::decide::{decide, Decision, Plan, Situation, Trigger};
 use super::settings::{show_in, write_log, RepeatOrder};
 use crate::error::Result;
 use crate::money::{fmt_for_people, to_units};
-use crate::notify::outbox::{enqueue, Kind};
+use crate::notify::outbox::{enqueue, MessageKind};
 use crate::orders::history::{order_by_key, Order, Status};
 use crate::time::{fmt_ts, month_key, Timestamp};
 
@@ -146,7 +146,7 @@ pub(crate) fn fire(tx: &Transaction<'_>, trigger: Trigger, card_id: i64, now: Ti
                  Buy a card by hand in Fax Credit (Settings > Outbound Fax Credit > Purchase), or raise the cap.\r\n",
                 r.package.name
             );
-            enqueue(tx, Kind::RepeatOrderFailure, &subject, &body, now)?;
+            enqueue(tx, MessageKind::RepeatOrderFailure, &subject, &body, now)?;
             Ok(false)
         }
         Decision::Buy => {

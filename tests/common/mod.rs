@@ -7,7 +7,7 @@ pub mod smtp;
 
 use std::path::PathBuf;
 
-use faxcredit::account::{self, Kind, NewAccount, Role};
+use faxcredit::account::{self, AccountKind, NewAccount, Role};
 use faxcredit::ledger::{self, Fax, RawFax};
 use faxcredit::time::{parse_ts, Timestamp};
 use faxcredit::Db;
@@ -33,7 +33,7 @@ impl TestDb {
 }
 
 /// A file database with a prepaid (or credit) account and the users alice (manager) and bob.
-pub fn account(kind: Kind) -> TestDb {
+pub fn account(kind: AccountKind) -> TestDb {
     let dir = tempfile::tempdir().unwrap();
     let mut db = Db::create(&dir.path().join("ledger.db")).unwrap();
     faxcredit::setup::create_account(
@@ -43,7 +43,7 @@ pub fn account(kind: Kind) -> TestDb {
             kind,
             email: "billing@test.example".into(),
             currency: "USD".into(),
-            credit_limit: (kind == Kind::Credit).then(|| dec("10.00")),
+            credit_limit: (kind == AccountKind::Credit).then(|| dec("10.00")),
         },
         t("2026-10-15T08:00:00Z"),
     )
@@ -54,7 +54,7 @@ pub fn account(kind: Kind) -> TestDb {
 }
 
 pub fn prepaid() -> TestDb {
-    account(Kind::Prepaid)
+    account(AccountKind::Prepaid)
 }
 
 /// A US fax of `pages` pages by bob, priced by the rate table (0.10 a page).

@@ -1,8 +1,8 @@
 //! Settings → Payment method, the Purchase wizard and the order history (prepaid accounts).
 
-use faxcredit::account::Kind;
+use faxcredit::account::AccountKind;
 use faxcredit::orders::{self, Order};
-use faxcredit::payments::card::{self, CardInput, CardOnFile};
+use faxcredit::payments::payment_method::{self, CardInput, CardOnFile};
 use faxcredit::{Db, Error, ErrorBody};
 use serde::Serialize;
 use tauri::{Runtime, State, WebviewWindow};
@@ -12,7 +12,7 @@ use crate::state::AppState;
 
 fn require_prepaid_manager(state: &AppState, what: &str) -> Result<crate::state::Session, ErrorBody> {
     let s = state.require_manager()?;
-    if s.kind != Kind::Prepaid {
+    if s.kind != AccountKind::Prepaid {
         return Err(ErrorBody::from(&Error::NotPrepaid(what.into())));
     }
     Ok(s)
@@ -21,7 +21,7 @@ fn require_prepaid_manager(state: &AppState, what: &str) -> Result<crate::state:
 #[tauri::command]
 pub fn payment_card(state: State<'_, AppState>) -> Result<Option<CardOnFile>, ErrorBody> {
     require_prepaid_manager(&state, "a payment card")?;
-    state.with_db(|db| card::on_file(db, state.now()))
+    state.with_db(|db| payment_method::on_file(db, state.now()))
 }
 
 /// Checks the card and stores it in the OS keyring; the CVV is checked and dropped here.
@@ -29,10 +29,10 @@ pub fn payment_card(state: State<'_, AppState>) -> Result<Option<CardOnFile>, Er
 pub fn set_payment_card(state: State<'_, AppState>, input: CardInput) -> Result<CardOnFile, ErrorBody> {
     require_prepaid_manager(&state, "a payment card")?;
     let now = state.now();
-    card::validate(&input, now).map_err(|e| ErrorBody::from(&e))?;
+    payment_method::validate(&input, now).map_err(|e| ErrorBody::from(&e))?;
     state.with_db(|db| {
         let store = state.services.secrets(db)?;
-        card::set(db, &store, &input, now)
+        payment_method::set(db, &store, &input, now)
     })
 }
 
@@ -41,7 +41,7 @@ pub fn remove_payment_card(state: State<'_, AppState>) -> Result<(), ErrorBody> 
     require_prepaid_manager(&state, "a payment card")?;
     state.with_db(|db| {
         let store = state.services.secrets(db)?;
-        card::remove(db, &store).map(|_| ())
+        payment_method::remove(db, &store).map(|_| ())
     })
 }
 
@@ -83,7 +83,7 @@ pub fn shop(state: State<'_, AppState>) -> Result<Shop, ErrorBody> {
             .collect();
         Ok(Shop {
             packages,
-            card: card::on_file(db, state.now())?,
+            card: payment_method::on_file(db, state.now())?,
             main_rate: format!("{:.4}", rate.cost_per_unit),
             main_rate_label: rate.label,
         })
@@ -129,7 +129,7 @@ pub fn orders(state: State<'_, AppState>) -> Result<Vec<OrderRow>, ErrorBody> {
         Ok(orders::orders(db)?
             .into_iter()
             .map(|o| OrderRow {
-                placed_by: orders::placed_by::placed_by(&placers, &o.key, o.kind == "automatic"),
+                placed_by: orders::placed_by::placed_by(&placers, &o.key, o.kind == orders::OrderKind::Automatic),
                 order: o,
             })
             .collect())

@@ -1,6 +1,6 @@
 //! Start-up, first-run setup, login and logout.
 
-use faxcredit::account::{self, Kind, NewAccount, Role};
+use faxcredit::account::{self, AccountKind, NewAccount, Role};
 use faxcredit::{Db, Error, ErrorBody};
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -70,7 +70,7 @@ pub fn app_status(state: State<'_, AppState>) -> Result<AppStatus, ErrorBody> {
 #[derive(Debug, Deserialize)]
 pub struct SetupInput {
     pub name: String,
-    pub kind: Kind,
+    pub kind: AccountKind,
     pub email: String,
     pub currency: String,
     pub credit_limit: Option<String>,
