@@ -108,7 +108,7 @@ fn refuses_a_fax_the_open_cards_cannot_cover_with_205000_and_bills_nothing() {
     assert_eq!(e.exit_code(), 3);
     assert!(e.to_string().starts_with("205000 - Quota Exceeded"), "{e}");
     assert_eq!(card(&mut s.db, c.id).used.to_string(), "0.0000");
-    let attempts = ledger::bill::attempts(&s.db, 10).unwrap();
+    let attempts = ledger::attempts(&s.db, 10).unwrap();
     assert_eq!(attempts.len(), 1);
     assert_eq!(attempts[0].fax_id, "BIG");
     assert_eq!(attempts[0].cost.to_string(), "0.6000");
@@ -387,7 +387,7 @@ fn a_fax_billed_before_is_answered_as_such_even_when_the_cards_are_empty() {
     );
     let e = bill(&mut s.db, &fax("F1", 4), t("2026-11-01T10:03:00Z")).unwrap_err();
     assert_eq!(e.code(), "exists_with_different_pages");
-    assert!(ledger::bill::attempts(&s.db, 10).unwrap().is_empty());
+    assert!(ledger::attempts(&s.db, 10).unwrap().is_empty());
     assert_eq!(bill(&mut s.db, &fax("F2", 1), t("2026-11-01T10:04:00Z")).unwrap_err().code(), "quota_exceeded");
     assert_sound(&mut s.db);
 }

@@ -115,7 +115,7 @@ pub fn export(path: &Path, card: String, out: PathBuf, no_bom: bool) -> Result<i
 
 pub fn attempts(path: &Path, json: bool) -> Result<i32> {
     let db = Db::open(path)?;
-    let a = ledger::bill::attempts(&db, 1_000)?;
+    let a = ledger::attempts(&db, 1_000)?;
     if json {
         print_json(&a)?;
     } else {

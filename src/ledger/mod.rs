@@ -2,6 +2,7 @@
 
 pub mod activity;
 pub mod allocate;
+pub mod attempts;
 pub mod bill;
 pub mod cards;
 pub mod check;
@@ -14,7 +15,8 @@ pub use activity::{
     activity_page, activity_totals, ActivityFilter, ActivityLine, ActivityPage, ActivityQuery, ActivityTotals, Sort,
     TimeKey,
 };
-pub use bill::{bill, bill_record, Attempt, Biller, NoReactions, Outcome, Reactions};
+pub use attempts::{attempts, Attempt};
+pub use bill::{bill, bill_record, Biller, NoReactions, Outcome, Reactions};
 pub use cards::{apply_card, cards, Card, CardStatus};
 pub use check::{check, CheckReport};
 pub use record::{Claims, Fax, PartialFax, RawFax, Record};

@@ -42,5 +42,5 @@ pub fn list_users(state: State<'_, AppState>) -> Result<Vec<User>, ErrorBody> {
 #[tauri::command]
 pub fn refused_faxes(state: State<'_, AppState>) -> Result<Vec<Attempt>, ErrorBody> {
     state.require_manager()?;
-    state.with_db(|db| faxcredit::ledger::bill::attempts(db, 1_000))
+    state.with_db(|db| faxcredit::ledger::attempts(db, 1_000))
 }

@@ -1,0 +1,236 @@
+//! Migrations from each older schema, on ledgers written by hand in that schema's shape.
+
+use super::*;
+
+/// Schema 6 copies the orders into a table with attempts: each order keeps its latest
+/// attempt, a paid order loses the decline reason of an earlier attempt, an automatic order
+/// gets the month its cap counts it in, and the repeat log keeps its entries.
+#[test]
+fn migrates_version_4_orders_to_version_6_orders_with_attempts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v4.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        for sql in &MIGRATIONS[..4] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(&format!(
+            "PRAGMA user_version = 4; PRAGMA application_id = {APPLICATION_ID};
+             INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
+             INSERT INTO cards (id, issue_date, face_value, bonus, original_balance, used, lines, source)
+                 VALUES (1001, '2026-01-01T00:00:00Z', 100000, 0, 100000, 0, 0, 'applied'),
+                        (1002, '2026-01-02T00:00:00Z', 200000, 0, 200000, 0, 0, 'purchase');
+             INSERT INTO orders (id, key, kind, package, face_value, bonus, currency, card_brand, card_last4,
+                    status, charge_key, attempts, next_retry_at, charge_id, decline_code, reason, new_card,
+                    trigger_card, created_at, updated_at)
+                 VALUES (1, 'repeat:1001', 'automatic', 'Starter', 200000, 0, 'USD', 'Visa', '9995', 'paid',
+                         'repeat:1001#2', 2, NULL, 'ch_1', 'insufficient_funds', 'Declined.', 1002, 1001,
+                         '2026-01-01T10:00:00Z', '2026-01-01T11:00:00Z'),
+                        (2, 'manual:x', 'manual', 'Starter', 200000, 0, 'USD', 'Visa', '0002', 'declined',
+                         'manual:x', 1, NULL, NULL, 'card_declined', 'Your card was declined.', NULL, NULL,
+                         '2026-01-03T10:00:00Z', '2026-01-03T10:00:00Z');
+             INSERT INTO repeat_log (at, card_id, event, detail) VALUES ('2026-01-01T10:00:00Z', 1001, 'ordered', 'x');"
+        ))
+        .unwrap();
+    }
+    let db = Db::open(&path).unwrap();
+    let list = crate::orders::orders(&db).unwrap();
+    let paid = list.iter().find(|o| o.id == 1).unwrap();
+    assert_eq!((paid.reason.as_deref(), paid.decline_code.as_deref()), (None, None));
+    assert_eq!(paid.attempt_history.len(), 1);
+    assert_eq!((paid.attempt_history[0].n, paid.attempt_history[0].outcome.as_str()), (2, "paid"));
+    let declined = list.iter().find(|o| o.id == 2).unwrap();
+    assert_eq!(declined.attempt_history[0].reason.as_deref(), Some("Your card was declined."));
+    let month: Option<String> =
+        db.conn().query_row("SELECT cap_month FROM orders WHERE id = 1", [], |r| r.get(0)).unwrap();
+    assert_eq!(month.as_deref(), Some("2026-01"));
+    assert_eq!(crate::repeat::log(&db, 10).unwrap().len(), 1);
+    db.conn()
+        .execute("INSERT INTO repeat_log (at, card_id, event, detail) VALUES ('t', NULL, 'cancelled', 'x')", [])
+        .unwrap();
+}
+
+/// A ledger written by schema 3 (activity in a rowid table with two indexes) comes up at the
+/// current version with every line, and its rates are cached until they change.
+#[test]
+fn migrates_a_version_3_ledger_and_keeps_its_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v3.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        for sql in &MIGRATIONS[..3] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(&format!(
+            "PRAGMA user_version = 3; PRAGMA application_id = {APPLICATION_ID};
+             INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
+             INSERT INTO users VALUES (1, 'bob', 'user', 'x', '2026-01-01T00:00:00Z');
+             INSERT INTO rates VALUES ('', 'Other', 'page', 2500);
+             INSERT INTO cards (id, issue_date, face_value, bonus, original_balance, used, lines, source)
+                 VALUES (1001, '2026-01-01T00:00:00Z', 100000, 0, 100000, 7500, 3, 'applied');
+             INSERT INTO faxes (seq, id, user_id, destination, submit_time, pages_submitted, pages_sent,
+                 duration, status, units, cost_per_unit, cost, billed_at)
+                 VALUES (1, 'f1', 1, '+1', 't', 1, 1, 0, 0, 10000, 2500, 2500, 't'),
+                        (2, 'f2', 1, '+1', 't', 1, 1, 0, 0, 10000, 2500, 2500, 't'),
+                        (3, 'f3', 1, '+1', 't', 1, 1, 0, 0, 10000, 2500, 2500, 't');
+             INSERT INTO daily_spend VALUES ('2026-01-01', 7500, 3);
+             INSERT INTO activity (id, card_id, n, fax_seq, amount, split)
+                 VALUES (7, 1001, 3, 3, 2500, 0), (5, 1001, 1, 1, 2500, 0), (6, 1001, 2, 2, 2500, 0);"
+        ))
+        .unwrap();
+    }
+    let mut db = Db::open(&path).unwrap();
+    let version: i64 = db.conn().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    let lines: Vec<(i64, i64, i64)> = db
+        .conn()
+        .prepare("SELECT card_id, n, fax_seq FROM activity ORDER BY card_id, n")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(lines, vec![(1001, 1, 1), (1001, 2, 2), (1001, 3, 3)]);
+    let report = crate::ledger::check(&mut db).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert!(db.conn().execute("DELETE FROM activity", []).is_err(), "lines stay append-only");
+
+    // The cache follows every change to the rates, made by this connection or another.
+    let first = {
+        let (tx, cache) = db.write_with_cache::<crate::rates::RateCache>().unwrap();
+        cache.current(&tx).unwrap()
+    };
+    let again = {
+        let (tx, cache) = db.write_with_cache::<crate::rates::RateCache>().unwrap();
+        cache.current(&tx).unwrap()
+    };
+    assert!(Arc::ptr_eq(&first, &again));
+    Connection::open(&path).unwrap().execute("UPDATE rates SET cost_per_unit = 3000", []).unwrap();
+    let changed = {
+        let (tx, cache) = db.write_with_cache::<crate::rates::RateCache>().unwrap();
+        cache.current(&tx).unwrap()
+    };
+    assert_eq!(changed.find("1").unwrap().cost_per_unit_units, 3000);
+}
+
+/// A ledger written by schema 4, whose times kept the fractions they were given, comes up
+/// with every time cut to the second (so text order is time order), its users kept with
+/// their ids, and room for fax senders without a password.
+#[test]
+fn migrates_a_version_4_ledger_to_whole_second_times_and_fax_senders() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v4.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        for sql in &MIGRATIONS[..4] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(&format!(
+            "PRAGMA user_version = 4; PRAGMA application_id = {APPLICATION_ID};
+             INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
+             INSERT INTO users VALUES (7, 'bob', 'user', 'x', '2026-01-01T00:00:00.123Z');
+             INSERT INTO cards (id, issue_date, face_value, bonus, original_balance, used, lines, source)
+                 VALUES (1001, '2026-01-01T00:00:00.5Z', 100000, 0, 100000, 2500, 1, 'applied');
+             INSERT INTO faxes (seq, id, user_id, destination, submit_time, completion_time, pages_submitted,
+                 pages_sent, duration, status, units, cost_per_unit, cost, billed_at)
+                 VALUES (1, 'f1', 7, '+1', '2026-01-02T09:30:00.5Z', '2026-01-02T09:30:40.25Z', 1, 1, 40, 0,
+                         10000, 2500, 2500, '2026-01-02T09:31:00.999999999Z');
+             INSERT INTO activity (card_id, n, fax_seq, amount, split) VALUES (1001, 1, 1, 2500, 0);
+             INSERT INTO daily_spend VALUES ('2026-01-02', 2500, 1);
+             INSERT INTO attempts (fax_id, user_name, destination, cost, available, code, at)
+                 VALUES ('f2', 'bob', '+1', 1, 0, 'quota_exceeded', '2026-01-02T10:00:00.1Z');"
+        ))
+        .unwrap();
+    }
+    let mut db = Db::open(&path).unwrap();
+    let times: (String, String, String, String, String, String) = db
+        .conn()
+        .query_row(
+            "SELECT f.submit_time, f.completion_time, f.billed_at, a.at, c.issue_date, u.created_at
+             FROM faxes f, attempts a, cards c, users u",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        times,
+        (
+            "2026-01-02T09:30:00Z".into(),
+            "2026-01-02T09:30:40Z".into(),
+            "2026-01-02T09:31:00Z".into(),
+            "2026-01-02T10:00:00Z".into(),
+            "2026-01-01T00:00:00Z".into(),
+            "2026-01-01T00:00:00Z".into()
+        )
+    );
+    let users = crate::account::users(&db).unwrap();
+    assert_eq!((users[0].id, users[0].name.as_str(), users[0].login), (7, "bob", true));
+    assert!(db.conn().execute("UPDATE faxes SET cost = 0", []).is_err(), "billed faxes stay unchangeable");
+    let report = crate::ledger::check(&mut db).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let fk: bool = db.conn().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+    assert!(fk, "foreign keys are back on after the migration");
+    db.conn()
+        .execute("INSERT INTO users (name, role, password_hash, created_at) VALUES ('jsmith', 'user', NULL, 't')", [])
+        .unwrap();
+    assert!(
+        db.conn()
+            .execute("INSERT INTO users (name, role, password_hash, created_at) VALUES ('m', 'manager', NULL, 't')", [])
+            .is_err(),
+        "a manager has a password"
+    );
+}
+
+/// Schema 7 dates every existing line with its fax's submit time, so a card read in time
+/// order shows its old lines too, and lines stay unchangeable.
+#[test]
+fn migrates_a_version_5_ledger_and_dates_its_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v5.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        for sql in &MIGRATIONS[..5] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(&format!(
+            "PRAGMA user_version = 5; PRAGMA application_id = {APPLICATION_ID};
+             INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
+             INSERT INTO users VALUES (7, 'bob', 'user', NULL, '2026-01-01T00:00:00Z');
+             INSERT INTO cards (id, issue_date, face_value, bonus, original_balance, used, lines, source)
+                 VALUES (1001, '2026-01-01T00:00:00Z', 100000, 0, 100000, 5000, 2, 'applied');
+             INSERT INTO faxes (seq, id, user_id, destination, submit_time, pages_submitted, pages_sent, duration,
+                 status, units, cost_per_unit, cost, billed_at)
+                 VALUES (1, 'late', 7, '+1', '2026-01-02T09:40:00Z', 1, 1, 40, 0, 10000, 2500, 2500, '2026-01-02T09:41:00Z'),
+                        (2, 'early', 7, '+1', '2026-01-02T09:30:00Z', 1, 1, 40, 0, 10000, 2500, 2500, '2026-01-02T09:42:00Z');
+             INSERT INTO activity (card_id, n, fax_seq, amount, split) VALUES (1001, 1, 1, 2500, 0), (1001, 2, 2, 2500, 0);
+             INSERT INTO daily_spend VALUES ('2026-01-02', 5000, 2);"
+        ))
+        .unwrap();
+    }
+    let mut db = Db::open(&path).unwrap();
+    let q = crate::ledger::ActivityQuery {
+        card_id: 1001,
+        limit: 10,
+        sort: crate::ledger::Sort::Oldest,
+        ..Default::default()
+    };
+    let ids: Vec<String> =
+        crate::ledger::activity_page(&mut db, &q).unwrap().lines.into_iter().map(|l| l.fax_id).collect();
+    assert_eq!(ids, ["early", "late"]);
+    assert!(db.conn().execute("UPDATE activity SET amount = 0", []).is_err(), "lines stay unchangeable");
+    let report = crate::ledger::check(&mut db).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    // `check` sees a line whose date is not its fax's (the trigger lifted to make one).
+    db.conn()
+        .execute_batch(
+            "DROP TRIGGER activity_no_update;
+             UPDATE activity SET submit_time = '2000-01-01T00:00:00Z' WHERE n = 2;",
+        )
+        .unwrap();
+    let report = crate::ledger::check(&mut db).unwrap();
+    assert!(
+        report.problems.iter().any(|p| p == "card 1001: line 2 is not dated with its fax's submit time"),
+        "{:?}",
+        report.problems
+    );
+}
