@@ -192,6 +192,9 @@ export async function demoSession({ app, cli, dir, db, faxes, port, startSmtp })
   const driver = await startDriver(port);
   const wd = new WebDriver(driver.base);
   await wd.start(app, ['--db', db]);
+  // The X focus may still be where an earlier test left it (a closed window, a native dialog):
+  // give it to this app's window, so the page's own focus moves (dialogs, errors) take effect.
+  waitForWindow('Fax Credit');
   await loginAs(wd, 'alice');
   return {
     wd,
