@@ -150,7 +150,9 @@ describe('errors beside their fields', () => {
   it('shows card mistakes beside each field, in the form’s words, and keeps what was typed', async () => {
     const { wd } = s;
     // A fresh app: the lockout above is per user name and bruno is locked; alice is not.
-    await wd.exec('location.reload()');
+    // Wait for the new page: an element found before the reload is stale after it.
+    await wd.exec('window.__reloading = true; location.reload()');
+    await until(async () => (await wd.exec("return window.__reloading !== true && document.readyState === 'complete' && !!document.querySelector('#login-name')")), 'the page to reload');
     await loginAs(wd, 'alice');
     await wd.click(await wd.find('#nav-payment'));
     await wd.type(await wd.waitFor('#card-number'), '4242 4242 4242 4241');
