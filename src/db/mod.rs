@@ -16,7 +16,7 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 
 pub use files::{is_ledger_file, ledger_files, Identity};
-pub use phase::{note as phase_note, trace_phases};
+pub use phase::{note_records as phase_note_records, trace_phases};
 
 use crate::error::{Error, Result};
 

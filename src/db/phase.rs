@@ -29,10 +29,13 @@ pub(super) fn mark(name: &str) {
     }
 }
 
-/// A note for the crash test about the transaction in progress (an import batch's size:
-/// `records N`), written before it commits.
-pub fn note(what: &str) {
-    mark(what);
+/// A note for the crash test about the transaction in progress, written before it commits: an
+/// import batch's size (`records N`). Formatted only when the phase lines are on, since the
+/// import calls it on every batch.
+pub fn note_records(n: usize) {
+    if on() {
+        mark(&format!("records {n}"));
+    }
 }
 
 /// Follows a connection's transactions: each marker is written when its statement has finished.

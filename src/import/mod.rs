@@ -303,7 +303,7 @@ fn bill_batch(db: &mut Db, batch: Vec<Parsed>, now: Timestamp) -> Result<Billed>
     }
     let ordered = biller.placed_repeat_order();
     biller.finish()?;
-    crate::db::phase_note(&format!("records {}", results.len()));
+    crate::db::phase_note_records(results.len());
     tx.commit()?;
     Ok((results, ordered, billed_units, records.collect()))
 }
