@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ELEMENT, demoSession, until, waitForWindow, windowOrigin, xdo } from './webdriver.mjs';
+import { ELEMENT, demoSession, until, waitForWindow, windowOrigin, xdo, setValue, storeCard } from './webdriver.mjs';
 import { startSmtp } from './smtp.mjs';
 
 const APP = process.env.FAXCREDIT_APP;
@@ -37,12 +37,6 @@ function deletedFilesHeld(pid) {
     }
   }
   return held;
-}
-
-async function setValue(wd, css, value) {
-  const el = await wd.find(css);
-  await wd.exec('arguments[0].value = ""; arguments[0].dispatchEvent(new Event("input", { bubbles: true }))', [{ [ELEMENT]: el }]);
-  await wd.type(el, value);
 }
 
 describe('a Save As into the ledger folder, then another program on the ledger', () => {
@@ -104,15 +98,7 @@ describe('a Save As into the ledger folder, then another program on the ledger',
 
   it('what the app writes afterwards is in the ledger when it closes', async () => {
     // A payment card, stored in the OS keyring, its brand and last four in the ledger.
-    await wd.click(await wd.find('#nav-payment'));
-    await wd.waitFor('#card-on-file, #card-form');
-    if ((await wd.findAll('#card-form')).length === 0) await wd.click(await wd.find('#card-replace'));
-    await wd.type(await wd.waitFor('#card-number'), '4242 4242 4242 4242');
-    await wd.type(await wd.find('#card-expiry'), '1230');
-    await wd.type(await wd.find('#card-cvv'), '123');
-    await wd.type(await wd.find('#card-holder'), 'Alice Martin');
-    await wd.click(await wd.find('#card-save'));
-    await wd.waitFor('#payment-result', { text: (t) => /keyring/.test(t) });
+    await storeCard(wd, '4242 4242 4242 4242');
     // A setting.
     await wd.click(await wd.find('#nav-email'));
     await wd.waitFor('#email-form');

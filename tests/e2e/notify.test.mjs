@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { demoSession, until } from './webdriver.mjs';
+import { demoSession, until, setValue } from './webdriver.mjs';
 import { startSmtp } from './smtp.mjs';
 
 const APP = process.env.FAXCREDIT_APP;
@@ -15,15 +15,6 @@ const CLI = process.env.FAXCREDIT_CLI;
 const dir = mkdtempSync(join(tmpdir(), 'faxcredit-e2e-notify-'));
 const db = join(dir, 'demo.db');
 const cli = (...args) => spawnSync(CLI, ['--db', db, ...args], { encoding: 'utf8' });
-
-async function setValue(wd, css, value) {
-  const el = await wd.find(css);
-  await wd.exec('arguments[0].value = ""; arguments[0].dispatchEvent(new Event("input", { bubbles: true }))', [
-    { 'element-6066-11e4-a52e-4f735466cecf': el },
-  ]);
-  await wd.type(el, value);
-}
-
 
 describe('email notifications', () => {
   let session;

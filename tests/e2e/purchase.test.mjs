@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { demoSession, until } from './webdriver.mjs';
+import { demoSession, until, storeCard } from './webdriver.mjs';
 import { startSmtp } from './smtp.mjs';
 
 const APP = process.env.FAXCREDIT_APP;
@@ -18,19 +18,6 @@ const cli = (...args) => spawnSync(CLI, ['--db', db, ...args], { encoding: 'utf8
 
 const cardIds = (wd) => wd.exec("return [...document.querySelectorAll('#cards-table tbody tr[data-card]')].map(r => Number(r.dataset.card))");
 
-
-async function storeCard(wd, number) {
-  await wd.click(await wd.find('#nav-payment'));
-  // The page has loaded when it shows either the card on file or the empty form.
-  await wd.waitFor('#card-on-file, #card-form');
-  if ((await wd.findAll('#card-form')).length === 0) await wd.click(await wd.find('#card-replace'));
-  await wd.type(await wd.waitFor('#card-number'), number);
-  await wd.type(await wd.find('#card-expiry'), '1230');
-  await wd.type(await wd.find('#card-cvv'), '123');
-  await wd.type(await wd.find('#card-holder'), 'Alice Martin');
-  await wd.click(await wd.find('#card-save'));
-  return wd.text(await wd.waitFor('#payment-result', { text: (t) => /keyring/.test(t) }));
-}
 
 /** Buys `pkg` in the Purchase dialog, opening it unless it is open already. */
 async function buy(wd, pkg) {

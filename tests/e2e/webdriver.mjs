@@ -217,3 +217,24 @@ export function killApp(db) {
     /* none left: the usual case */
   }
 }
+
+/** Clears a field the way a person would (an input event) and types `value` into it. */
+export async function setValue(wd, css, value) {
+  const el = await wd.find(css);
+  await wd.exec('arguments[0].value = ""; arguments[0].dispatchEvent(new Event("input", { bubbles: true }))', [{ [ELEMENT]: el }]);
+  await wd.type(el, value);
+}
+
+/** Stores a payment card in Settings → Payment method; the page's result, once it names the keyring. */
+export async function storeCard(wd, number) {
+  await wd.click(await wd.find('#nav-payment'));
+  // The page has loaded when it shows either the card on file or the empty form.
+  await wd.waitFor('#card-on-file, #card-form');
+  if ((await wd.findAll('#card-form')).length === 0) await wd.click(await wd.find('#card-replace'));
+  await wd.type(await wd.waitFor('#card-number'), number);
+  await wd.type(await wd.find('#card-expiry'), '1230');
+  await wd.type(await wd.find('#card-cvv'), '123');
+  await wd.type(await wd.find('#card-holder'), 'Alice Martin');
+  await wd.click(await wd.find('#card-save'));
+  return wd.text(await wd.waitFor('#payment-result', { text: (t) => /keyring/.test(t) }));
+}
