@@ -10,7 +10,8 @@ use serde::Serialize;
 use crate::account::{self, AccountKind, NewAccount, Role};
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::ledger::bill::{Biller, Outcome};
+use crate::ledger::bill::Outcome;
+use crate::ledger::biller::Biller;
 use crate::ledger::cards::{ensure_month_card, insert_card};
 use crate::ledger::record::RawFax;
 use crate::time::{fmt_ts, Timestamp};
@@ -136,7 +137,8 @@ pub fn open_or_create(path: &Path, now: Timestamp) -> Result<Db> {
     }
 }
 
-/// Seeds a fresh database with the demo account.
+/// Seeds a fresh database with the demo account. One long function on purpose: it is the demo
+/// account's script, read top to bottom (account, users, cards, faxes, orders, outbox).
 pub fn seed(db: &mut Db, opts: &DemoOptions, now: Timestamp) -> Result<DemoSummary> {
     use chrono::SubsecRound;
     let now = now.trunc_subsecs(0);

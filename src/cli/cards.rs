@@ -35,6 +35,8 @@ pub fn list(path: &Path, json: bool, now: Timestamp) -> Result<i32> {
     Ok(0)
 }
 
+/// `activity`: one card's lines, paged or all, as a table, JSON or CSV. Long only for its
+/// options, each a line.
 pub fn activity(
     path: &Path,
     card: String,

@@ -13,7 +13,8 @@ use serde::Serialize;
 
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::ledger::bill::{Biller, Outcome};
+use crate::ledger::bill::Outcome;
+use crate::ledger::biller::Biller;
 use crate::ledger::record::{RawFax, Record};
 use crate::money;
 use crate::time::Timestamp;

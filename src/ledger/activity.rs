@@ -229,6 +229,7 @@ pub fn check_filter(db: &Db, filter: &ActivityFilter) -> Result<()> {
 }
 
 /// One page of a card's activity in the query's order, with the card (and so its totals).
+/// Whole because the keyset, the filter and the page's direction build one statement.
 pub fn activity_page(db: &mut Db, q: &ActivityQuery) -> Result<ActivityPage> {
     if !(1..=MAX_PAGE).contains(&q.limit) {
         return Err(Error::invalid("limit", format!("must be 1..={MAX_PAGE}")));

@@ -4,10 +4,12 @@ pub mod activity;
 pub mod allocate;
 pub mod attempts;
 pub mod bill;
+pub mod biller;
 pub mod cards;
 pub mod check;
 pub mod idempotency;
 pub mod record;
+mod record_json;
 pub mod refusing;
 pub mod summary;
 
@@ -16,7 +18,8 @@ pub use activity::{
     TimeKey,
 };
 pub use attempts::{attempts, Attempt};
-pub use bill::{bill, bill_record, Biller, NoReactions, Outcome, Reactions};
+pub use bill::{bill, bill_record, NoReactions, Outcome, Reactions};
+pub use biller::Biller;
 pub use cards::{apply_card, cards, Card, CardStatus};
 pub use check::{check, CheckReport};
 pub use record::{Claims, Fax, PartialFax, RawFax, Record};

@@ -82,7 +82,8 @@ pub(crate) fn card_on_file(tx: &Transaction<'_>) -> Result<(String, String)> {
 }
 
 /// Asks for a card for `card_id`. Returns whether an order was placed (or ordered again), so the
-/// front end charges it after commit.
+/// front end charges it after commit. Kept whole because its steps share one transaction's
+/// reads (settings, open credit, the month's spend) and the rule in `decide` is already apart.
 pub(crate) fn fire(tx: &Transaction<'_>, trigger: Trigger, card_id: i64, now: Timestamp) -> Result<bool> {
     let Some(r) = show_in(tx)? else { return Ok(false) };
     let key = format!("repeat:{card_id}");

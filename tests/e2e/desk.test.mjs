@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ELEMENT, WebDriver, killApp, loginAs, startDriver, until, waitForWindow, xdo } from './webdriver.mjs';
+import { ELEMENT, WebDriver, killApp, loginAs, reloadPage, startDriver, until, waitForWindow, xdo } from './webdriver.mjs';
 
 const APP = process.env.FAXCREDIT_APP;
 const CLI = process.env.FAXCREDIT_CLI;
@@ -150,9 +150,7 @@ describe('errors beside their fields', () => {
   it('shows card mistakes beside each field, in the form’s words, and keeps what was typed', async () => {
     const { wd } = s;
     // A fresh app: the lockout above is per user name and bruno is locked; alice is not.
-    // Wait for the new page: an element found before the reload is stale after it.
-    await wd.exec('window.__reloading = true; location.reload()');
-    await until(async () => (await wd.exec("return window.__reloading !== true && document.readyState === 'complete' && !!document.querySelector('#login-name')")), 'the page to reload');
+    await reloadPage(wd, '#login-name');
     await loginAs(wd, 'alice');
     await wd.click(await wd.find('#nav-payment'));
     await wd.type(await wd.waitFor('#card-number'), '4242 4242 4242 4241');

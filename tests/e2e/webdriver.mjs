@@ -174,6 +174,24 @@ export async function until(f, what, timeout = 20000) {
   throw new Error(`timed out: ${what}`);
 }
 
+/**
+ * Reloads the page and waits until a new one shows `selector`. The reload is scheduled after the
+ * script returns (a reload inside it ends the call with "no such frame"), and while the old page
+ * unloads WebKitWebDriver answers polls with a frame error: those mean "not yet".
+ */
+export async function reloadPage(wd, selector) {
+  await wd.exec('window.__reloading = true; setTimeout(() => location.reload(), 0)');
+  const check = `return window.__reloading !== true && document.readyState === 'complete' && !!document.querySelector(${JSON.stringify(selector)})`;
+  await until(async () => {
+    try {
+      return await wd.exec(check);
+    } catch (e) {
+      if (/no such frame|unload|no such window|stale/i.test(String(e.message))) return false;
+      throw e;
+    }
+  }, 'the page to reload');
+}
+
 /** Logs `name` in with the demo password and waits for the card table. */
 export async function loginAs(wd, name, password = 'demo-pass') {
   await wd.type(await wd.waitFor('#login-name'), name);

@@ -1,0 +1,442 @@
+//! The biller: one write transaction's billing state. It loads the open cards, the rate table
+//! and the users once, prices and allocates each fax with the pure rules, writes the fax and
+//! its activity lines, and adds the cards' use and the daily spend up in memory until `flush`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rusqlite::{params, CachedStatement, OptionalExtension, Transaction};
+
+use crate::account::AccountKind;
+use crate::error::{Error, Result};
+use crate::ledger::allocate::{allocate, Allocation};
+use crate::ledger::bill::{Line, Outcome, Reactions};
+use crate::ledger::cards::ensure_month_card;
+use crate::ledger::idempotency::{compare, Stored};
+use crate::ledger::record::{Claims, Fax, Record};
+use crate::money;
+use crate::rates::{units_for, RateTable};
+use crate::time::{fmt_ts, Timestamp};
+
+#[derive(Debug, Clone, Copy)]
+struct OpenCard {
+    id: i64,
+    balance: i64,
+    lines: i64,
+    original: i64,
+}
+
+/// Bills faxes inside one write transaction: a single fax, or an import batch. It keeps the
+/// rate table, the users and the open cards in memory for the life of the transaction, which
+/// is safe because the transaction holds the write lock.
+///
+/// The cards' use and the daily spend are added up in memory and written by `Biller::flush`:
+/// before anything reads them back by SQL within the transaction, and by [`Biller::finish`],
+/// which the caller runs before committing. A batch of faxes then updates each card and day
+/// once, not once per fax.
+pub struct Biller<'t> {
+    tx: &'t Transaction<'t>,
+    reactions: &'t mut dyn Reactions,
+    kind: AccountKind,
+    /// Loaded on the first fax that is priced from the rate table.
+    rates: Option<Arc<RateTable>>,
+    users: HashMap<String, i64>,
+    open: Vec<OpenCard>,
+    open_loaded: bool,
+    cards_changed_by_trigger: bool,
+    /// The costliest refusal that asked the repeat order for a card since the last billed fax.
+    refusal_asked: Option<i64>,
+    /// (card, amount, lines) billed and not yet written to `cards`.
+    pending_cards: Vec<(i64, i64, i64)>,
+    /// (UTC day, amount, faxes) billed and not yet written to `daily_spend`.
+    pending_days: Vec<(String, i64, i64)>,
+    insert_fax: CachedStatement<'t>,
+    insert_line: CachedStatement<'t>,
+}
+
+impl<'t> Biller<'t> {
+    pub fn new(tx: &'t Transaction<'t>, reactions: &'t mut dyn Reactions) -> Result<Biller<'t>> {
+        let kind: String = tx
+            .prepare_cached("SELECT kind FROM account WHERE id = 1")?
+            .query_row([], |r| r.get(0))
+            .optional()?
+            .ok_or(Error::NotInitialized)?;
+        Ok(Biller {
+            tx,
+            reactions,
+            kind: AccountKind::parse(&kind)?,
+            rates: None,
+            users: HashMap::new(),
+            open: Vec::new(),
+            open_loaded: false,
+            cards_changed_by_trigger: false,
+            refusal_asked: None,
+            pending_cards: Vec::with_capacity(2),
+            pending_days: Vec::with_capacity(1),
+            // A fax billed before is found by this insert's conflict on its id, so a new fax
+            // (nearly every one) costs no lookup first.
+            insert_fax: tx.prepare_cached(
+                "INSERT INTO faxes (id, user_id, destination, submit_time, completion_time, pages_submitted,
+                    pages_sent, duration, units_given, cpu_given, status, subject, attempts_made,
+                    units, cost_per_unit, cost, billed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                 ON CONFLICT (id) DO NOTHING",
+            )?,
+            insert_line: tx.prepare_cached(
+                "INSERT INTO activity (card_id, n, fax_seq, amount, split, submit_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?,
+        })
+    }
+
+    /// Prices from this rate table (the connection's cached one) instead of reading it.
+    #[must_use]
+    pub fn with_rates(mut self, rates: Arc<RateTable>) -> Self {
+        self.rates = Some(rates);
+        self
+    }
+
+    /// Writes the cards' use and the daily spend added up so far.
+    fn flush(&mut self) -> Result<()> {
+        for (card, amount, lines) in self.pending_cards.drain(..) {
+            self.tx
+                .prepare_cached("UPDATE cards SET used = used + ?1, lines = lines + ?2 WHERE id = ?3")?
+                .execute(params![amount, lines, card])?;
+        }
+        for (day, amount, faxes) in self.pending_days.drain(..) {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO daily_spend (day, amount, faxes) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (day) DO UPDATE SET amount = amount + excluded.amount, faxes = faxes + excluded.faxes",
+                )?
+                .execute(params![day, amount, faxes])?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is pending; run before committing the transaction.
+    pub fn finish(mut self) -> Result<()> {
+        self.flush()
+    }
+
+    /// Whether a reaction changed the cards in this transaction (a repeat order placed): the
+    /// front end then runs the purchase protocol after commit (`orders::reconcile`).
+    pub fn placed_repeat_order(&self) -> bool {
+        self.cards_changed_by_trigger
+    }
+
+    /// A refusal asks the repeat order for the card in use. A refusal storm asks once: the
+    /// answer cannot change until a fax is billed or a costlier one is refused. The trigger reads
+    /// the cards, so what is pending is written first.
+    fn refused_fires_repeat_order(&mut self, cost: i64, now: Timestamp) -> Result<()> {
+        if self.kind != AccountKind::Prepaid || self.refusal_asked.is_some_and(|asked| asked >= cost) {
+            return Ok(());
+        }
+        self.refusal_asked = Some(cost);
+        self.flush()?;
+        if self.reactions.fax_refused(self.tx, cost, now)? {
+            self.cards_changed_by_trigger = true;
+        }
+        Ok(())
+    }
+
+    /// Forgets the cached open cards: call after adding a card in the same transaction.
+    pub fn cards_changed(&mut self) {
+        self.open_loaded = false;
+    }
+
+    fn load_open(&mut self) -> Result<()> {
+        if self.open_loaded {
+            return Ok(());
+        }
+        self.flush()?;
+        let mut st = self.tx.prepare_cached(
+            "SELECT id, original_balance - used, lines, original_balance FROM cards WHERE close_date IS NULL ORDER BY id",
+        )?;
+        self.open = st
+            .query_map([], |r| {
+                Ok(OpenCard { id: r.get(0)?, balance: r.get(1)?, lines: r.get(2)?, original: r.get(3)? })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        self.open_loaded = true;
+        Ok(())
+    }
+
+    /// The user (login or fax sender) of this name, if the account has one.
+    fn user_id(&mut self, name: &str) -> Result<Option<i64>> {
+        if let Some(id) = self.users.get(name) {
+            return Ok(Some(*id));
+        }
+        let id: Option<i64> = self
+            .tx
+            .prepare_cached("SELECT id FROM users WHERE name = ?1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?;
+        if let Some(id) = id {
+            self.users.insert(name.to_string(), id);
+        }
+        Ok(id)
+    }
+
+    /// Registers a name first seen on a fax as a fax sender of the account: no password, so no
+    /// login, until a manager gives it one (`user add` of the same name).
+    fn register_sender(&mut self, name: &str, now: Timestamp) -> Result<i64> {
+        self.tx
+            .prepare_cached("INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, 'user', NULL, ?2)")?
+            .execute(params![name, fmt_ts(&now)])?;
+        let id = self.tx.last_insert_rowid();
+        self.users.insert(name.to_string(), id);
+        Ok(id)
+    }
+
+    /// Prices a fax: from its own `units` × `costPerUnit`, else from the rate table.
+    /// Returns (units, cost per unit, cost) in storage units.
+    pub fn price(&mut self, fax: &Fax) -> Result<(i64, i64, i64)> {
+        let (units, cpu) = match (fax.units, fax.cost_per_unit) {
+            (Some(u), Some(c)) => (u, c),
+            _ => {
+                let digits = fax.destination.trim_start_matches('+');
+                let rates = match self.rates.take() {
+                    Some(r) => r,
+                    None => Arc::new(RateTable::load(self.tx)?),
+                };
+                let rate = self
+                    .rates
+                    .insert(rates)
+                    .find(digits)
+                    .ok_or_else(|| Error::invalid("destinationFax", "no rate covers this destination"))?;
+                (units_for(rate.unit, fax.pages_sent, fax.duration), rate.cost_per_unit)
+            }
+        };
+        let cost = money::round_cost(units * cpu);
+        Ok((money::to_units(units, "units")?, money::to_units(cpu, "costPerUnit")?, money::to_units(cost, "cost")?))
+    }
+
+    /// The outcome for a fax billed before: `Exists` when its fields are the same, the first
+    /// differing field as an error otherwise; `None` when it was never billed.
+    fn existing(&self, fax: &Fax) -> Result<Option<Outcome>> {
+        self.existing_claims(&fax.id, &fax.claims())
+    }
+
+    fn existing_claims(&self, fax_id: &str, claims: &Claims<'_>) -> Result<Option<Outcome>> {
+        let stored = self
+            .tx
+            .prepare_cached(
+                "SELECT u.name, f.destination, f.submit_time, f.completion_time, f.pages_submitted,
+                        f.pages_sent, f.duration, f.units_given, f.cpu_given, f.status, f.subject, f.attempts_made
+                 FROM faxes f JOIN users u ON u.id = f.user_id WHERE f.id = ?1",
+            )?
+            .query_row([fax_id], |r| {
+                Ok(Stored {
+                    user: r.get(0)?,
+                    destination: r.get(1)?,
+                    submit_time: r.get(2)?,
+                    completion_time: r.get(3)?,
+                    pages_submitted: r.get(4)?,
+                    pages_sent: r.get(5)?,
+                    duration: r.get(6)?,
+                    units_given: r.get(7)?,
+                    cpu_given: r.get(8)?,
+                    status: r.get(9)?,
+                    subject: r.get(10)?,
+                    attempts_made: r.get(11)?,
+                })
+            })
+            .optional()?;
+        match stored {
+            Some(s) => {
+                compare(fax_id, claims, &s)?;
+                Ok(Some(Outcome::Exists { fax_id: fax_id.to_string() }))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Bills any record inside the transaction: a fax in process is `Pending` and writes
+    /// nothing; a partial record can only be a fax billed before.
+    pub fn bill_record(&mut self, record: &Record, now: Timestamp) -> Result<Outcome> {
+        match record {
+            Record::Fax(fax) => self.bill(fax, now),
+            Record::InProcess { id, status } => Ok(Outcome::Pending { fax_id: id.clone(), status: *status }),
+            Record::Partial(p) => self.existing_claims(&p.id, &p.claims())?.ok_or_else(|| p.missing_error()),
+        }
+    }
+
+    /// Bills one fax inside the transaction. Writes nothing unless the outcome is `Billed`
+    /// (which also registers a sender first seen) or `Refused` (which writes only the attempt
+    /// log). A fax billed before is answered by `Biller::existing` wherever it is met: a failed
+    /// price, a new sender, a refusal, or the insert's conflict on its id.
+    pub fn bill(&mut self, fax: &Fax, now: Timestamp) -> Result<Outcome> {
+        let priced = self.user_id(&fax.user).and_then(|user| Ok((user, self.price(fax)?)));
+        let (known_user, (units, cpu, cost)) = match priced {
+            Ok(p) => p,
+            Err(e) => return self.existing(fax)?.ok_or(e),
+        };
+        if self.kind == AccountKind::Credit {
+            let month_card = ensure_month_card(self.tx, now)?;
+            if !self.open.iter().any(|c| c.id == month_card) {
+                self.open_loaded = false;
+            }
+        }
+        self.load_open()?;
+        let balances: Vec<i64> = self.open.iter().map(|c| c.balance).collect();
+        let parts = match allocate(&balances, cost) {
+            Allocation::Parts(parts) => parts,
+            Allocation::Refuse { available } => return self.refuse(fax, cost, available, now),
+        };
+
+        // A sender first seen here is registered only now that the fax will be billed, and only
+        // if its id is new: a fax billed before under another name is answered, not registered.
+        let user_id = match known_user {
+            Some(id) => id,
+            None => match self.existing(fax)? {
+                Some(outcome) => return Ok(outcome),
+                None => self.register_sender(&fax.user, now)?,
+            },
+        };
+        let now_s = fmt_ts(&now);
+        let submit_time = fmt_ts(&fax.submit_time);
+        let inserted = self.insert_fax(fax, user_id, (units, cpu, cost), &submit_time, &now_s)?;
+        if inserted == 0 {
+            return self
+                .existing(fax)?
+                .ok_or_else(|| Error::Invariant(format!("fax {} conflicted but is not stored", fax.id)));
+        }
+        let seq = self.tx.last_insert_rowid();
+        self.refusal_asked = None;
+        let (lines, closed) = self.pay(&parts, seq, &submit_time, now)?;
+        self.add_to_day(&now_s[..10], cost);
+        Ok(Outcome::Billed {
+            fax_id: fax.id.clone(),
+            cost: money::from_units(cost),
+            units: money::from_units(units),
+            cost_per_unit: money::from_units(cpu),
+            lines,
+            closed_cards: closed,
+        })
+    }
+
+    /// A fax the open cards cannot cover: unless it was billed before, it is written to the
+    /// attempt log, may fire the repeat order, and queues the refusal notice.
+    fn refuse(&mut self, fax: &Fax, cost: i64, available: i64, now: Timestamp) -> Result<Outcome> {
+        if let Some(outcome) = self.existing(fax)? {
+            return Ok(outcome);
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO attempts (fax_id, user_name, destination, cost, available, code, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'quota_exceeded', ?6)",
+            )?
+            .execute(params![fax.id, fax.user, fax.destination, cost, available, fmt_ts(&now)])?;
+        self.refused_fires_repeat_order(cost, now)?;
+        crate::notify::events::quota_exceeded(self.tx, &fax.id, &fax.user, cost, available, now)?;
+        Ok(Outcome::Refused {
+            fax_id: fax.id.clone(),
+            cost: money::from_units(cost),
+            available: money::from_units(available),
+        })
+    }
+
+    /// Inserts the fax row; 0 when its id was billed before (the conflict).
+    fn insert_fax(
+        &mut self,
+        fax: &Fax,
+        user_id: i64,
+        (units, cpu, cost): (i64, i64, i64),
+        submit_time: &str,
+        now_s: &str,
+    ) -> Result<usize> {
+        // Bound one by one with their concrete types: this is the import's innermost loop.
+        let st = &mut self.insert_fax;
+        st.raw_bind_parameter(1, fax.id.as_str())?;
+        st.raw_bind_parameter(2, user_id)?;
+        st.raw_bind_parameter(3, fax.destination.as_str())?;
+        st.raw_bind_parameter(4, submit_time)?;
+        st.raw_bind_parameter(5, fax.completion_time.as_ref().map(fmt_ts))?;
+        st.raw_bind_parameter(6, fax.pages_submitted)?;
+        st.raw_bind_parameter(7, fax.pages_sent)?;
+        st.raw_bind_parameter(8, fax.duration)?;
+        st.raw_bind_parameter(9, fax.units.map(|u| money::to_units(u, "units")).transpose()?)?;
+        st.raw_bind_parameter(10, fax.cost_per_unit.map(|u| money::to_units(u, "costPerUnit")).transpose()?)?;
+        st.raw_bind_parameter(11, fax.status)?;
+        st.raw_bind_parameter(12, fax.subject.as_deref())?;
+        st.raw_bind_parameter(13, fax.attempts_made)?;
+        st.raw_bind_parameter(14, units)?;
+        st.raw_bind_parameter(15, cpu)?;
+        st.raw_bind_parameter(16, cost)?;
+        st.raw_bind_parameter(17, now_s)?;
+        Ok(st.raw_execute()?)
+    }
+
+    /// Writes the fax's activity lines on the cards `parts` names, closes the cards it empties,
+    /// and fires the repeat order on the card it takes past the threshold.
+    fn pay(
+        &mut self,
+        parts: &[(usize, i64)],
+        seq: i64,
+        submit_time: &str,
+        now: Timestamp,
+    ) -> Result<(Vec<Line>, Vec<i64>)> {
+        let now_s = fmt_ts(&now);
+        let split = parts.len() > 1;
+        let mut lines = Vec::with_capacity(parts.len());
+        let mut closed = Vec::new();
+        for &(i, amount) in parts {
+            let card = self.open[i];
+            let st = &mut self.insert_line;
+            st.raw_bind_parameter(1, card.id)?;
+            st.raw_bind_parameter(2, card.lines + 1)?;
+            st.raw_bind_parameter(3, seq)?;
+            st.raw_bind_parameter(4, amount)?;
+            st.raw_bind_parameter(5, split)?;
+            st.raw_bind_parameter(6, submit_time)?;
+            st.raw_execute()?;
+            match self.pending_cards.iter_mut().find(|p| p.0 == card.id) {
+                Some(p) => {
+                    p.1 += amount;
+                    p.2 += 1;
+                }
+                None => self.pending_cards.push((card.id, amount, 1)),
+            }
+            let closes = amount == card.balance && amount > 0;
+            if closes {
+                // Its own statement, and only on closing: naming `close_date` in the per-fax
+                // update, even unchanged, would rewrite the open-cards index on every fax.
+                self.tx
+                    .prepare_cached("UPDATE cards SET close_date = ?1 WHERE id = ?2")?
+                    .execute(params![now_s, card.id])?;
+            }
+            self.open[i].balance -= amount;
+            self.open[i].lines += 1;
+            // The repeat order fires in the transaction that takes a card to 95% used: once per
+            // card, since a card's use only grows. The trigger reads the cards, so what is
+            // pending is written first.
+            if let Some(percent) = self.reactions.threshold_percent().filter(|_| self.kind == AccountKind::Prepaid) {
+                let threshold = card.original * percent;
+                let used = card.original - card.balance;
+                if used * 100 < threshold && (used + amount) * 100 >= threshold {
+                    self.flush()?;
+                    if self.reactions.card_reached_threshold(self.tx, card.id, now)? {
+                        self.cards_changed_by_trigger = true;
+                    }
+                }
+            }
+            if closes {
+                closed.push(card.id);
+            }
+            lines.push(Line { card_id: card.id, amount: money::from_units(amount) });
+        }
+        self.open.retain(|c| c.balance > 0);
+        Ok((lines, closed))
+    }
+
+    /// Adds a billed fax to its day's spend, written by `flush`.
+    fn add_to_day(&mut self, day: &str, cost: i64) {
+        match self.pending_days.iter_mut().find(|d| d.0 == day) {
+            Some(d) => {
+                d.1 += cost;
+                d.2 += 1;
+            }
+            None => self.pending_days.push((day.to_string(), cost, 1)),
+        }
+    }
+}
