@@ -453,3 +453,20 @@ fn every_csv_export_starts_with_a_utf8_bom_unless_no_bom_is_given() {
     assert!(read("plain.csv", &["export", "1001", "--no-bom"]).starts_with(b"card_id,"));
     assert!(read("plain-orders.csv", &["orders", "export", "--no-bom"]).starts_with(b"order_id,"));
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    let c = Cli::new();
+    c.ok(&["demo", "--faxes", "300"]);
+    let card = c.ok(&["cards", "--json"]);
+    let card: serde_json::Value = serde_json::from_str(&card).unwrap();
+    let card = card[0]["id"].to_string();
+    // `| head` closes the pipe: here before the first byte is written, so every write fails.
+    for args in [&["cards"][..], &["cards", "--json"], &["activity", &card], &["activity", &card, "--json"]] {
+        let mut child = c.cmd(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{args:?}");
+    }
+}

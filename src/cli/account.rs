@@ -29,7 +29,7 @@ pub fn init(
     let mut db = Db::create(path)?;
     match faxcredit::setup::create_account(&mut db, &new, now) {
         Ok(a) => {
-            println!("created {} account {:?} ({}) in {}", a.kind.as_str(), a.name, a.currency, path.display())
+            outln!("created {} account {:?} ({}) in {}", a.kind.as_str(), a.name, a.currency, path.display())
         }
         Err(e) => {
             drop(db);
@@ -48,7 +48,7 @@ pub fn add_user(path: &Path, name: String, role: String, now: Timestamp) -> Resu
     account::account(&db)?;
     let password = read_password()?;
     let u = account::add_user(&mut db, &name, role, &password, now)?;
-    println!("added {} {}", u.role.as_str(), u.name);
+    outln!("added {} {}", u.role.as_str(), u.name);
     Ok(0)
 }
 
@@ -61,6 +61,6 @@ pub fn list_users(path: &Path) -> Result<i32> {
             vec![u.name, role.into()]
         })
         .collect();
-    print!("{}", output::table(&["USER", "ROLE"], &[false, false], &rows));
+    out!("{}", output::table(&["USER", "ROLE"], &[false, false], &rows));
     Ok(0)
 }

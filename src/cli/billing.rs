@@ -37,18 +37,16 @@ pub fn bill(path: &Path, args: BillArgs, now: Timestamp) -> Result<i32> {
     match outcome? {
         Outcome::Billed { fax_id, cost, lines, closed_cards, .. } => {
             let parts: Vec<String> = lines.iter().map(|l| format!("{} on card {}", l.amount, l.card_id)).collect();
-            println!("billed fax {fax_id}: {cost} ({})", parts.join(", "));
+            outln!("billed fax {fax_id}: {cost} ({})", parts.join(", "));
             for c in closed_cards {
-                println!("card {c} is used up and closed");
+                outln!("card {c} is used up and closed");
             }
         }
         Outcome::Exists { fax_id } => {
-            println!("exists: fax {fax_id} was already billed with these fields; nothing changed")
+            outln!("exists: fax {fax_id} was already billed with these fields; nothing changed")
         }
         Outcome::Pending { fax_id, status } => {
-            println!(
-                "pending: fax {fax_id} is still in process (status {status}); nothing billed until it has completed"
-            )
+            outln!("pending: fax {fax_id} is still in process (status {status}); nothing billed until it has completed")
         }
         Outcome::Refused { .. } => unreachable_refusal()?,
     }

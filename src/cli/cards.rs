@@ -17,7 +17,7 @@ pub fn apply(path: &Path, value: String, bonus: String, now: Timestamp) -> Resul
     let bonus = money::parse_amount(&bonus, "bonus")?;
     let mut db = Db::open(path)?;
     let c = ledger::apply_card(&mut db, value, bonus, now)?;
-    println!("applied card {}: {} ({} + {} bonus)", c.id, c.original_balance, c.face_value, c.bonus);
+    outln!("applied card {}: {} ({} + {} bonus)", c.id, c.original_balance, c.face_value, c.bonus);
     Ok(0)
 }
 
@@ -28,9 +28,9 @@ pub fn list(path: &Path, json: bool, now: Timestamp) -> Result<i32> {
     if json {
         print_json(&cards.iter().map(CardJson::from).collect::<Vec<_>>())?;
     } else if cards.is_empty() {
-        println!("no cards yet");
+        outln!("no cards yet");
     } else {
-        print!("{}", output::cards_table(&cards));
+        out!("{}", output::cards_table(&cards));
     }
     Ok(0)
 }
@@ -111,7 +111,7 @@ pub fn export(path: &Path, card: String, out: PathBuf, no_bom: bool) -> Result<i
     let id = card_id(&card)?;
     let opts = faxcredit::export::CsvOptions { bom: !no_bom };
     let s = faxcredit::export::export_card_with(&mut db, id, &out, opts, &mut |_| ControlFlow::Continue(()))?;
-    println!("exported {} lines of card {} to {}", s.rows, s.card_id, s.path.display());
+    outln!("exported {} lines of card {} to {}", s.rows, s.card_id, s.path.display());
     Ok(0)
 }
 
@@ -134,7 +134,7 @@ pub fn attempts(path: &Path, json: bool) -> Result<i32> {
                 ]
             })
             .collect();
-        print!(
+        out!(
             "{}",
             output::table(
                 &["AT", "FAX", "USER", "DESTINATION", "COST", "AVAILABLE"],

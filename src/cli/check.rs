@@ -15,7 +15,7 @@ pub fn check(path: &Path, json: bool) -> Result<i32> {
     if json {
         print_json(&r)?;
     } else if r.ok() {
-        println!("ok: {} cards, {} faxes, {} activity lines, {} billed", r.cards, r.faxes, r.lines, r.total_billed);
+        outln!("ok: {} cards, {} faxes, {} activity lines, {} billed", r.cards, r.faxes, r.lines, r.total_billed);
     } else {
         for p in &r.problems {
             eprintln!("faxcredit: check: {p}");
@@ -41,7 +41,7 @@ pub fn demo(path: &Path, faxes: u64, kind: String, single_card: bool, now: Times
     }
     let opts = faxcredit::demo::DemoOptions { faxes, kind, single_card, ..Default::default() };
     let s = faxcredit::demo::seed(&mut db, &opts, now)?;
-    println!(
+    outln!(
         "seeded {:?} in {}: {} cards, {} faxes ({} refused then retried); users {} (password {:?}; {} are managers)",
         s.account,
         path.display(),

@@ -48,7 +48,7 @@ pub fn email(path: &std::path::Path, cmd: EmailCommand, now: Timestamp) -> Resul
                 .validated()?;
             let password = if settings.username.is_some() { Some(read_password()?) } else { None };
             let s = super::secrets::save_smtp(&mut db, settings, password)?;
-            println!("email settings saved: {}:{} ({}), from {}", s.host, s.port, s.security.as_str(), s.from);
+            outln!("email settings saved: {}:{} ({}), from {}", s.host, s.port, s.security.as_str(), s.from);
         }
         EmailCommand::Show { json } => {
             let settings = notify::email_settings(&db)?;
@@ -56,21 +56,21 @@ pub fn email(path: &std::path::Path, cmd: EmailCommand, now: Timestamp) -> Resul
             if json {
                 print_json(&serde_json::json!({ "settings": settings, "to": to }))?;
             } else if let Some(s) = settings {
-                println!("host      {}", s.host);
-                println!("port      {}", s.port);
-                println!("security  {}", s.security.as_str());
-                println!("user      {}", s.username.as_deref().unwrap_or("(none)"));
-                println!("from      {}", s.from);
-                println!("to        {to}");
+                outln!("host      {}", s.host);
+                outln!("port      {}", s.port);
+                outln!("security  {}", s.security.as_str());
+                outln!("user      {}", s.username.as_deref().unwrap_or("(none)"));
+                outln!("from      {}", s.from);
+                outln!("to        {to}");
             } else {
-                println!("email is not set up; notifications to {to} wait in the outbox");
+                outln!("email is not set up; notifications to {to} wait in the outbox");
             }
         }
         EmailCommand::Test => {
             let mailer = mailer(&mut db)?.ok_or(Error::EmailNotConfigured)?;
             let to = faxcredit::account::account(&db)?.email;
             let reply = mailer.send_test(&to, now)?;
-            println!("test email sent to {to}; the server answered: {reply}");
+            outln!("test email sent to {to}; the server answered: {reply}");
         }
     }
     Ok(0)
@@ -90,7 +90,7 @@ pub fn outbox(path: &std::path::Path, deliver: bool, json: bool) -> Result<i32> 
             eprintln!("faxcredit: {} messages wait: {}", r.waiting, Error::EmailNotConfigured);
         }
         if !json {
-            println!("sent {}, retrying {}, failed {}", r.sent, r.retrying, r.failed);
+            outln!("sent {}, retrying {}, failed {}", r.sent, r.retrying, r.failed);
         }
     }
     let list = notify::messages(&db, 200)?;
@@ -99,12 +99,12 @@ pub fn outbox(path: &std::path::Path, deliver: bool, json: bool) -> Result<i32> 
         return Ok(0);
     }
     if list.is_empty() {
-        println!("the outbox is empty");
+        outln!("the outbox is empty");
     }
     for m in &list {
         let state = serde_json::to_value(m.state).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
         let detail = m.last_error.as_deref().or(m.server_reply.as_deref()).unwrap_or("");
-        println!("{:>5}  {}  {:<14}  {}  {}", m.id, m.created_at, state, m.subject, detail);
+        outln!("{:>5}  {}  {:<14}  {}  {}", m.id, m.created_at, state, m.subject, detail);
     }
     Ok(0)
 }

@@ -1,7 +1,7 @@
 //! What every command shares: reading a card id, a secret from stdin, printing JSON, and
 //! removing a ledger that a failed `init` created.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Write};
 
 use faxcredit::error::{Error, Result};
 
@@ -13,9 +13,33 @@ pub fn card_id(s: &str) -> Result<i64> {
         .map_err(|_| Error::invalid("card", format!("{s:?} is not a card id")))
 }
 
+/// `println!` for a command's output. `println!` panics when the reader has gone
+/// (`faxcredit cards | head`); this ends the program quietly instead, as SIGPIPE would.
+macro_rules! outln {
+    ($($t:tt)*) => { $crate::cli::io::out(format_args!("{}\n", format_args!($($t)*))) };
+}
+
+/// `print!` for a command's output; see [`outln!`].
+macro_rules! out {
+    ($($t:tt)*) => { $crate::cli::io::out(format_args!($($t)*)) };
+}
+
+/// Writes to stdout; a closed pipe ends the program with status 0 and nothing on stderr.
+pub fn out(args: std::fmt::Arguments<'_>) {
+    let mut o = std::io::stdout().lock();
+    if let Err(e) = o.write_fmt(args).and_then(|()| o.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        let e = Error::Io(e);
+        report(&e);
+        std::process::exit(e.exit_code());
+    }
+}
+
 pub fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
     let s = serde_json::to_string_pretty(v).map_err(|e| Error::Invariant(e.to_string()))?;
-    println!("{s}");
+    outln!("{s}");
     Ok(())
 }
 

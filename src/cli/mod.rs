@@ -2,13 +2,14 @@
 //! scripts. Exit codes (DESIGN.md §4): 0 done (also `exists`), 2 bad input, 3 quota exceeded,
 //! 4 exists with different fields, 5 forbidden or not allowed for this account, 1 anything else.
 
+#[macro_use]
+mod io;
 mod account;
 mod billing;
 mod cards;
 mod check;
 mod docs;
 mod email;
-mod io;
 mod output;
 mod purchase;
 mod repeat;
@@ -243,6 +244,9 @@ pub fn main() -> i32 {
     };
     match run(cli) {
         Ok(code) => code,
+        // The reader went away (`faxcredit activity 3 | head`): end quietly, as a program killed
+        // by SIGPIPE would, without an error line.
+        Err(faxcredit::error::Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
             io::report(&e);
             e.exit_code()

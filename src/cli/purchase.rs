@@ -69,7 +69,7 @@ pub fn payment_card(path: &Path, cmd: PaymentCardCommand, now: Timestamp) -> Res
             payment_method::validate(&input, now)?;
             let store = super::services().secrets(&mut db)?;
             let c = payment_method::set(&mut db, store.as_ref(), &input, now)?;
-            println!("payment card stored in the system keyring: {} •••• {}, expires {}", c.brand, c.last4, c.expiry);
+            outln!("payment card stored in the system keyring: {} •••• {}, expires {}", c.brand, c.last4, c.expiry);
         }
         PaymentCardCommand::Show { json } => {
             let c = payment_method::on_file(&db, now)?;
@@ -77,15 +77,15 @@ pub fn payment_card(path: &Path, cmd: PaymentCardCommand, now: Timestamp) -> Res
                 print_json(&c)?;
             } else if let Some(c) = c {
                 let note = if c.expired { " (expired)" } else { "" };
-                println!("{} •••• {}, expires {}{note}", c.brand, c.last4, c.expiry);
+                outln!("{} •••• {}, expires {}{note}", c.brand, c.last4, c.expiry);
             } else {
-                println!("no payment card on file");
+                outln!("no payment card on file");
             }
         }
         PaymentCardCommand::Remove => {
             let store = super::services().secrets(&mut db)?;
             let removed = payment_method::remove(&mut db, store.as_ref())?;
-            println!("{}", if removed { "payment card removed" } else { "there was no payment card" });
+            outln!("{}", if removed { "payment card removed" } else { "there was no payment card" });
         }
     }
     Ok(0)
@@ -109,15 +109,20 @@ pub fn packages(path: &Path, json: bool) -> Result<i32> {
             .collect();
         return print_json(&rows).map(|()| 0);
     }
-    println!("{:<4} {:<12} {:>10} {:>10} {:>10} {:>14}", "ID", "PACKAGE", "PRICE", "BONUS", "CREDIT", "PER PAGE");
+    outln!("{:<4} {:<12} {:>10} {:>10} {:>10} {:>14}", "ID", "PACKAGE", "PRICE", "BONUS", "CREDIT", "PER PAGE");
     for p in &list {
         let per = faxcredit::rates::price_per_page(p, &rate).map(|d| d.to_string()).unwrap_or_default();
-        println!(
+        outln!(
             "{:<4} {:<12} {:>10} {:>10} {:>10} {:>14}",
-            p.id, p.name, p.face_value, p.bonus, p.original_balance, per
+            p.id,
+            p.name,
+            p.face_value,
+            p.bonus,
+            p.original_balance,
+            per
         );
     }
-    println!(
+    outln!(
         "({} {}; per page at the main rate, {} a page)",
         acct.currency,
         if acct.kind == faxcredit::account::AccountKind::Credit {
@@ -135,7 +140,7 @@ pub fn purchase(path: &Path, package: &str, key: Option<String>) -> Result<i32> 
     faxcredit::account::require_prepaid(db.conn(), "buying credit")?;
     let key = key.unwrap_or_else(new_key);
     let o = with_purchaser(&mut db, |db, p| faxcredit::orders::purchase(db, p, package, &key, false))?;
-    println!(
+    outln!(
         "card {} bought: {} for {} {} with {} •••• {} (order {})",
         o.new_card.unwrap_or_default(),
         o.package,
@@ -160,7 +165,7 @@ pub fn orders(path: &Path, cmd: Option<OrdersCommand>, json: bool) -> Result<i32
     match cmd {
         Some(OrdersCommand::Export { out, no_bom }) => {
             let n = faxcredit::export::export_orders_with(&db, &out, faxcredit::export::CsvOptions { bom: !no_bom })?;
-            println!("exported {n} orders to {}", out.display());
+            outln!("exported {n} orders to {}", out.display());
         }
         None => {
             let list = faxcredit::orders::orders(&db)?;
@@ -168,12 +173,12 @@ pub fn orders(path: &Path, cmd: Option<OrdersCommand>, json: bool) -> Result<i32
                 return print_json(&list).map(|()| 0);
             }
             if list.is_empty() {
-                println!("no orders yet");
+                outln!("no orders yet");
             }
             for o in &list {
                 let card = o.new_card.map(|c| format!("card {c}")).unwrap_or_default();
                 let why = o.reason.as_deref().unwrap_or("");
-                println!(
+                outln!(
                     "{:>5}  {}  {:<9}  {:<10}  {:>10} {}  {} •••• {}  {:<8}  {card} {why}",
                     o.id,
                     o.created_at,
@@ -187,7 +192,7 @@ pub fn orders(path: &Path, cmd: Option<OrdersCommand>, json: bool) -> Result<i32
                 );
                 if o.attempt_history.len() > 1 {
                     for a in &o.attempt_history {
-                        println!(
+                        outln!(
                             "       attempt {}  {}  {} •••• {}  {}  {}",
                             a.n,
                             a.started_at,

@@ -35,7 +35,7 @@ pub fn run(path: &std::path::Path, cmd: RepeatCommand, now: Timestamp) -> Result
         RepeatCommand::Set { package, cap } => {
             let cap = cap.map(|c| money::parse_amount(&c, "cap")).transpose()?;
             let r = repeat::set(&mut db, &package, cap, now)?;
-            println!(
+            outln!(
                 "repeat order: {} ({}) when the card in use is {}% used",
                 r.package.name,
                 r.package.face_value,
@@ -46,11 +46,11 @@ pub fn run(path: &std::path::Path, cmd: RepeatCommand, now: Timestamp) -> Result
         }
         RepeatCommand::Remove => {
             let removed = repeat::remove(&mut db, now)?;
-            println!("{}", if removed { "repeat order removed" } else { "there was no repeat order" });
+            outln!("{}", if removed { "repeat order removed" } else { "there was no repeat order" });
         }
         RepeatCommand::Resume => {
             let r = repeat::resume(&mut db, now)?;
-            println!("repeat order resumed: {}", r.package.name);
+            outln!("repeat order resumed: {}", r.package.name);
             super::secrets::reconcile(&mut db);
         }
         RepeatCommand::Show { json } => {
@@ -60,22 +60,22 @@ pub fn run(path: &std::path::Path, cmd: RepeatCommand, now: Timestamp) -> Result
                 return print_json(&serde_json::json!({ "repeat_order": r, "log": log })).map(|()| 0);
             }
             match &r {
-                None => println!("no repeat order"),
+                None => outln!("no repeat order"),
                 Some(r) => {
-                    println!("package   {} ({})", r.package.name, r.package.face_value);
-                    println!(
+                    outln!("package   {} ({})", r.package.name, r.package.face_value);
+                    outln!(
                         "cap       {}",
                         r.monthly_cap.map_or_else(|| "none".to_string(), |c| format!("{c} a month"))
                     );
                     match (&r.paused_at, &r.paused_reason) {
-                        (Some(at), Some(why)) => println!("state     paused since {at}: {why}"),
-                        _ => println!("state     active"),
+                        (Some(at), Some(why)) => outln!("state     paused since {at}: {why}"),
+                        _ => outln!("state     active"),
                     }
                 }
             }
             for e in &log {
                 let card = e.card_id.map(|c| format!("card {c}: ")).unwrap_or_default();
-                println!("{}  {:<8}  {card}{}", e.at, e.event, e.detail);
+                outln!("{}  {:<8}  {card}{}", e.at, e.event, e.detail);
             }
         }
     }
