@@ -293,7 +293,9 @@ fn demo_fax(rng: &mut Rng, i: u64, submit: Timestamp, pool: &[String], senders: 
     } as i64;
     let failed = rng.below(100) < 3;
     let (status, pages_sent) = if failed {
-        (*rng.pick(&[3931i64, 3935, 6017, 3220]), rng.below(pages_submitted as u64) as i64)
+        // Failure codes whose meaning InterFAX publishes (busy, telephony errors, internal
+        // error), so the demo shows what a manager would read about them.
+        (*rng.pick(&[263i64, 2, 12, 1]), rng.below(pages_submitted as u64) as i64)
     } else {
         (0, pages_submitted)
     };

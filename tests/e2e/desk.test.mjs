@@ -25,7 +25,7 @@ const cli = (db, ...args) => {
   return o.stdout;
 };
 const el = (id) => ({ [ELEMENT]: id });
-const active = (wd) => wd.exec("const a = document.activeElement; return a ? (a.id || a.dataset.card || a.getAttribute('value') || a.tagName) : null");
+const active = (wd) => wd.exec("const a = document.activeElement; return a ? (a.id || a.dataset.card || a.dataset.day || a.getAttribute('value') || a.tagName) : null");
 /** A real key press, as a person makes it. */
 const press = async (...keys) => {
   for (const k of keys) {
@@ -269,6 +269,11 @@ describe('activity in submit-time order and the export of what the filters show'
           const fax = { id: `late-${i}`, userId: 'dmitri', destinationFax: '+12125550199', submitTime: at(m), pagesSent: 1 };
           cli(db, 'bill', '--json', JSON.stringify(fax));
         });
+        // Two failures: one whose code InterFAX explains (263, busy), one it does not.
+        [263, 3931].forEach((status, i) => {
+          const fax = { id: `status-${status}`, userId: 'erin', destinationFax: '+12125550123', submitTime: at(40 + i), pagesSubmitted: 2, pagesSent: 0, duration: 30, status, subject: 'status-check' };
+          cli(db, 'bill', '--json', JSON.stringify(fax));
+        });
       },
     });
     await loginAs(s.wd, 'alice');
@@ -347,6 +352,63 @@ describe('activity in submit-time order and the export of what the filters show'
     });
     assert.match(e, /forbidden/);
   });
+
+  it('says what each failure code means, and takes a day typed in digits or picked in a calendar that opens on the card’s period', async () => {
+    const { wd } = s;
+    // On the card's Activity, whatever the tests before left open.
+    if ((await wd.findAll('#filter-search')).length === 0) {
+      await wd.exec('arguments[0].focus()', [el(await wd.find(`tr[data-card="${card.id}"]`))]);
+      await press('Return');
+      await wd.waitFor('#filter-search');
+    }
+    if ((await wd.findAll('#filter-clear')).length) await wd.click(await wd.find('#filter-clear'));
+    await wd.type(await wd.find('#filter-search'), 'status-check');
+    await wd.waitFor('#activity-shown', { text: (t) => t.startsWith('Showing 2 of') });
+    const statuses = () => wd.exec("return [...document.querySelectorAll('#activity-scroller [data-line]')].map(r => [r.children[8].textContent, r.children[8].title])");
+    const words = await until(async () => ((await statuses()).length === 2 ? statuses() : null), 'the two failed faxes');
+    assert.deepEqual(words.map((w) => w[0]).sort(), ['Busy', 'Failed (code 3931)']);
+    assert.match(words.find((w) => w[0] === 'Busy')[1], /^InterFAX status 263: the receiving line was in use\./);
+    await wd.click(await wd.find('#filter-clear'));
+    await wd.waitFor('#activity-shown', { text: (t) => !t.startsWith('Showing') });
+
+    // The card's first day, as this session's calendar has it.
+    const pad = (n) => String(n).padStart(2, '0');
+    const local = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+    const first = local(new Date(card.issue_date));
+    const [y, m, d] = first.split('-');
+    const shownFrom = () => wd.exec("return document.querySelector('#filter-from').value");
+    // Digits alone, typed with real keys, in the locale's order.
+    await wd.exec("document.querySelector('#filter-from').focus()");
+    xdo('type', '--delay', '40', `${m}${d}${y}`);
+    await press('Return');
+    await until(async () => (await shownFrom()) === `${m}/${d}/${y}`, 'the typed day, written back');
+    await wd.waitFor('#activity-shown', { text: (t) => t.startsWith('Showing') && t.includes('from ') });
+    await wd.click(await wd.find('#filter-clear'));
+    await wd.waitFor('#activity-shown', { text: (t) => !t.startsWith('Showing') });
+
+    // The calendar opens on the card's first day, not on today; the keyboard picks the next day.
+    await wd.exec("document.querySelector('#filter-from-calendar').focus()");
+    await press('Return');
+    await wd.waitFor('#filter-from-dialog');
+    await until(async () => (await active(wd)) === first, 'the card’s first day focused');
+    const month = new Intl.DateTimeFormat('en-US', { month: 'long', year: 'numeric' }).format(new Date(+y, +m - 1, 15));
+    assert.equal(await wd.text(await wd.find('#filter-from-month')), month);
+    await press('Right', 'Return');
+    const next = local(new Date(+y, +m - 1, +d + 1));
+    const [ny, nm, nd] = next.split('-');
+    await until(async () => (await shownFrom()) === `${nm}/${nd}/${ny}`, 'the picked day in the field');
+    assert.equal((await wd.findAll('#filter-from-dialog')).length, 0, 'the calendar closes on a pick');
+    assert.equal(await active(wd), 'filter-from-calendar', 'focus back on its button');
+    // To opens on the day From holds; Escape closes the calendar, not the page.
+    await wd.exec("document.querySelector('#filter-to-calendar').focus()");
+    await press('Return');
+    await wd.waitFor('#filter-to-dialog');
+    await until(async () => (await active(wd)) === next, 'To opens on From’s day');
+    await press('Escape');
+    await until(async () => (await wd.findAll('#filter-to-dialog')).length === 0, 'the calendar closed');
+    assert.equal(await active(wd), 'filter-to-calendar');
+    assert.match(await wd.text(await wd.find('h1')), /^Activity of card/);
+  });
 });
 
 describe('the spend chart', () => {
@@ -413,7 +475,9 @@ describe('a credit account whose month is used up', () => {
     const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1, 12));
     const day = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium' }).format(next);
     assert.match(await wd.text(alert), new RegExp(`Faxes are being refused until ${day.replace('.', '\\.')}`));
-    assert.match(await wd.text(alert), /1 fax was refused/);
+    // One sentence each: when credit returns (with its spaces), and how many were refused.
+    assert.match(await wd.text(alert), new RegExp(`Next month’s card opens on ${day.replace('.', '\\.')}, \\d{1,2}:\\d{2}\\s?[AP]M, and faxes go through again\\.`));
+    assert.match(await wd.text(await wd.find('#refusing-count')), /^1 fax has been refused so far, on \w{3} \d{1,2}, \d{4}, /);
     const heads = await wd.exec("return [...document.querySelectorAll('#cards-table th')].map(t => t.textContent.trim())");
     assert.ok(!heads.includes('Bonus'), heads.join(', '));
     const orange = await wd.exec("return [...document.querySelectorAll('#cards-table tr[data-card]')].filter(r => r.querySelector('.bar.high') && !/In use|Queued/.test(r.textContent)).length");

@@ -19,7 +19,7 @@ fn root() -> PathBuf {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: cargo xtask <command>\n\n  run [--release] [-- APP ARGS]  install what is missing, build, open the app on the demo account\n  test                           install what is missing, run every test (core, UI, app)\n  e2e [PATTERN]                  build, then only the end-to-end tests (names matching PATTERN)\n  bundle [--verify]              the release .deb and .rpm in target/dist, checked; --verify installs the .deb on a clean Debian root\n  bench [--quick]                the performance figures against their references (target/bench/results.json)\n  soak                           200,000 faxes from five writers at once, 1,000 SIGKILLs mid-work\n  fuzz                           the importers and the CLI parser under 20,000 generated inputs each\n  deps                           only install what is missing"
+        "usage: cargo xtask <command>\n\n  run [--release] [-- APP ARGS]  install what is missing, build, open the app on the demo account\n  test                           install what is missing, run every test (core, UI, app)\n  e2e [FILE|PATTERN]             build, then only the end-to-end tests of tests/e2e/FILE.test.mjs (or whose names match PATTERN)\n  bundle [--verify]              the release .deb and .rpm in target/dist, checked; --verify installs the .deb on a clean Debian root\n  bench [--quick]                the performance figures against their references (target/bench/results.json)\n  soak                           200,000 faxes from five writers at once, 1,000 SIGKILLs mid-work\n  fuzz                           the importers and the CLI parser under 20,000 generated inputs each\n  deps                           only install what is missing"
     );
     ExitCode::from(2)
 }
@@ -152,10 +152,14 @@ fn e2e(r: &Path, pattern: Option<&str>) -> Step {
     let home = std::env::temp_dir().join(format!("faxcredit-e2e-home-{}", std::process::id()));
     std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
     let mut node = String::from("exec node --test --test-concurrency=1");
-    if let Some(p) = pattern {
-        node.push_str(&format!(" --test-name-pattern='{}'", p.replace('\'', "")));
+    // A file's name (`desk` for tests/e2e/desk.test.mjs) runs that file; anything else is a
+    // pattern on the tests' names, across every file.
+    let file = pattern.map(|p| format!("tests/e2e/{p}.test.mjs")).filter(|f| r.join(f).is_file());
+    match (pattern, &file) {
+        (_, Some(f)) => node.push_str(&format!(" {f}")),
+        (Some(p), None) => node.push_str(&format!(" --test-name-pattern='{}' tests/e2e/", p.replace('\'', ""))),
+        (None, None) => node.push_str(" tests/e2e/"),
     }
-    node.push_str(" tests/e2e/");
     // A private session bus with an unlocked gnome-keyring: the app's keyring is real, and never
     // the developer's own.
     let script =

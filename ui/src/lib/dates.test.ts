@@ -12,12 +12,18 @@ describe('typed days', () => {
     expect(parseDay('2026-11-24', 'fr-FR')).toBe('2026-11-24');
     expect(parseDay('1-2-2026', 'en-US')).toBe('2026-01-02');
     expect(parseDay('', 'en-US')).toBe('');
+    // Digits alone, in the locale's order.
+    expect(parseDay('11242026', 'en-US')).toBe('2026-11-24');
+    expect(parseDay('241126', 'de-DE')).toBe('2026-11-24');
+    expect(parseDay('24112026', 'fr-FR')).toBe('2026-11-24');
   });
   it('refuses what is not a day', () => {
     expect(parseDay('11/31/2026', 'en-US')).toBeNull();
     expect(parseDay('24/11/2026', 'en-US')).toBeNull();
     expect(parseDay('tomorrow', 'en-US')).toBeNull();
     expect(parseDay('1/2/202', 'en-US')).toBeNull();
+    expect(parseDay('1124202', 'en-US')).toBeNull();
+    expect(parseDay('13242026', 'en-US')).toBeNull();
   });
   it('writes a day the locale’s way', () => {
     expect(formatDay('2026-01-02', 'en-US')).toBe('01/02/2026');

@@ -29,7 +29,18 @@ export function parseDay(text: string, locale = appLocale()): string | null {
   if (!t) return '';
   const iso = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(t);
   if (iso) return valid(Number(iso[1]), Number(iso[2]), Number(iso[3]));
-  const nums = t.split(/[\s./-]+/).filter(Boolean);
+  let nums = t.split(/[\s./-]+/).filter(Boolean);
+  // Digits only, as typed on a keypad: "11242026" or "112426" in the locale's order.
+  if (/^\d{6}$|^\d{8}$/.test(t)) {
+    const yearLen = t.length === 8 ? 4 : 2;
+    let at = 0;
+    nums = dayPattern(locale).order.map((p) => {
+      const len = p === 'year' ? yearLen : 2;
+      const part = t.slice(at, at + len);
+      at += len;
+      return part;
+    });
+  }
   if (nums.length !== 3 || nums.some((n) => !/^\d+$/.test(n))) return null;
   const { order } = dayPattern(locale);
   const v: Record<Part, number> = { day: 0, month: 0, year: 0 };
