@@ -120,14 +120,25 @@ mod tests {
             BillingDetailsInput { tax_id: Some("=cmd()".into()), ..Default::default() },
             BillingDetailsInput { tax_id: Some("X".repeat(41)), ..Default::default() },
             BillingDetailsInput { billing_address: Some("a\n".repeat(9)), ..Default::default() },
-            BillingDetailsInput { billing_address: Some("x\u{7}".into()), tax_id: Some("DE123".into()), ..Default::default() },
+            BillingDetailsInput {
+                billing_address: Some("x\u{7}".into()),
+                tax_id: Some("DE123".into()),
+                ..Default::default()
+            },
         ] {
             let e = set_billing_details(&mut db, &bad, now).unwrap_err();
             assert_eq!(e.code(), "invalid_input");
         }
         assert_eq!(billing_details(db.conn()).unwrap(), saved, "nothing saved by a refused change");
-        let kept = set_billing_details(&mut db, &BillingDetailsInput { tax_id: Some(String::new()), ..Default::default() }, now)
-            .unwrap();
-        assert_eq!((kept.tax_id.as_str(), kept.billing_address.as_str(), kept.email_receipts), ("", saved.billing_address.as_str(), true));
+        let kept = set_billing_details(
+            &mut db,
+            &BillingDetailsInput { tax_id: Some(String::new()), ..Default::default() },
+            now,
+        )
+        .unwrap();
+        assert_eq!(
+            (kept.tax_id.as_str(), kept.billing_address.as_str(), kept.email_receipts),
+            ("", saved.billing_address.as_str(), true)
+        );
     }
 }

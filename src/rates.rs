@@ -200,8 +200,7 @@ pub fn price_from_table<'t>(
     pages_sent: i64,
     duration_s: i64,
 ) -> Result<(&'t Rate, Price)> {
-    let rate =
-        table.find(digits).ok_or_else(|| Error::invalid("destinationFax", "no rate covers this destination"))?;
+    let rate = table.find(digits).ok_or_else(|| Error::invalid("destinationFax", "no rate covers this destination"))?;
     Ok((rate, Price::of(units_for(rate.unit, pages_sent, duration_s), rate.cost_per_unit)))
 }
 
@@ -247,8 +246,15 @@ pub fn quote(db: &Db, number: &str, pages: i64, duration_s: i64) -> Result<Quote
 pub enum RateChange {
     /// Adds or replaces the rate of `prefix` ("default" or "" is the rate for other
     /// destinations). Without a label, a new prefix is named after its country.
-    Set { prefix: String, price: String, unit: Unit, label: Option<String> },
-    Remove { prefix: String },
+    Set {
+        prefix: String,
+        price: String,
+        unit: Unit,
+        label: Option<String>,
+    },
+    Remove {
+        prefix: String,
+    },
 }
 
 /// A dialling prefix as typed: digits, an optional leading `+`; `default` (or nothing) is the
@@ -318,9 +324,8 @@ pub fn change_rates(db: &mut Db, change: &RateChange) -> Result<Option<Rate>> {
             let label = label.map(|l| crate::text::validate_text("label", l, 100)).transpose()?;
             let cpu = money::to_units(cpu_d, "price")?;
             let tx = db.write()?;
-            let existing: Option<String> = tx
-                .query_row("SELECT label FROM rates WHERE prefix = ?1", [&prefix], |r| r.get(0))
-                .optional()?;
+            let existing: Option<String> =
+                tx.query_row("SELECT label FROM rates WHERE prefix = ?1", [&prefix], |r| r.get(0)).optional()?;
             let label = label.or(existing).unwrap_or_else(|| default_label(&prefix));
             tx.execute(
                 "INSERT INTO rates (prefix, label, unit, cost_per_unit) VALUES (?1, ?2, ?3, ?4)
@@ -329,7 +334,13 @@ pub fn change_rates(db: &mut Db, change: &RateChange) -> Result<Option<Rate>> {
                 params![prefix, label, unit.as_str(), cpu],
             )?;
             tx.commit()?;
-            Ok(Some(Rate { prefix, label, unit: *unit, cost_per_unit_units: cpu, cost_per_unit: money::from_units(cpu) }))
+            Ok(Some(Rate {
+                prefix,
+                label,
+                unit: *unit,
+                cost_per_unit_units: cpu,
+                cost_per_unit: money::from_units(cpu),
+            }))
         }
         RateChange::Remove { prefix } => {
             let prefix = parse_prefix(prefix)?;

@@ -26,7 +26,8 @@ struct Shop {
 fn shop() -> Shop {
     let mut s = prepaid();
     let secrets = MemoryStore::default();
-    let input = CardInput { number: "4242424242424242".into(), expiry: "12/28".into(), holder: "Alice".into(), cvv: None };
+    let input =
+        CardInput { number: "4242424242424242".into(), expiry: "12/28".into(), holder: "Alice".into(), cvv: None };
     payment_method::set(&mut s.db, &secrets, &input, t("2026-11-24T09:00:00Z")).unwrap();
     Shop { s, secrets, clock: FixedClock::new(t("2026-11-24T10:00:00Z")) }
 }
@@ -80,7 +81,8 @@ fn a_paid_order_has_a_pdf_receipt_whose_text_holds_every_field() {
     assert_eq!(r.number, 1);
     let text = pdf_text(&file);
     let charge = o.charge_id.clone().expect("a paid order has its charge id");
-    for want in ["Receipt", "Test Co", "Müllerstraße 12", "10115 Berlin", "Tax ID: DE 123456789", "Visa •••• 4242"] {
+    for want in ["Receipt", "Test Co", "Müllerstraße 12", "10115 Berlin", "Tax ID: DE 123456789", "Visa •••• 4242"]
+    {
         assert!(text.contains(want), "the receipt's text lacks {want:?}:\n{text}");
     }
     // Each label with its value on its line.

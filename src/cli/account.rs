@@ -105,7 +105,10 @@ pub fn set(
     let billing_address = billing_address.map(|a| a.replace("\\n", "\n"));
     let input = faxcredit::billing_details::BillingDetailsInput { billing_address, tax_id, email_receipts };
     if input == Default::default() {
-        return Err(faxcredit::Error::invalid("account", "nothing to set: give --billing-address, --tax-id or --email-receipts"));
+        return Err(faxcredit::Error::invalid(
+            "account",
+            "nothing to set: give --billing-address, --tax-id or --email-receipts",
+        ));
     }
     let mut db = Db::open(path)?;
     faxcredit::billing_details::set_billing_details(&mut db, &input, now)?;

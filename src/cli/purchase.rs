@@ -170,10 +170,8 @@ pub fn orders(path: &Path, cmd: Option<OrdersCommand>, json: bool) -> Result<i32
     let db = Db::open(path)?;
     match cmd {
         Some(OrdersCommand::Receipt { id, out }) => {
-            let id: i64 = id
-                .trim()
-                .parse()
-                .map_err(|_| Error::invalid("order", format!("{id:?} is not an order id")))?;
+            let id: i64 =
+                id.trim().parse().map_err(|_| Error::invalid("order", format!("{id:?} is not an order id")))?;
             let r = faxcredit::export::save_receipt(&db, id, &out)?;
             println!("receipt {} of order {} saved to {}", r.number, r.order_id, out.display());
         }

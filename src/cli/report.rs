@@ -51,7 +51,14 @@ pub fn report(path: &Path, a: ReportArgs) -> Result<i32> {
         })
         .collect();
     rows.push(vec!["TOTAL".into(), r.faxes.to_string(), r.pages.to_string(), r.total.to_string()]);
-    print!("{}", output::table(&[head, "FAXES", "PAGES", &format!("AMOUNT ({})", r.currency)], &[false, true, true, true], &rows));
+    print!(
+        "{}",
+        output::table(
+            &[head, "FAXES", "PAGES", &format!("AMOUNT ({})", r.currency)],
+            &[false, true, true, true],
+            &rows
+        )
+    );
     println!("(faxes billed {} to {}, by the UTC day they were billed)", r.from, r.to);
     Ok(0)
 }

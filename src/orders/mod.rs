@@ -7,6 +7,8 @@ pub mod protocol;
 pub mod receipt;
 pub mod receipt_pdf;
 
-pub use receipt::{receipt, Receipt};
 pub use history::{order, orders, Attempt, Order, OrderKind, Status};
-pub use protocol::{has_open_orders, purchase, purchase_with_po, reconcile, Crash, FollowUp, Purchaser, ReconcileReport};
+pub use protocol::{
+    has_open_orders, purchase, purchase_with_po, reconcile, Crash, FollowUp, Purchaser, ReconcileReport,
+};
+pub use receipt::{receipt, Receipt};

@@ -105,9 +105,8 @@ pub fn receipt(conn: &Connection, order_id: i64) -> Result<Receipt> {
         })
         .optional()?
         .ok_or_else(|| Error::Invariant(format!("paid order {order_id} has no receipt number")))?;
-    let po_reference: Option<String> = conn
-        .query_row("SELECT po_reference FROM order_po WHERE order_key = ?1", [&o.key], |r| r.get(0))
-        .optional()?;
+    let po_reference: Option<String> =
+        conn.query_row("SELECT po_reference FROM order_po WHERE order_key = ?1", [&o.key], |r| r.get(0)).optional()?;
     let account = crate::account::account_in(conn)?;
     let details = crate::billing_details::billing_details(conn)?;
     Ok(Receipt {

@@ -249,7 +249,10 @@ mod tests {
     #[test]
     fn a_range_that_ends_before_it_starts_is_refused_on_to() {
         let e = Range::parse("2026-11-30", "2026-11-01").unwrap_err();
-        assert_eq!((e.code(), e.to_string()), ("invalid_input".into(), "to: the range ends (2026-11-01) before it starts (2026-11-30)".into()));
+        assert_eq!(
+            (e.code(), e.to_string()),
+            ("invalid_input".into(), "to: the range ends (2026-11-01) before it starts (2026-11-30)".into())
+        );
         assert!(Range::parse("2026-11-01", "2026-11-01").is_ok(), "one day");
         let e = Range::parse("11/01/2026", "2026-11-30").unwrap_err();
         assert!(e.to_string().starts_with("from: "), "{e}");
