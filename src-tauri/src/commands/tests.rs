@@ -61,6 +61,14 @@ fn sample_args(cmd: &str) -> Value {
             json!({"input": {"number": "4242424242424242", "expiry": "12/28", "holder": "A", "cvv": "123"}})
         }
         "purchase" => json!({"package": "Standard", "key": "manual:t"}),
+        "change_rate" => json!({"change": {"action": "remove", "prefix": "44"}}),
+        "quote_rate" => json!({"number": "+442079460000", "pages": 1, "duration": 0}),
+        "spend_report" | "export_report" => json!({"from": "2026-11-01", "to": "2026-11-30", "by": "user"}),
+        "user_faxes" => json!({"from": "2026-11-01", "to": "2026-11-30", "user": "carmen"}),
+        "show_report_menu" => json!({"user": "carmen"}),
+        "save_billing_details" => json!({"input": {"tax_id": "X"}}),
+        "show_order_menu" => json!({"orderId": 1, "paid": true}),
+        "save_receipt" => json!({"orderId": 1}),
         _ => json!({}),
     }
 }
