@@ -59,7 +59,7 @@ fn ledger_of(ops: &[FaxOp], credit: &str) -> Db {
             submit_time: Some("2026-11-01T00:00:00Z".into()),
             pages_sent: Some(op.pages.to_string()),
             units: op.own_price.map(|_| "1".into()),
-            cost_per_unit: op.own_price.map(|p| faxcredit::money::fmt_units(p)),
+            cost_per_unit: op.own_price.map(faxcredit::money::fmt_units),
             ..RawFax::default()
         };
         // Refusals (the cards run out) are part of the ledgers under test: they bill nothing.
