@@ -94,7 +94,7 @@ fn a_paid_order_has_a_pdf_receipt_whose_text_holds_every_field() {
         ("Package", "Standard".into()),
         ("Credit bought", "52.50 USD (50.00 USD face value + 2.50 USD bonus)".into()),
         ("Prepaid card", o.new_card.unwrap().to_string()),
-        ("Amount charged", "50.0000 USD".into()),
+        ("Amount charged", "50.00 USD".into()),
         ("Paid with", "Visa •••• 4242".into()),
         ("Processor charge ID", charge.clone()),
     ] {

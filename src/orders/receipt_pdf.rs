@@ -95,7 +95,7 @@ fn layout(r: &Receipt) -> Content {
     if let Some(card) = r.new_card {
         row("Prepaid card", &card.to_string(), REGULAR);
     }
-    row("Amount charged", &format!("{} {}", r.amount_charged, r.currency), BOLD);
+    row("Amount charged", &r.money(r.face_units()), BOLD);
     row("Paid with", &format!("{} \u{2022}\u{2022}\u{2022}\u{2022} {}", r.card_brand, r.card_last4), REGULAR);
     row("Processor charge ID", &r.charge_id, REGULAR);
     rule(t.0, y + 6);

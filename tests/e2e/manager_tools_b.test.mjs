@@ -181,7 +181,7 @@ describe('manager tools: rates, reports, receipts', () => {
     await firstMenuItem(wd, row);
     await saveAs('Save Receipt', target);
     const text = execFileSync('pdftotext', ['-layout', target, '-'], { encoding: 'utf8' });
-    for (const want of ['Northwind Legal LLP', '200 Park Avenue', 'New York, NY 10166', 'Tax ID: EIN 12-3456789', 'PO-E2E-7', 'Standard', '50.0000 USD', 'Visa •••• 4242', order.charge_id]) {
+    for (const want of ['Northwind Legal LLP', '200 Park Avenue', 'New York, NY 10166', 'Tax ID: EIN 12-3456789', 'PO-E2E-7', 'Standard', '50.00 USD', 'Visa •••• 4242', order.charge_id]) {
       assert.ok(text.includes(want), `the receipt lacks ${want}:\n${text}`);
     }
     assert.match(text, /Receipt number\s+1\b/);
