@@ -6,7 +6,9 @@
 
 pub mod account;
 pub mod billing;
+pub mod billing_details;
 pub mod catalog;
+pub mod countries;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -20,6 +22,7 @@ pub mod paths;
 pub mod payments;
 pub mod rates;
 pub mod repeat;
+pub mod report;
 pub mod secrets;
 pub mod services;
 pub mod setup;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use std::sync::Arc;
 
-use rusqlite::{params, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -51,8 +51,8 @@ impl Unit {
     pub fn parse(s: &str) -> Result<Unit> {
         match s.trim() {
             "page" => Ok(Unit::Page),
-            "tenth_minute" => Ok(Unit::TenthMinute),
-            _ => Err(Error::invalid("unit", format!("{s:?} is not page or tenth_minute"))),
+            "tenth_minute" | "tenth-minute" => Ok(Unit::TenthMinute),
+            _ => Err(Error::invalid("unit", format!("{s:?} is not page or tenth-minute"))),
         }
     }
 }
@@ -177,40 +177,187 @@ pub fn rates(db: &Db) -> Result<Vec<Rate>> {
     Ok(RateTable::load(db.conn())?.all())
 }
 
-/// Adds or replaces the rate of a prefix.
-pub fn set_rate(db: &mut Db, prefix: &str, label: &str, unit: Unit, cost_per_unit: Decimal) -> Result<Rate> {
-    let prefix = prefix.trim().trim_start_matches('+').to_string();
-    if prefix.len() > 15 || !prefix.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::invalid("prefix", format!("{prefix:?} is not a dialling prefix (digits only)")));
-    }
-    let label = crate::text::validate_text("label", label, 100)?;
-    let cpu = money::to_units(cost_per_unit, "cost_per_unit")?;
-    if cpu < 0 {
-        return Err(Error::invalid("cost_per_unit", "must not be negative"));
-    }
-    let tx = db.write()?;
-    tx.execute(
-        "INSERT INTO rates (prefix, label, unit, cost_per_unit) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (prefix) DO UPDATE SET label = excluded.label, unit = excluded.unit,
-         cost_per_unit = excluded.cost_per_unit",
-        params![prefix, label, unit.as_str(), cpu],
-    )?;
-    tx.commit()?;
-    Ok(Rate { prefix, label, unit, cost_per_unit_units: cpu, cost_per_unit: money::from_units(cpu) })
+/// What a fax costs: its units, the cost per unit and the cost, rounded by the one rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Price {
+    pub units: Decimal,
+    pub cost_per_unit: Decimal,
+    pub cost: Decimal,
 }
 
-/// Removes the rate of a prefix; the catch-all cannot be removed.
-pub fn remove_rate(db: &mut Db, prefix: &str) -> Result<()> {
-    let prefix = prefix.trim().trim_start_matches('+');
+impl Price {
+    pub fn of(units: Decimal, cost_per_unit: Decimal) -> Price {
+        Price { units, cost_per_unit, cost: money::round_cost(units * cost_per_unit) }
+    }
+}
+
+/// Billing's pricing of a fax without its own `costPerUnit`: the rate of the longest prefix of
+/// `digits` (an international number without `+`), per page sent or per started tenth of a
+/// minute. The rate table's preview ([`quote`]) prices with this same function.
+pub fn price_from_table<'t>(
+    table: &'t RateTable,
+    digits: &str,
+    pages_sent: i64,
+    duration_s: i64,
+) -> Result<(&'t Rate, Price)> {
+    let rate = table.find(digits).ok_or_else(|| Error::invalid("destinationFax", "no rate covers this destination"))?;
+    Ok((rate, Price::of(units_for(rate.unit, pages_sent, duration_s), rate.cost_per_unit)))
+}
+
+/// The price of a fax to `number` as billing would charge it now: the app's "price of a fax
+/// to…" and `faxcredit rates quote`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Quote {
+    /// The number in its stored form (`+442079460000`).
+    pub destination: String,
+    pub country: crate::countries::Country,
+    /// The rate that prices it: its prefix ("" for other destinations), label and unit.
+    pub rate: Rate,
+    pub pages: i64,
+    pub duration: i64,
+    #[serde(flatten)]
+    pub price: Price,
+}
+
+pub fn quote(db: &Db, number: &str, pages: i64, duration_s: i64) -> Result<Quote> {
+    let destination = normalize_destination(number)?;
+    if !(0..=10_000).contains(&pages) {
+        return Err(Error::invalid("pages", format!("{pages} is not a number of pages (0 to 10000)")));
+    }
+    if !(0..=86_400).contains(&duration_s) {
+        return Err(Error::invalid("duration", format!("{duration_s} is not a duration in seconds (0 to 86400)")));
+    }
+    let table = RateTable::load(db.conn())?;
+    let (rate, price) = price_from_table(&table, destination.trim_start_matches('+'), pages, duration_s)?;
+    Ok(Quote {
+        country: crate::countries::country_of(&destination),
+        destination,
+        rate: rate.clone(),
+        pages,
+        duration: duration_s,
+        price,
+    })
+}
+
+/// A change to the rate table, as a manager types it (the app's Rates page, `faxcredit rates
+/// set | remove`): checked whole by [`change_rates`] before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum RateChange {
+    /// Adds or replaces the rate of `prefix` ("default" or "" is the rate for other
+    /// destinations). Without a label, a new prefix is named after its country.
+    Set {
+        prefix: String,
+        price: String,
+        unit: Unit,
+        label: Option<String>,
+    },
+    Remove {
+        prefix: String,
+    },
+}
+
+/// A dialling prefix as typed: digits, an optional leading `+`; `default` (or nothing) is the
+/// catch-all. Named `prefix` in every error.
+pub fn parse_prefix(s: &str) -> Result<String> {
+    let t = s.trim();
+    if t.is_empty() || t.eq_ignore_ascii_case("default") {
+        return Ok(String::new());
+    }
+    let digits = t.strip_prefix('+').unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::invalid(
+            "prefix",
+            format!("{:?} is not a dialling prefix: digits only, e.g. 44 or +353", crate::text::truncate(t, 40)),
+        ));
+    }
+    if digits.len() > 15 {
+        return Err(Error::invalid("prefix", "is longer than any phone number (15 digits at most)"));
+    }
+    if digits.starts_with('0') {
+        return Err(Error::invalid(
+            "prefix",
+            format!("{digits:?} starts with 0: write the international code without 00 or 011, e.g. 44"),
+        ));
+    }
+    Ok(digits.to_string())
+}
+
+/// A price per unit as typed: a plain decimal, not negative, at most 4 decimal places. Named
+/// `price` in every error.
+pub fn parse_price(s: &str) -> Result<Decimal> {
+    let t = s.trim();
+    if t.starts_with('-') {
+        return Err(Error::invalid("price", format!("{t} is negative: a rate is 0 or more")));
+    }
+    // More than 4 decimal places is refused here too (`money::to_units`).
+    money::parse_amount(t, "price")
+}
+
+/// The label a new rate gets: its country's name, or the country and the prefix for a part of
+/// a country's numbers (`United Kingdom (4420)`).
+fn default_label(prefix: &str) -> String {
     if prefix.is_empty() {
-        return Err(Error::invalid("prefix", "the rate for other destinations cannot be removed"));
+        return "Other destinations".into();
     }
-    let tx = db.write()?;
-    if tx.execute("DELETE FROM rates WHERE prefix = ?1", [prefix])? == 0 {
-        return Err(Error::NotFound(format!("no rate for prefix {prefix}")));
+    let c = crate::countries::country_of(prefix);
+    if c.code == prefix {
+        c.name.to_string()
+    } else if c.code.is_empty() {
+        format!("+{prefix}")
+    } else {
+        format!("{} (+{prefix})", c.name)
     }
-    tx.commit()?;
-    Ok(())
+}
+
+/// The one way the rate table changes: checks the change whole, then writes it in one
+/// transaction. The rate cache of every connection, in this process and others, sees it
+/// through `rates_version` (raised by the table's triggers), so the next fax billed anywhere
+/// is priced by it; faxes billed before keep the rate they were billed at (the fax row holds
+/// its cost per unit, and billed faxes are never updated).
+pub fn change_rates(db: &mut Db, change: &RateChange) -> Result<Option<Rate>> {
+    match change {
+        RateChange::Set { prefix, price, unit, label } => {
+            let prefix = parse_prefix(prefix)?;
+            let cpu_d = parse_price(price)?;
+            let label = label.as_deref().map(str::trim).filter(|l| !l.is_empty());
+            let label = label.map(|l| crate::text::validate_text("label", l, 100)).transpose()?;
+            let cpu = money::to_units(cpu_d, "price")?;
+            let tx = db.write()?;
+            let existing: Option<String> =
+                tx.query_row("SELECT label FROM rates WHERE prefix = ?1", [&prefix], |r| r.get(0)).optional()?;
+            let label = label.or(existing).unwrap_or_else(|| default_label(&prefix));
+            tx.execute(
+                "INSERT INTO rates (prefix, label, unit, cost_per_unit) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (prefix) DO UPDATE SET label = excluded.label, unit = excluded.unit,
+                 cost_per_unit = excluded.cost_per_unit",
+                params![prefix, label, unit.as_str(), cpu],
+            )?;
+            tx.commit()?;
+            Ok(Some(Rate {
+                prefix,
+                label,
+                unit: *unit,
+                cost_per_unit_units: cpu,
+                cost_per_unit: money::from_units(cpu),
+            }))
+        }
+        RateChange::Remove { prefix } => {
+            let prefix = parse_prefix(prefix)?;
+            if prefix.is_empty() {
+                return Err(Error::invalid(
+                    "prefix",
+                    "the default rate (other destinations) cannot be removed; set its price instead",
+                ));
+            }
+            let tx = db.write()?;
+            if tx.execute("DELETE FROM rates WHERE prefix = ?1", [&prefix])? == 0 {
+                return Err(Error::NotFound(format!("no rate for prefix +{prefix}")));
+            }
+            tx.commit()?;
+            Ok(None)
+        }
+    }
 }
 
 /// The account's main rate: the per-page rate its recent faxes used most (US and Canada when

@@ -8,9 +8,14 @@ pub const CARD_MENU: &str = "card-menu";
 /// An export's progress: `(card_id, {done, total})`.
 pub const EXPORT_PROGRESS: &str = "export-progress";
 
+/// A choice in an order row's native menu: `{action: "receipt", order_id}`.
+pub const ORDER_MENU: &str = "order-menu";
+/// A choice in a spend report row's native menu: `{action: "user_activity", user}`.
+pub const REPORT_MENU: &str = "report-menu";
+
 /// Every event name, for the test that ties them to the page.
 #[cfg(test)]
-pub const ALL: &[&str] = &[LEDGER_CHANGED, CARD_MENU, EXPORT_PROGRESS];
+pub const ALL: &[&str] = &[LEDGER_CHANGED, CARD_MENU, EXPORT_PROGRESS, ORDER_MENU, REPORT_MENU];
 
 #[cfg(test)]
 mod tests {

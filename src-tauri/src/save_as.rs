@@ -27,6 +27,23 @@ pub struct SaveAs {
     pub directory: Option<PathBuf>,
 }
 
+/// The kinds of file the app saves, each with its dialog filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Csv,
+    Pdf,
+}
+
+impl FileKind {
+    /// The filter's label and extension.
+    pub fn filter(self) -> (&'static str, &'static str) {
+        match self {
+            FileKind::Csv => ("CSV file", "csv"),
+            FileKind::Pdf => ("PDF document", "pdf"),
+        }
+    }
+}
+
 /// What a command that saves a file answers: where and how many rows, or that the user
 /// cancelled (nothing was written). Every export answers with it.
 #[derive(Debug, Clone, serde::Serialize)]

@@ -13,7 +13,7 @@ use serde::Serialize;
 use tauri::{Runtime, WebviewWindow};
 
 use crate::args::AppArgs;
-use crate::save_as::{save_as, start_folder, SaveAs};
+use crate::save_as::{save_as, start_folder, FileKind, SaveAs};
 
 /// Who is logged in.
 #[derive(Debug, Clone, Serialize)]
@@ -147,12 +147,24 @@ impl AppState {
         title: &str,
         default_name: String,
     ) -> Result<Option<PathBuf>, ErrorBody> {
+        self.save_as_file(window, title, default_name, FileKind::Csv).await
+    }
+
+    /// The Save As dialog for a file of `kind` (its filter), as [`AppState::save_as`].
+    pub async fn save_as_file<R: Runtime>(
+        &self,
+        window: &WebviewWindow<R>,
+        title: &str,
+        default_name: String,
+        kind: FileKind,
+    ) -> Result<Option<PathBuf>, ErrorBody> {
         let directory = start_folder(lock(&self.last_save_dir).clone());
+        let (filter_name, extension) = kind.filter();
         let req = SaveAs {
             title: title.into(),
             default_name,
-            filter_name: "CSV file".into(),
-            extension: "csv".into(),
+            filter_name: filter_name.into(),
+            extension: extension.into(),
             directory,
         };
         let chosen = save_as(window, req).await?;

@@ -64,3 +64,54 @@ pub fn list_users(path: &Path) -> Result<i32> {
     out!("{}", output::table(&["USER", "ROLE"], &[false, false], &rows));
     Ok(0)
 }
+
+/// `account show`: the account and the billing details its receipts print.
+pub fn show(path: &Path, json: bool) -> Result<i32> {
+    let db = Db::open(path)?;
+    let a = account::account(&db)?;
+    let b = faxcredit::billing_details::billing_details(db.conn())?;
+    if json {
+        return super::io::print_json(&serde_json::json!({
+            "name": a.name, "kind": a.kind, "email": a.email, "currency": a.currency,
+            "credit_limit": a.credit_limit.map(|c| c.to_string()), "created_at": a.created_at,
+            "billing_address": b.billing_address, "tax_id": b.tax_id, "email_receipts": b.email_receipts,
+        }))
+        .map(|()| 0);
+    }
+    outln!("{} ({} account, {}), {}", a.name, a.kind.as_str(), a.currency, a.email);
+    let address = if b.billing_address.is_empty() { "(none)".into() } else { b.billing_address.replace('\n', ", ") };
+    outln!("billing address: {address}");
+    outln!("tax ID: {}", if b.tax_id.is_empty() { "(none)" } else { &b.tax_id });
+    outln!("receipts emailed with each purchase: {}", if b.email_receipts { "on" } else { "off" });
+    Ok(0)
+}
+
+/// `account set`: the billing details; what is not given stays as it is, "" clears it.
+pub fn set(
+    path: &Path,
+    billing_address: Option<String>,
+    tax_id: Option<String>,
+    email_receipts: Option<String>,
+    now: Timestamp,
+) -> Result<i32> {
+    let email_receipts = email_receipts
+        .map(|s| match s.trim().to_ascii_lowercase().as_str() {
+            "on" | "yes" | "true" => Ok(true),
+            "off" | "no" | "false" => Ok(false),
+            _ => Err(faxcredit::Error::invalid("email-receipts", format!("{s:?} is not on or off"))),
+        })
+        .transpose()?;
+    // `\n` typed on a command line is a line break of the address.
+    let billing_address = billing_address.map(|a| a.replace("\\n", "\n"));
+    let input = faxcredit::billing_details::BillingDetailsInput { billing_address, tax_id, email_receipts };
+    if input == Default::default() {
+        return Err(faxcredit::Error::invalid(
+            "account",
+            "nothing to set: give --billing-address, --tax-id or --email-receipts",
+        ));
+    }
+    let mut db = Db::open(path)?;
+    faxcredit::billing_details::set_billing_details(&mut db, &input, now)?;
+    outln!("billing details saved");
+    Ok(0)
+}

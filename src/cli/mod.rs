@@ -12,7 +12,9 @@ mod docs;
 mod email;
 mod output;
 mod purchase;
+mod rates;
 mod repeat;
+mod report;
 mod secrets;
 
 use std::path::PathBuf;
@@ -48,6 +50,9 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// The account, and the billing details printed on its receipts.
+    #[command(subcommand)]
+    Account(AccountCommand),
     /// Cards applied by the provider.
     #[command(subcommand)]
     Card(CardCommand),
@@ -117,6 +122,9 @@ pub enum Command {
         /// Idempotency key: the same key never buys twice (default: a new one).
         #[arg(long)]
         key: Option<String>,
+        /// Your purchase order reference, printed on the receipt.
+        #[arg(long, value_name = "REF")]
+        po: Option<String>,
     },
     /// Every purchase, manual and automatic; `orders export --out FILE` writes them to CSV.
     Orders {
@@ -128,6 +136,32 @@ pub enum Command {
     /// The automatic repeat order at 95% use.
     #[command(subcommand, name = "repeat-order")]
     RepeatOrder(repeat::RepeatCommand),
+    /// The rate table: what a fax costs by destination prefix, and the default rate.
+    Rates {
+        #[command(subcommand)]
+        command: Option<rates::RatesCommand>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Who spent the credit: faxes billed in a range of days, by user, country or day.
+    Report {
+        /// First day (YYYY-MM-DD), included.
+        #[arg(long, value_name = "DAY")]
+        from: String,
+        /// Last day (YYYY-MM-DD), included.
+        #[arg(long, value_name = "DAY")]
+        to: String,
+        #[arg(long, value_name = "user|country|day")]
+        by: String,
+        #[arg(long)]
+        json: bool,
+        /// Write the report to this CSV file instead.
+        #[arg(long, value_name = "FILE.csv")]
+        out: Option<PathBuf>,
+        /// Leave out the UTF-8 byte-order mark of the CSV file.
+        #[arg(long)]
+        no_bom: bool,
+    },
     /// SMTP settings for the notification emails.
     #[command(subcommand)]
     Email(email::EmailCommand),
@@ -168,6 +202,26 @@ pub enum UserCommand {
     },
     /// List users.
     List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// The account and its billing details.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set the billing details printed on receipts; "" clears one.
+    Set {
+        /// Lines separated by a line break (or `\n`).
+        #[arg(long)]
+        billing_address: Option<String>,
+        #[arg(long)]
+        tax_id: Option<String>,
+        /// Send the PDF receipt with the email of each automatic purchase.
+        #[arg(long, value_name = "on|off")]
+        email_receipts: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -271,6 +325,10 @@ fn run(cli: Cli) -> faxcredit::error::Result<i32> {
         }
         Command::User(UserCommand::Add { name, role }) => account::add_user(p, name, role, now),
         Command::User(UserCommand::List) => account::list_users(p),
+        Command::Account(AccountCommand::Show { json }) => account::show(p, json),
+        Command::Account(AccountCommand::Set { billing_address, tax_id, email_receipts }) => {
+            account::set(p, billing_address, tax_id, email_receipts, now)
+        }
         Command::Card(CardCommand::Apply { value, bonus }) => cards::apply(p, value, bonus, now),
         Command::Cards { json } => cards::list(p, json, now),
         Command::Activity { card, json, limit, user, from, to } => {
@@ -282,7 +340,11 @@ fn run(cli: Cli) -> faxcredit::error::Result<i32> {
         Command::Import { file, json } => billing::import(p, &file, json, now),
         Command::PaymentCard(cmd) => purchase::payment_card(p, cmd, now),
         Command::Packages { json } => purchase::packages(p, json),
-        Command::Purchase { package, key } => purchase::purchase(p, &package, key),
+        Command::Purchase { package, key, po } => purchase::purchase(p, &package, key, po),
+        Command::Rates { command, json } => rates::run(p, command, json),
+        Command::Report { from, to, by, json, out, no_bom } => {
+            report::report(p, report::ReportArgs { from, to, by, json, out, no_bom })
+        }
         Command::Orders { command, json } => purchase::orders(p, command, json),
         Command::RepeatOrder(cmd) => repeat::run(p, cmd, now),
         Command::Email(cmd) => email::email(p, cmd, now),

@@ -28,6 +28,13 @@ pub enum PaymentCardCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum OrdersCommand {
+    /// Save the PDF receipt of a paid order.
+    Receipt {
+        /// The order's id (`faxcredit orders` lists them).
+        id: String,
+        #[arg(long, value_name = "FILE.pdf")]
+        out: PathBuf,
+    },
     /// Export the order history to CSV.
     Export {
         #[arg(long, value_name = "FILE")]
@@ -135,11 +142,15 @@ pub fn packages(path: &Path, json: bool) -> Result<i32> {
     Ok(0)
 }
 
-pub fn purchase(path: &Path, package: &str, key: Option<String>) -> Result<i32> {
+pub fn purchase(path: &Path, package: &str, key: Option<String>, po: Option<String>) -> Result<i32> {
+    // A bad PO reference is refused before anything else.
+    let po = po.as_deref().map(faxcredit::orders::receipt::validate_po).transpose()?.flatten();
     let mut db = Db::open(path)?;
     faxcredit::account::require_prepaid(db.conn(), "buying credit")?;
     let key = key.unwrap_or_else(new_key);
-    let o = with_purchaser(&mut db, |db, p| faxcredit::orders::purchase(db, p, package, &key, false))?;
+    let o = with_purchaser(&mut db, |db, p| {
+        faxcredit::orders::purchase_with_po(db, p, package, &key, false, po.as_deref())
+    })?;
     outln!(
         "card {} bought: {} for {} {} with {} •••• {} (order {})",
         o.new_card.unwrap_or_default(),
@@ -163,6 +174,12 @@ fn new_key() -> String {
 pub fn orders(path: &Path, cmd: Option<OrdersCommand>, json: bool) -> Result<i32> {
     let db = Db::open(path)?;
     match cmd {
+        Some(OrdersCommand::Receipt { id, out }) => {
+            let id: i64 =
+                id.trim().parse().map_err(|_| Error::invalid("order", format!("{id:?} is not an order id")))?;
+            let r = faxcredit::export::save_receipt(&db, id, &out)?;
+            outln!("receipt {} of order {} saved to {}", r.number, r.order_id, out.display());
+        }
         Some(OrdersCommand::Export { out, no_bom }) => {
             let n = faxcredit::export::export_orders_with(&db, &out, faxcredit::export::CsvOptions { bom: !no_bom })?;
             outln!("exported {n} orders to {}", out.display());

@@ -234,3 +234,43 @@ fn migrates_a_version_5_ledger_and_dates_its_lines() {
         report.problems
     );
 }
+
+/// The receipts' schema numbers the orders paid before it in the order they were paid (not
+/// the order they were placed), gives none to an order not paid, and the next payment takes
+/// the next number.
+#[test]
+fn migrates_a_version_7_ledger_and_numbers_its_paid_orders_in_the_order_they_were_paid() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v7.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        for sql in &MIGRATIONS[..7] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(&format!(
+            "PRAGMA user_version = 7; PRAGMA application_id = {APPLICATION_ID};
+             INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
+             INSERT INTO cards (id, issue_date, face_value, bonus, original_balance, used, lines, source)
+                 VALUES (1001, '2026-01-01T00:00:00Z', 200000, 0, 200000, 0, 0, 'purchase'),
+                        (1002, '2026-01-02T00:00:00Z', 200000, 0, 200000, 0, 0, 'purchase');
+             INSERT INTO orders (id, key, kind, package, face_value, bonus, currency, card_brand, card_last4,
+                    status, charge_key, charge_id, new_card, created_at, updated_at)
+                 VALUES (1, 'manual:a', 'manual', 'Starter', 200000, 0, 'USD', 'Visa', '4242', 'paid',
+                         'manual:a', 'ch_1', 1002, '2026-01-01T10:00:00Z', '2026-01-05T10:00:00Z'),
+                        (2, 'manual:b', 'manual', 'Starter', 200000, 0, 'USD', 'Visa', '4242', 'paid',
+                         'manual:b', 'ch_2', 1001, '2026-01-02T10:00:00Z', '2026-01-02T10:00:05Z'),
+                        (3, 'manual:c', 'manual', 'Starter', 200000, 0, 'USD', 'Visa', '0002', 'declined',
+                         'manual:c', NULL, NULL, '2026-01-03T10:00:00Z', '2026-01-03T10:00:00Z');"
+        ))
+        .unwrap();
+    }
+    let db = Db::open(&path).unwrap();
+    let number = |id| crate::orders::receipt(db.conn(), id).map(|r| (r.number, r.issued_at));
+    assert_eq!(number(2).unwrap(), (1, "2026-01-02T10:00:05Z".into()), "paid first");
+    assert_eq!(number(1).unwrap(), (2, "2026-01-05T10:00:00Z".into()));
+    assert_eq!(number(3).unwrap_err().code(), "invalid_input", "a declined order has none");
+    let next: i64 = db.conn().query_row("SELECT coalesce(max(number), 0) + 1 FROM receipts", [], |r| r.get(0)).unwrap();
+    assert_eq!(next, 3);
+    let details = crate::billing_details::billing_details(db.conn()).unwrap();
+    assert_eq!(details, Default::default(), "no billing details until the manager gives them");
+}

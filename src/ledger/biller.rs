@@ -15,7 +15,7 @@ use crate::ledger::cards::ensure_month_card;
 use crate::ledger::idempotency::{compare, Stored};
 use crate::ledger::record::{Claims, Fax, Record};
 use crate::money;
-use crate::rates::{units_for, RateTable};
+use crate::rates::{price_from_table, Price, RateTable};
 use crate::time::{fmt_ts, Timestamp};
 
 #[derive(Debug, Clone, Copy)]
@@ -191,24 +191,22 @@ impl<'t> Biller<'t> {
     /// Prices a fax: from its own `units` × `costPerUnit`, else from the rate table.
     /// Returns (units, cost per unit, cost) in storage units.
     pub fn price(&mut self, fax: &Fax) -> Result<(i64, i64, i64)> {
-        let (units, cpu) = match (fax.units, fax.cost_per_unit) {
-            (Some(u), Some(c)) => (u, c),
+        let price = match (fax.units, fax.cost_per_unit) {
+            (Some(u), Some(c)) => Price::of(u, c),
             _ => {
                 let digits = fax.destination.trim_start_matches('+');
                 let rates = match self.rates.take() {
                     Some(r) => r,
                     None => Arc::new(RateTable::load(self.tx)?),
                 };
-                let rate = self
-                    .rates
-                    .insert(rates)
-                    .find(digits)
-                    .ok_or_else(|| Error::invalid("destinationFax", "no rate covers this destination"))?;
-                (units_for(rate.unit, fax.pages_sent, fax.duration), rate.cost_per_unit)
+                price_from_table(self.rates.insert(rates), digits, fax.pages_sent, fax.duration)?.1
             }
         };
-        let cost = money::round_cost(units * cpu);
-        Ok((money::to_units(units, "units")?, money::to_units(cpu, "costPerUnit")?, money::to_units(cost, "cost")?))
+        Ok((
+            money::to_units(price.units, "units")?,
+            money::to_units(price.cost_per_unit, "costPerUnit")?,
+            money::to_units(price.cost, "cost")?,
+        ))
     }
 
     /// The outcome for a fax billed before: `Exists` when its fields are the same, the first

@@ -8,7 +8,8 @@ pub mod settings;
 pub mod smtp;
 
 pub use outbox::{
-    deliver_due, enqueue, messages, DeliveryReport, Mail, Mailer, Message, MessageKind, SendFailure, State,
+    attach, deliver_due, enqueue, messages, Attachment, DeliveryReport, Mail, Mailer, Message, MessageKind,
+    SendFailure, State,
 };
 pub use settings::{clear_email_settings, email_settings, set_email_settings, EmailSettings, Security};
 pub use smtp::SmtpMailer;

@@ -97,6 +97,27 @@ pub fn enqueue(tx: &Transaction<'_>, kind: MessageKind, subject: &str, body: &st
     Ok(id)
 }
 
+/// Attaches a file to a message in the outbox, in the transaction that wrote the message: a
+/// retry sends the same bytes.
+pub fn attach(tx: &Transaction<'_>, message_id: i64, file_name: &str, content_type: &str, data: &[u8]) -> Result<()> {
+    tx.execute(
+        "INSERT INTO outbox_attachments (message_id, n, file_name, content_type, data)
+         SELECT ?1, coalesce(max(n), 0) + 1, ?2, ?3, ?4 FROM outbox_attachments WHERE message_id = ?1",
+        params![message_id, file_name, content_type, data],
+    )?;
+    Ok(())
+}
+
+fn attachments(conn: &rusqlite::Connection, message_id: i64) -> Result<Vec<Attachment>> {
+    let mut st = conn.prepare_cached(
+        "SELECT file_name, content_type, data FROM outbox_attachments WHERE message_id = ?1 ORDER BY n",
+    )?;
+    let rows = st.query_map([message_id], |r| {
+        Ok(Attachment { file_name: r.get(0)?, content_type: r.get(1)?, data: r.get(2)? })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// The newest `limit` messages, newest first, with the state the app shows.
 pub fn messages(db: &Db, limit: i64) -> Result<Vec<Message>> {
     let configured = super::email_settings(db)?.is_some();
@@ -142,6 +163,16 @@ pub struct Mail {
     pub body: String,
     pub message_id: String,
     pub date: Timestamp,
+    /// Files sent with the message (a receipt PDF).
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file sent with a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub file_name: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
 }
 
 /// Why a send failed, and whether trying again later can help.
@@ -240,9 +271,10 @@ fn claim(db: &mut Db, now: Timestamp) -> Result<Option<(i64, Mail, i64)>> {
         "UPDATE outbox SET lease_until = ?2, attempts = attempts + 1 WHERE id = ?1",
         params![id, fmt_ts(&(now + LEASE))],
     )?;
+    let attachments = attachments(&tx, id)?;
     tx.commit()?;
     let date = parse_ts(&created, "created_at")?;
-    Ok(Some((id, Mail { to, subject, body, message_id, date }, attempts + 1)))
+    Ok(Some((id, Mail { to, subject, body, message_id, date, attachments }, attempts + 1)))
 }
 
 /// Puts a failed (or waiting) message back in line to be tried at once: the app's Retry button.

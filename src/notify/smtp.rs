@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime};
 
 use lettre::message::header::ContentType;
-use lettre::message::Mailbox;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{Message, SmtpTransport, Transport};
@@ -63,15 +63,24 @@ impl SmtpMailer {
             .to
             .parse()
             .map_err(|_| SendFailure { permanent: true, message: format!("{:?} is not an email address", mail.to) })?;
-        Message::builder()
+        let builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject.clone())
             .message_id(Some(mail.message_id.clone()))
-            .date(SystemTime::from(mail.date))
-            .header(ContentType::TEXT_PLAIN)
-            .body(mail.body.clone())
-            .map_err(|e| SendFailure { permanent: true, message: format!("cannot build the message: {e}") })
+            .date(SystemTime::from(mail.date));
+        let built = if mail.attachments.is_empty() {
+            builder.header(ContentType::TEXT_PLAIN).body(mail.body.clone())
+        } else {
+            // The text, then each file (a receipt PDF), as multipart/mixed.
+            let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(mail.body.clone()));
+            for a in &mail.attachments {
+                let kind = ContentType::parse(&a.content_type).unwrap_or(ContentType::TEXT_PLAIN);
+                parts = parts.singlepart(Attachment::new(a.file_name.clone()).body(a.data.clone(), kind));
+            }
+            builder.multipart(parts)
+        };
+        built.map_err(|e| SendFailure { permanent: true, message: format!("cannot build the message: {e}") })
     }
 
     /// Sends a short test message to `to` at once (not through the outbox) and returns the
@@ -85,6 +94,7 @@ impl SmtpMailer {
                 .into(),
             message_id: format!("<test.{}@faxcredit.local>", now.timestamp_millis()),
             date: now,
+            attachments: Vec::new(),
         };
         self.send(&mail).map_err(|f| Error::Smtp(f.message))
     }

@@ -4,6 +4,11 @@
 pub mod history;
 pub mod placed_by;
 pub mod protocol;
+pub mod receipt;
+pub mod receipt_pdf;
 
 pub use history::{order, orders, Attempt, Order, OrderKind, Status};
-pub use protocol::{has_open_orders, purchase, reconcile, Crash, FollowUp, Purchaser, ReconcileReport};
+pub use protocol::{
+    has_open_orders, purchase, purchase_with_po, reconcile, Crash, FollowUp, Purchaser, ReconcileReport,
+};
+pub use receipt::{receipt, Receipt};

@@ -71,6 +71,20 @@ impl Purchaser<'_> {
 /// key of this purchase: the same key (a double click, a retry after a timeout, two windows)
 /// never buys twice. A decline returns [`Error::PaymentDeclined`] after recording it.
 pub fn purchase(db: &mut Db, p: &Purchaser<'_>, package: &str, key: &str, kind_automatic: bool) -> Result<Order> {
+    purchase_with_po(db, p, package, key, kind_automatic, None)
+}
+
+/// [`purchase`] with the manager's purchase order reference (`po`, printed on the receipt),
+/// kept with the order row; "" or `None` is none.
+pub fn purchase_with_po(
+    db: &mut Db,
+    p: &Purchaser<'_>,
+    package: &str,
+    key: &str,
+    kind_automatic: bool,
+    po: Option<&str>,
+) -> Result<Order> {
+    let po = po.map(super::receipt::validate_po).transpose()?.flatten();
     let key = key.trim();
     if key.is_empty() || key.len() > 200 || key.starts_with("repeat:") != kind_automatic {
         return Err(Error::invalid("key", "not a purchase key"));
@@ -114,6 +128,7 @@ pub fn purchase(db: &mut Db, p: &Purchaser<'_>, package: &str, key: &str, kind_a
                 )?;
                 let id = tx.last_insert_rowid();
                 start_attempt(&tx, id, 1, key, &brand, &last4, now)?;
+                super::receipt::keep_po(&tx, key, po.as_deref())?;
                 order(&tx, id)?
             }
         };
@@ -204,6 +219,7 @@ fn record(db: &mut Db, id: i64, outcome: &ChargeOutcome, p: &Purchaser<'_>) -> R
                 params![id, charge_id, card_id, now_s],
             )?;
             finish_attempt(&tx, id, &o.charge_key, "paid", None, Some(charge_id), now)?;
+            super::receipt::issue(&tx, id, now)?;
             if o.kind == OrderKind::Automatic {
                 p.follow_up.paid(&tx, &o, card_id, now)?;
             }

@@ -39,7 +39,8 @@ pub(crate) fn paid(tx: &Transaction<'_>, o: &Order, new_card: i64, now: Timestam
         card_text(o),
         o.id
     );
-    enqueue(tx, MessageKind::RepeatOrderSuccess, &subject, &body, now)?;
+    let message = enqueue(tx, MessageKind::RepeatOrderSuccess, &subject, &body, now)?;
+    crate::orders::receipt::attach_if_wanted(tx, message, o.id)?;
     Ok(())
 }
 

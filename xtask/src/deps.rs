@@ -34,6 +34,8 @@ const TEST: &[&str] = &[
     "libsecret-tools",
     "imagemagick",
     "sqlite3",
+    // pdftotext: the receipts' text is read back from their PDFs.
+    "poppler-utils",
 ];
 
 fn installed(pkg: &str) -> bool {

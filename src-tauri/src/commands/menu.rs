@@ -53,9 +53,28 @@ pub fn choice(id: &str) -> Option<CardMenuChoice> {
     Some(CardMenuChoice { action, card_id: card.parse().ok()? })
 }
 
-/// Forwards a chosen row-menu item to the page.
+/// A choice in an order row's menu: Save Receipt… of `order_id`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct OrderMenuChoice {
+    pub action: &'static str,
+    pub order_id: i64,
+}
+
+/// A choice in a report row's menu: View Activity of `user`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ReportMenuChoice {
+    pub action: &'static str,
+    pub user: String,
+}
+
+/// Forwards a chosen row-menu item (a card's, an order's, a report row's) to the page.
 pub fn on_menu_event<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
-    if let Some(c) = choice(event.id().as_ref()) {
+    let id = event.id().as_ref();
+    if let Some(c) = choice(id) {
         let _ = app.emit(EVENT, c);
+    } else if let Some(order_id) = id.strip_prefix("save-receipt:").and_then(|n| n.parse().ok()) {
+        let _ = app.emit(crate::events::ORDER_MENU, OrderMenuChoice { action: "receipt", order_id });
+    } else if let Some(user) = id.strip_prefix("user-activity:") {
+        let _ = app.emit(crate::events::REPORT_MENU, ReportMenuChoice { action: "user_activity", user: user.into() });
     }
 }

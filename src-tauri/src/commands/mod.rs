@@ -7,7 +7,10 @@ pub mod export;
 pub mod menu;
 pub mod overview;
 pub mod payments;
+pub mod rates;
+pub mod receipts;
 pub mod repeat;
+pub mod report;
 pub mod reveal;
 pub mod session;
 
@@ -73,6 +76,17 @@ app_commands! {
         payments::purchase,
         payments::orders,
         payments::export_orders,
+        rates::rate_table,
+        rates::change_rate,
+        rates::quote_rate,
+        report::spend_report,
+        report::export_report,
+        report::show_report_menu,
+        report::user_faxes,
+        receipts::billing_details,
+        receipts::save_billing_details,
+        receipts::show_order_menu,
+        receipts::save_receipt,
     ],
 }
 

@@ -94,18 +94,25 @@ pub fn shop(state: State<'_, AppState>) -> Result<Shop, ErrorBody> {
 /// click or a retry after a timeout never buys twice. Runs on its own connection: the window
 /// stays responsive while the processor answers.
 #[tauri::command]
-pub async fn purchase(state: State<'_, AppState>, package: String, key: String) -> Result<Order, ErrorBody> {
+pub async fn purchase(
+    state: State<'_, AppState>,
+    package: String,
+    key: String,
+    po: Option<String>,
+) -> Result<Order, ErrorBody> {
     let manager = require_prepaid_manager(&state, "buying credit")?;
     if !key.starts_with("manual:") {
         return Err(ErrorBody::from(&Error::invalid("key", "not a purchase key")));
     }
+    // A PO reference that cannot be printed is refused before the order exists.
+    let po = po.as_deref().map(orders::receipt::validate_po).transpose().map_err(|e| ErrorBody::from(&e))?.flatten();
     // Who confirms it, before the order exists: the order history names them.
     state.with_db(|db| orders::placed_by::record(db, &key, &manager.user))?;
     let db_path = state.db_path.clone();
     let services = state.services.clone();
     let result = tauri::async_runtime::spawn_blocking(move || -> Result<Order, Error> {
         let mut db = Db::open(&db_path)?;
-        services.with_purchaser(&mut db, |db, p| orders::purchase(db, p, &package, &key, false))
+        services.with_purchaser(&mut db, |db, p| orders::purchase_with_po(db, p, &package, &key, false, po.as_deref()))
     })
     .await
     .map_err(|e| ErrorBody::new("internal", e.to_string()))?;

@@ -61,6 +61,14 @@ fn sample_args(cmd: &str) -> Value {
             json!({"input": {"number": "4242424242424242", "expiry": "12/28", "holder": "A", "cvv": "123"}})
         }
         "purchase" => json!({"package": "Standard", "key": "manual:t"}),
+        "change_rate" => json!({"change": {"action": "remove", "prefix": "44"}}),
+        "quote_rate" => json!({"number": "+442079460000", "pages": 1, "duration": 0}),
+        "spend_report" | "export_report" => json!({"from": "2026-11-01", "to": "2026-11-30", "by": "user"}),
+        "user_faxes" => json!({"from": "2026-11-01", "to": "2026-11-30", "user": "carmen"}),
+        "show_report_menu" => json!({"user": "carmen"}),
+        "save_billing_details" => json!({"input": {"tax_id": "X"}}),
+        "show_order_menu" => json!({"orderId": 1, "paid": true}),
+        "save_receipt" => json!({"orderId": 1}),
         _ => json!({}),
     }
 }
@@ -246,4 +254,46 @@ fn reopens_the_ledger_and_says_so_once_when_its_files_are_removed_under_the_app(
     call(&app, "save_email_settings", set).unwrap();
     let other = faxcredit::Db::open(&db).unwrap();
     assert_eq!(faxcredit::notify::email_settings(&other).unwrap().unwrap().host, "smtp.example.com");
+}
+
+#[test]
+fn rates_reports_and_receipt_details_answer_a_manager_and_name_the_field_of_bad_input() {
+    let app = demo_app();
+    call(&app, "login", json!({"name": "alice", "password": faxcredit::demo::DEMO_PASSWORD})).unwrap();
+    let table = call(&app, "rate_table", json!({})).unwrap();
+    assert_eq!(table["rates"].as_array().unwrap().last().unwrap()["prefix"], "", "the default last");
+    let e = call(
+        &app,
+        "change_rate",
+        json!({"change": {"action": "set", "prefix": "44", "price": "-1", "unit": "page", "label": null}}),
+    )
+    .unwrap_err();
+    assert_eq!((e["code"].as_str(), e["field"].as_str()), (Some("invalid_input"), Some("price")), "{e}");
+    let t = call(
+        &app,
+        "change_rate",
+        json!({"change": {"action": "set", "prefix": "+44", "price": "0.2", "unit": "page", "label": null}}),
+    )
+    .unwrap();
+    let uk = t["rates"].as_array().unwrap().iter().find(|r| r["prefix"] == "44").unwrap().clone();
+    assert_eq!(uk["cost_per_unit"], "0.2000");
+    let q = call(&app, "quote_rate", json!({"number": "+44 20 7946 0000", "pages": 3, "duration": 0})).unwrap();
+    assert_eq!((q["cost"].as_str(), q["country"]["name"].as_str()), (Some("0.6000"), Some("United Kingdom")));
+
+    let r = call(&app, "spend_report", json!({"from": "2020-01-01", "to": "2029-12-31", "by": "user"})).unwrap();
+    let billed = call(&app, "overview", json!({})).unwrap();
+    assert!(r["faxes"].as_i64().unwrap() > 0, "{r}");
+    assert!(billed["cards"].as_array().unwrap().len() > 1);
+    let top = r["rows"][0]["key"].as_str().unwrap().to_string();
+    let f = call(&app, "user_faxes", json!({"from": "2020-01-01", "to": "2029-12-31", "user": top})).unwrap();
+    assert_eq!(f["total"], r["rows"][0]["faxes"]);
+    let e = call(&app, "spend_report", json!({"from": "2026-12-01", "to": "2026-11-01", "by": "day"})).unwrap_err();
+    assert_eq!(e["field"], "to", "{e}");
+
+    let e = call(&app, "save_billing_details", json!({"input": {"tax_id": "=1+1"}})).unwrap_err();
+    assert_eq!(e["field"], "tax_id", "{e}");
+    let d = call(&app, "save_billing_details", json!({"input": {"tax_id": "GB 123", "email_receipts": true}})).unwrap();
+    assert_eq!((d["tax_id"].as_str(), d["email_receipts"].as_bool()), (Some("GB 123"), Some(true)));
+    let e = call(&app, "save_receipt", json!({"orderId": 999})).unwrap_err();
+    assert_eq!(e["code"], "not_found", "no order, no Save As: {e}");
 }

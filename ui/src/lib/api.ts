@@ -8,6 +8,8 @@ export const EVENTS = {
   ledgerChanged: 'ledger-changed',
   cardMenu: 'card-menu',
   exportProgress: 'export-progress',
+  orderMenu: 'order-menu',
+  reportMenu: 'report-menu',
 };
 import { onDestroy } from 'svelte';
 
@@ -336,6 +338,84 @@ export interface Order {
   /** The manager who placed it, `automatic` (the repeat order), or "" (the command line). */
   placed_by: string;
 }
+export type RateUnit = 'page' | 'tenth_minute';
+export interface Rate {
+  /** Digits of the international number; "" is the default (every other destination). */
+  prefix: string;
+  label: string;
+  unit: RateUnit;
+  cost_per_unit: string;
+}
+export interface RateTableView {
+  rates: Rate[];
+  currency: string;
+}
+export type RateChange =
+  | { action: 'set'; prefix: string; price: string; unit: RateUnit; label: string | null }
+  | { action: 'remove'; prefix: string };
+export interface Country {
+  code: string;
+  name: string;
+}
+/** What a fax to a number costs now, priced as billing prices it. */
+export interface Quote {
+  destination: string;
+  country: Country;
+  rate: Rate;
+  pages: number;
+  duration: number;
+  units: string;
+  cost_per_unit: string;
+  cost: string;
+}
+export type GroupBy = 'user' | 'country' | 'day';
+export interface ReportRow {
+  /** User name, calling code ("44"; "" unknown) or day ("2026-11-03"). */
+  key: string;
+  label: string;
+  faxes: number;
+  pages: number;
+  amount: string;
+}
+export interface SpendReport {
+  from: string;
+  to: string;
+  by: GroupBy;
+  currency: string;
+  rows: ReportRow[];
+  faxes: number;
+  pages: number;
+  total: string;
+}
+export interface UserFax {
+  fax_id: string;
+  billed_at: string;
+  submit_time: string;
+  destination: string;
+  country: string;
+  pages_sent: number;
+  cost: string;
+  cards: number[];
+}
+export interface UserFaxes {
+  user: string;
+  faxes: UserFax[];
+  total: number;
+  currency: string;
+}
+export interface BillingDetails {
+  billing_address: string;
+  tax_id: string;
+  email_receipts: boolean;
+}
+export interface OrderMenuChoice {
+  action: 'receipt';
+  order_id: number;
+}
+export interface ReportMenuChoice {
+  action: 'user_activity';
+  user: string;
+}
 export type SaveResult = { status: 'saved'; path: string; rows: number } | { status: 'cancelled' };
 
 /** Turns whatever a failed `invoke` throws into an ApiError. */
@@ -400,8 +480,8 @@ export const api = {
   setPaymentCard: (input: CardInput) => call<CardOnFile>('set_payment_card', { input }),
   removePaymentCard: () => call<void>('remove_payment_card'),
   shop: () => call<Shop>('shop'),
-  /** `key` ("manual:…") makes the purchase idempotent: the same key never buys twice. */
-  purchase: (pkg: string, key: string) => call<Order>('purchase', { package: pkg, key }),
+  /** `key` ("manual:…") makes the purchase idempotent: the same key never buys twice; `po`: the manager's PO reference. */
+  purchase: (pkg: string, key: string, po: string | null = null) => call<Order>('purchase', { package: pkg, key, po }),
   orders: () => call<Order[]>('orders'),
   exportOrders: () => call<SaveResult>('export_orders'),
   repeatOrder: () => call<RepeatView>('repeat_order'),
@@ -410,6 +490,19 @@ export const api = {
     call<RepeatView>('save_repeat_order', { package: pkg, cap }),
   resumeRepeatOrder: () => call<RepeatView>('resume_repeat_order'),
   retryNotification: (id: number) => call<void>('retry_notification', { id }),
+  rateTable: () => call<RateTableView>('rate_table'),
+  changeRate: (change: RateChange) => call<RateTableView>('change_rate', { change }),
+  quoteRate: (number: string, pages: number, duration: number) => call<Quote>('quote_rate', { number, pages, duration }),
+  spendReport: (from: string, to: string, by: GroupBy) => call<SpendReport>('spend_report', { from, to, by }),
+  exportReport: (from: string, to: string, by: GroupBy) => call<SaveResult>('export_report', { from, to, by }),
+  showReportMenu: (user: string, x?: number, y?: number) => call<void>('show_report_menu', { user, x, y }),
+  userFaxes: (from: string, to: string, user: string) => call<UserFaxes>('user_faxes', { from, to, user }),
+  billingDetails: () => call<BillingDetails>('billing_details'),
+  /** A field left out (undefined) keeps its value. */
+  saveBillingDetails: (input: Partial<BillingDetails>) => call<BillingDetails>('save_billing_details', { input }),
+  /** Pops the native order row menu (Save Receipt…, enabled for a paid order). */
+  showOrderMenu: (orderId: number, paid: boolean, x?: number, y?: number) => call<void>('show_order_menu', { orderId, paid, x, y }),
+  saveReceipt: (orderId: number) => call<SaveResult>('save_receipt', { orderId }),
 };
 
 /**
@@ -426,6 +519,10 @@ export function followLedger(load: () => Promise<void>) {
 export const events = {
   onCardMenu: (f: (c: CardMenuChoice) => void): Promise<UnlistenFn> =>
     listen<CardMenuChoice>(EVENTS.cardMenu, (e) => f(e.payload)),
+  onOrderMenu: (f: (c: OrderMenuChoice) => void): Promise<UnlistenFn> =>
+    listen<OrderMenuChoice>(EVENTS.orderMenu, (e) => f(e.payload)),
+  onReportMenu: (f: (c: ReportMenuChoice) => void): Promise<UnlistenFn> =>
+    listen<ReportMenuChoice>(EVENTS.reportMenu, (e) => f(e.payload)),
   onExportProgress: (f: (cardId: number, p: ExportProgress) => void): Promise<UnlistenFn> =>
     listen<[number, ExportProgress]>(EVENTS.exportProgress, (e) => f(e.payload[0], e.payload[1])),
 };

@@ -1,0 +1,261 @@
+//! The spend report: who spent the credit. The faxes billed in a range of days, across every
+//! card, added up by user, by destination country (the number's calling code) or by day. Its
+//! total is the ledger's billed amount for those days: each fax counts once, at its cost (the
+//! sum of its activity lines), on the day it was billed ([`day::day_of`]).
+
+pub mod day;
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::money;
+
+/// What the rows of a report are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupBy {
+    User,
+    Country,
+    Day,
+}
+
+impl GroupBy {
+    pub fn parse(s: &str) -> Result<GroupBy> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "user" => Ok(GroupBy::User),
+            "country" => Ok(GroupBy::Country),
+            "day" => Ok(GroupBy::Day),
+            _ => Err(Error::invalid("by", format!("{s:?} is not user, country or day"))),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupBy::User => "user",
+            GroupBy::Country => "country",
+            GroupBy::Day => "day",
+        }
+    }
+}
+
+/// The days of a report, first and last included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Range {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// The longest range a report covers: ten years of days.
+pub const MAX_DAYS: i64 = 3_660;
+
+impl Range {
+    /// Two days as typed (`2026-11-01`); a range that ends before it starts is refused on `to`.
+    pub fn parse(from: &str, to: &str) -> Result<Range> {
+        let day = |s: &str, field: &str| {
+            NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+                .map_err(|_| Error::invalid(field, format!("{s:?} is not a day (expected e.g. 2026-11-01)")))
+        };
+        Range::new(day(from, "from")?, day(to, "to")?)
+    }
+
+    pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Range> {
+        if to < from {
+            return Err(Error::invalid("to", format!("the range ends ({to}) before it starts ({from})")));
+        }
+        if (to - from).num_days() >= MAX_DAYS {
+            return Err(Error::invalid("to", format!("the range is longer than {MAX_DAYS} days")));
+        }
+        Ok(Range { from, to })
+    }
+
+    pub fn contains(&self, d: NaiveDate) -> bool {
+        self.from <= d && d <= self.to
+    }
+}
+
+/// One row: a user, a country or a day, and what its faxes cost.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// The user's name, the country's calling code (`44`; "" for a number of no known code) or
+    /// the day (`2026-11-03`).
+    pub key: String,
+    /// What a person reads: the user, the country's name, the day.
+    pub label: String,
+    pub faxes: i64,
+    pub pages: i64,
+    pub amount: Decimal,
+    #[serde(skip)]
+    pub amount_units: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SpendReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub by: GroupBy,
+    pub currency: String,
+    /// Users and countries by amount, largest first; days in order, every day of the range.
+    pub rows: Vec<Row>,
+    pub faxes: i64,
+    pub pages: i64,
+    pub total: Decimal,
+    #[serde(skip)]
+    pub total_units: i64,
+}
+
+#[derive(Default)]
+struct Sum {
+    label: String,
+    faxes: i64,
+    pages: i64,
+    amount: i64,
+}
+
+/// The report of `range` by `by`, from one read transaction.
+pub fn spend_report(db: &mut Db, range: Range, by: GroupBy) -> Result<SpendReport> {
+    let tx = db.read()?;
+    let currency = crate::account::account_in(&tx)?.currency;
+    let (lo, hi) = day::coarse_bounds(range.from, range.to);
+    let mut sums: BTreeMap<String, Sum> = BTreeMap::new();
+    // No index on the billing time: billing would pay for one on every fax. A report is a scan.
+    let mut st = tx.prepare(
+        "SELECT f.billed_at, u.name, f.destination, f.pages_sent, f.cost
+         FROM faxes f JOIN users u ON u.id = f.user_id WHERE f.billed_at >= ?1 AND f.billed_at < ?2",
+    )?;
+    let mut rows = st.query([&lo, &hi])?;
+    while let Some(r) = rows.next()? {
+        let billed: String = r.get(0)?;
+        let d = day::day_of(crate::time::parse_ts(&billed, "billed_at")?);
+        if !range.contains(d) {
+            continue;
+        }
+        let (key, label) = match by {
+            GroupBy::User => {
+                let name: String = r.get(1)?;
+                (name.clone(), name)
+            }
+            GroupBy::Country => {
+                let c = crate::countries::country_of(&r.get::<_, String>(2)?);
+                (c.code.to_string(), c.name.to_string())
+            }
+            GroupBy::Day => {
+                let s = d.format("%Y-%m-%d").to_string();
+                (s.clone(), s)
+            }
+        };
+        let sum = sums.entry(key).or_insert_with(|| Sum { label, ..Sum::default() });
+        sum.faxes += 1;
+        sum.pages += r.get::<_, i64>(3)?;
+        sum.amount += r.get::<_, i64>(4)?;
+    }
+    drop(rows);
+    drop(st);
+    if by == GroupBy::Day {
+        for d in range.from.iter_days().take_while(|d| *d <= range.to) {
+            let s = d.format("%Y-%m-%d").to_string();
+            sums.entry(s.clone()).or_insert_with(|| Sum { label: s, ..Sum::default() });
+        }
+    }
+    let mut out: Vec<Row> = sums
+        .into_iter()
+        .map(|(key, s)| Row {
+            key,
+            label: s.label,
+            faxes: s.faxes,
+            pages: s.pages,
+            amount: money::from_units(s.amount),
+            amount_units: s.amount,
+        })
+        .collect();
+    if by != GroupBy::Day {
+        out.sort_by(|a, b| b.amount_units.cmp(&a.amount_units).then_with(|| a.label.cmp(&b.label)));
+    }
+    let total_units: i64 = out.iter().map(|r| r.amount_units).sum();
+    Ok(SpendReport {
+        from: range.from,
+        to: range.to,
+        by,
+        currency,
+        faxes: out.iter().map(|r| r.faxes).sum(),
+        pages: out.iter().map(|r| r.pages).sum(),
+        total: money::from_units(total_units),
+        total_units,
+        rows: out,
+    })
+}
+
+/// One fax of a user in a report's range: "View Activity of this user".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserFax {
+    pub fax_id: String,
+    pub billed_at: String,
+    pub submit_time: String,
+    pub destination: String,
+    pub country: String,
+    pub pages_sent: i64,
+    pub cost: Decimal,
+    /// The cards that paid it (two when it was split).
+    pub cards: Vec<i64>,
+}
+
+/// The faxes `user` sent in `range`, newest billed first, at most `limit`; and how many there are.
+pub fn user_faxes(db: &mut Db, range: Range, user: &str, limit: usize) -> Result<(Vec<UserFax>, i64)> {
+    let tx = db.read()?;
+    let user_id: i64 = tx
+        .query_row("SELECT id FROM users WHERE name = ?1", [user.trim()], |r| r.get(0))
+        .map_err(|_| Error::NotFound(format!("no user named {user:?}")))?;
+    let (lo, hi) = day::coarse_bounds(range.from, range.to);
+    let mut st = tx.prepare(
+        "SELECT f.seq, f.id, f.billed_at, f.submit_time, f.destination, f.pages_sent, f.cost FROM faxes f
+         WHERE f.user_id = ?1 AND f.billed_at >= ?2 AND f.billed_at < ?3 ORDER BY f.billed_at DESC, f.seq DESC",
+    )?;
+    let mut lines = tx.prepare_cached("SELECT card_id FROM activity WHERE fax_seq = ?1 ORDER BY card_id")?;
+    let mut out = Vec::new();
+    let mut count = 0;
+    let mut rows = st.query(rusqlite::params![user_id, lo, hi])?;
+    while let Some(r) = rows.next()? {
+        let billed: String = r.get(2)?;
+        if !range.contains(day::day_of(crate::time::parse_ts(&billed, "billed_at")?)) {
+            continue;
+        }
+        count += 1;
+        if out.len() >= limit {
+            continue;
+        }
+        let seq: i64 = r.get(0)?;
+        let destination: String = r.get(4)?;
+        out.push(UserFax {
+            fax_id: r.get(1)?,
+            billed_at: billed,
+            submit_time: r.get(3)?,
+            country: crate::countries::country_of(&destination).name.to_string(),
+            destination,
+            pages_sent: r.get(5)?,
+            cost: money::from_units(r.get(6)?),
+            cards: lines.query_map([seq], |l| l.get(0))?.collect::<rusqlite::Result<_>>()?,
+        });
+    }
+    Ok((out, count))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_range_that_ends_before_it_starts_is_refused_on_to() {
+        let e = Range::parse("2026-11-30", "2026-11-01").unwrap_err();
+        assert_eq!(
+            (e.code(), e.to_string()),
+            ("invalid_input".into(), "to: the range ends (2026-11-01) before it starts (2026-11-30)".into())
+        );
+        assert!(Range::parse("2026-11-01", "2026-11-01").is_ok(), "one day");
+        let e = Range::parse("11/01/2026", "2026-11-30").unwrap_err();
+        assert!(e.to_string().starts_with("from: "), "{e}");
+        assert!(GroupBy::parse("month").is_err());
+    }
+}

@@ -1,0 +1,213 @@
+//! The spend report: over random ledgers its total is `check`'s billed total (for a range that
+//! covers every billing day) and the sum of the faxes billed on its days (for any range), the
+//! same whether added up by user, by country or by day; by day it is the ledger's own daily
+//! spend. The CLI writes it through the CSV encoder and refuses a range that ends before it
+//! starts.
+
+mod common;
+
+use chrono::NaiveDate;
+use common::{dec, t};
+use faxcredit::billing::bill;
+use faxcredit::ledger::{self, RawFax};
+use faxcredit::report::{spend_report, GroupBy, Range};
+use faxcredit::Db;
+use proptest::prelude::*;
+
+const USERS: [&str; 4] = ["bob", "carol", "dave", "@eve"];
+const DESTS: [&str; 6] =
+    ["+1 212 555 0100", "+44 20 7946 0000", "+353 1 234 5678", "+49 30 123456", "+7 495 123 4567", "+81 3 1234 5678"];
+
+#[derive(Debug, Clone)]
+struct FaxOp {
+    user: usize,
+    dest: usize,
+    pages: i64,
+    /// Minutes after 2026-11-01T00:00Z it is billed: up to ten days.
+    minute: i64,
+    /// Priced by the record (units 1 × this many ten-thousandths) instead of the rate table.
+    own_price: Option<i64>,
+}
+
+fn fax_op() -> impl Strategy<Value = FaxOp> {
+    (0..USERS.len(), 0..DESTS.len(), 1i64..30, 0i64..14_400, proptest::option::of(0i64..20_000))
+        .prop_map(|(user, dest, pages, minute, own_price)| FaxOp { user, dest, pages, minute, own_price })
+}
+
+fn ledger_of(ops: &[FaxOp], credit: &str) -> Db {
+    let mut db = Db::in_memory().unwrap();
+    faxcredit::setup::create_account(
+        &mut db,
+        &faxcredit::account::NewAccount {
+            name: "P".into(),
+            kind: faxcredit::account::AccountKind::Prepaid,
+            email: "p@p.example".into(),
+            currency: "EUR".into(),
+            credit_limit: None,
+        },
+        t("2026-10-01T00:00:00Z"),
+    )
+    .unwrap();
+    ledger::apply_card(&mut db, dec(credit), dec("0"), t("2026-10-01T00:00:00Z")).unwrap();
+    ledger::apply_card(&mut db, dec(credit), dec("1"), t("2026-10-01T00:00:00Z")).unwrap();
+    let start = t("2026-11-01T00:00:00Z");
+    for (i, op) in ops.iter().enumerate() {
+        let raw = RawFax {
+            id: Some(format!("f{i}")),
+            user_id: Some(USERS[op.user].into()),
+            destination_fax: Some(DESTS[op.dest].into()),
+            submit_time: Some("2026-11-01T00:00:00Z".into()),
+            pages_sent: Some(op.pages.to_string()),
+            units: op.own_price.map(|_| "1".into()),
+            cost_per_unit: op.own_price.map(faxcredit::money::fmt_units),
+            ..RawFax::default()
+        };
+        // Refusals (the cards run out) are part of the ledgers under test: they bill nothing.
+        let _ = bill(&mut db, &raw.validate().unwrap(), start + chrono::Duration::minutes(op.minute));
+    }
+    db
+}
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+/// The faxes billed on the days of `range`, summed straight from the fax rows.
+fn direct_sum(db: &Db, range: Range) -> i64 {
+    db.conn()
+        .query_row(
+            "SELECT coalesce(sum(cost), 0) FROM faxes WHERE substr(billed_at, 1, 10) BETWEEN ?1 AND ?2",
+            [range.from.to_string(), range.to.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn report_totals_are_the_ledgers_billed_amount(
+        ops in proptest::collection::vec(fax_op(), 0..80),
+        credit in prop::sample::select(vec!["5", "40", "100000"]),
+        a in 0i64..12,
+        b in 0i64..12,
+    ) {
+        let mut db = ledger_of(&ops, credit);
+        let check = ledger::check(&mut db).unwrap();
+        prop_assert!(check.ok(), "{:?}", check.problems);
+
+        // Every billing day: the report's total is `check`'s.
+        let all = Range::parse("2026-10-31", "2026-11-12").unwrap();
+        for by in [GroupBy::User, GroupBy::Country, GroupBy::Day] {
+            let r = spend_report(&mut db, all, by).unwrap();
+            prop_assert_eq!(r.total, check.total_billed, "by {:?}", by);
+            prop_assert_eq!(r.rows.iter().map(|x| x.amount_units).sum::<i64>(), r.total_units);
+            prop_assert_eq!(r.faxes, check.faxes);
+        }
+
+        // Any range: the faxes billed on its days, however the rows are cut.
+        let first = day("2026-11-01") + chrono::Duration::days(a.min(b));
+        let last = day("2026-11-01") + chrono::Duration::days(a.max(b));
+        let range = Range::new(first, last).unwrap();
+        let want = direct_sum(&db, range);
+        let by_user = spend_report(&mut db, range, GroupBy::User).unwrap();
+        let by_country = spend_report(&mut db, range, GroupBy::Country).unwrap();
+        let by_day = spend_report(&mut db, range, GroupBy::Day).unwrap();
+        prop_assert_eq!(by_user.total_units, want);
+        prop_assert_eq!(by_country.total_units, want);
+        prop_assert_eq!(by_day.total_units, want);
+        prop_assert_eq!(by_day.rows.len() as i64, (last - first).num_days() + 1, "every day of the range");
+
+        // By day it is the ledger's own daily spend.
+        for row in &by_day.rows {
+            let kept: i64 = db.conn().query_row(
+                "SELECT coalesce(sum(amount), 0) FROM daily_spend WHERE day = ?1", [&row.key], |r| r.get(0)).unwrap();
+            prop_assert_eq!(row.amount_units, kept, "day {}", row.key);
+        }
+        // Largest spender first.
+        prop_assert!(by_user.rows.windows(2).all(|w| w[0].amount_units >= w[1].amount_units));
+    }
+}
+
+#[test]
+fn groups_by_the_country_of_the_longest_calling_code() {
+    let ops: Vec<FaxOp> = (0..DESTS.len())
+        .map(|dest| FaxOp { user: 0, dest, pages: 1, minute: dest as i64, own_price: Some(10_000) })
+        .chain([FaxOp { user: 1, dest: 0, pages: 1, minute: 60, own_price: Some(10_000) }])
+        .collect();
+    let mut db = ledger_of(&ops, "1000");
+    let r = spend_report(&mut db, Range::parse("2026-11-01", "2026-11-01").unwrap(), GroupBy::Country).unwrap();
+    let rows: Vec<(&str, &str, i64)> = r.rows.iter().map(|x| (x.key.as_str(), x.label.as_str(), x.faxes)).collect();
+    assert_eq!(
+        rows,
+        [
+            ("1", "North America (NANP: US, Canada, Caribbean)", 2),
+            ("49", "Germany", 1),
+            ("353", "Ireland", 1),
+            ("81", "Japan", 1),
+            ("7", "Russia", 1),
+            ("44", "United Kingdom", 1),
+        ]
+    );
+    assert_eq!(r.total.to_string(), "7.0000");
+}
+
+#[test]
+fn the_cli_writes_the_report_as_safe_csv_and_refuses_a_backward_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.db");
+    {
+        let ops = [
+            FaxOp { user: 3, dest: 1, pages: 2, minute: 10, own_price: None },
+            FaxOp { user: 0, dest: 0, pages: 3, minute: 20, own_price: None },
+            FaxOp { user: 3, dest: 0, pages: 1, minute: 1_500, own_price: None },
+        ];
+        let mem = ledger_of(&ops, "100");
+        mem.conn().execute("VACUUM INTO ?1", [path.to_str().unwrap()]).unwrap();
+    }
+    let bin = env!("CARGO_BIN_EXE_faxcredit");
+    let csv = dir.path().join("by-user.csv");
+    let args = ["report", "--from", "2026-11-01", "--to", "2026-11-30", "--by", "user", "--out", csv.to_str().unwrap()];
+    let out = common::cli_with_stdin(bin, &path, &args, "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bytes = std::fs::read(&csv).unwrap();
+    assert!(bytes.starts_with(faxcredit::export::BOM));
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert_eq!(
+        text,
+        "from,to,user,faxes,pages,amount,currency\r\n\
+         2026-11-01,2026-11-30,'@eve,2,3,0.4000,EUR\r\n\
+         2026-11-01,2026-11-30,bob,1,3,0.3000,EUR\r\n"
+    );
+    let json = common::cli_with_stdin(
+        bin,
+        &path,
+        &["report", "--from", "2026-11-02", "--to", "2026-11-02", "--by", "day", "--json"],
+        "",
+    );
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        (v["total"].as_str(), v["rows"][0]["key"].as_str(), v["rows"][0]["faxes"].as_i64()),
+        (Some("0.1000"), Some("2026-11-02"), Some(1))
+    );
+
+    let bad = dir.path().join("bad.csv");
+    let args = ["report", "--from", "2026-11-30", "--to", "2026-11-01", "--by", "user", "--out", bad.to_str().unwrap()];
+    let out = common::cli_with_stdin(bin, &path, &args, "");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.trim_end(),
+        "faxcredit: to: the range ends (2026-11-01) before it starts (2026-11-30) [invalid_input]"
+    );
+    assert!(!bad.exists());
+    let out = common::cli_with_stdin(
+        bin,
+        &path,
+        &["report", "--from", "2026-11-01", "--to", "2026-11-30", "--by", "month"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("faxcredit: by: "));
+}
