@@ -47,6 +47,17 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// The account and its settings (`account show`, `account set --time-zone ZONE`).
+    #[command(subcommand)]
+    Account(account::AccountCommand),
+    /// Spend this month and on each of the last days, in the account's time zone.
+    Spend {
+        /// How many days, today included.
+        #[arg(long, default_value_t = 31)]
+        days: u32,
+        #[arg(long)]
+        json: bool,
+    },
     /// Cards applied by the provider.
     #[command(subcommand)]
     Card(CardCommand),
@@ -75,10 +86,12 @@ pub enum Command {
         /// Only faxes sent by this user.
         #[arg(long)]
         user: Option<String>,
-        /// Only faxes submitted at or after this time (RFC 3339).
+        /// Only faxes submitted at or after this time (RFC 3339), or on or after this day
+        /// (YYYY-MM-DD, a day of the account's time zone).
         #[arg(long)]
         from: Option<String>,
-        /// Only faxes submitted before this time (RFC 3339).
+        /// Only faxes submitted before this time (RFC 3339), or on or before this day
+        /// (YYYY-MM-DD, the account's time zone).
         #[arg(long)]
         to: Option<String>,
     },
@@ -267,6 +280,8 @@ fn run(cli: Cli) -> faxcredit::error::Result<i32> {
         }
         Command::User(UserCommand::Add { name, role }) => account::add_user(p, name, role, now),
         Command::User(UserCommand::List) => account::list_users(p),
+        Command::Account(cmd) => account::account_command(p, cmd),
+        Command::Spend { days, json } => account::spend(p, days, json, now),
         Command::Card(CardCommand::Apply { value, bonus }) => cards::apply(p, value, bonus, now),
         Command::Cards { json } => cards::list(p, json, now),
         Command::Activity { card, json, limit, user, from, to } => {
