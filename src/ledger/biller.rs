@@ -443,7 +443,9 @@ impl<'t> Biller<'t> {
     /// View Activity shows and filters on, and an imported log is spent on its own days.
     fn add_to_quarter(&mut self, submit_time: &Timestamp, cost: i64) {
         let start = fmt_ts(&quarter_start(submit_time));
-        match self.pending_quarters.iter_mut().find(|d| d.0 == start) {
+        // From the newest: a gateway's log comes roughly in time order, so an import batch meets
+        // the quarter it is adding to at once.
+        match self.pending_quarters.iter_mut().rev().find(|d| d.0 == start) {
             Some(d) => {
                 d.1 += cost;
                 d.2 += 1;

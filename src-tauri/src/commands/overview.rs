@@ -36,13 +36,19 @@ pub fn overview(state: State<'_, AppState>) -> Result<Overview, ErrorBody> {
 pub struct AccountSettings {
     pub account: Account,
     pub time_zones: Vec<String>,
+    /// This computer's zone, what the account follows when it has none of its own.
+    pub computer_time_zone: Option<String>,
 }
 
 #[tauri::command]
 pub fn account_settings(state: State<'_, AppState>) -> Result<AccountSettings, ErrorBody> {
     state.require_manager()?;
     let account = state.with_db(|db| faxcredit::account::account(db))?;
-    Ok(AccountSettings { account, time_zones: faxcredit::time::zone::names() })
+    Ok(AccountSettings {
+        account,
+        time_zones: faxcredit::time::zone::names(),
+        computer_time_zone: faxcredit::time::Zone::system().name().map(str::to_string),
+    })
 }
 
 /// Sets the account's zone (`None`: the computer's); an unknown name is `invalid_input` on

@@ -60,6 +60,8 @@ export interface AccountSettings {
   account: Account;
   /** Every zone name it can be set to. */
   time_zones: string[];
+  /** This computer's zone (null: it has no IANA name). */
+  computer_time_zone: string | null;
 }
 
 export interface DaySpend {
