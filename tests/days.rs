@@ -30,7 +30,7 @@ fn in_zone(kind: AccountKind, zone: &str) -> TestDb {
     s
 }
 
-fn day<'a>(sum: &'a ledger::Summary, d: &str) -> (String, i64) {
+fn day(sum: &ledger::Summary, d: &str) -> (String, i64) {
     let x = sum.daily.iter().find(|x| x.day == d).unwrap_or_else(|| panic!("no {d} in the chart"));
     (x.amount.to_string(), x.faxes)
 }

@@ -67,11 +67,6 @@ impl Zone {
         self.name.as_deref()
     }
 
-    /// For people: the IANA name, or what the zone is when it has none.
-    pub fn label(&self) -> &str {
-        self.name.as_deref().unwrap_or("the computer's zone (no IANA name)")
-    }
-
     fn civil(&self, t: &Timestamp) -> jiff::civil::DateTime {
         let ts = jiff::Timestamp::new(t.timestamp(), t.timestamp_subsec_nanos() as i32)
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
