@@ -12,7 +12,7 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::money;
 pub use crate::text::{truncate, validate_email, validate_text};
-use crate::time::{fmt_ts, Timestamp};
+use crate::time::{fmt_ts, Timestamp, Zone};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -68,6 +68,12 @@ pub struct Account {
     pub currency: String,
     pub credit_limit: Option<Decimal>,
     pub created_at: String,
+    /// The IANA name of the zone whose days and months the account counts in (the spend
+    /// chart, this month's spend, the activity's days, a credit account's monthly card, the
+    /// repeat order's monthly cap); `None` when it is the computer's and that has no name.
+    pub time_zone: Option<String>,
+    /// False: the account has no zone of its own and follows the computer's.
+    pub time_zone_set: bool,
 }
 
 /// What `init` needs; validated by [`create_account`].
@@ -117,8 +123,9 @@ pub fn account(db: &Db) -> Result<Account> {
 }
 
 pub(crate) fn account_in(conn: &rusqlite::Connection) -> Result<Account> {
-    let mut st =
-        conn.prepare_cached("SELECT name, kind, email, currency, credit_limit, created_at FROM account WHERE id = 1")?;
+    let mut st = conn.prepare_cached(
+        "SELECT name, kind, email, currency, credit_limit, created_at, time_zone FROM account WHERE id = 1",
+    )?;
     st.query_row([], |r| {
         Ok((
             r.get::<_, String>(0)?,
@@ -127,10 +134,12 @@ pub(crate) fn account_in(conn: &rusqlite::Connection) -> Result<Account> {
             r.get::<_, String>(3)?,
             r.get::<_, Option<i64>>(4)?,
             r.get::<_, String>(5)?,
+            r.get::<_, Option<String>>(6)?,
         ))
     })
     .optional()?
-    .map(|(name, kind, email, currency, limit, created_at)| {
+    .map(|(name, kind, email, currency, limit, created_at, zone)| {
+        let set = zone.is_some();
         Ok(Account {
             name,
             kind: AccountKind::parse(&kind)?,
@@ -138,9 +147,40 @@ pub(crate) fn account_in(conn: &rusqlite::Connection) -> Result<Account> {
             currency,
             credit_limit: limit.map(money::from_units),
             created_at,
+            time_zone: zone_of(zone.as_deref()).name().map(str::to_string),
+            time_zone_set: set,
         })
     })
     .unwrap_or(Err(Error::NotInitialized))
+}
+
+/// The zone a stored setting names: the computer's when none is set (or the stored name is no
+/// longer in the database: a zone is only stored after it was found).
+fn zone_of(setting: Option<&str>) -> Zone {
+    setting.and_then(|n| Zone::named(n, "time_zone").ok()).unwrap_or_else(Zone::system)
+}
+
+/// The account's zone: the days and months it counts in.
+pub fn time_zone(conn: &rusqlite::Connection) -> Result<Zone> {
+    let setting: Option<String> = conn
+        .prepare_cached("SELECT time_zone FROM account WHERE id = 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?
+        .ok_or(Error::NotInitialized)?;
+    Ok(zone_of(setting.as_deref()))
+}
+
+/// Sets the account's zone by its IANA name, or back to the computer's (`None`). An unknown
+/// name is `invalid_input` on `time_zone` and changes nothing. Nothing else is rewritten: the
+/// spend is kept per quarter hour of UTC, which adds up into the days of any zone.
+pub fn set_time_zone(db: &mut Db, name: Option<&str>) -> Result<Account> {
+    let zone = name.map(|n| Zone::named(n, "time_zone")).transpose()?;
+    let tx = db.write()?;
+    account_in(&tx)?;
+    tx.execute("UPDATE account SET time_zone = ?1 WHERE id = 1", [zone.as_ref().and_then(Zone::name)])?;
+    let a = account_in(&tx)?;
+    tx.commit()?;
+    Ok(a)
 }
 
 pub(crate) fn hash_password(password: &str) -> Result<String> {

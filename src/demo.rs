@@ -208,6 +208,7 @@ pub fn seed(db: &mut Db, opts: &DemoOptions, now: Timestamp) -> Result<DemoSumma
         let tx = db.write()?;
         {
             let mut reactions = crate::billing::reactions();
+            let zone = crate::account::time_zone(&tx)?;
             let mut biller = Biller::new(&tx, &mut reactions)?;
             if opts.kind == AccountKind::Prepaid && i == 0 {
                 if opts.single_card {
@@ -228,7 +229,7 @@ pub fn seed(db: &mut Db, opts: &DemoOptions, now: Timestamp) -> Result<DemoSumma
                 let fax = raw.validate()?;
                 let billed_at = fax.completion_time.unwrap_or(fax.submit_time);
                 if opts.kind == AccountKind::Credit {
-                    ensure_month_card(&tx, billed_at)?;
+                    ensure_month_card(&tx, &zone, billed_at)?;
                     biller.cards_changed();
                 }
                 if opts.kind == AccountKind::Prepaid && !opts.single_card && !queued_extra && i * 1000 >= total * 995 {

@@ -71,7 +71,7 @@ fn create_account_and_manager(
     crate::catalog::insert_defaults(&tx)?;
     crate::rates::insert_defaults(&tx)?;
     if new.kind == AccountKind::Credit {
-        crate::ledger::cards::ensure_month_card(&tx, now)?;
+        crate::ledger::cards::ensure_month_card(&tx, &crate::account::time_zone(&tx)?, now)?;
     }
     if let Some((user, hash)) = manager {
         insert_user(&tx, user, Role::Manager, hash, now)?;

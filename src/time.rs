@@ -6,6 +6,9 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 
 use crate::error::{Error, Result};
 
+pub mod zone;
+pub use zone::{quarter_start, Zone};
+
 pub type Timestamp = DateTime<Utc>;
 
 pub trait Clock: Send + Sync {
@@ -104,27 +107,6 @@ fn check_range(t: Timestamp, s: &str, field: &str) -> Result<Timestamp> {
     }
 }
 
-/// The calendar month of a time, `2026-11`: the key of a credit account's monthly card.
-pub fn month_key(t: &Timestamp) -> String {
-    t.format("%Y-%m").to_string()
-}
-
-/// Midnight UTC at the start of the month that follows `t`.
-pub fn start_of_next_month(t: &Timestamp) -> Timestamp {
-    use chrono::Datelike;
-    let (y, m) = if t.month() == 12 { (t.year() + 1, 1) } else { (t.year(), t.month() + 1) };
-    NaiveDate::from_ymd_opt(y, m, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).map(|n| n.and_utc()).unwrap_or(*t)
-}
-
-/// Midnight UTC at the start of the month of `t`.
-pub fn start_of_month(t: &Timestamp) -> Timestamp {
-    use chrono::Datelike;
-    NaiveDate::from_ymd_opt(t.year(), t.month(), 1)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|n| n.and_utc())
-        .unwrap_or(*t)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,13 +148,5 @@ mod tests {
         {
             assert!(parse_ts(bad, "submitTime").is_err(), "{bad:?} accepted");
         }
-    }
-
-    #[test]
-    fn finds_month_boundaries() {
-        let t = parse_ts("2026-12-31T23:59:59Z", "t").unwrap();
-        assert_eq!(month_key(&t), "2026-12");
-        assert_eq!(fmt_ts(&start_of_next_month(&t)), "2027-01-01T00:00:00Z");
-        assert_eq!(fmt_ts(&start_of_month(&t)), "2026-12-01T00:00:00Z");
     }
 }

@@ -358,9 +358,16 @@ fn refuses_a_database_from_a_newer_version() {
 fn summarizes_remaining_credit_and_daily_spend() {
     let mut s = prepaid();
     apply_card(&mut s.db, dec("5"), dec("0"), t("2026-10-01T00:00:00Z")).unwrap();
-    bill(&mut s.db, &fax("A", 3), t("2026-10-30T10:00:00Z")).unwrap();
-    bill(&mut s.db, &fax("B", 2), t("2026-11-02T10:00:00Z")).unwrap();
-    bill(&mut s.db, &fax("C", 1), t("2026-11-02T23:59:59Z")).unwrap();
+    faxcredit::account::set_time_zone(&mut s.db, Some("UTC")).unwrap();
+    // Spend falls on the day a fax was submitted, whenever it is billed.
+    let at = |id: &str, pages: i64, when: &str| {
+        let mut r = common::raw(id, pages);
+        r.submit_time = Some(when.into());
+        r.validate().unwrap()
+    };
+    bill(&mut s.db, &at("A", 3, "2026-10-30T10:00:00Z"), t("2026-10-30T10:00:00Z")).unwrap();
+    bill(&mut s.db, &at("B", 2, "2026-11-02T10:00:00Z"), t("2026-11-02T10:00:00Z")).unwrap();
+    bill(&mut s.db, &at("C", 1, "2026-11-02T23:59:59Z"), t("2026-11-03T00:00:05Z")).unwrap();
     let sum = ledger::summary(&mut s.db, t("2026-11-03T08:00:00Z"), 90).unwrap();
     assert_eq!(sum.remaining.to_string(), "4.4000");
     assert_eq!(sum.spend_this_month.to_string(), "0.3000");

@@ -470,3 +470,84 @@ fn a_reader_that_goes_away_ends_the_output_quietly() {
         assert_eq!(stderr(&o), "", "{args:?}");
     }
 }
+
+/// The account's zone is the computer's (here `TZ`) until `account set --time-zone` fixes one;
+/// then every process counts the same days, whatever its own zone. An unknown zone is one
+/// clear error, exit 2, and nothing is saved.
+#[test]
+fn days_follow_the_computers_zone_until_the_account_sets_one() {
+    let c = Cli::prepaid("10");
+    // 10:59:59 and 11:00 UTC on 24 November: two days in Auckland, one in Los Angeles.
+    c.ok(&[
+        "bill",
+        "--id",
+        "a",
+        "--user",
+        "bob",
+        "--to",
+        "+12125550100",
+        "--pages",
+        "3",
+        "--at",
+        "2026-11-24T10:59:59Z",
+    ]);
+    c.ok(&[
+        "bill",
+        "--id",
+        "b",
+        "--user",
+        "bob",
+        "--to",
+        "+12125550100",
+        "--pages",
+        "2",
+        "--at",
+        "2026-11-24T11:00:00Z",
+    ]);
+    let spend = |tz: &str| -> serde_json::Value {
+        let o = c.cmd(&["spend", "--days", "3", "--json"]).env("TZ", tz).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let days = |v: &serde_json::Value| -> Vec<(String, i64)> {
+        v["daily"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["day"].as_str().unwrap().into(), d["faxes"].as_i64().unwrap()))
+            .collect()
+    };
+    let nz = spend("Pacific/Auckland");
+    assert_eq!(nz["time_zone"], "Pacific/Auckland");
+    assert_eq!(days(&nz), [("2026-11-22".into(), 0), ("2026-11-23".into(), 0), ("2026-11-24".into(), 1)]);
+    let la = spend("America/Los_Angeles");
+    assert_eq!(days(&la), [("2026-11-22".into(), 0), ("2026-11-23".into(), 0), ("2026-11-24".into(), 2)]);
+    let o = c.cmd(&["account", "show"]).env("TZ", "America/Los_Angeles").output().unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).contains("America/Los_Angeles (the computer's zone"));
+
+    let before = c.fingerprint();
+    let o = c.run(&["account", "set", "--time-zone", "Pacific/Atlantis"]);
+    assert_eq!(code(&o), 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("time_zone") && err.contains("Pacific/Atlantis") && err.contains("[invalid_input]"), "{err}");
+    assert_eq!(c.fingerprint(), before, "nothing saved");
+
+    assert!(c.ok(&["account", "set", "--time-zone", "Pacific/Auckland"]).contains("Pacific/Auckland"));
+    // Now Los Angeles counts Auckland's days too, and a day filter is Auckland's day.
+    assert_eq!(days(&spend("America/Los_Angeles")), days(&nz));
+    let v: serde_json::Value = serde_json::from_str(&c.ok(&["account", "show", "--json"])).unwrap();
+    assert_eq!((v["time_zone"].as_str(), v["time_zone_set"].as_bool()), (Some("Pacific/Auckland"), Some(true)));
+    let o = c
+        .cmd(&["activity", "1001", "--json", "--from", "2026-11-25", "--to", "2026-11-25"])
+        .env("TZ", "UTC")
+        .output()
+        .unwrap();
+    let ids: Vec<String> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["fax_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["b"]);
+    assert!(c.ok(&["account", "set", "--time-zone", "system"]).contains("the computer's zone"));
+}

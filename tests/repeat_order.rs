@@ -403,6 +403,28 @@ fn setting_or_resuming_the_repeat_order_past_95_percent_buys_at_once() {
 /// Issue 13, item 3: the cap counts a declined order that waits for its retry, so a second card
 /// reaching 95% meanwhile does not order past the cap.
 #[test]
+fn the_cap_counts_the_accounts_month() {
+    // In Auckland, 11:30 UTC on 30 November is already 1 December: the cap starts again there,
+    // though in UTC the month (and 20.00 of the 30.00 cap) would still be November's.
+    let mut a = account("4242424242424242", Some("30.00"));
+    faxcredit::account::set_time_zone(&mut a.s.db, Some("Pacific/Auckland")).unwrap();
+    a.clock.set(t("2026-11-30T10:00:00Z"));
+    a.bill("f1", 95);
+    assert_eq!(a.reconcile().paid, 1);
+    a.clock.set(t("2026-11-30T11:30:00Z"));
+    a.bill("f2", 5 + 190);
+    assert_eq!(a.reconcile().paid, 1, "{:?}", a.log_events());
+    assert_eq!(a.bought(), 2);
+    let months: Vec<String> = orders::orders(&a.s.db)
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.kind == orders::OrderKind::Automatic)
+        .map(|o| a.s.db.conn().query_row("SELECT cap_month FROM orders WHERE id = ?1", [o.id], |r| r.get(0)).unwrap())
+        .collect();
+    assert_eq!(months, ["2026-12", "2026-11"]);
+}
+
+#[test]
 fn a_declined_order_awaiting_its_retry_counts_against_the_cap() {
     let mut a = account("4000000000009995", Some("30.00"));
     a.bill("f1", 95);

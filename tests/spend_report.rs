@@ -1,7 +1,7 @@
 //! The spend report: over random ledgers its total is `check`'s billed total (for a range that
-//! covers every billing day) and the sum of the faxes billed on its days (for any range), the
-//! same whether added up by user, by country or by day; by day it is the ledger's own daily
-//! spend. The CLI writes it through the CSV encoder and refuses a range that ends before it
+//! covers every day) and the sum of the faxes submitted on its days in the account's zone (for
+//! any range), the same whether added up by user, by country or by day; by day it is the
+//! ledger's own daily spend (the spend chart's). The CLI writes it through the CSV encoder and refuses a range that ends before it
 //! starts.
 
 mod common;
@@ -23,7 +23,7 @@ struct FaxOp {
     user: usize,
     dest: usize,
     pages: i64,
-    /// Minutes after 2026-11-01T00:00Z it is billed: up to ten days.
+    /// Minutes after 2026-11-01T00:00Z it is submitted (and billed a little later): up to ten days.
     minute: i64,
     /// Priced by the record (units 1 × this many ten-thousandths) instead of the rate table.
     own_price: Option<i64>,
@@ -50,20 +50,22 @@ fn ledger_of(ops: &[FaxOp], credit: &str) -> Db {
     .unwrap();
     ledger::apply_card(&mut db, dec(credit), dec("0"), t("2026-10-01T00:00:00Z")).unwrap();
     ledger::apply_card(&mut db, dec(credit), dec("1"), t("2026-10-01T00:00:00Z")).unwrap();
+    // Days of a zone 13 hours from UTC, so a day of the account is not a UTC day.
+    faxcredit::account::set_time_zone(&mut db, Some(ZONE)).unwrap();
     let start = t("2026-11-01T00:00:00Z");
     for (i, op) in ops.iter().enumerate() {
         let raw = RawFax {
             id: Some(format!("f{i}")),
             user_id: Some(USERS[op.user].into()),
             destination_fax: Some(DESTS[op.dest].into()),
-            submit_time: Some("2026-11-01T00:00:00Z".into()),
+            submit_time: Some(faxcredit::time::fmt_ts(&(start + chrono::Duration::minutes(op.minute)))),
             pages_sent: Some(op.pages.to_string()),
             units: op.own_price.map(|_| "1".into()),
             cost_per_unit: op.own_price.map(faxcredit::money::fmt_units),
             ..RawFax::default()
         };
         // Refusals (the cards run out) are part of the ledgers under test: they bill nothing.
-        let _ = bill(&mut db, &raw.validate().unwrap(), start + chrono::Duration::minutes(op.minute));
+        let _ = bill(&mut db, &raw.validate().unwrap(), start + chrono::Duration::minutes(op.minute + 7));
     }
     db
 }
@@ -72,15 +74,21 @@ fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
-/// The faxes billed on the days of `range`, summed straight from the fax rows.
+const ZONE: &str = "Pacific/Auckland";
+
+/// The faxes submitted on the days of `range` in the account's zone, summed straight from every
+/// fax row.
 fn direct_sum(db: &Db, range: Range) -> i64 {
-    db.conn()
-        .query_row(
-            "SELECT coalesce(sum(cost), 0) FROM faxes WHERE substr(billed_at, 1, 10) BETWEEN ?1 AND ?2",
-            [range.from.to_string(), range.to.to_string()],
-            |r| r.get(0),
-        )
-        .unwrap()
+    let zone = faxcredit::time::Zone::named(ZONE, "zone").unwrap();
+    let mut st = db.conn().prepare("SELECT submit_time, cost FROM faxes").unwrap();
+    let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).unwrap();
+    rows.map(Result::unwrap)
+        .filter(|(at, _)| {
+            let d = zone.day(&t(at));
+            range.from <= d && d <= range.to
+        })
+        .map(|(_, cost)| cost)
+        .sum()
 }
 
 proptest! {
@@ -97,7 +105,7 @@ proptest! {
         let check = ledger::check(&mut db).unwrap();
         prop_assert!(check.ok(), "{:?}", check.problems);
 
-        // Every billing day: the report's total is `check`'s.
+        // Every day: the report's total is `check`'s.
         let all = Range::parse("2026-10-31", "2026-11-12").unwrap();
         for by in [GroupBy::User, GroupBy::Country, GroupBy::Day] {
             let r = spend_report(&mut db, all, by).unwrap();
@@ -119,11 +127,11 @@ proptest! {
         prop_assert_eq!(by_day.total_units, want);
         prop_assert_eq!(by_day.rows.len() as i64, (last - first).num_days() + 1, "every day of the range");
 
-        // By day it is the ledger's own daily spend.
+        // By day it is the ledger's own daily spend, the spend chart's (kept per quarter hour).
+        let chart = ledger::summary(&mut db, t("2026-11-20T00:00:00Z"), 40).unwrap();
         for row in &by_day.rows {
-            let kept: i64 = db.conn().query_row(
-                "SELECT coalesce(sum(amount), 0) FROM daily_spend WHERE day = ?1", [&row.key], |r| r.get(0)).unwrap();
-            prop_assert_eq!(row.amount_units, kept, "day {}", row.key);
+            let kept = chart.daily.iter().find(|d| d.day == row.key).map(|d| d.amount).unwrap_or_default();
+            prop_assert_eq!(row.amount, kept, "day {}", row.key);
         }
         // Largest spender first.
         prop_assert!(by_user.rows.windows(2).all(|w| w[0].amount_units >= w[1].amount_units));

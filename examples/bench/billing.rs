@@ -89,7 +89,8 @@ fn bare_insert(conn: &rusqlite::Connection, id: &str) {
 }
 
 /// The same writes as billing a fax, done bare: the fax row (and its id index), an activity
-/// line keyed (card, n), the card's use and the day's spend, one transaction, same pragmas.
+/// line keyed (card, n), the card's use and the quarter hour's spend, one transaction, same
+/// pragmas.
 /// The floor SQLite itself sets for the pages a billed fax must write.
 fn bare_same_writes(path: &Path) -> rusqlite::Connection {
     let conn = bare(path);
@@ -99,7 +100,7 @@ fn bare_same_writes(path: &Path) -> rusqlite::Connection {
          CREATE INDEX lines_by_time ON lines(card_id, submit_time, n);
          CREATE TABLE cards (id INTEGER PRIMARY KEY, used INTEGER, lines INTEGER);
          INSERT INTO cards VALUES (1001, 0, 0);
-         CREATE TABLE daily (day TEXT PRIMARY KEY, amount INTEGER, faxes INTEGER) WITHOUT ROWID;",
+         CREATE TABLE quarters (start TEXT PRIMARY KEY, amount INTEGER, faxes INTEGER) WITHOUT ROWID;",
     )
     .expect("schema");
     conn
@@ -117,12 +118,12 @@ fn bare_same_writes_fax(conn: &rusqlite::Connection, id: &str, n: usize) {
         .execute([])
         .expect("card");
     tx.prepare_cached(
-        "INSERT INTO daily VALUES ('2026-11-24', 3000, 1)
-         ON CONFLICT (day) DO UPDATE SET amount = amount + 3000, faxes = faxes + 1",
+        "INSERT INTO quarters VALUES ('2026-11-24T09:00:00Z', 3000, 1)
+         ON CONFLICT (start) DO UPDATE SET amount = amount + 3000, faxes = faxes + 1",
     )
     .expect("prepare")
     .execute([])
-    .expect("day");
+    .expect("quarter");
     tx.commit().expect("commit");
 }
 

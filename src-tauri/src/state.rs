@@ -25,6 +25,9 @@ pub struct Session {
     pub currency: String,
     /// The account's managers, whom a user asks for what only a manager sees.
     pub managers: Vec<String>,
+    /// The zone the account's days and times are shown in (IANA name); `None`: the computer's,
+    /// which has no name (the page then uses its own, the same).
+    pub time_zone: Option<String>,
 }
 
 pub struct AppState {
@@ -221,9 +224,23 @@ impl AppState {
             account: account.name,
             kind: account.kind,
             currency: account.currency,
+            time_zone: account.time_zone,
         };
         *lock(&self.session) = Some(s.clone());
         Ok(s)
+    }
+
+    /// Today in the account's zone, `2026-11-24`: the date in an export's default file name.
+    pub fn today(&self) -> Result<String, ErrorBody> {
+        let now = self.now();
+        self.with_db(|db| Ok(faxcredit::account::time_zone(db.conn())?.day(&now).to_string()))
+    }
+
+    /// The session follows a change of the account's zone, so a reloaded page shows it too.
+    pub fn set_session_zone(&self, zone: Option<String>) {
+        if let Some(s) = lock(&self.session).as_mut() {
+            s.time_zone = zone;
+        }
     }
 
     pub fn log_out(&self) {

@@ -1,8 +1,8 @@
-//! `init`, `user add` and `user list`.
+//! `init`, `user add` and `user list`, `account show | set`, and `spend`.
 
 use std::path::Path;
 
-use super::io::{read_password, remove_db_files};
+use super::io::{print_json, read_password, remove_db_files};
 use super::output;
 use faxcredit::account::{self, AccountKind, NewAccount, Role};
 use faxcredit::db::Db;
@@ -65,53 +65,111 @@ pub fn list_users(path: &Path) -> Result<i32> {
     Ok(0)
 }
 
-/// `account show`: the account and the billing details its receipts print.
+fn zone_words(a: &account::Account) -> String {
+    let name = a.time_zone.as_deref().unwrap_or("the computer's zone (no IANA name)");
+    if a.time_zone_set {
+        name.to_string()
+    } else {
+        format!("{name} (the computer's zone; `account set --time-zone ZONE` fixes one)")
+    }
+}
+
+/// `account show`: the account, its time zone and the billing details its receipts print.
 pub fn show(path: &Path, json: bool) -> Result<i32> {
     let db = Db::open(path)?;
     let a = account::account(&db)?;
     let b = faxcredit::billing_details::billing_details(db.conn())?;
     if json {
-        return super::io::print_json(&serde_json::json!({
-            "name": a.name, "kind": a.kind, "email": a.email, "currency": a.currency,
-            "credit_limit": a.credit_limit.map(|c| c.to_string()), "created_at": a.created_at,
-            "billing_address": b.billing_address, "tax_id": b.tax_id, "email_receipts": b.email_receipts,
-        }))
-        .map(|()| 0);
+        let mut v = serde_json::to_value(&a).map_err(|e| faxcredit::Error::Invariant(e.to_string()))?;
+        v["billing_address"] = b.billing_address.into();
+        v["tax_id"] = b.tax_id.into();
+        v["email_receipts"] = b.email_receipts.into();
+        return print_json(&v).map(|()| 0);
     }
-    outln!("{} ({} account, {}), {}", a.name, a.kind.as_str(), a.currency, a.email);
+    let mut rows = vec![
+        ("name", a.name.clone()),
+        ("kind", a.kind.as_str().into()),
+        ("currency", a.currency.clone()),
+        ("email", a.email.clone()),
+    ];
+    if let Some(limit) = a.credit_limit {
+        rows.push(("credit limit", format!("{limit} a month")));
+    }
+    rows.push(("time zone", zone_words(&a)));
+    rows.push(("created", a.created_at.clone()));
     let address = if b.billing_address.is_empty() { "(none)".into() } else { b.billing_address.replace('\n', ", ") };
-    outln!("billing address: {address}");
-    outln!("tax ID: {}", if b.tax_id.is_empty() { "(none)" } else { &b.tax_id });
-    outln!("receipts emailed with each purchase: {}", if b.email_receipts { "on" } else { "off" });
+    rows.push(("billing address", address));
+    rows.push(("tax ID", if b.tax_id.is_empty() { "(none)".into() } else { b.tax_id.clone() }));
+    rows.push(("receipts", if b.email_receipts { "emailed with each purchase" } else { "not emailed" }.into()));
+    for (k, v) in rows {
+        outln!("{k:<16} {v}");
+    }
     Ok(0)
 }
 
-/// `account set`: the billing details; what is not given stays as it is, "" clears it.
-pub fn set(
-    path: &Path,
-    billing_address: Option<String>,
-    tax_id: Option<String>,
-    email_receipts: Option<String>,
-    now: Timestamp,
-) -> Result<i32> {
-    let email_receipts = email_receipts
-        .map(|s| match s.trim().to_ascii_lowercase().as_str() {
+/// What `account set` was given; `None` leaves a setting as it is.
+pub struct Settings {
+    pub time_zone: Option<String>,
+    pub billing_address: Option<String>,
+    pub tax_id: Option<String>,
+    pub email_receipts: Option<String>,
+}
+
+/// `account set`: the time zone and the billing details. Every value is checked before any is
+/// saved, so bad input changes nothing.
+pub fn set(path: &Path, s: Settings, now: Timestamp) -> Result<i32> {
+    let email_receipts = s
+        .email_receipts
+        .map(|v| match v.trim().to_ascii_lowercase().as_str() {
             "on" | "yes" | "true" => Ok(true),
             "off" | "no" | "false" => Ok(false),
-            _ => Err(faxcredit::Error::invalid("email-receipts", format!("{s:?} is not on or off"))),
+            _ => Err(faxcredit::Error::invalid("email-receipts", format!("{v:?} is not on or off"))),
         })
         .transpose()?;
     // `\n` typed on a command line is a line break of the address.
-    let billing_address = billing_address.map(|a| a.replace("\\n", "\n"));
-    let input = faxcredit::billing_details::BillingDetailsInput { billing_address, tax_id, email_receipts };
-    if input == Default::default() {
+    let billing_address = s.billing_address.map(|a| a.replace("\\n", "\n"));
+    let input = faxcredit::billing_details::BillingDetailsInput { billing_address, tax_id: s.tax_id, email_receipts };
+    let zone = s.time_zone.as_deref().map(str::trim).map(|t| (!t.eq_ignore_ascii_case("system")).then_some(t));
+    if input == Default::default() && zone.is_none() {
         return Err(faxcredit::Error::invalid(
             "account",
-            "nothing to set: give --billing-address, --tax-id or --email-receipts",
+            "nothing to set: give --time-zone, --billing-address, --tax-id or --email-receipts",
         ));
     }
+    if let Some(Some(name)) = zone {
+        faxcredit::time::Zone::named(name, "time_zone")?;
+    }
     let mut db = Db::open(path)?;
-    faxcredit::billing_details::set_billing_details(&mut db, &input, now)?;
-    outln!("billing details saved");
+    if input != Default::default() {
+        faxcredit::billing_details::set_billing_details(&mut db, &input, now)?;
+        outln!("billing details saved");
+    }
+    if let Some(name) = zone {
+        let a = account::set_time_zone(&mut db, name)?;
+        outln!("time zone: {}", zone_words(&a));
+    }
+    Ok(0)
+}
+
+/// `spend`: this month's spend and the spend of each of the last days, in the account's zone.
+pub fn spend(path: &Path, days: u32, json: bool, now: Timestamp) -> Result<i32> {
+    if !(1..=3_660).contains(&days) {
+        return Err(faxcredit::error::Error::invalid("days", "must be from 1 to 3660"));
+    }
+    let mut db = Db::open(path)?;
+    let s = faxcredit::ledger::summary(&mut db, now, i64::from(days))?;
+    if json {
+        return print_json(&s).map(|()| 0);
+    }
+    let zone = s.time_zone.as_deref().unwrap_or("the computer's zone");
+    outln!(
+        "days in {zone}; this month: {} in {} faxes; credit remaining {}",
+        s.spend_this_month,
+        s.faxes_this_month,
+        s.remaining
+    );
+    let rows: Vec<Vec<String>> =
+        s.daily.iter().map(|d| vec![d.day.clone(), d.amount.to_string(), d.faxes.to_string()]).collect();
+    out!("{}", output::table(&["DAY", "SPEND", "FAXES"], &[false, true, true], &rows));
     Ok(0)
 }

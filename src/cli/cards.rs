@@ -35,6 +35,18 @@ pub fn list(path: &Path, json: bool, now: Timestamp) -> Result<i32> {
     Ok(0)
 }
 
+/// A time (RFC 3339), or a day of the account's zone (`2026-11-24`): `from` its first instant,
+/// `to` the first instant of the next day (the day is included).
+fn bound(db: &Db, given: Option<String>, field: &str) -> Result<Option<Timestamp>> {
+    let Some(s) = given else { return Ok(None) };
+    if s.trim().len() != 10 {
+        return parse_ts(&s, field).map(Some);
+    }
+    let zone = faxcredit::account::time_zone(db.conn())?;
+    let (from, to) = if field == "from" { zone.day_range(Some(&s), None)? } else { zone.day_range(None, Some(&s))? };
+    Ok(from.or(to))
+}
+
 /// `activity`: one card's lines, paged or all, as a table, JSON or CSV. Long only for its
 /// options, each a line.
 pub fn activity(
@@ -53,8 +65,8 @@ pub fn activity(
         before: None,
         limit: 1_000,
         user,
-        from: from.map(|s| parse_ts(&s, "from")).transpose()?,
-        to: to.map(|s| parse_ts(&s, "to")).transpose()?,
+        from: bound(&db, from, "from")?,
+        to: bound(&db, to, "to")?,
         ..ActivityQuery::default()
     };
     let mut left = limit.unwrap_or(u64::MAX);

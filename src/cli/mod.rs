@@ -50,9 +50,17 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
-    /// The account, and the billing details printed on its receipts.
+    /// The account: its settings (time zone) and the billing details printed on its receipts.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// Spend this month and on each of the last days, in the account's time zone.
+    Spend {
+        /// How many days, today included.
+        #[arg(long, default_value_t = 31)]
+        days: u32,
+        #[arg(long)]
+        json: bool,
+    },
     /// Cards applied by the provider.
     #[command(subcommand)]
     Card(CardCommand),
@@ -81,10 +89,12 @@ pub enum Command {
         /// Only faxes sent by this user.
         #[arg(long)]
         user: Option<String>,
-        /// Only faxes submitted at or after this time (RFC 3339).
+        /// Only faxes submitted at or after this time (RFC 3339), or on or after this day
+        /// (YYYY-MM-DD, a day of the account's time zone).
         #[arg(long)]
         from: Option<String>,
-        /// Only faxes submitted before this time (RFC 3339).
+        /// Only faxes submitted before this time (RFC 3339), or on or before this day
+        /// (YYYY-MM-DD, the account's time zone).
         #[arg(long)]
         to: Option<String>,
     },
@@ -206,14 +216,19 @@ pub enum UserCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {
-    /// The account and its billing details.
+    /// The account: name, kind, currency, email, credit limit, time zone and billing details.
     Show {
         #[arg(long)]
         json: bool,
     },
-    /// Set the billing details printed on receipts; "" clears one.
+    /// Change the account's settings: what is not given stays as it is; "" clears a billing detail.
     Set {
-        /// Lines separated by a line break (or `\n`).
+        /// The IANA zone whose days and months the account counts in (the spend per day and
+        /// month, activity days, a credit account's monthly card, the repeat order's monthly
+        /// cap), e.g. Pacific/Auckland; `system` for the computer's zone (the default).
+        #[arg(long, value_name = "ZONE")]
+        time_zone: Option<String>,
+        /// The billing address printed on receipts: lines separated by a line break (or `\n`).
         #[arg(long)]
         billing_address: Option<String>,
         #[arg(long)]
@@ -326,9 +341,10 @@ fn run(cli: Cli) -> faxcredit::error::Result<i32> {
         Command::User(UserCommand::Add { name, role }) => account::add_user(p, name, role, now),
         Command::User(UserCommand::List) => account::list_users(p),
         Command::Account(AccountCommand::Show { json }) => account::show(p, json),
-        Command::Account(AccountCommand::Set { billing_address, tax_id, email_receipts }) => {
-            account::set(p, billing_address, tax_id, email_receipts, now)
+        Command::Account(AccountCommand::Set { time_zone, billing_address, tax_id, email_receipts }) => {
+            account::set(p, account::Settings { time_zone, billing_address, tax_id, email_receipts }, now)
         }
+        Command::Spend { days, json } => account::spend(p, days, json, now),
         Command::Card(CardCommand::Apply { value, bonus }) => cards::apply(p, value, bonus, now),
         Command::Cards { json } => cards::list(p, json, now),
         Command::Activity { card, json, limit, user, from, to } => {

@@ -59,6 +59,7 @@ pub fn report(path: &Path, a: ReportArgs) -> Result<i32> {
             &rows
         )
     );
-    outln!("(faxes billed {} to {}, by the UTC day they were billed)", r.from, r.to);
+    let zone = r.time_zone.as_deref().unwrap_or("the computer's zone");
+    outln!("(faxes submitted {} to {}, days in {zone})", r.from, r.to);
     Ok(0)
 }

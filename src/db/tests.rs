@@ -274,3 +274,60 @@ fn migrates_a_version_7_ledger_and_numbers_its_paid_orders_in_the_order_they_wer
     let details = crate::billing_details::billing_details(db.conn()).unwrap();
     assert_eq!(details, Default::default(), "no billing details until the manager gives them");
 }
+
+/// Schema 9 keeps the spend per quarter hour of the faxes' submit times, built from the faxes
+/// (the old table counted UTC days of billing), and gives the account a time zone setting,
+/// unset: the computer's.
+#[test]
+fn migrates_a_version_7_ledger_to_spend_by_quarter_hour() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v7.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        for sql in &MIGRATIONS[..7] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(&format!(
+            "PRAGMA user_version = 7; PRAGMA application_id = {APPLICATION_ID};
+             INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
+             INSERT INTO users VALUES (7, 'bob', 'user', NULL, '2026-01-01T00:00:00Z');
+             INSERT INTO cards (id, issue_date, face_value, bonus, original_balance, used, lines, source)
+                 VALUES (1001, '2026-01-01T00:00:00Z', 100000, 0, 100000, 7500, 3, 'applied');
+             INSERT INTO faxes (seq, id, user_id, destination, submit_time, pages_submitted, pages_sent, duration,
+                 status, units, cost_per_unit, cost, billed_at)
+                 VALUES (1, 'a', 7, '+1', '2026-01-02T23:44:59Z', 1, 1, 40, 0, 10000, 2500, 2500, '2026-01-03T00:01:00Z'),
+                        (2, 'b', 7, '+1', '2026-01-02T23:45:00Z', 1, 1, 40, 0, 10000, 2500, 2500, '2026-01-03T00:02:00Z'),
+                        (3, 'c', 7, '+1', '2026-01-02T23:59:59Z', 1, 1, 40, 0, 10000, 2500, 2500, '2026-01-03T00:03:00Z');
+             INSERT INTO activity (card_id, n, fax_seq, amount, split, submit_time)
+                 VALUES (1001, 1, 1, 2500, 0, '2026-01-02T23:44:59Z'), (1001, 2, 2, 2500, 0, '2026-01-02T23:45:00Z'),
+                        (1001, 3, 3, 2500, 0, '2026-01-02T23:59:59Z');
+             INSERT INTO daily_spend VALUES ('2026-01-03', 7500, 3);"
+        ))
+        .unwrap();
+    }
+    let mut db = Db::open(&path).unwrap();
+    let rows: Vec<(String, i64, i64)> = db
+        .conn()
+        .prepare("SELECT start, amount, faxes FROM spend_by_quarter ORDER BY start")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(rows, [("2026-01-02T23:30:00Z".into(), 2500, 1), ("2026-01-02T23:45:00Z".into(), 5000, 2)]);
+    let a = crate::account::account(&db).unwrap();
+    assert!(!a.time_zone_set);
+    let table: Option<String> = db
+        .conn()
+        .query_row("SELECT name FROM sqlite_master WHERE name = 'daily_spend'", [], |r| r.get(0))
+        .optional()
+        .unwrap();
+    assert_eq!(table, None);
+    crate::account::set_time_zone(&mut db, Some("UTC")).unwrap();
+    let now = crate::time::parse_ts("2026-01-03T12:00:00Z", "t").unwrap();
+    let sum = crate::ledger::summary(&mut db, now, 2).unwrap();
+    let days: Vec<(String, i64)> = sum.daily.iter().map(|d| (d.day.clone(), d.faxes)).collect();
+    assert_eq!(days, [("2026-01-02".into(), 3), ("2026-01-03".into(), 0)], "the days they were submitted");
+    let report = crate::ledger::check(&mut db).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+}

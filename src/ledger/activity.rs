@@ -101,6 +101,17 @@ impl ActivityFilter {
     }
 }
 
+impl ActivityFilter {
+    /// Bounds the filter to whole days of the account's zone (`YYYY-MM-DD`, both included):
+    /// the days the spend chart counts, so a day's bar and that day's filter show the same faxes.
+    pub fn on_days(mut self, conn: &rusqlite::Connection, from: Option<&str>, to: Option<&str>) -> Result<Self> {
+        let (f, t) = crate::account::time_zone(conn)?.day_range(from, to)?;
+        self.from = f.or(self.from);
+        self.to = t.or(self.to);
+        Ok(self)
+    }
+}
+
 impl ActivityQuery {
     pub fn filter(&self) -> ActivityFilter {
         ActivityFilter { user: self.user.clone(), from: self.from, to: self.to, search: self.search.clone() }

@@ -1,6 +1,7 @@
 //! The biller: one write transaction's billing state. It loads the open cards, the rate table
 //! and the users once, prices and allocates each fax with the pure rules, writes the fax and
-//! its activity lines, and adds the cards' use and the daily spend up in memory until `flush`.
+//! its activity lines, and adds the cards' use and the spend per quarter hour up in memory until
+//! `flush`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use crate::ledger::idempotency::{compare, Stored};
 use crate::ledger::record::{Claims, Fax, Record};
 use crate::money;
 use crate::rates::{price_from_table, Price, RateTable};
-use crate::time::{fmt_ts, Timestamp};
+use crate::time::{fmt_ts, quarter_start, Timestamp, Zone};
 
 #[derive(Debug, Clone, Copy)]
 struct OpenCard {
@@ -30,14 +31,16 @@ struct OpenCard {
 /// rate table, the users and the open cards in memory for the life of the transaction, which
 /// is safe because the transaction holds the write lock.
 ///
-/// The cards' use and the daily spend are added up in memory and written by `Biller::flush`:
-/// before anything reads them back by SQL within the transaction, and by [`Biller::finish`],
-/// which the caller runs before committing. A batch of faxes then updates each card and day
-/// once, not once per fax.
+/// The cards' use and the spend per quarter hour are added up in memory and written by
+/// `Biller::flush`: before anything reads them back by SQL within the transaction, and by
+/// [`Biller::finish`], which the caller runs before committing. A batch of faxes then updates
+/// each card and quarter hour once, not once per fax.
 pub struct Biller<'t> {
     tx: &'t Transaction<'t>,
     reactions: &'t mut dyn Reactions,
     kind: AccountKind,
+    /// The account's zone, loaded on a credit account's first fax (its monthly card).
+    zone: Option<Zone>,
     /// Loaded on the first fax that is priced from the rate table.
     rates: Option<Arc<RateTable>>,
     users: HashMap<String, i64>,
@@ -48,8 +51,9 @@ pub struct Biller<'t> {
     refusal_asked: Option<i64>,
     /// (card, amount, lines) billed and not yet written to `cards`.
     pending_cards: Vec<(i64, i64, i64)>,
-    /// (UTC day, amount, faxes) billed and not yet written to `daily_spend`.
-    pending_days: Vec<(String, i64, i64)>,
+    /// (quarter hour of UTC of the submit times, amount, faxes) billed and not yet written to
+    /// `spend_by_quarter`.
+    pending_quarters: Vec<(String, i64, i64)>,
     insert_fax: CachedStatement<'t>,
     insert_line: CachedStatement<'t>,
 }
@@ -65,6 +69,7 @@ impl<'t> Biller<'t> {
             tx,
             reactions,
             kind: AccountKind::parse(&kind)?,
+            zone: None,
             rates: None,
             users: HashMap::new(),
             open: Vec::new(),
@@ -72,7 +77,7 @@ impl<'t> Biller<'t> {
             cards_changed_by_trigger: false,
             refusal_asked: None,
             pending_cards: Vec::with_capacity(2),
-            pending_days: Vec::with_capacity(1),
+            pending_quarters: Vec::with_capacity(1),
             // A fax billed before is found by this insert's conflict on its id, so a new fax
             // (nearly every one) costs no lookup first.
             insert_fax: tx.prepare_cached(
@@ -95,20 +100,20 @@ impl<'t> Biller<'t> {
         self
     }
 
-    /// Writes the cards' use and the daily spend added up so far.
+    /// Writes the cards' use and the spend per quarter hour added up so far.
     fn flush(&mut self) -> Result<()> {
         for (card, amount, lines) in self.pending_cards.drain(..) {
             self.tx
                 .prepare_cached("UPDATE cards SET used = used + ?1, lines = lines + ?2 WHERE id = ?3")?
                 .execute(params![amount, lines, card])?;
         }
-        for (day, amount, faxes) in self.pending_days.drain(..) {
+        for (start, amount, faxes) in self.pending_quarters.drain(..) {
             self.tx
                 .prepare_cached(
-                    "INSERT INTO daily_spend (day, amount, faxes) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (day) DO UPDATE SET amount = amount + excluded.amount, faxes = faxes + excluded.faxes",
+                    "INSERT INTO spend_by_quarter (start, amount, faxes) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (start) DO UPDATE SET amount = amount + excluded.amount, faxes = faxes + excluded.faxes",
                 )?
-                .execute(params![day, amount, faxes])?;
+                .execute(params![start, amount, faxes])?;
         }
         Ok(())
     }
@@ -270,7 +275,11 @@ impl<'t> Biller<'t> {
             Err(e) => return self.existing(fax)?.ok_or(e),
         };
         if self.kind == AccountKind::Credit {
-            let month_card = ensure_month_card(self.tx, now)?;
+            let zone = match self.zone.take() {
+                Some(z) => z,
+                None => crate::account::time_zone(self.tx)?,
+            };
+            let month_card = ensure_month_card(self.tx, self.zone.insert(zone), now)?;
             if !self.open.iter().any(|c| c.id == month_card) {
                 self.open_loaded = false;
             }
@@ -302,7 +311,7 @@ impl<'t> Biller<'t> {
         let seq = self.tx.last_insert_rowid();
         self.refusal_asked = None;
         let (lines, closed) = self.pay(&parts, seq, &submit_time, now)?;
-        self.add_to_day(&now_s[..10], cost);
+        self.add_to_quarter(&fax.submit_time, cost);
         Ok(Outcome::Billed {
             fax_id: fax.id.clone(),
             cost: money::from_units(cost),
@@ -427,14 +436,19 @@ impl<'t> Biller<'t> {
         Ok((lines, closed))
     }
 
-    /// Adds a billed fax to its day's spend, written by `flush`.
-    fn add_to_day(&mut self, day: &str, cost: i64) {
-        match self.pending_days.iter_mut().find(|d| d.0 == day) {
+    /// Adds a billed fax to the spend of the quarter hour it was submitted in, written by
+    /// `flush`. The submit time, not the billing time: the spend chart's days are then the days
+    /// View Activity shows and filters on, and an imported log is spent on its own days.
+    fn add_to_quarter(&mut self, submit_time: &Timestamp, cost: i64) {
+        let start = fmt_ts(&quarter_start(submit_time));
+        // From the newest: a gateway's log comes roughly in time order, so an import batch meets
+        // the quarter it is adding to at once.
+        match self.pending_quarters.iter_mut().rev().find(|d| d.0 == start) {
             Some(d) => {
                 d.1 += cost;
                 d.2 += 1;
             }
-            None => self.pending_days.push((day.to_string(), cost, 1)),
+            None => self.pending_quarters.push((start, cost, 1)),
         }
     }
 }

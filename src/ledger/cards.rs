@@ -9,7 +9,7 @@ use crate::account::{account_in, AccountKind};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::money;
-use crate::time::{fmt_ts, month_key, start_of_month, start_of_next_month, Timestamp};
+use crate::time::{fmt_ts, Timestamp, Zone};
 
 /// Card ids start here, so they read like account numbers (`card 1042`).
 pub const FIRST_CARD_ID: i64 = 1001;
@@ -164,11 +164,11 @@ pub fn apply_card(db: &mut Db, value: Decimal, bonus: Decimal, now: Timestamp) -
     Ok(c)
 }
 
-/// A credit account's card for the month of `now`, opened (and the previous month closed) if
-/// this is the first use of the month. Never goes back in time: a clock behind the newest
-/// month card keeps using that card.
-pub(crate) fn ensure_month_card(tx: &Transaction<'_>, now: Timestamp) -> Result<i64> {
-    let month = month_key(&now);
+/// A credit account's card for the month of `now` in the account's zone, opened (and the
+/// previous month closed) if this is the first use of the month. Never goes back in time: a
+/// clock behind the newest month card keeps using that card.
+pub(crate) fn ensure_month_card(tx: &Transaction<'_>, zone: &Zone, now: Timestamp) -> Result<i64> {
+    let month = zone.month_key(&now);
     let latest: Option<(i64, String)> = tx
         .query_row("SELECT id, month FROM cards WHERE month IS NOT NULL ORDER BY month DESC LIMIT 1", [], |r| {
             Ok((r.get(0)?, r.get(1)?))
@@ -190,10 +190,10 @@ pub(crate) fn ensure_month_card(tx: &Transaction<'_>, now: Timestamp) -> Result<
         let issued = crate::time::parse_ts(&issued, "issue_date")?;
         tx.execute(
             "UPDATE cards SET close_date = ?1 WHERE id = ?2",
-            params![fmt_ts(&start_of_next_month(&issued)), id],
+            params![fmt_ts(&zone.start_of_next_month(&issued)), id],
         )?;
     }
-    insert_card(tx, limit, 0, Some("Monthly credit"), "monthly", Some(&month), start_of_month(&now))
+    insert_card(tx, limit, 0, Some("Monthly credit"), "monthly", Some(&month), zone.start_of_month(&now))
 }
 
 /// Opens the current month's card of a credit account if the month has turned; a no-op for
@@ -203,14 +203,15 @@ pub fn roll_credit_month(db: &mut Db, now: Timestamp) -> Result<()> {
     if acct.kind != AccountKind::Credit {
         return Ok(());
     }
-    let month = month_key(&now);
+    let zone = crate::account::time_zone(db.conn())?;
+    let month = zone.month_key(&now);
     let current: bool =
         db.conn().query_row("SELECT EXISTS (SELECT 1 FROM cards WHERE month >= ?1)", [&month], |r| r.get(0))?;
     if current {
         return Ok(());
     }
     let tx = db.write()?;
-    ensure_month_card(&tx, now)?;
+    ensure_month_card(&tx, &zone, now)?;
     tx.commit()?;
     Ok(())
 }

@@ -53,6 +53,7 @@ pub fn check(db: &mut Db) -> Result<CheckReport> {
     every_line_has_its_fax_and_card(&tx, &mut p)?;
     each_line_is_dated_with_its_fax(&tx, &mut p)?;
     let total_lines = the_totals_agree(&tx, &mut p)?;
+    the_spend_is_the_faxes_by_quarter_hour(&tx, &mut p)?;
     line_numbers_run_from_one(&tx, &mut p)?;
     no_fax_refused_after_it_was_billed(&tx, &mut p)?;
 
@@ -184,22 +185,57 @@ fn each_line_is_dated_with_its_fax(tx: &Connection, p: &mut Problems) -> Result<
     Ok(())
 }
 
-/// All lines = all fax costs = the daily spend = the cards' use. Returns the lines' total.
+/// All lines = all fax costs = the spend per quarter hour = the cards' use. Returns the lines'
+/// total.
 fn the_totals_agree(tx: &Connection, p: &mut Problems) -> Result<i64> {
     let total_lines: i64 = tx.query_row("SELECT COALESCE(sum(amount), 0) FROM activity", [], |r| r.get(0))?;
     let total_costs: i64 = tx.query_row("SELECT COALESCE(sum(cost), 0) FROM faxes", [], |r| r.get(0))?;
     if total_lines != total_costs {
         p.push(format!("all lines sum to {} but all fax costs to {}", fmt_units(total_lines), fmt_units(total_costs)));
     }
-    let daily: i64 = tx.query_row("SELECT COALESCE(sum(amount), 0) FROM daily_spend", [], |r| r.get(0))?;
-    if daily != total_costs {
-        p.push(format!("daily spend sums to {} but all fax costs to {}", fmt_units(daily), fmt_units(total_costs)));
+    let spend: i64 = tx.query_row("SELECT COALESCE(sum(amount), 0) FROM spend_by_quarter", [], |r| r.get(0))?;
+    if spend != total_costs {
+        p.push(format!("the spend sums to {} but all fax costs to {}", fmt_units(spend), fmt_units(total_costs)));
     }
     let total_used: i64 = tx.query_row("SELECT COALESCE(sum(used), 0) FROM cards", [], |r| r.get(0))?;
     if total_used != total_lines {
         p.push(format!("cards have used {} but all lines sum to {}", fmt_units(total_used), fmt_units(total_lines)));
     }
     Ok(total_lines)
+}
+
+/// The spend of each quarter hour (the chart's days and this month's spend add them up) is
+/// exactly the cost and the count of the faxes submitted in it: a fax counted on another day
+/// than the one View Activity files it under shows here.
+fn the_spend_is_the_faxes_by_quarter_hour(tx: &Connection, p: &mut Problems) -> Result<()> {
+    // The quarter hour of a stored time (`…T09:37:12Z` → `…T09:30:00Z`), as in schema_v8.sql.
+    const QUARTERS: &str = "SELECT substr(submit_time, 1, 14)
+               || CASE WHEN substr(submit_time, 15, 2) < '15' THEN '00'
+                       WHEN substr(submit_time, 15, 2) < '30' THEN '15'
+                       WHEN substr(submit_time, 15, 2) < '45' THEN '30'
+                       ELSE '45' END || ':00Z' AS start, sum(cost) AS amount, count(*) AS faxes
+        FROM faxes GROUP BY 1";
+    let wrong: Option<(String, i64, i64)> = tx
+        .query_row(
+            &format!(
+                "SELECT start, amount, faxes FROM ({QUARTERS} EXCEPT SELECT start, amount, faxes FROM spend_by_quarter)
+                 UNION ALL
+                 SELECT start, -amount, -faxes FROM (SELECT start, amount, faxes FROM spend_by_quarter EXCEPT {QUARTERS})
+                 LIMIT 1"
+            ),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    if let Some((start, amount, faxes)) = wrong {
+        let (side, amount, faxes) =
+            if amount < 0 || faxes < 0 { ("keeps", -amount, -faxes) } else { ("should keep", amount, faxes) };
+        p.push(format!(
+            "the spend of the quarter hour from {start} {side} {} for {faxes} faxes, which is not what the faxes submitted then cost",
+            fmt_units(amount)
+        ));
+    }
+    Ok(())
 }
 
 fn line_numbers_run_from_one(tx: &Connection, p: &mut Problems) -> Result<()> {

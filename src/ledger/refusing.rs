@@ -1,13 +1,14 @@
 //! Whether the account refuses faxes now (205000 - Quota Exceeded), how many it refused since
-//! its credit last grew, and, for a credit account, when the next month's credit opens: what
-//! the manager must see at once, and what a refused fax's sender is told to wait for.
+//! its credit last grew, and, for a credit account, when the next month's credit opens (in the
+//! account's zone): what the manager must see at once, and what a refused fax's sender is told
+//! to wait for.
 
 use serde::Serialize;
 
 use crate::account::{account_in, AccountKind};
 use crate::db::Db;
 use crate::error::Result;
-use crate::time::{fmt_ts, start_of_next_month, Timestamp};
+use crate::time::{fmt_ts, Timestamp};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Refusing {
@@ -36,6 +37,9 @@ pub fn refusing(db: &mut Db, now: Timestamp) -> Result<Refusing> {
             Ok((r.get(0)?, r.get(1)?))
         })?;
     let refusing = left == 0 || recent > 0;
-    let until = (refusing && account.kind == AccountKind::Credit).then(|| fmt_ts(&start_of_next_month(&now)));
+    let until = match refusing && account.kind == AccountKind::Credit {
+        true => Some(fmt_ts(&crate::account::time_zone(&tx)?.start_of_next_month(&now))),
+        false => None,
+    };
     Ok(Refusing { refusing, recent, last_at, until })
 }

@@ -6,14 +6,14 @@ use rusqlite::{params, Transaction};
 
 use super::decide::{decide, Decision, Situation, Trigger};
 use super::settings::{show_in, write_log};
-use super::trigger::{capped_reason, card_on_file, credit_ahead, plan_of, spent_this_month};
+use super::trigger::{cap_month, capped_reason, card_on_file, credit_ahead, plan_of, spent_this_month};
 use crate::db::Db;
 use crate::error::Result;
 use crate::money::fmt_for_people;
 use crate::notify::outbox::{enqueue, MessageKind};
 use crate::orders::history::{from_row, start_attempt, COLUMNS};
 use crate::orders::Order;
-use crate::time::{fmt_ts, month_key, Timestamp};
+use crate::time::{fmt_ts, Timestamp};
 
 /// The waits before the retries of a declined automatic order; after the last, it is paused.
 pub const RETRY_AFTER: [Duration; 3] = [Duration::hours(1), Duration::hours(6), Duration::hours(24)];
@@ -128,7 +128,7 @@ pub(crate) fn start_due_retries(db: &mut Db, now: Timestamp) -> Result<u32> {
                     "UPDATE orders SET status = 'pending', attempts = ?2, charge_key = ?3, next_retry_at = NULL,
                         card_brand = ?4, card_last4 = ?5, cap_month = ?6, updated_at = ?7
                      WHERE id = ?1",
-                    params![o.id, n, charge_key, brand, last4, month_key(&now), now_s],
+                    params![o.id, n, charge_key, brand, last4, cap_month(&tx, now)?, now_s],
                 )?;
                 start_attempt(&tx, o.id, n, &charge_key, &brand, &last4, now)?;
                 started += 1;
@@ -139,7 +139,9 @@ pub(crate) fn start_due_retries(db: &mut Db, now: Timestamp) -> Result<u32> {
             Decision::Skip { credit_ahead } => {
                 format!("other open cards hold {}: no card is needed yet", fmt_for_people(credit_ahead, &currency))
             }
-            Decision::Capped { cap, spent, price } => capped_reason(cap, spent, price, &currency, now),
+            Decision::Capped { cap, spent, price } => {
+                capped_reason(cap, spent, price, &currency, &cap_month(&tx, now)?)
+            }
         };
         tx.execute(
             "UPDATE orders SET status = 'cancelled', decline_code = NULL, reason = ?2, next_retry_at = NULL,

@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::money::{fmt_for_people, to_units};
 use crate::notify::outbox::{enqueue, MessageKind};
 use crate::orders::history::{order_by_key, Order, Status};
-use crate::time::{fmt_ts, month_key, Timestamp};
+use crate::time::{fmt_ts, Timestamp};
 
 pub(crate) fn plan_of(r: &RepeatOrder) -> Result<Plan> {
     Ok(Plan {
@@ -40,6 +40,11 @@ pub(crate) fn credit_ahead(tx: &Transaction<'_>, card: Option<i64>, order: Optio
     Ok(open + incoming)
 }
 
+/// The month of `now` in the account's zone: the month whose automatic purchases the cap counts.
+pub(crate) fn cap_month(tx: &Transaction<'_>, now: Timestamp) -> Result<String> {
+    Ok(crate::account::time_zone(tx)?.month_key(&now))
+}
+
 /// What counts against the cap of the month of `now`: automatic orders paid in that month, and
 /// those that may still be paid (pending, or declined with a retry to come), `order` excluded.
 pub(crate) fn spent_this_month(tx: &Transaction<'_>, now: Timestamp, order: Option<i64>) -> Result<i64> {
@@ -48,7 +53,7 @@ pub(crate) fn spent_this_month(tx: &Transaction<'_>, now: Timestamp, order: Opti
          WHERE kind = 'automatic' AND id IS NOT ?2
            AND (status = 'pending' OR (status = 'declined' AND next_retry_at IS NOT NULL)
                 OR (status = 'paid' AND cap_month = ?1))",
-        params![month_key(&now), order],
+        params![cap_month(tx, now)?, order],
         |r| r.get(0),
     )?)
 }
@@ -138,7 +143,7 @@ pub(crate) fn fire(tx: &Transaction<'_>, trigger: Trigger, card_id: i64, now: Ti
             if repeated("capped")? {
                 return Ok(false);
             }
-            let why = capped_reason(cap, spent, price, &currency, now);
+            let why = capped_reason(cap, spent, price, &currency, &cap_month(tx, now)?);
             write_log(tx, Some(card_id), "capped", &why, now)?;
             let subject =
                 format!("Fax Credit: no card bought automatically: monthly cap reached (card {card_id} is 95% used)");
@@ -170,12 +175,12 @@ pub(crate) fn fire(tx: &Transaction<'_>, trigger: Trigger, card_id: i64, now: Ti
     }
 }
 
-pub(crate) fn capped_reason(cap: i64, spent: i64, price: i64, currency: &str, now: Timestamp) -> String {
+pub(crate) fn capped_reason(cap: i64, spent: i64, price: i64, currency: &str, month: &str) -> String {
     format!(
         "the monthly cap of {} would be passed ({} bought automatically in {}, {} more)",
         fmt_for_people(cap, currency),
         fmt_for_people(spent, currency),
-        month_key(&now),
+        month,
         fmt_for_people(price, currency)
     )
 }
@@ -198,7 +203,7 @@ fn insert(
         "INSERT INTO orders (key, kind, package, face_value, bonus, currency, card_brand, card_last4, status,
             charge_key, trigger_card, cap_month, created_at, updated_at)
          VALUES (?1, 'automatic', ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?1, ?8, ?9, ?10, ?10)",
-        params![key, package, price, bonus, currency, brand, last4, card_id, month_key(&now), now_s],
+        params![key, package, price, bonus, currency, brand, last4, card_id, cap_month(tx, now)?, now_s],
     )?;
     crate::orders::history::start_attempt(tx, tx.last_insert_rowid(), 1, key, brand, last4, now)
 }
@@ -223,7 +228,7 @@ fn reopen(
             card_last4 = ?6, attempts = ?7, round_start = ?7, charge_key = ?8, next_retry_at = NULL,
             decline_code = NULL, reason = NULL, cap_month = ?9, updated_at = ?10
          WHERE id = ?1",
-        params![o.id, package, price, bonus, brand, last4, n, charge_key, month_key(&now), fmt_ts(&now)],
+        params![o.id, package, price, bonus, brand, last4, n, charge_key, cap_month(tx, now)?, fmt_ts(&now)],
     )?;
     crate::orders::history::start_attempt(tx, o.id, n, &charge_key, brand, last4, now)
 }

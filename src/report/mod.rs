@@ -1,7 +1,7 @@
 //! The spend report: who spent the credit. The faxes billed in a range of days, across every
 //! card, added up by user, by destination country (the number's calling code) or by day. Its
 //! total is the ledger's billed amount for those days: each fax counts once, at its cost (the
-//! sum of its activity lines), on the day it was billed ([`day::day_of`]).
+//! sum of its activity lines), on its submit day in the account's zone ([`day::day_of`]).
 
 pub mod day;
 
@@ -98,6 +98,8 @@ pub struct SpendReport {
     pub to: NaiveDate,
     pub by: GroupBy,
     pub currency: String,
+    /// The account's zone (IANA name) whose days these are; `None`: the computer's, unnamed.
+    pub time_zone: Option<String>,
     /// Users and countries by amount, largest first; days in order, every day of the range.
     pub rows: Vec<Row>,
     pub faxes: i64,
@@ -119,17 +121,19 @@ struct Sum {
 pub fn spend_report(db: &mut Db, range: Range, by: GroupBy) -> Result<SpendReport> {
     let tx = db.read()?;
     let currency = crate::account::account_in(&tx)?.currency;
+    let zone = crate::account::time_zone(&tx)?;
     let (lo, hi) = day::coarse_bounds(range.from, range.to);
     let mut sums: BTreeMap<String, Sum> = BTreeMap::new();
-    // No index on the billing time: billing would pay for one on every fax. A report is a scan.
+    // No index on the faxes' submit time: billing would pay for one on every fax. A report is
+    // a scan.
     let mut st = tx.prepare(
-        "SELECT f.billed_at, u.name, f.destination, f.pages_sent, f.cost
-         FROM faxes f JOIN users u ON u.id = f.user_id WHERE f.billed_at >= ?1 AND f.billed_at < ?2",
+        "SELECT f.submit_time, u.name, f.destination, f.pages_sent, f.cost
+         FROM faxes f JOIN users u ON u.id = f.user_id WHERE f.submit_time >= ?1 AND f.submit_time < ?2",
     )?;
     let mut rows = st.query([&lo, &hi])?;
     while let Some(r) = rows.next()? {
-        let billed: String = r.get(0)?;
-        let d = day::day_of(crate::time::parse_ts(&billed, "billed_at")?);
+        let submitted: String = r.get(0)?;
+        let d = day::day_of(&crate::time::parse_ts(&submitted, "submit_time")?, &zone);
         if !range.contains(d) {
             continue;
         }
@@ -180,6 +184,7 @@ pub fn spend_report(db: &mut Db, range: Range, by: GroupBy) -> Result<SpendRepor
         to: range.to,
         by,
         currency,
+        time_zone: zone.name().map(str::to_string),
         faxes: out.iter().map(|r| r.faxes).sum(),
         pages: out.iter().map(|r| r.pages).sum(),
         total: money::from_units(total_units),
@@ -202,16 +207,17 @@ pub struct UserFax {
     pub cards: Vec<i64>,
 }
 
-/// The faxes `user` sent in `range`, newest billed first, at most `limit`; and how many there are.
+/// The faxes `user` sent in `range`, newest submitted first, at most `limit`; and how many there are.
 pub fn user_faxes(db: &mut Db, range: Range, user: &str, limit: usize) -> Result<(Vec<UserFax>, i64)> {
     let tx = db.read()?;
     let user_id: i64 = tx
         .query_row("SELECT id FROM users WHERE name = ?1", [user.trim()], |r| r.get(0))
         .map_err(|_| Error::NotFound(format!("no user named {user:?}")))?;
+    let zone = crate::account::time_zone(&tx)?;
     let (lo, hi) = day::coarse_bounds(range.from, range.to);
     let mut st = tx.prepare(
         "SELECT f.seq, f.id, f.billed_at, f.submit_time, f.destination, f.pages_sent, f.cost FROM faxes f
-         WHERE f.user_id = ?1 AND f.billed_at >= ?2 AND f.billed_at < ?3 ORDER BY f.billed_at DESC, f.seq DESC",
+         WHERE f.user_id = ?1 AND f.submit_time >= ?2 AND f.submit_time < ?3 ORDER BY f.submit_time DESC, f.seq DESC",
     )?;
     let mut lines = tx.prepare_cached("SELECT card_id FROM activity WHERE fax_seq = ?1 ORDER BY card_id")?;
     let mut out = Vec::new();
@@ -219,7 +225,8 @@ pub fn user_faxes(db: &mut Db, range: Range, user: &str, limit: usize) -> Result
     let mut rows = st.query(rusqlite::params![user_id, lo, hi])?;
     while let Some(r) = rows.next()? {
         let billed: String = r.get(2)?;
-        if !range.contains(day::day_of(crate::time::parse_ts(&billed, "billed_at")?)) {
+        let submitted: String = r.get(3)?;
+        if !range.contains(day::day_of(&crate::time::parse_ts(&submitted, "submit_time")?, &zone)) {
             continue;
         }
         count += 1;
@@ -231,7 +238,7 @@ pub fn user_faxes(db: &mut Db, range: Range, user: &str, limit: usize) -> Result
         out.push(UserFax {
             fax_id: r.get(1)?,
             billed_at: billed,
-            submit_time: r.get(3)?,
+            submit_time: submitted,
             country: crate::countries::country_of(&destination).name.to_string(),
             destination,
             pages_sent: r.get(5)?,

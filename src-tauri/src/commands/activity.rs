@@ -3,31 +3,40 @@
 
 use faxcredit::ledger::{ActivityFilter, ActivityPage, ActivityQuery, ActivityTotals, Sort, TimeKey};
 use faxcredit::time::parse_ts;
-use faxcredit::{Error, ErrorBody};
+use faxcredit::{Db, Error, ErrorBody};
 use serde::Deserialize;
 use tauri::State;
 
 use crate::state::AppState;
 
-/// View Activity's filters as the page sends them: empty strings are no filter.
+/// View Activity's filters as the page sends them: empty strings are no filter. The page picks
+/// days (`from_day`, `to_day`, both included), which are the account's days, the spend chart's;
+/// `from` and `to` are instants (RFC 3339) for callers that have them.
 #[derive(Debug, Default, Deserialize)]
 pub struct FilterInput {
     pub user: Option<String>,
+    #[serde(default)]
     pub from: Option<String>,
+    #[serde(default)]
     pub to: Option<String>,
+    #[serde(default)]
+    pub from_day: Option<String>,
+    #[serde(default)]
+    pub to_day: Option<String>,
     #[serde(default)]
     pub search: Option<String>,
 }
 
 impl FilterInput {
-    pub fn parse(self) -> Result<ActivityFilter, Error> {
+    pub fn parse(self, db: &Db) -> Result<ActivityFilter, Error> {
         let given = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
-        Ok(ActivityFilter {
+        ActivityFilter {
             user: given(self.user),
             from: given(self.from).map(|s| parse_ts(&s, "from")).transpose()?,
             to: given(self.to).map(|s| parse_ts(&s, "to")).transpose()?,
             search: given(self.search),
-        })
+        }
+        .on_days(db.conn(), given(self.from_day).as_deref(), given(self.to_day).as_deref())
     }
 }
 
@@ -50,7 +59,7 @@ pub struct PageInput {
 pub fn activity_page(state: State<'_, AppState>, input: PageInput) -> Result<ActivityPage, ErrorBody> {
     state.require_manager()?;
     state.with_db(|db| {
-        let f = input.filter.parse()?;
+        let f = input.filter.parse(db)?;
         let q = ActivityQuery {
             card_id: input.card_id,
             before: input.before,
@@ -74,5 +83,8 @@ pub fn activity_totals(
     filter: FilterInput,
 ) -> Result<ActivityTotals, ErrorBody> {
     state.require_manager()?;
-    state.with_db(|db| faxcredit::ledger::activity_totals(db, card_id, &filter.parse()?))
+    state.with_db(|db| {
+        let filter = filter.parse(db)?;
+        faxcredit::ledger::activity_totals(db, card_id, &filter)
+    })
 }

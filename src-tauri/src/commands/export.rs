@@ -34,13 +34,14 @@ pub async fn export_activity<R: Runtime>(
     filter: Option<FilterInput>,
 ) -> Result<SaveResult, ErrorBody> {
     state.require_manager()?;
-    let filter = filter.unwrap_or_default().parse().map_err(|e| ErrorBody::from(&e))?;
     // The card (and the filter's user) must exist before we ask where to save it.
-    state.with_db(|db| {
+    let filter = state.with_db(|db| {
+        let filter = filter.unwrap_or_default().parse(db)?;
         faxcredit::ledger::cards::card(db.conn(), card_id)?;
-        faxcredit::ledger::activity::check_filter(db, &filter)
+        faxcredit::ledger::activity::check_filter(db, &filter)?;
+        Ok(filter)
     })?;
-    let today = state.now().format("%Y-%m-%d").to_string();
+    let today = state.today()?;
     let name = if filter.is_empty() {
         default_file_name(card_id, &today)
     } else {

@@ -53,6 +53,8 @@ app_commands! {
     Manager: [
         overview::overview,
         overview::list_users,
+        overview::account_settings,
+        overview::set_time_zone,
         overview::refused_faxes,
         activity::activity_page,
         activity::activity_totals,

@@ -31,6 +31,37 @@ pub fn overview(state: State<'_, AppState>) -> Result<Overview, ErrorBody> {
     })
 }
 
+/// The account's settings page: the account, and the zone names it can be set to.
+#[derive(Debug, Serialize)]
+pub struct AccountSettings {
+    pub account: Account,
+    pub time_zones: Vec<String>,
+    /// This computer's zone, what the account follows when it has none of its own.
+    pub computer_time_zone: Option<String>,
+}
+
+#[tauri::command]
+pub fn account_settings(state: State<'_, AppState>) -> Result<AccountSettings, ErrorBody> {
+    state.require_manager()?;
+    let account = state.with_db(|db| faxcredit::account::account(db))?;
+    Ok(AccountSettings {
+        account,
+        time_zones: faxcredit::time::zone::names(),
+        computer_time_zone: faxcredit::time::Zone::system().name().map(str::to_string),
+    })
+}
+
+/// Sets the account's zone (`None`: the computer's); an unknown name is `invalid_input` on
+/// `time_zone` and saves nothing.
+#[tauri::command]
+pub fn set_time_zone(state: State<'_, AppState>, time_zone: Option<String>) -> Result<Account, ErrorBody> {
+    state.require_manager()?;
+    let name = time_zone.filter(|z| !z.trim().is_empty());
+    let account = state.with_db(|db| faxcredit::account::set_time_zone(db, name.as_deref()))?;
+    state.set_session_zone(account.time_zone.clone());
+    Ok(account)
+}
+
 #[tauri::command]
 pub fn list_users(state: State<'_, AppState>) -> Result<Vec<User>, ErrorBody> {
     state.require_manager()?;

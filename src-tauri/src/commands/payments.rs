@@ -150,7 +150,7 @@ pub async fn export_orders<R: Runtime>(
     state: State<'_, AppState>,
 ) -> Result<SaveResult, ErrorBody> {
     require_prepaid_manager(&state, "the order history")?;
-    let today = state.now().format("%Y-%m-%d").to_string();
+    let today = state.today()?;
     let Some(target) = state.save_as(&window, "Export Order History", format!("orders-{today}.csv")).await? else {
         return Ok(SaveResult::Cancelled);
     };

@@ -297,3 +297,37 @@ fn rates_reports_and_receipt_details_answer_a_manager_and_name_the_field_of_bad_
     let e = call(&app, "save_receipt", json!({"orderId": 999})).unwrap_err();
     assert_eq!(e["code"], "not_found", "no order, no Save As: {e}");
 }
+
+/// The spend chart's days and View Activity's day filter are the account's, in its zone: a
+/// manager sets the zone (an unknown one is refused on its field), and every day of the chart
+/// is what that day's filter shows over the cards.
+#[test]
+fn the_chart_days_and_the_day_filters_agree_in_the_accounts_zone() {
+    let app = demo_app();
+    call(&app, "login", json!({"name": "alice", "password": faxcredit::demo::DEMO_PASSWORD})).unwrap();
+    let settings = call(&app, "account_settings", json!({})).unwrap();
+    assert!(settings["time_zones"].as_array().unwrap().iter().any(|z| z == "Pacific/Auckland"));
+    let e = call(&app, "set_time_zone", json!({"timeZone": "Mars/Olympus_Mons"})).unwrap_err();
+    assert_eq!((e["code"].as_str(), e["field"].as_str()), (Some("invalid_input"), Some("time_zone")), "{e}");
+    assert_eq!(call(&app, "account_settings", json!({})).unwrap()["account"]["time_zone_set"], false);
+    let a = call(&app, "set_time_zone", json!({"timeZone": "Pacific/Auckland"})).unwrap();
+    assert_eq!(a["time_zone"], "Pacific/Auckland");
+    assert_eq!(call(&app, "current_session", json!({})).unwrap()["time_zone"], "Pacific/Auckland");
+    let o = call(&app, "overview", json!({})).unwrap();
+    assert_eq!(o["summary"]["time_zone"], "Pacific/Auckland");
+    let dec = |v: &Value| faxcredit::money::parse_amount(v.as_str().unwrap(), "amount").unwrap();
+    let days: Vec<Value> = o["summary"]["daily"].as_array().unwrap().iter().rev().take(12).cloned().collect();
+    assert!(days.iter().any(|d| d["faxes"].as_i64().unwrap() > 0), "the demo bills in the last days");
+    for d in days {
+        let mut amount = dec(&json!("0"));
+        for c in o["cards"].as_array().unwrap() {
+            let f = json!({"from_day": d["day"], "to_day": d["day"]});
+            amount += dec(&call(&app, "activity_totals", json!({"cardId": c["id"], "filter": f})).unwrap()["amount"]);
+        }
+        assert_eq!(amount, dec(&d["amount"]), "{}", d["day"]);
+    }
+    let e = call(&app, "activity_totals", json!({"cardId": 1001, "filter": {"from_day": "24/11/2026"}})).unwrap_err();
+    assert_eq!((e["code"].as_str(), e["field"].as_str()), (Some("invalid_input"), Some("from")), "{e}");
+    call(&app, "set_time_zone", json!({"timeZone": null})).unwrap();
+    assert_eq!(call(&app, "account_settings", json!({})).unwrap()["account"]["time_zone_set"], false);
+}

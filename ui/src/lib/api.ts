@@ -52,6 +52,18 @@ export interface Account {
   currency: string;
   credit_limit: string | null;
   created_at: string;
+  /** The IANA zone of the account's days and months (null: the computer's, unnamed). */
+  time_zone: string | null;
+  /** False: no zone of its own, the computer's. */
+  time_zone_set: boolean;
+}
+
+export interface AccountSettings {
+  account: Account;
+  /** Every zone name it can be set to. */
+  time_zones: string[];
+  /** This computer's zone (null: it has no IANA name). */
+  computer_time_zone: string | null;
 }
 
 export interface DaySpend {
@@ -64,7 +76,9 @@ export interface Summary {
   remaining: string;
   spend_this_month: string;
   faxes_this_month: number;
+  /** Days of the account's zone, oldest first; the last is today. */
   daily: DaySpend[];
+  time_zone: string | null;
 }
 
 /** Whether faxes are being refused now, and until when. */
@@ -93,6 +107,8 @@ export interface Session {
   currency: string;
   /** The account's managers: whom a user asks. */
   managers: string[];
+  /** The account's zone: its days, and the zone times are shown in. */
+  time_zone: string | null;
 }
 
 export interface AppStatus {
@@ -164,10 +180,11 @@ export interface ActivityPage {
 export type Sort = 'billing' | 'newest' | 'oldest';
 
 /** View Activity's filters; empty strings are no filter. */
+/** Days are the account's (`YYYY-MM-DD`, both included): the backend bounds them in its zone. */
 export interface ActivityFilter {
   user: string | null;
-  from: string | null;
-  to: string | null;
+  from_day: string | null;
+  to_day: string | null;
   search: string | null;
 }
 
@@ -382,6 +399,8 @@ export interface SpendReport {
   to: string;
   by: GroupBy;
   currency: string;
+  /** The account's zone whose days these are; null: the computer's, unnamed. */
+  time_zone: string | null;
   rows: ReportRow[];
   faxes: number;
   pages: number;
@@ -455,6 +474,9 @@ export const api = {
   currentSession: () => call<Session | null>('current_session'),
   overview: () => call<Overview>('overview'),
   listUsers: () => call<User[]>('list_users'),
+  accountSettings: () => call<AccountSettings>('account_settings'),
+  /** null: the computer's zone. */
+  setTimeZone: (timeZone: string | null) => call<Account>('set_time_zone', { timeZone }),
   activityPage: (input: PageQuery) => call<ActivityPage>('activity_page', { input }),
   /** The count and amount of the lines `filter` shows. */
   activityTotals: (cardId: number, filter: ActivityFilter) => call<ActivityTotals>('activity_totals', { cardId, filter }),

@@ -2,10 +2,17 @@
 // the card's own period (its first month for From, its last for To), never on a today that the
 // card may be far from. Days are `YYYY-MM-DD` strings, as in dates.ts.
 
-import { localDay } from './dates';
+import { dayOf } from './zone';
 import { appLocale } from './locale';
 
 const pad = (n: number) => String(n).padStart(2, '0');
+
+/** A calendar day from a year, a month (1–12, may overflow) and a day (may overflow), by the
+ * calendar alone (UTC arithmetic, so no zone's clock change moves it). */
+function calendarDay(y: number, m: number, d: number): string {
+  const t = new Date(Date.UTC(y, m - 1, d));
+  return `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
+}
 
 function parts(day: string): [number, number, number] {
   const [y, m, d] = day.split('-').map(Number);
@@ -15,14 +22,14 @@ function parts(day: string): [number, number, number] {
 /** The day `n` days after `day` (before, when negative). */
 export function addDays(day: string, n: number): string {
   const [y, m, d] = parts(day);
-  return localDay(new Date(y, m - 1, d + n));
+  return calendarDay(y, m, d + n);
 }
 
 /** The same day of the month `n` months later, kept inside that month (Jan 31 + 1 → Feb 28). */
 export function addMonths(day: string, n: number): string {
   const [y, m, d] = parts(day);
-  const last = new Date(y, m - 1 + n + 1, 0).getDate();
-  return localDay(new Date(y, m - 1 + n, Math.min(d, last)));
+  const last = new Date(Date.UTC(y, m - 1 + n + 1, 0)).getUTCDate();
+  return calendarDay(y, m + n, Math.min(d, last));
 }
 
 /** The first day of the week in a locale: 0 Sunday … 6 Saturday. */
@@ -56,10 +63,10 @@ export function monthGrid(day: string, weekStart: number): { day: string; inMont
   return weeks;
 }
 
-/** A card's life as local days: from its issue to its close, or to today while it is open. */
+/** A card's life as the account's days: from its issue to its close, or to today while it is open. */
 export function cardDays(card: { issue_date: string; close_date: string | null }, today: Date): { first: string; last: string } {
-  const first = localDay(new Date(card.issue_date));
-  const last = card.close_date ? localDay(new Date(card.close_date)) : localDay(today);
+  const first = dayOf(card.issue_date);
+  const last = card.close_date ? dayOf(card.close_date) : dayOf(today);
   return { first, last: last < first ? first : last };
 }
 

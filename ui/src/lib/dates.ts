@@ -1,8 +1,9 @@
 // Calendar days typed by a person in the session's locale ("11/24/2026", "24.11.2026",
 // "24/11/2026") or as ISO ("2026-11-24"), and the quick ranges of View Activity. Days are
-// `YYYY-MM-DD` strings in the user's time zone.
+// `YYYY-MM-DD` strings, days of the account's time zone (zone.ts), whatever the computer's.
 
 import { appLocale } from './locale';
+import { addDays, dayOf } from './zone';
 
 type Part = 'day' | 'month' | 'year';
 
@@ -60,19 +61,15 @@ export function formatDay(day: string, locale = appLocale()): string {
   return order.map((p) => v[p]).join(sep);
 }
 
-/** The local calendar day of a time. */
-export function localDay(d: Date): string {
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
-
 export type QuickRange = 'month' | 'last30' | 'card';
 
-/** A quick range's first and last day; `card`: from the card's issue to its close (or today). */
-export function quickRange(which: QuickRange, today: Date, card?: { issue_date: string; close_date: string | null }): { fromDay: string; toDay: string } {
-  const to = localDay(today);
-  if (which === 'month') return { fromDay: localDay(new Date(today.getFullYear(), today.getMonth(), 1)), toDay: to };
-  if (which === 'last30') return { fromDay: localDay(new Date(today.getFullYear(), today.getMonth(), today.getDate() - 29)), toDay: to };
-  const from = card ? localDay(new Date(card.issue_date)) : to;
-  const end = card?.close_date ? localDay(new Date(card.close_date)) : to;
+/** A quick range's first and last day of the account, with `now` in its day; `card`: from the
+ * card's issue to its close (or today). */
+export function quickRange(which: QuickRange, now: Date, card?: { issue_date: string; close_date: string | null }): { fromDay: string; toDay: string } {
+  const to = dayOf(now);
+  if (which === 'month') return { fromDay: to.slice(0, 8) + '01', toDay: to };
+  if (which === 'last30') return { fromDay: addDays(to, -29), toDay: to };
+  const from = card ? dayOf(card.issue_date) : to;
+  const end = card?.close_date ? dayOf(card.close_date) : to;
   return { fromDay: from, toDay: end < from ? from : end };
 }

@@ -1,8 +1,9 @@
-// Formatting for people: amounts in the currency's usual decimals and dates in the user's
-// locale and time zone. Amounts arrive as exact decimal strings and are rounded here on the
+// Formatting for people: amounts in the currency's usual decimals, and dates in the user's
+// locale and the account's time zone (zone.ts). Amounts arrive as exact decimal strings and are rounded here on the
 // digits, never through a float. Without a locale, the session's (locale.ts) is used.
 
 import { appLocale } from './locale';
+import { accountZone } from './zone';
 
 /** Rounds a decimal string half away from zero to `places` digits, exactly. */
 export function roundDecimal(value: string, places: number): string {
@@ -57,20 +58,29 @@ export function formatMoney(value: string, currency: string, locale?: string, di
   return nf.format(rounded as unknown as number);
 }
 
-/** An RFC 3339 UTC time as a local date, e.g. "Nov 24, 2026". */
-export function formatDate(iso: string | null, locale?: string, timeZone?: string): string {
+/** An RFC 3339 UTC time as a date of the account's zone, e.g. "Nov 24, 2026". */
+export function formatDate(iso: string | null, locale?: string, timeZone = accountZone()): string {
   if (!iso) return '';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   return new Intl.DateTimeFormat(locale ?? appLocale(), { dateStyle: 'medium', timeZone }).format(d);
 }
 
-/** An RFC 3339 UTC time as local date and time. */
-export function formatDateTime(iso: string | null, locale?: string, timeZone?: string): string {
+/** An RFC 3339 UTC time as date and time in the account's zone. */
+export function formatDateTime(iso: string | null, locale?: string, timeZone = accountZone()): string {
   if (!iso) return '';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   return new Intl.DateTimeFormat(locale ?? appLocale(), { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(d);
+}
+
+/** A calendar day (`YYYY-MM-DD`, already a day of the account) as "Nov 24, 2026": a day is not
+ * an instant, so no zone moves it. */
+export function formatCalendarDay(day: string, locale?: string, options: Intl.DateTimeFormatOptions = { dateStyle: 'medium' }): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return day;
+  const noon = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 12));
+  return new Intl.DateTimeFormat(locale ?? appLocale(), { ...options, timeZone: 'UTC' }).format(noon);
 }
 
 /** "95.00" → 95 for a bar's width; clamped to 0..100. Read on the digits, like amounts. */
