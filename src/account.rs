@@ -8,6 +8,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::audit::{self, Action, Actor};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::money;
@@ -263,7 +264,11 @@ pub fn login(db: &mut Db, name: &str, password: &str, now: Timestamp) -> Result<
             .flatten();
         if let Some(until) = locked.as_deref().and_then(|u| crate::time::parse_ts(u, "locked_until").ok()) {
             if until > now {
-                return Err(Error::TooManyAttempts { seconds: (until - now).num_seconds().max(1) });
+                let seconds = (until - now).num_seconds().max(1);
+                let detail = format!("refused unchecked: locked for {seconds} s after too many failed logins");
+                audit::record(&tx, &Actor::app(&key), Action::LoginFailed, &detail, now)?;
+                tx.commit()?;
+                return Err(Error::TooManyAttempts { seconds });
             }
         }
         // Counted as a failure until the hash says otherwise: a crash mid-check still counts.
@@ -280,11 +285,28 @@ pub fn login(db: &mut Db, name: &str, password: &str, now: Timestamp) -> Result<
         tx.commit()?;
     }
     let r = verify_login(db, name, password);
-    if r.is_ok() {
-        let tx = db.write()?;
-        tx.execute("DELETE FROM login_failures WHERE name = ?1", [&key])?;
-        tx.commit()?;
+    let tx = db.write()?;
+    match &r {
+        Ok(user) => {
+            tx.execute("DELETE FROM login_failures WHERE name = ?1", [&key])?;
+            audit::record(&tx, &Actor::app(&user.name), Action::Login, user.role.as_str(), now)?;
+        }
+        Err(Error::BadCredentials) => {
+            // For the managers who read the log: which of the three it was (the person at the
+            // login form is told none of it).
+            let login: Option<bool> = tx
+                .query_row("SELECT password_hash IS NOT NULL FROM users WHERE name = ?1", [name.trim()], |r| r.get(0))
+                .optional()?;
+            let why = match login {
+                None => "no user of this name",
+                Some(false) => "a fax sender without a login",
+                Some(true) => "wrong password",
+            };
+            audit::record(&tx, &Actor::app(&key), Action::LoginFailed, why, now)?;
+        }
+        Err(_) => return r,
     }
+    tx.commit()?;
     r
 }
 

@@ -9,8 +9,8 @@ use std::path::Path;
 const LAYERS: &[&[&str]] = &[
     &["error", "money", "time", "text"],
     &["db"],
-    &["account", "catalog", "rates", "secrets", "paths"],
-    &["ledger", "notify"],
+    &["account", "catalog", "rates", "secrets", "paths", "audit"],
+    &["ledger", "notify", "alerts"],
     &["payments", "orders", "repeat", "billing"],
     &["import", "export", "demo", "setup", "services"],
 ];

@@ -3,6 +3,8 @@
 //! 4 exists with different fields, 5 forbidden or not allowed for this account, 1 anything else.
 
 mod account;
+mod alerts;
+mod audit;
 mod billing;
 mod cards;
 mod check;
@@ -11,6 +13,7 @@ mod email;
 mod io;
 mod output;
 mod purchase;
+mod recipients;
 mod repeat;
 mod secrets;
 
@@ -130,6 +133,30 @@ pub enum Command {
     /// SMTP settings for the notification emails.
     #[command(subcommand)]
     Email(email::EmailCommand),
+    /// Low-credit alerts: `alerts set 50.00 20.00 80%`, `alerts clear`; alone, the levels now.
+    Alerts {
+        #[command(subcommand)]
+        command: Option<alerts::AlertsCommand>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Who gets the notifications: the account email and the addresses added here.
+    Recipients {
+        #[command(subcommand)]
+        command: Option<recipients::RecipientsCommand>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The audit log of manager actions, newest first; `audit export --out FILE` writes it to CSV.
+    Audit {
+        #[command(subcommand)]
+        command: Option<audit::AuditCommand>,
+        #[arg(long)]
+        json: bool,
+        /// At most this many lines (default 200).
+        #[arg(long, allow_hyphen_values = true)]
+        limit: Option<String>,
+    },
     /// The notification outbox; --deliver sends what is due first.
     Outbox {
         #[arg(long)]
@@ -283,6 +310,9 @@ fn run(cli: Cli) -> faxcredit::error::Result<i32> {
         Command::RepeatOrder(cmd) => repeat::run(p, cmd, now),
         Command::Email(cmd) => email::email(p, cmd, now),
         Command::Outbox { deliver, json } => email::outbox(p, deliver, json),
+        Command::Alerts { command, json } => alerts::run(p, command, json, now),
+        Command::Recipients { command, json } => recipients::run(p, command, json, now),
+        Command::Audit { command, json, limit } => audit::run(p, command, json, limit),
         Command::Check { json } => check::check(p, json),
         Command::Demo { faxes, kind, single_card } => check::demo(p, faxes, kind, single_card, now),
         Command::Completions { shell } => docs::completions(shell),
@@ -326,7 +356,8 @@ mod tests {
         fn the_cli_parser_never_panics(args in prop::collection::vec(prop_oneof![
             Just("bill".to_string()), Just("import".to_string()), Just("export".to_string()), Just("cards".to_string()),
             Just("purchase".to_string()), Just("payment-card".to_string()), Just("repeat-order".to_string()),
-            Just("email".to_string()), Just("set".to_string()), Just("--json".to_string()), Just("--id".to_string()),
+            Just("email".to_string()), Just("set".to_string()), Just("alerts".to_string()),
+            Just("recipients".to_string()), Just("audit".to_string()), Just("add".to_string()), Just("--json".to_string()), Just("--id".to_string()),
             Just("--pages".to_string()), Just("--port".to_string()), Just("--db".to_string()), Just("--".to_string()),
             Just("completions".to_string()), ".{0,16}",
         ], 0..8)) {

@@ -4,11 +4,13 @@
 pub mod events;
 pub mod outbox;
 pub mod password;
+pub mod recipients;
 pub mod settings;
 pub mod smtp;
 
 pub use outbox::{
     deliver_due, enqueue, messages, DeliveryReport, Mail, Mailer, Message, MessageKind, SendFailure, State,
 };
+pub use recipients::{add_recipient, recipients, remove_recipient, Only, Recipient};
 pub use settings::{clear_email_settings, email_settings, set_email_settings, EmailSettings, Security};
 pub use smtp::SmtpMailer;

@@ -69,8 +69,16 @@ impl Purchaser<'_> {
 
 /// Buys `package` (a name in any case, or an id) with the stored card. `key` is the idempotency
 /// key of this purchase: the same key (a double click, a retry after a timeout, two windows)
-/// never buys twice. A decline returns [`Error::PaymentDeclined`] after recording it.
-pub fn purchase(db: &mut Db, p: &Purchaser<'_>, package: &str, key: &str, kind_automatic: bool) -> Result<Order> {
+/// never buys twice. A decline returns [`Error::PaymentDeclined`] after recording it. `by` is
+/// recorded in the audit log with the order, in its transaction.
+pub fn purchase(
+    db: &mut Db,
+    p: &Purchaser<'_>,
+    package: &str,
+    key: &str,
+    kind_automatic: bool,
+    by: &crate::audit::Actor,
+) -> Result<Order> {
     let key = key.trim();
     if key.is_empty() || key.len() > 200 || key.starts_with("repeat:") != kind_automatic {
         return Err(Error::invalid("key", "not a purchase key"));
@@ -114,6 +122,12 @@ pub fn purchase(db: &mut Db, p: &Purchaser<'_>, package: &str, key: &str, kind_a
                 )?;
                 let id = tx.last_insert_rowid();
                 start_attempt(&tx, id, 1, key, &brand, &last4, now)?;
+                let detail = format!(
+                    "order {id}: {} card, {} with {brand} •••• {last4}",
+                    pkg.name,
+                    crate::money::fmt_for_people(face, &acct.currency)
+                );
+                crate::audit::record(&tx, by, crate::audit::Action::Purchase, &detail, now)?;
                 order(&tx, id)?
             }
         };

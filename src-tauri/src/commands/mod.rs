@@ -2,6 +2,8 @@
 //! `{code, message}`.
 
 pub mod activity;
+pub mod alerts;
+pub mod audit;
 pub mod email;
 pub mod export;
 pub mod menu;
@@ -73,6 +75,13 @@ app_commands! {
         payments::purchase,
         payments::orders,
         payments::export_orders,
+        alerts::alerts,
+        alerts::save_alerts,
+        alerts::recipients,
+        alerts::add_recipient,
+        alerts::remove_recipient,
+        audit::audit_log,
+        audit::export_audit,
     ],
 }
 

@@ -61,6 +61,9 @@ fn sample_args(cmd: &str) -> Value {
             json!({"input": {"number": "4242424242424242", "expiry": "12/28", "holder": "A", "cvv": "123"}})
         }
         "purchase" => json!({"package": "Standard", "key": "manual:t"}),
+        "save_alerts" => json!({"levels": ["50.00", "80%"]}),
+        "add_recipient" | "remove_recipient" => json!({"address": "ap@example.com", "only": null}),
+        "audit_log" => json!({"limit": 10, "before": null}),
         _ => json!({}),
     }
 }
