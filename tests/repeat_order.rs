@@ -67,8 +67,16 @@ impl Account {
     fn log_events(&self) -> Vec<String> {
         repeat::log(&self.s.db, 100).unwrap().into_iter().rev().map(|e| e.event).collect()
     }
+    /// The repeat order's emails and the refusals, oldest first (the low-credit alerts of the
+    /// account's default level are tests/alerts.rs's).
     fn mails(&self) -> Vec<String> {
-        notify::messages(&self.s.db, 100).unwrap().into_iter().rev().map(|m| m.subject).collect()
+        notify::messages(&self.s.db, 100)
+            .unwrap()
+            .into_iter()
+            .rev()
+            .filter(|m| m.kind != "low_credit")
+            .map(|m| m.subject)
+            .collect()
     }
     fn now(&self) -> faxcredit::time::Timestamp {
         faxcredit::time::Clock::now(&self.clock)
