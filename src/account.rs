@@ -289,7 +289,7 @@ pub fn login(db: &mut Db, name: &str, password: &str, now: Timestamp) -> Result<
     match &r {
         Ok(user) => {
             tx.execute("DELETE FROM login_failures WHERE name = ?1", [&key])?;
-            audit::record(&tx, &Actor::app(&user.name), Action::Login, user.role.as_str(), now)?;
+            audit::record(&tx, &Actor::app(&user.name), Action::Login, &format!("as {}", user.role.as_str()), now)?;
         }
         Err(Error::BadCredentials) => {
             // For the managers who read the log: which of the three it was (the person at the

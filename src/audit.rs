@@ -180,7 +180,10 @@ mod tests {
         tx.commit().unwrap();
         let list = entries(&db, 10, None).unwrap();
         assert_eq!(list.len(), 2);
-        assert_eq!((list[0].actor.as_str(), list[0].via, list[0].action.as_str()), ("root", Via::Cli, "recipient_added"));
+        assert_eq!(
+            (list[0].actor.as_str(), list[0].via, list[0].action.as_str()),
+            ("root", Via::Cli, "recipient_added")
+        );
         assert_eq!((list[1].at.as_str(), list[1].detail.as_str()), ("2026-11-01T10:00:00Z", "50.00, 80%"));
         assert_eq!(entries(&db, 10, Some(list[0].id)).unwrap(), vec![list[1].clone()]);
         assert!(db.conn().execute("UPDATE audit_log SET actor = 'mallory'", []).is_err());

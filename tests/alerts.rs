@@ -56,7 +56,12 @@ fn each_level_warns_once_per_crossing_and_again_only_after_a_new_card() {
         bill(&mut s.db, &fax(&format!("f{i}"), 100), t("2026-11-03T10:00:00Z")).unwrap();
     }
     let sent = alerts_queued(&s.db);
-    assert_eq!(sent.len(), 3, "50.00 crossed again on the new card: {:?}", sent.iter().map(|m| &m.0).collect::<Vec<_>>());
+    assert_eq!(
+        sent.len(),
+        3,
+        "50.00 crossed again on the new card: {:?}",
+        sent.iter().map(|m| &m.0).collect::<Vec<_>>()
+    );
     assert!(sent[2].0.ends_with("50.00 USD left"));
     common::assert_sound(&mut s.db);
 }
@@ -114,7 +119,8 @@ fn the_alert_is_written_in_the_billing_transaction_and_rolls_back_with_it() {
         let mut biller = Biller::new(&tx, &mut reactions).unwrap();
         biller.bill(&fax("big", 90), t("2026-11-02T10:00:00Z")).unwrap();
         biller.finish().unwrap();
-        let queued: i64 = tx.query_row("SELECT count(*) FROM outbox WHERE kind = 'low_credit'", [], |r| r.get(0)).unwrap();
+        let queued: i64 =
+            tx.query_row("SELECT count(*) FROM outbox WHERE kind = 'low_credit'", [], |r| r.get(0)).unwrap();
         assert_eq!(queued, 1, "queued inside the transaction");
         // Dropped without commit: the fax is not billed, so it warned of nothing.
     }
@@ -170,7 +176,13 @@ fn a_low_credit_alert_and_a_purchase_email_reach_two_recipients_on_a_real_smtp_s
     bill(&mut s.db, &fax("f1", 95), now).unwrap();
     let clock = FixedClock::new(now);
     let gw = Sandbox::beside(&s.path(), Fault::None);
-    let p = Purchaser { gateway: &gw, secrets: &secrets, clock: &clock, follow_up: &faxcredit::repeat::AfterPurchase, crash: None };
+    let p = Purchaser {
+        gateway: &gw,
+        secrets: &secrets,
+        clock: &clock,
+        follow_up: &faxcredit::repeat::AfterPurchase,
+        crash: None,
+    };
     assert_eq!(orders::reconcile(&mut s.db, &p).unwrap().paid, 1);
 
     let mailer = notify::SmtpMailer::new(&settings, None).unwrap();

@@ -593,7 +593,14 @@ fn refusal_orders_and_capped_retries_survive_dying_mid_purchase() {
                 } else {
                     // The manager moves the cap: what is bought from now on must fit under it.
                     let cap = ["20.00", "40.00", "60.00"][rng.below(3) as usize];
-                    faxcredit::repeat::set(&mut s.db, "starter", Some(common::dec(cap)), &common::tester(), clock.now()).unwrap();
+                    faxcredit::repeat::set(
+                        &mut s.db,
+                        "starter",
+                        Some(common::dec(cap)),
+                        &common::tester(),
+                        clock.now(),
+                    )
+                    .unwrap();
                 }
             }
         }

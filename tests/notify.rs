@@ -38,7 +38,8 @@ fn deliver(db: &mut Db, clock: &dyn Clock, port: u16) -> notify::DeliveryReport 
 fn delivers_a_message_to_the_account_email_with_its_subject_and_message_id() {
     let mut s = prepaid();
     let server = SmtpServer::start();
-    notify::set_email_settings(&mut s.db, settings(server.port()), &common::tester(), t("2026-11-24T09:00:00Z")).unwrap();
+    notify::set_email_settings(&mut s.db, settings(server.port()), &common::tester(), t("2026-11-24T09:00:00Z"))
+        .unwrap();
     let id =
         queue(&mut s.db, "Fax Credit: card 1002 bought automatically (Standard, 50.00 USD)", "2026-11-24T10:00:00Z");
     let clock = FixedClock::new(t("2026-11-24T10:00:01Z"));
@@ -126,7 +127,8 @@ fn keeps_a_refused_message_visible_and_sends_it_when_retried_by_hand() {
     let mut s = prepaid();
     let server = SmtpServer::start();
     server.then(&[Behaviour::Permanent]);
-    notify::set_email_settings(&mut s.db, settings(server.port()), &common::tester(), t("2026-11-24T09:00:00Z")).unwrap();
+    notify::set_email_settings(&mut s.db, settings(server.port()), &common::tester(), t("2026-11-24T09:00:00Z"))
+        .unwrap();
     let id = queue(&mut s.db, "refused", "2026-11-24T10:00:00Z");
     let clock = FixedClock::new(t("2026-11-24T10:00:00Z"));
     assert_eq!(deliver(&mut s.db, &clock, server.port()).failed, 1);

@@ -203,7 +203,8 @@ fn without_a_keyring_nothing_is_stored_and_nothing_is_bought() {
     let mut s = prepaid();
     let refusing = MemoryStore::refusing();
     let input = CardInput { number: "4242424242424242".into(), expiry: "12/28".into(), holder: "A".into(), cvv: None };
-    let e = payment_method::set(&mut s.db, &refusing, &input, &common::tester(), t("2026-11-24T09:00:00Z")).unwrap_err();
+    let e =
+        payment_method::set(&mut s.db, &refusing, &input, &common::tester(), t("2026-11-24T09:00:00Z")).unwrap_err();
     assert_eq!((e.code().as_str(), e.exit_code()), ("keyring_unavailable", 7));
     assert_eq!(payment_method::on_file(&s.db, t("2026-11-24T09:00:00Z")).unwrap(), None);
     let gw = Sandbox::beside(&s.path(), Fault::None);

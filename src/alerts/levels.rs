@@ -76,7 +76,10 @@ pub fn describe(level: Level, currency: &str) -> String {
 pub fn parse_level(s: &str, field: &str) -> Result<Level> {
     let t = s.trim();
     let bad = || {
-        Error::invalid(field, format!("{s:?} is not a positive amount (such as 50.00) or a percent between 0 and 100 (such as 80%)"))
+        Error::invalid(
+            field,
+            format!("{s:?} is not a positive amount (such as 50.00) or a percent between 0 and 100 (such as 80%)"),
+        )
     };
     if let Some(p) = t.strip_suffix('%') {
         let d = money::parse_amount(p.trim(), field).map_err(|_| bad())?;
@@ -144,11 +147,16 @@ pub fn levels(db: &Db) -> Result<Vec<Level>> {
     levels_in(db.conn())
 }
 
-fn list(levels: &[Level]) -> String {
+/// The levels for people (the audit log): `50.00 USD, 80%`.
+fn list(levels: &[Level], currency: &str) -> String {
     if levels.is_empty() {
         return "none".into();
     }
-    levels.iter().map(|l| LevelView::from(*l).typed()).collect::<Vec<_>>().join(", ")
+    let one = |l: &Level| match *l {
+        Level::Amount(a) => money::fmt_for_people(a, currency),
+        Level::Percent(p) => format!("{}%", percent_text(p)),
+    };
+    levels.iter().map(one).collect::<Vec<_>>().join(", ")
 }
 
 /// Replaces the levels (none: no alert is sent). Already sorted and unique: see
@@ -161,6 +169,7 @@ pub fn set_levels(db: &mut Db, levels: &[Level], by: &Actor, now: Timestamp) -> 
         return Err(Error::invalid("levels", format!("at most {MAX_LEVELS} levels, {} given", levels.len())));
     }
     let tx = db.write()?;
+    let currency: String = tx.query_row("SELECT currency FROM account WHERE id = 1", [], |r| r.get(0))?;
     let before = levels_in(&tx)?;
     tx.execute("DELETE FROM alert_levels", [])?;
     for l in &levels {
@@ -174,9 +183,9 @@ pub fn set_levels(db: &mut Db, levels: &[Level], by: &Actor, now: Timestamp) -> 
         tx.execute("INSERT INTO alert_levels (kind, value) VALUES (?1, ?2)", rusqlite::params![kind, value])?;
     }
     let (action, detail) = if levels.is_empty() {
-        (Action::AlertsCleared, format!("was {}", list(&before)))
+        (Action::AlertsCleared, format!("was {}", list(&before, &currency)))
     } else {
-        (Action::AlertsSet, format!("{} (was {})", list(&levels), list(&before)))
+        (Action::AlertsSet, format!("{} (was {})", list(&levels, &currency), list(&before, &currency)))
     };
     audit::record(&tx, by, action, &detail, now)?;
     tx.commit()?;
@@ -335,7 +344,9 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_positive_amount_or_a_percent_between_0_and_100_naming_the_level() {
-        for bad in ["0", "0.00", "-5", "abc", "", "50.00001", "1e3", "0%", "100%", "150%", "-10%", "80.001%", "%", "1,000"] {
+        for bad in
+            ["0", "0.00", "-5", "abc", "", "50.00001", "1e3", "0%", "100%", "150%", "-10%", "80.001%", "%", "1,000"]
+        {
             let e = parse_levels(&["50.00", bad]).unwrap_err();
             assert!(matches!(&e, Error::Invalid { field, .. } if field == "level 2"), "{bad:?}: {e}");
             assert_eq!(e.exit_code(), 2);

@@ -28,17 +28,20 @@ pub(crate) fn queue(tx: &Transaction<'_>, crossings: &[Crossing], now: Timestamp
         match *c {
             Crossing::Amount { level } => why.push(format!("It fell to your alert level of {}.", money(level))),
             Crossing::Percent { level, card } => {
-                let (used, original): (i64, i64) = tx.query_row(
-                    "SELECT used, original_balance FROM cards WHERE id = ?1",
-                    [card],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )?;
-                why.push(format!(
-                    "Card {card} reached your alert level of {}% used: {} of its {} left.",
-                    percent_text(level),
-                    money(original - used),
-                    money(original)
-                ));
+                let (used, original): (i64, i64) =
+                    tx.query_row("SELECT used, original_balance FROM cards WHERE id = ?1", [card], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })?;
+                why.push(if used >= original {
+                    format!("Card {card} passed your alert level of {}% used and is used up.", percent_text(level))
+                } else {
+                    format!(
+                        "Card {card} reached your alert level of {}% used: {} of its {} left.",
+                        percent_text(level),
+                        money(original - used),
+                        money(original)
+                    )
+                });
             }
         }
     }
@@ -80,9 +83,9 @@ fn what_now(tx: &Transaction<'_>, credit: bool, now: Timestamp) -> Result<String
         )
         .optional()?;
     Ok(match repeat {
-        Some((package, None)) => format!(
-            "Your repeat order buys a {package} card automatically when the card in use reaches 95% used."
-        ),
+        Some((package, None)) => {
+            format!("Your repeat order buys a {package} card automatically when the card in use reaches 95% used.")
+        }
         Some((package, Some(why))) => format!(
             "Your repeat order ({package}) is paused ({why}): resume it, or buy credit in Fax Credit \
              (Settings > Outbound Fax Credit > Purchase)."

@@ -267,5 +267,8 @@ fn migrates_a_version_7_ledger_to_alerts_recipients_and_the_audit_log() {
     assert_eq!(crate::audit::entries(&db, 10, None).unwrap().len(), 1);
     assert!(db.conn().execute("DELETE FROM audit_log", []).is_err());
     assert!(db.conn().execute("INSERT INTO alert_levels (kind, value) VALUES ('percent', 10000)", []).is_err());
-    assert!(db.conn().execute("INSERT INTO recipients (address, only, added_at) VALUES ('c@x.y', 'all', 't')", []).is_err());
+    assert!(db
+        .conn()
+        .execute("INSERT INTO recipients (address, only, added_at) VALUES ('c@x.y', 'all', 't')", [])
+        .is_err());
 }

@@ -393,7 +393,12 @@ impl<'t> Biller<'t> {
         for &(i, amount) in parts {
             let card = self.open[i];
             let used_before = card.original - card.balance;
-            self.draws.push(Draw { card: card.id, original: card.original, used_before, used_after: used_before + amount });
+            self.draws.push(Draw {
+                card: card.id,
+                original: card.original,
+                used_before,
+                used_after: used_before + amount,
+            });
             let st = &mut self.insert_line;
             st.raw_bind_parameter(1, card.id)?;
             st.raw_bind_parameter(2, card.lines + 1)?;

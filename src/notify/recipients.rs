@@ -70,7 +70,12 @@ pub fn recipients(db: &Db) -> Result<Vec<Recipient>> {
     let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get(2)?)))?;
     for row in rows {
         let (address, only, added_at) = row?;
-        out.push(Recipient { address, only: only.as_deref().map(Only::parse).transpose()?, account_email: false, added_at });
+        out.push(Recipient {
+            address,
+            only: only.as_deref().map(Only::parse).transpose()?,
+            account_email: false,
+            added_at,
+        });
     }
     Ok(out)
 }
@@ -90,11 +95,13 @@ pub fn add_recipient(db: &mut Db, address: &str, only: Option<Only>, by: &Actor,
     let tx = db.write()?;
     let account: String = tx.query_row("SELECT email FROM account WHERE id = 1", [], |r| r.get(0))?;
     if account.eq_ignore_ascii_case(&address) {
-        return Err(Error::invalid("email", format!("{address} is the account email, which gets every message already")));
+        return Err(Error::invalid(
+            "email",
+            format!("{address} is the account email, which gets every message already"),
+        ));
     }
-    let before: Option<Option<String>> = tx
-        .query_row("SELECT only FROM recipients WHERE address = ?1", [&address], |r| r.get(0))
-        .optional()?;
+    let before: Option<Option<String>> =
+        tx.query_row("SELECT only FROM recipients WHERE address = ?1", [&address], |r| r.get(0)).optional()?;
     let only_s = only.map(Only::as_str);
     if before.as_ref().is_some_and(|b| b.as_deref() == only_s) {
         return stored(&tx, &address); // nothing to change
@@ -117,7 +124,12 @@ fn stored(tx: &Transaction<'_>, address: &str) -> Result<Recipient> {
         tx.query_row("SELECT address, only, added_at FROM recipients WHERE address = ?1", [address], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
-    Ok(Recipient { address, only: only.as_deref().map(Only::parse).transpose()?, account_email: false, added_at: Some(added_at) })
+    Ok(Recipient {
+        address,
+        only: only.as_deref().map(Only::parse).transpose()?,
+        account_email: false,
+        added_at: Some(added_at),
+    })
 }
 
 /// Removes a recipient (any case). The account email cannot be removed.
@@ -126,7 +138,10 @@ pub fn remove_recipient(db: &mut Db, address: &str, by: &Actor, now: Timestamp) 
     let tx = db.write()?;
     let account: String = tx.query_row("SELECT email FROM account WHERE id = 1", [], |r| r.get(0))?;
     if account.eq_ignore_ascii_case(&address) {
-        return Err(Error::invalid("email", format!("{address} is the account email, which always gets every message")));
+        return Err(Error::invalid(
+            "email",
+            format!("{address} is the account email, which always gets every message"),
+        ));
     }
     let removed: Option<String> = tx
         .query_row("DELETE FROM recipients WHERE address = ?1 RETURNING address", [&address], |r| r.get(0))
@@ -197,8 +212,14 @@ mod tests {
         add_recipient(&mut db, "finance@test.example", None, &me, now).unwrap();
         add_recipient(&mut db, "alerts@test.example", Some(Only::Alerts), &me, now).unwrap();
         add_recipient(&mut db, "buyer@test.example", Some(Only::Purchases), &me, now).unwrap();
-        assert_eq!(to(&mut db, MessageKind::LowCredit), ["billing@test.example", "finance@test.example", "alerts@test.example"]);
-        assert_eq!(to(&mut db, MessageKind::RepeatOrderFailure), ["billing@test.example", "finance@test.example", "buyer@test.example"]);
+        assert_eq!(
+            to(&mut db, MessageKind::LowCredit),
+            ["billing@test.example", "finance@test.example", "alerts@test.example"]
+        );
+        assert_eq!(
+            to(&mut db, MessageKind::RepeatOrderFailure),
+            ["billing@test.example", "finance@test.example", "buyer@test.example"]
+        );
         assert_eq!(to(&mut db, MessageKind::QuotaExceeded), ["billing@test.example", "finance@test.example"]);
         // Added again: what it gets changes, it is not listed twice.
         add_recipient(&mut db, "FINANCE@test.example", Some(Only::Refusals), &me, now).unwrap();

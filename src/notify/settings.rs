@@ -111,7 +111,13 @@ pub fn set_email_settings(db: &mut Db, s: EmailSettings, by: &Actor, now: Timest
 
 /// Saves the settings; `password_note` tells the audit log what became of the password (never
 /// the password).
-pub(crate) fn save(db: &mut Db, s: EmailSettings, by: &Actor, password_note: &str, now: Timestamp) -> Result<EmailSettings> {
+pub(crate) fn save(
+    db: &mut Db,
+    s: EmailSettings,
+    by: &Actor,
+    password_note: &str,
+    now: Timestamp,
+) -> Result<EmailSettings> {
     let s = s.validated()?;
     let tx = db.write()?;
     tx.execute(

@@ -197,7 +197,13 @@ pub fn validate(input: &CardInput, now: Timestamp) -> Result<StoredCard> {
 
 /// Stores (or replaces) the card: the secret in the keyring first, then the display row. With
 /// no keyring, nothing is stored anywhere.
-pub fn set(db: &mut Db, secrets: &dyn SecretStore, input: &CardInput, by: &Actor, now: Timestamp) -> Result<CardOnFile> {
+pub fn set(
+    db: &mut Db,
+    secrets: &dyn SecretStore,
+    input: &CardInput,
+    by: &Actor,
+    now: Timestamp,
+) -> Result<CardOnFile> {
     let card = validate(input, now)?;
     crate::account::require_prepaid(db.conn(), "a payment card")?;
     let json = serde_json::to_string(&card).map_err(|e| Error::Invariant(e.to_string()))?;
@@ -247,9 +253,8 @@ pub fn on_file(db: &Db, now: Timestamp) -> Result<Option<CardOnFile>> {
 pub fn remove(db: &mut Db, secrets: &dyn SecretStore, by: &Actor, now: Timestamp) -> Result<bool> {
     secrets.delete(SECRET_NAME)?;
     let tx = db.write()?;
-    let removed: Option<String> = tx
-        .query_row("DELETE FROM payment_card RETURNING brand || ' •••• ' || last4", [], |r| r.get(0))
-        .optional()?;
+    let removed: Option<String> =
+        tx.query_row("DELETE FROM payment_card RETURNING brand || ' •••• ' || last4", [], |r| r.get(0)).optional()?;
     if let Some(card) = &removed {
         audit::record(&tx, by, Action::PaymentCardRemoved, card, now)?;
     }

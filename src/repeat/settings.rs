@@ -46,7 +46,13 @@ pub(crate) fn write_log(
 /// Sets (or replaces) the repeat order; a paused one resumes. `package`: a name in any case, or
 /// an id. `monthly_cap`: `None` for no cap. When the card in use is already at 95% or more, the
 /// order is placed at once: the front end then charges it ([`crate::orders::reconcile`]).
-pub fn set(db: &mut Db, package: &str, monthly_cap: Option<Decimal>, by: &Actor, now: Timestamp) -> Result<RepeatOrder> {
+pub fn set(
+    db: &mut Db,
+    package: &str,
+    monthly_cap: Option<Decimal>,
+    by: &Actor,
+    now: Timestamp,
+) -> Result<RepeatOrder> {
     let cap = monthly_cap.map(|c| money::to_units(c, "cap")).transpose()?;
     if cap.is_some_and(|c| c <= 0) {
         return Err(Error::invalid("cap", "must be more than zero"));

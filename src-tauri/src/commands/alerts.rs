@@ -34,7 +34,11 @@ pub fn recipients(state: State<'_, AppState>) -> Result<Vec<Recipient>, ErrorBod
 
 /// Adds a recipient (or changes what it gets): `only` `None` for every message.
 #[tauri::command]
-pub fn add_recipient(state: State<'_, AppState>, address: String, only: Option<Only>) -> Result<Vec<Recipient>, ErrorBody> {
+pub fn add_recipient(
+    state: State<'_, AppState>,
+    address: String,
+    only: Option<Only>,
+) -> Result<Vec<Recipient>, ErrorBody> {
     let by = state.require_manager()?.actor();
     state.with_db(|db| {
         notify::add_recipient(db, &address, only, &by, state.now())?;
