@@ -138,15 +138,15 @@ mod tests {
         TopUp(i64),
     }
 
-    /// An amount below `max` whole units: mostly whole units, so that the credit often lands
-    /// exactly on a level (the edge of the rule), sometimes any ten-thousandth.
-    fn amount(max: i64) -> impl Strategy<Value = i64> {
-        prop_oneof![3 => (0..max).prop_map(|v| v * ONE), 1 => 0..max * ONE]
+    /// An amount from `min` to below `max` whole units: mostly whole units, so that the credit
+    /// often lands exactly on a level (the edge of the rule), sometimes any ten-thousandth.
+    fn amount(min: i64, max: i64) -> impl Strategy<Value = i64> {
+        prop_oneof![3 => (min..max).prop_map(|v| v * ONE), 1 => min * ONE..max * ONE]
     }
 
     fn steps() -> impl Strategy<Value = Vec<Step>> {
         prop::collection::vec(
-            prop_oneof![4 => amount(40).prop_map(Step::Bill), 1 => amount(200).prop_map(|v| Step::TopUp(v + 1))],
+            prop_oneof![4 => amount(0, 40).prop_map(Step::Bill), 1 => amount(1, 200).prop_map(Step::TopUp)],
             0..60,
         )
     }
@@ -157,8 +157,8 @@ mod tests {
         /// to or below, armed again only when the credit rises above it.
         #[test]
         fn an_amount_level_fires_once_per_crossing_and_rearms_only_above_it(
-            start in amount(300),
-            raw_levels in prop::collection::btree_set(amount(250).prop_map(|v| v + 1), 1..4),
+            start in amount(0, 300),
+            raw_levels in prop::collection::btree_set(amount(1, 250), 1..4),
             steps in steps(),
         ) {
             let levels: Vec<Level> = raw_levels.iter().map(|&a| Level::Amount(a)).collect();
