@@ -353,6 +353,6 @@ mod tests {
         }
         let twice = parse_levels(&["50", "50.00"]).unwrap_err();
         assert!(twice.to_string().contains("twice"), "{twice}");
-        assert!(parse_levels(&vec!["1"; MAX_LEVELS + 1]).is_err());
+        assert!(parse_levels(&["1"; MAX_LEVELS + 1]).is_err());
     }
 }
