@@ -8,6 +8,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::audit::{self, Action, Actor};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::money;
@@ -172,12 +173,15 @@ pub fn time_zone(conn: &rusqlite::Connection) -> Result<Zone> {
 
 /// Sets the account's zone by its IANA name, or back to the computer's (`None`). An unknown
 /// name is `invalid_input` on `time_zone` and changes nothing. Nothing else is rewritten: the
-/// spend is kept per quarter hour of UTC, which adds up into the days of any zone.
-pub fn set_time_zone(db: &mut Db, name: Option<&str>) -> Result<Account> {
+/// spend is kept per quarter hour of UTC, which adds up into the days of any zone. The change
+/// and its audit line (`by`) are one transaction.
+pub fn set_time_zone(db: &mut Db, name: Option<&str>, by: &crate::audit::Actor, now: Timestamp) -> Result<Account> {
     let zone = name.map(|n| Zone::named(n, "time_zone")).transpose()?;
     let tx = db.write()?;
     account_in(&tx)?;
     tx.execute("UPDATE account SET time_zone = ?1 WHERE id = 1", [zone.as_ref().and_then(Zone::name)])?;
+    let detail = format!("time zone: {}", zone.as_ref().and_then(Zone::name).unwrap_or("the computer's"));
+    crate::audit::record(&tx, by, crate::audit::Action::AccountSettingsSaved, &detail, now)?;
     let a = account_in(&tx)?;
     tx.commit()?;
     Ok(a)
@@ -303,7 +307,11 @@ pub fn login(db: &mut Db, name: &str, password: &str, now: Timestamp) -> Result<
             .flatten();
         if let Some(until) = locked.as_deref().and_then(|u| crate::time::parse_ts(u, "locked_until").ok()) {
             if until > now {
-                return Err(Error::TooManyAttempts { seconds: (until - now).num_seconds().max(1) });
+                let seconds = (until - now).num_seconds().max(1);
+                let detail = format!("refused unchecked: locked for {seconds} s after too many failed logins");
+                audit::record(&tx, &Actor::app(&key), Action::LoginFailed, &detail, now)?;
+                tx.commit()?;
+                return Err(Error::TooManyAttempts { seconds });
             }
         }
         // Counted as a failure until the hash says otherwise: a crash mid-check still counts.
@@ -320,11 +328,28 @@ pub fn login(db: &mut Db, name: &str, password: &str, now: Timestamp) -> Result<
         tx.commit()?;
     }
     let r = verify_login(db, name, password);
-    if r.is_ok() {
-        let tx = db.write()?;
-        tx.execute("DELETE FROM login_failures WHERE name = ?1", [&key])?;
-        tx.commit()?;
+    let tx = db.write()?;
+    match &r {
+        Ok(user) => {
+            tx.execute("DELETE FROM login_failures WHERE name = ?1", [&key])?;
+            audit::record(&tx, &Actor::app(&user.name), Action::Login, &format!("as {}", user.role.as_str()), now)?;
+        }
+        Err(Error::BadCredentials) => {
+            // For the managers who read the log: which of the three it was (the person at the
+            // login form is told none of it).
+            let login: Option<bool> = tx
+                .query_row("SELECT password_hash IS NOT NULL FROM users WHERE name = ?1", [name.trim()], |r| r.get(0))
+                .optional()?;
+            let why = match login {
+                None => "no user of this name",
+                Some(false) => "a fax sender without a login",
+                Some(true) => "wrong password",
+            };
+            audit::record(&tx, &Actor::app(&key), Action::LoginFailed, why, now)?;
+        }
+        Err(_) => return r,
     }
+    tx.commit()?;
     r
 }
 

@@ -66,8 +66,14 @@ pub fn validate_tax_id(s: &str) -> Result<String> {
     Ok(t.to_string())
 }
 
-/// Checks every given field, then writes them in one transaction.
-pub fn set_billing_details(db: &mut Db, input: &BillingDetailsInput, now: Timestamp) -> Result<BillingDetails> {
+/// Checks every given field, then writes them in one transaction, with the audit line of who
+/// saved them.
+pub fn set_billing_details(
+    db: &mut Db,
+    input: &BillingDetailsInput,
+    by: &crate::audit::Actor,
+    now: Timestamp,
+) -> Result<BillingDetails> {
     let address = input.billing_address.as_deref().map(validate_address).transpose()?;
     let tax_id = input.tax_id.as_deref().map(validate_tax_id).transpose()?;
     let tx = db.write()?;
@@ -85,6 +91,18 @@ pub fn set_billing_details(db: &mut Db, input: &BillingDetailsInput, now: Timest
            email_receipts = excluded.email_receipts, updated_at = excluded.updated_at",
         params![new.billing_address, new.tax_id, new.email_receipts, fmt_ts(&now)],
     )?;
+    let mut changed = Vec::new();
+    if input.billing_address.is_some() {
+        changed.push("billing address");
+    }
+    if input.tax_id.is_some() {
+        changed.push("tax ID");
+    }
+    if let Some(on) = input.email_receipts {
+        changed.push(if on { "receipts emailed" } else { "receipts not emailed" });
+    }
+    let detail = format!("billing details: {}", changed.join(", "));
+    crate::audit::record(&tx, by, crate::audit::Action::AccountSettingsSaved, &detail, now)?;
     tx.commit()?;
     Ok(new)
 }
@@ -109,12 +127,13 @@ mod tests {
         )
         .unwrap();
         let now = chrono::Utc::now();
+        let by = crate::audit::Actor::cli("test");
         let ok = BillingDetailsInput {
             billing_address: Some(" 1 Main St \n\n Springfield, IL 62701 ".into()),
             tax_id: Some("US 12-3456789".into()),
             email_receipts: Some(true),
         };
-        let saved = set_billing_details(&mut db, &ok, now).unwrap();
+        let saved = set_billing_details(&mut db, &ok, &by, now).unwrap();
         assert_eq!(saved.billing_address, "1 Main St\nSpringfield, IL 62701");
         for bad in [
             BillingDetailsInput { tax_id: Some("=cmd()".into()), ..Default::default() },
@@ -126,13 +145,14 @@ mod tests {
                 ..Default::default()
             },
         ] {
-            let e = set_billing_details(&mut db, &bad, now).unwrap_err();
+            let e = set_billing_details(&mut db, &bad, &by, now).unwrap_err();
             assert_eq!(e.code(), "invalid_input");
         }
         assert_eq!(billing_details(db.conn()).unwrap(), saved, "nothing saved by a refused change");
         let kept = set_billing_details(
             &mut db,
             &BillingDetailsInput { tax_id: Some(String::new()), ..Default::default() },
+            &by,
             now,
         )
         .unwrap();

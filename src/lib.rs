@@ -5,6 +5,8 @@
 //! as a parameter.
 
 pub mod account;
+pub mod alerts;
+pub mod audit;
 pub mod billing;
 pub mod billing_details;
 pub mod catalog;

@@ -82,6 +82,17 @@ pub fn fmt_units(v: i64) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// `used` as a percent of `original`, rounded down to 2 places (`94.99` until it is 95%).
+pub fn percent(used: i64, original: i64) -> Decimal {
+    if original <= 0 {
+        return Decimal::ZERO;
+    }
+    let mut p = (Decimal::from(used) * Decimal::from(100) / Decimal::from(original))
+        .round_dp_with_strategy(2, RoundingStrategy::ToZero);
+    p.rescale(2);
+    p
+}
+
 /// An amount for people, with the currency's usual two decimals: `52.50 USD`. Exports keep all
 /// four places; this is for messages and the UI only.
 pub fn fmt_for_people(v: i64, currency: &str) -> String {

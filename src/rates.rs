@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::money;
+use crate::time::Timestamp;
 
 /// The rate table as this connection last read it, with the `rates_version` it was read at.
 #[derive(Default)]
@@ -315,7 +316,12 @@ fn default_label(prefix: &str) -> String {
 /// through `rates_version` (raised by the table's triggers), so the next fax billed anywhere
 /// is priced by it; faxes billed before keep the rate they were billed at (the fax row holds
 /// its cost per unit, and billed faxes are never updated).
-pub fn change_rates(db: &mut Db, change: &RateChange) -> Result<Option<Rate>> {
+pub fn change_rates(
+    db: &mut Db,
+    change: &RateChange,
+    by: &crate::audit::Actor,
+    now: Timestamp,
+) -> Result<Option<Rate>> {
     match change {
         RateChange::Set { prefix, price, unit, label } => {
             let prefix = parse_prefix(prefix)?;
@@ -333,6 +339,10 @@ pub fn change_rates(db: &mut Db, change: &RateChange) -> Result<Option<Rate>> {
                  cost_per_unit = excluded.cost_per_unit",
                 params![prefix, label, unit.as_str(), cpu],
             )?;
+            let per = if *unit == Unit::Page { "page" } else { "tenth of a minute" };
+            let to = if prefix.is_empty() { "the default rate".to_string() } else { format!("+{prefix} ({label})") };
+            let detail = format!("{to}: {} a {per}", money::from_units(cpu));
+            crate::audit::record(&tx, by, crate::audit::Action::RateSet, &detail, now)?;
             tx.commit()?;
             Ok(Some(Rate {
                 prefix,
@@ -354,6 +364,7 @@ pub fn change_rates(db: &mut Db, change: &RateChange) -> Result<Option<Rate>> {
             if tx.execute("DELETE FROM rates WHERE prefix = ?1", [&prefix])? == 0 {
                 return Err(Error::NotFound(format!("no rate for prefix +{prefix}")));
             }
+            crate::audit::record(&tx, by, crate::audit::Action::RateRemoved, &format!("+{prefix}"), now)?;
             tx.commit()?;
             Ok(None)
         }

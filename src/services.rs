@@ -120,8 +120,14 @@ impl Services {
     }
 
     /// Saves the SMTP settings, and the password in the keyring.
-    pub fn save_email(&self, db: &mut Db, settings: EmailSettings, password: Option<String>) -> Result<EmailSettings> {
+    pub fn save_email(
+        &self,
+        db: &mut Db,
+        settings: EmailSettings,
+        password: Option<String>,
+        by: &crate::audit::Actor,
+    ) -> Result<EmailSettings> {
         let store = self.secrets(db)?;
-        notify::password::save_with_password(db, store.as_ref(), settings, password, self.now())
+        notify::password::save_with_password(db, store.as_ref(), settings, password, by, self.now())
     }
 }

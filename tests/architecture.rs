@@ -9,8 +9,8 @@ use std::path::Path;
 const LAYERS: &[&[&str]] = &[
     &["error", "money", "time", "text", "countries"],
     &["db"],
-    &["account", "billing_details", "catalog", "rates", "secrets", "paths"],
-    &["ledger", "notify"],
+    &["account", "billing_details", "catalog", "rates", "secrets", "paths", "audit"],
+    &["ledger", "notify", "alerts"],
     &["payments", "orders", "repeat", "billing"],
     &["import", "export", "report", "demo", "setup", "services"],
 ];

@@ -358,7 +358,13 @@ fn refuses_a_database_from_a_newer_version() {
 fn summarizes_remaining_credit_and_daily_spend() {
     let mut s = prepaid();
     apply_card(&mut s.db, dec("5"), dec("0"), t("2026-10-01T00:00:00Z")).unwrap();
-    faxcredit::account::set_time_zone(&mut s.db, Some("UTC")).unwrap();
+    faxcredit::account::set_time_zone(
+        &mut s.db,
+        Some("UTC"),
+        &faxcredit::audit::Actor::cli("test"),
+        common::t("2026-01-01T00:00:00Z"),
+    )
+    .unwrap();
     // Spend falls on the day a fax was submitted, whenever it is billed.
     let at = |id: &str, pages: i64, when: &str| {
         let mut r = common::raw(id, pages);

@@ -554,11 +554,11 @@ fn refusal_orders_and_capped_retries_survive_dying_mid_purchase() {
     let clock = FixedClock::new(common::t("2026-11-01T00:00:00Z"));
     let store = |db: &mut faxcredit::Db, number: &str, now| {
         let input = CardInput { number: number.into(), expiry: "12/30".into(), holder: "Crash".into(), cvv: None };
-        payment_method::set(db, &secrets, &input, now).unwrap();
+        payment_method::set(db, &secrets, &input, &common::tester(), now).unwrap();
     };
     store(&mut s.db, "4000000000009995", clock.now());
     apply_card(&mut s.db, common::dec("10.00"), common::dec("0"), clock.now()).unwrap();
-    faxcredit::repeat::set(&mut s.db, "starter", Some(common::dec("40.00")), clock.now()).unwrap();
+    faxcredit::repeat::set(&mut s.db, "starter", Some(common::dec("40.00")), &common::tester(), clock.now()).unwrap();
     let gateway = Sandbox::beside(&s.path(), Fault::None);
     let (mut died, mut refused) = (0u32, 0u32);
     let mut paid_before = std::collections::BTreeSet::new();
@@ -593,7 +593,14 @@ fn refusal_orders_and_capped_retries_survive_dying_mid_purchase() {
                 } else {
                     // The manager moves the cap: what is bought from now on must fit under it.
                     let cap = ["20.00", "40.00", "60.00"][rng.below(3) as usize];
-                    faxcredit::repeat::set(&mut s.db, "starter", Some(common::dec(cap)), clock.now()).unwrap();
+                    faxcredit::repeat::set(
+                        &mut s.db,
+                        "starter",
+                        Some(common::dec(cap)),
+                        &common::tester(),
+                        clock.now(),
+                    )
+                    .unwrap();
                 }
             }
         }

@@ -26,7 +26,7 @@ fn fax_at(id: &str, pages: i64, at: &str) -> ledger::Fax {
 
 fn in_zone(kind: AccountKind, zone: &str) -> TestDb {
     let mut s = account(kind);
-    set_time_zone(&mut s.db, Some(zone)).unwrap();
+    set_time_zone(&mut s.db, Some(zone), &faxcredit::audit::Actor::cli("test"), t("2026-01-01T00:00:00Z")).unwrap();
     s
 }
 
@@ -154,16 +154,28 @@ fn changing_the_zone_moves_the_days_and_an_unknown_zone_changes_nothing() {
     let now = t("2026-11-25T20:00:00Z");
     bill(&mut s.db, &fax_at("A", 3, "2026-11-24T12:00:00Z"), now).unwrap();
     assert_eq!(day(&ledger::summary(&mut s.db, now, 5).unwrap(), "2026-11-24").1, 1);
-    let e = set_time_zone(&mut s.db, Some("Pacific/Atlantis")).unwrap_err();
+    let e = set_time_zone(
+        &mut s.db,
+        Some("Pacific/Atlantis"),
+        &faxcredit::audit::Actor::cli("test"),
+        t("2026-01-01T00:00:00Z"),
+    )
+    .unwrap_err();
     assert_eq!(e.code(), "invalid_input");
     assert!(e.to_string().contains("time_zone"), "{e}");
     assert_eq!(faxcredit::account::account(&s.db).unwrap().time_zone.as_deref(), Some("UTC"));
-    let a = set_time_zone(&mut s.db, Some("pacific/auckland")).unwrap();
+    let a = set_time_zone(
+        &mut s.db,
+        Some("pacific/auckland"),
+        &faxcredit::audit::Actor::cli("test"),
+        t("2026-01-01T00:00:00Z"),
+    )
+    .unwrap();
     assert_eq!((a.time_zone.as_deref(), a.time_zone_set), (Some("Pacific/Auckland"), true));
     let sum = ledger::summary(&mut s.db, now, 5).unwrap();
     assert_eq!((day(&sum, "2026-11-24").1, day(&sum, "2026-11-25").1), (0, 1));
     // Back to the computer's zone: this test process's.
-    let a = set_time_zone(&mut s.db, None).unwrap();
+    let a = set_time_zone(&mut s.db, None, &faxcredit::audit::Actor::cli("test"), t("2026-01-01T00:00:00Z")).unwrap();
     assert!(!a.time_zone_set);
     assert_eq!(a.time_zone.as_deref(), faxcredit::time::Zone::system().name());
     assert!(ledger::check(&mut s.db).unwrap().ok());

@@ -47,7 +47,7 @@ fn stores_reads_replaces_and_removes_the_card_in_the_real_keyring() {
         holder: "Alice Smith".into(),
         cvv: Some(CVV.into()),
     };
-    let shown = payment_method::set(&mut s.db, &store, &input(NUMBER), now).unwrap();
+    let shown = payment_method::set(&mut s.db, &store, &input(NUMBER), &common::tester(), now).unwrap();
     assert_eq!((shown.brand.as_str(), shown.last4.as_str()), ("Visa", "4242"));
     assert_eq!(payment_method::load(&store).unwrap().number, NUMBER);
     // A second handle (as the CLI or a restarted app would open) reads the same entry.
@@ -55,11 +55,11 @@ fn stores_reads_replaces_and_removes_the_card_in_the_real_keyring() {
     assert_eq!(payment_method::load(&again).unwrap().holder, "Alice Smith");
     assert!(!again.get(payment_method::SECRET_NAME).unwrap().unwrap().contains(CVV), "the CVV is never stored");
 
-    payment_method::set(&mut s.db, &store, &input(OTHER), now).unwrap();
+    payment_method::set(&mut s.db, &store, &input(OTHER), &common::tester(), now).unwrap();
     assert_eq!(payment_method::load(&again).unwrap().number, OTHER);
     assert_eq!(payment_method::on_file(&s.db, now).unwrap().unwrap().brand, "Mastercard");
 
-    assert!(payment_method::remove(&mut s.db, &store).unwrap());
+    assert!(payment_method::remove(&mut s.db, &store, &common::tester(), now).unwrap());
     assert_eq!(again.get(payment_method::SECRET_NAME).unwrap(), None);
     assert_eq!(payment_method::on_file(&s.db, now).unwrap(), None);
     assert_eq!(payment_method::load(&again).unwrap_err().code(), "no_payment_card");

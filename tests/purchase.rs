@@ -25,7 +25,7 @@ fn shop_with(number: &str) -> Shop {
     let secrets = MemoryStore::default();
     let clock = FixedClock::new(t("2026-11-24T10:00:00Z"));
     let input = CardInput { number: number.into(), expiry: "12/28".into(), holder: "Alice".into(), cvv: None };
-    payment_method::set(&mut s.db, &secrets, &input, t("2026-11-24T09:00:00Z")).unwrap();
+    payment_method::set(&mut s.db, &secrets, &input, &common::tester(), t("2026-11-24T09:00:00Z")).unwrap();
     Shop { s, secrets, clock }
 }
 
@@ -42,7 +42,7 @@ impl Shop {
             follow_up: &faxcredit::repeat::AfterPurchase,
             crash: crash.map(|c| (c, false)),
         };
-        orders::purchase(&mut self.s.db, &p, "Standard", key, false)
+        orders::purchase(&mut self.s.db, &p, "Standard", key, false, &common::tester())
     }
     fn reconcile(&mut self, fault: Fault) -> orders::ReconcileReport {
         let gw = self.sandbox(fault);
@@ -179,7 +179,7 @@ fn two_purchases_at_once_with_one_key_charge_once() {
                     follow_up: &faxcredit::repeat::AfterPurchase,
                     crash: None,
                 };
-                orders::purchase(&mut db, &p, "standard", "manual:same", false).unwrap().id
+                orders::purchase(&mut db, &p, "standard", "manual:same", false, &common::tester()).unwrap().id
             })
         })
         .collect();
@@ -193,7 +193,7 @@ fn credit_accounts_cannot_buy_or_store_a_card() {
     let mut s = common::account(AccountKind::Credit);
     let secrets = MemoryStore::default();
     let input = CardInput { number: "4242424242424242".into(), expiry: "12/28".into(), holder: "A".into(), cvv: None };
-    let e = payment_method::set(&mut s.db, &secrets, &input, t("2026-11-24T09:00:00Z")).unwrap_err();
+    let e = payment_method::set(&mut s.db, &secrets, &input, &common::tester(), t("2026-11-24T09:00:00Z")).unwrap_err();
     assert_eq!((e.code().as_str(), e.exit_code()), ("not_prepaid", 5));
     assert_eq!(secrets.get_for_test("payment-card"), None, "nothing reached the keyring");
 }
@@ -203,7 +203,8 @@ fn without_a_keyring_nothing_is_stored_and_nothing_is_bought() {
     let mut s = prepaid();
     let refusing = MemoryStore::refusing();
     let input = CardInput { number: "4242424242424242".into(), expiry: "12/28".into(), holder: "A".into(), cvv: None };
-    let e = payment_method::set(&mut s.db, &refusing, &input, t("2026-11-24T09:00:00Z")).unwrap_err();
+    let e =
+        payment_method::set(&mut s.db, &refusing, &input, &common::tester(), t("2026-11-24T09:00:00Z")).unwrap_err();
     assert_eq!((e.code().as_str(), e.exit_code()), ("keyring_unavailable", 7));
     assert_eq!(payment_method::on_file(&s.db, t("2026-11-24T09:00:00Z")).unwrap(), None);
     let gw = Sandbox::beside(&s.path(), Fault::None);
@@ -216,7 +217,7 @@ fn without_a_keyring_nothing_is_stored_and_nothing_is_bought() {
         crash: None,
     };
     assert_eq!(
-        orders::purchase(&mut s.db, &p, "Standard", "manual:x", false).unwrap_err().code(),
+        orders::purchase(&mut s.db, &p, "Standard", "manual:x", false, &common::tester()).unwrap_err().code(),
         "keyring_unavailable"
     );
     assert!(orders::orders(&s.db).unwrap().is_empty());

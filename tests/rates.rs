@@ -22,10 +22,17 @@ fn billed_cpu(o: &Outcome) -> String {
     }
 }
 
+/// The manager these tests act as (written to the audit log).
+fn manager() -> faxcredit::audit::Actor {
+    faxcredit::audit::Actor::app("alice")
+}
+
 fn set(db: &mut Db, prefix: &str, price: &str) -> faxcredit::Result<Option<rates::Rate>> {
     rates::change_rates(
         db,
         &RateChange::Set { prefix: prefix.into(), price: price.into(), unit: Unit::Page, label: None },
+        &manager(),
+        t("2026-11-24T08:00:00Z"),
     )
 }
 
@@ -65,7 +72,8 @@ fn a_change_prices_the_next_fax_everywhere_and_old_lines_keep_their_rate() {
     common::assert_sound(&mut s.db);
 
     // Removing the prefix sends its numbers to a shorter one, here the default.
-    rates::change_rates(&mut other, &RateChange::Remove { prefix: "44".into() }).unwrap();
+    rates::change_rates(&mut other, &RateChange::Remove { prefix: "44".into() }, &manager(), t("2026-11-24T08:00:00Z"))
+        .unwrap();
     assert_eq!(billed_cpu(&bill(&mut s.db, &uk_fax("default", 1), now).unwrap()), "0.2500");
     set(&mut other, "default", "0.3").unwrap();
     assert_eq!(billed_cpu(&bill(&mut s.db, &uk_fax("default2", 1), now).unwrap()), "0.3000");
@@ -93,9 +101,21 @@ fn bad_rate_input_is_refused_naming_its_field_and_nothing_is_saved() {
         let msg = e.to_string();
         assert!(msg.starts_with(&format!("{field}: ")) && msg.contains(words), "{prefix} {price}: {msg}");
     }
-    let e = rates::change_rates(&mut s.db, &RateChange::Remove { prefix: "default".into() }).unwrap_err();
+    let e = rates::change_rates(
+        &mut s.db,
+        &RateChange::Remove { prefix: "default".into() },
+        &manager(),
+        t("2026-11-24T08:00:00Z"),
+    )
+    .unwrap_err();
     assert!(e.to_string().starts_with("prefix: "), "{e}");
-    let e = rates::change_rates(&mut s.db, &RateChange::Remove { prefix: "999".into() }).unwrap_err();
+    let e = rates::change_rates(
+        &mut s.db,
+        &RateChange::Remove { prefix: "999".into() },
+        &manager(),
+        t("2026-11-24T08:00:00Z"),
+    )
+    .unwrap_err();
     assert_eq!(e.code(), "not_found");
     assert_eq!(rates::rates(&s.db).unwrap(), before, "nothing saved");
     assert_eq!(version(&s.db), v0, "the rate table did not even move");
@@ -143,7 +163,7 @@ proptest! {
             currency: "USD".into(), credit_limit: None }, t("2026-01-01T00:00:00Z")).unwrap();
         ledger::apply_card(&mut db, dec("100000"), dec("0"), t("2026-01-01T00:00:00Z")).unwrap();
         let price = faxcredit::money::from_units(i64::from(price)).to_string();
-        rates::change_rates(&mut db, &RateChange::Set { prefix: "61".into(), price, unit: Unit::TenthMinute, label: None }).unwrap();
+        rates::change_rates(&mut db, &RateChange::Set { prefix: "61".into(), price, unit: Unit::TenthMinute, label: None }, &manager(), t("2026-11-24T08:00:00Z")).unwrap();
         let q = rates::quote(&db, dest, pages, duration).unwrap();
         let fax = RawFax {
             destination_fax: Some(dest.into()),
@@ -157,4 +177,37 @@ proptest! {
             other => prop_assert!(false, "not billed: {:?}", other),
         }
     }
+}
+
+/// Rate edits, the billing details and the time zone are manager actions: each writes its audit
+/// line, naming who and what, in the transaction that makes the change; a refused edit writes
+/// none.
+#[test]
+fn rate_billing_detail_and_zone_changes_are_in_the_audit_log() {
+    let mut s = prepaid();
+    set(&mut s.db, "44", "0.2").unwrap();
+    rates::change_rates(&mut s.db, &RateChange::Remove { prefix: "44".into() }, &manager(), t("2026-11-24T08:01:00Z"))
+        .unwrap();
+    set(&mut s.db, "44", "-1").unwrap_err();
+    let details =
+        faxcredit::billing_details::BillingDetailsInput { tax_id: Some("EIN 1".into()), ..Default::default() };
+    faxcredit::billing_details::set_billing_details(&mut s.db, &details, &manager(), t("2026-11-24T08:02:00Z"))
+        .unwrap();
+    faxcredit::account::set_time_zone(&mut s.db, Some("Europe/Dublin"), &manager(), t("2026-11-24T08:03:00Z")).unwrap();
+    let log: Vec<(String, String, String)> = faxcredit::audit::entries(&s.db, 10, None)
+        .unwrap()
+        .into_iter()
+        .rev()
+        .map(|e| (e.actor, e.action, e.detail))
+        .collect();
+    let line = |action: &str, detail: &str| ("alice".to_string(), action.to_string(), detail.to_string());
+    assert_eq!(
+        log,
+        [
+            line("rate_set", "+44 (United Kingdom): 0.2000 a page"),
+            line("rate_removed", "+44"),
+            line("account_settings_saved", "billing details: tax ID"),
+            line("account_settings_saved", "time zone: Europe/Dublin"),
+        ]
+    );
 }

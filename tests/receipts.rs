@@ -17,6 +17,11 @@ use faxcredit::payments::{Fault, Sandbox};
 use faxcredit::secrets::MemoryStore;
 use faxcredit::time::FixedClock;
 
+/// The manager these tests act as (written to the audit log).
+fn manager() -> faxcredit::audit::Actor {
+    faxcredit::audit::Actor::app("alice")
+}
+
 struct Shop {
     s: TestDb,
     secrets: MemoryStore,
@@ -28,7 +33,7 @@ fn shop() -> Shop {
     let secrets = MemoryStore::default();
     let input =
         CardInput { number: "4242424242424242".into(), expiry: "12/28".into(), holder: "Alice".into(), cvv: None };
-    payment_method::set(&mut s.db, &secrets, &input, t("2026-11-24T09:00:00Z")).unwrap();
+    payment_method::set(&mut s.db, &secrets, &input, &manager(), t("2026-11-24T09:00:00Z")).unwrap();
     Shop { s, secrets, clock: FixedClock::new(t("2026-11-24T10:00:00Z")) }
 }
 
@@ -42,11 +47,11 @@ impl Shop {
             follow_up: &faxcredit::repeat::AfterPurchase,
             crash: None,
         };
-        orders::purchase_with_po(&mut self.s.db, &p, package, key, false, po)
+        orders::purchase_with_po(&mut self.s.db, &p, package, key, false, po, &manager())
     }
     fn store_card(&mut self, number: &str) {
         let input = CardInput { number: number.into(), expiry: "12/28".into(), holder: "Alice".into(), cvv: None };
-        payment_method::set(&mut self.s.db, &self.secrets, &input, t("2026-11-24T09:30:00Z")).unwrap();
+        payment_method::set(&mut self.s.db, &self.secrets, &input, &manager(), t("2026-11-24T09:30:00Z")).unwrap();
     }
 }
 
@@ -68,7 +73,7 @@ fn details(shop: &mut Shop) {
         tax_id: Some("DE 123456789".into()),
         email_receipts: None,
     };
-    set_billing_details(&mut shop.s.db, &input, t("2026-11-24T09:00:00Z")).unwrap();
+    set_billing_details(&mut shop.s.db, &input, &manager(), t("2026-11-24T09:00:00Z")).unwrap();
 }
 
 #[test]
@@ -175,10 +180,19 @@ fn the_purchase_email_carries_the_receipt_when_asked() {
         let mut shop = shop();
         details(&mut shop);
         let on = BillingDetailsInput { email_receipts: Some(wanted), ..Default::default() };
-        set_billing_details(&mut shop.s.db, &on, t("2026-11-24T09:00:00Z")).unwrap();
+        set_billing_details(&mut shop.s.db, &on, &manager(), t("2026-11-24T09:00:00Z")).unwrap();
         faxcredit::ledger::apply_card(&mut shop.s.db, common::dec("1.00"), common::dec("0"), t("2026-11-01T00:00:00Z"))
             .unwrap();
-        faxcredit::repeat::set(&mut shop.s.db, "starter", None, t("2026-11-01T00:00:00Z")).unwrap();
+        faxcredit::repeat::set(&mut shop.s.db, "starter", None, &manager(), t("2026-11-01T00:00:00Z")).unwrap();
+        // A second mailbox for purchases: its copy carries the receipt too.
+        notify::add_recipient(
+            &mut shop.s.db,
+            "finance@shop.example",
+            Some(notify::Only::Purchases),
+            &manager(),
+            t("2026-11-01T00:00:00Z"),
+        )
+        .unwrap();
         faxcredit::billing::bill(&mut shop.s.db, &common::fax("f1", 10), t("2026-11-24T10:00:00Z")).unwrap();
         let gw = Sandbox::beside(&shop.s.path(), Fault::None);
         let p = Purchaser {
@@ -200,9 +214,11 @@ fn the_purchase_email_carries_the_receipt_when_asked() {
         };
         let mailer = SmtpMailer::new(&settings, None).unwrap();
         let sent = notify::deliver_due(&mut shop.s.db, &shop.clock, Some(&mailer)).unwrap();
-        assert_eq!(sent.sent, 1);
-        let got = server.received();
-        assert_eq!(got.len(), 1);
+        let got: Vec<_> = server.received().into_iter().filter(|m| m.data.contains("bought automatically")).collect();
+        assert_eq!(got.len(), 2, "the account email and finance, {} sent", sent.sent);
+        if wanted {
+            assert!(got[1].data.contains("filename=\"receipt-1.pdf\""), "finance's copy carries the receipt");
+        }
         let data = &got[0].data;
         assert!(data.contains("bought automatically"), "the purchase email");
         if !wanted {

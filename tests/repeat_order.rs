@@ -28,9 +28,9 @@ fn account(number: &str, cap: Option<&str>) -> Account {
     let mut s = prepaid();
     let secrets = MemoryStore::default();
     let input = CardInput { number: number.into(), expiry: "12/28".into(), holder: "Alice".into(), cvv: None };
-    payment_method::set(&mut s.db, &secrets, &input, t("2026-11-01T00:00:00Z")).unwrap();
+    payment_method::set(&mut s.db, &secrets, &input, &common::tester(), t("2026-11-01T00:00:00Z")).unwrap();
     apply_card(&mut s.db, common::dec("10.00"), common::dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
-    repeat::set(&mut s.db, "starter", cap.map(common::dec), t("2026-11-01T00:00:00Z")).unwrap();
+    repeat::set(&mut s.db, "starter", cap.map(common::dec), &common::tester(), t("2026-11-01T00:00:00Z")).unwrap();
     Account { s, secrets, clock: FixedClock::new(t("2026-11-24T10:00:00Z")), calls: Calls::default() }
 }
 
@@ -67,8 +67,16 @@ impl Account {
     fn log_events(&self) -> Vec<String> {
         repeat::log(&self.s.db, 100).unwrap().into_iter().rev().map(|e| e.event).collect()
     }
+    /// The repeat order's emails and the refusals, oldest first (the low-credit alerts of the
+    /// account's default level are tests/alerts.rs's).
     fn mails(&self) -> Vec<String> {
-        notify::messages(&self.s.db, 100).unwrap().into_iter().rev().map(|m| m.subject).collect()
+        notify::messages(&self.s.db, 100)
+            .unwrap()
+            .into_iter()
+            .rev()
+            .filter(|m| m.kind != "low_credit")
+            .map(|m| m.subject)
+            .collect()
     }
     fn now(&self) -> faxcredit::time::Timestamp {
         faxcredit::time::Clock::now(&self.clock)
@@ -81,7 +89,7 @@ impl Account {
     fn store_card(&mut self, number: &str) {
         let input = CardInput { number: number.into(), expiry: "12/28".into(), holder: "Alice".into(), cvv: None };
         let now = self.now();
-        payment_method::set(&mut self.s.db, &self.secrets, &input, now).unwrap();
+        payment_method::set(&mut self.s.db, &self.secrets, &input, &common::tester(), now).unwrap();
     }
     fn order(&self, key: &str) -> orders::Order {
         orders::orders(&self.s.db).unwrap().into_iter().find(|o| o.key == key).expect("order")
@@ -188,7 +196,7 @@ fn a_decline_is_emailed_once_retried_at_1h_6h_24h_then_pauses() {
     let last = &repeat::log(&a.s.db, 1).unwrap()[0];
     assert_eq!((last.event.as_str(), last.card_id), ("skipped", Some(1002)), "{last:?}");
     // Resuming re-arms it and looks at once: the card in use is already at 95%, so it orders now.
-    repeat::resume(&mut a.s.db, now).unwrap();
+    repeat::resume(&mut a.s.db, &common::tester(), now).unwrap();
     assert!(repeat::show(&a.s.db).unwrap().unwrap().paused_at.is_none());
     let o = orders::orders(&a.s.db).unwrap().into_iter().find(|o| o.trigger_card == Some(1002)).expect("re-armed");
     assert_eq!((o.key.as_str(), o.status), ("repeat:1002", Status::Pending));
@@ -300,7 +308,7 @@ fn several_writers_crossing_95_percent_at_once_order_one_card() {
 #[test]
 fn credit_accounts_have_no_repeat_order() {
     let mut s = common::account(faxcredit::account::AccountKind::Credit);
-    let e = repeat::set(&mut s.db, "Starter", None, t("2026-11-24T10:00:00Z")).unwrap_err();
+    let e = repeat::set(&mut s.db, "Starter", None, &common::tester(), t("2026-11-24T10:00:00Z")).unwrap_err();
     assert_eq!((e.code().as_str(), e.exit_code()), ("not_prepaid", 5));
 }
 
@@ -372,11 +380,11 @@ fn a_refused_fax_orders_the_next_card_and_bills_on_it_when_sent_again() {
 fn setting_or_resuming_the_repeat_order_past_95_percent_buys_at_once() {
     let mut a = account("4242424242424242", None);
     let now = a.now();
-    repeat::remove(&mut a.s.db, now).unwrap();
+    repeat::remove(&mut a.s.db, &common::tester(), now).unwrap();
     a.bill("f1", 96);
     assert!(orders::orders(&a.s.db).unwrap().is_empty());
     let now = a.now();
-    repeat::set(&mut a.s.db, "Starter", None, now).unwrap();
+    repeat::set(&mut a.s.db, "Starter", None, &common::tester(), now).unwrap();
     assert_eq!(a.order("repeat:1001").status, Status::Pending);
     assert_eq!(a.reconcile().paid, 1);
     assert_eq!(lines_of(&a.try_bill("f2", 10).unwrap()), [(1001, "0.4000".into()), (1002, "0.6000".into())]);
@@ -392,7 +400,7 @@ fn setting_or_resuming_the_repeat_order_past_95_percent_buys_at_once() {
     assert!(repeat::show(&b.s.db).unwrap().unwrap().paused_at.is_some());
     b.store_card("4242424242424242");
     let now = b.now();
-    repeat::resume(&mut b.s.db, now).unwrap();
+    repeat::resume(&mut b.s.db, &common::tester(), now).unwrap();
     assert_eq!(b.reconcile().paid, 1);
     let o = b.order("repeat:1001");
     assert_eq!((o.status, o.attempts, o.card_last4.as_str()), (Status::Paid, 5, "4242"));
@@ -407,7 +415,13 @@ fn the_cap_counts_the_accounts_month() {
     // In Auckland, 11:30 UTC on 30 November is already 1 December: the cap starts again there,
     // though in UTC the month (and 20.00 of the 30.00 cap) would still be November's.
     let mut a = account("4242424242424242", Some("30.00"));
-    faxcredit::account::set_time_zone(&mut a.s.db, Some("Pacific/Auckland")).unwrap();
+    faxcredit::account::set_time_zone(
+        &mut a.s.db,
+        Some("Pacific/Auckland"),
+        &faxcredit::audit::Actor::cli("test"),
+        common::t("2026-01-01T00:00:00Z"),
+    )
+    .unwrap();
     a.clock.set(t("2026-11-30T10:00:00Z"));
     a.bill("f1", 95);
     assert_eq!(a.reconcile().paid, 1);
@@ -465,7 +479,7 @@ fn every_retry_rechecks_the_cap_and_the_other_cards_and_a_cancelled_one_says_why
     b.bill("f1", 95);
     assert_eq!(b.reconcile().declined, 1);
     let now = b.now();
-    repeat::set(&mut b.s.db, "Starter", Some(common::dec("10.00")), now).unwrap();
+    repeat::set(&mut b.s.db, "Starter", Some(common::dec("10.00")), &common::tester(), now).unwrap();
     b.clock.set(t("2026-11-24T11:00:00Z"));
     assert_eq!(b.reconcile().retried, 0);
     let o = b.order("repeat:1001");

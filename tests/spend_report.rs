@@ -51,7 +51,13 @@ fn ledger_of(ops: &[FaxOp], credit: &str) -> Db {
     ledger::apply_card(&mut db, dec(credit), dec("0"), t("2026-10-01T00:00:00Z")).unwrap();
     ledger::apply_card(&mut db, dec(credit), dec("1"), t("2026-10-01T00:00:00Z")).unwrap();
     // Days of a zone 13 hours from UTC, so a day of the account is not a UTC day.
-    faxcredit::account::set_time_zone(&mut db, Some(ZONE)).unwrap();
+    faxcredit::account::set_time_zone(
+        &mut db,
+        Some(ZONE),
+        &faxcredit::audit::Actor::cli("test"),
+        t("2026-10-01T00:00:00Z"),
+    )
+    .unwrap();
     let start = t("2026-11-01T00:00:00Z");
     for (i, op) in ops.iter().enumerate() {
         let raw = RawFax {

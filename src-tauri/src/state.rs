@@ -30,6 +30,13 @@ pub struct Session {
     pub time_zone: Option<String>,
 }
 
+impl Session {
+    /// Who the audit log names for what this session does.
+    pub fn actor(&self) -> faxcredit::audit::Actor {
+        faxcredit::audit::Actor::app(&self.user)
+    }
+}
+
 pub struct AppState {
     pub db_path: PathBuf,
     /// The clock, keyring and processor of this process (`FAXCREDIT_NOW` pins the clock).

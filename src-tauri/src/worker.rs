@@ -101,7 +101,8 @@ fn tick<R: Runtime>(
         return Ok(());
     };
     if last_message > prev.last_message {
-        for m in notify::messages(db, last_message - prev.last_message)?.iter().rev() {
+        // One notification per message, however many recipients it has (a row each).
+        for m in notify::messages(db, last_message - prev.last_message)?.iter().rev().filter(|m| m.event == m.id) {
             desktop_notification(app, &m.subject, &m.body);
         }
     }

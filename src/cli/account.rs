@@ -141,11 +141,11 @@ pub fn set(path: &Path, s: Settings, now: Timestamp) -> Result<i32> {
     }
     let mut db = Db::open(path)?;
     if input != Default::default() {
-        faxcredit::billing_details::set_billing_details(&mut db, &input, now)?;
+        faxcredit::billing_details::set_billing_details(&mut db, &input, &super::io::actor(), now)?;
         outln!("billing details saved");
     }
     if let Some(name) = zone {
-        let a = account::set_time_zone(&mut db, name)?;
+        let a = account::set_time_zone(&mut db, name, &super::io::actor(), now)?;
         outln!("time zone: {}", zone_words(&a));
     }
     Ok(0)

@@ -53,6 +53,38 @@ pub fn read_password() -> Result<String> {
     Ok(line.trim_end_matches(['\n', '\r']).to_string())
 }
 
+/// Who the audit log names for what this command does: the OS user running it (`USER`,
+/// `LOGNAME`, or `USERNAME` on Windows), marked as the command line. The CLI has no login of its
+/// own; whoever runs it can write the ledger file, so this names, it does not authenticate.
+pub fn actor() -> faxcredit::audit::Actor {
+    let user = ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .or_else(uid_name)
+        .unwrap_or_else(|| "unknown OS user".into());
+    faxcredit::audit::Actor::cli(&user)
+}
+
+/// Without `USER` (a service, `env -i`): the name of the process's uid in `/etc/passwd`, else
+/// `uid N`.
+#[cfg(unix)]
+fn uid_name() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let name = passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        (f.nth(1)? == uid.to_string()).then(|| name.to_string())
+    });
+    Some(name.unwrap_or_else(|| format!("uid {uid}")))
+}
+
+#[cfg(not(unix))]
+fn uid_name() -> Option<String> {
+    None
+}
+
 /// One clear line on stderr, ending with the error's stable code.
 pub fn report(e: &Error) {
     eprintln!("faxcredit: {e} [{}]", e.code());

@@ -5,6 +5,8 @@
 #[macro_use]
 mod io;
 mod account;
+mod alerts;
+mod audit;
 mod billing;
 mod cards;
 mod check;
@@ -13,6 +15,7 @@ mod email;
 mod output;
 mod purchase;
 mod rates;
+mod recipients;
 mod repeat;
 mod report;
 mod secrets;
@@ -175,6 +178,30 @@ pub enum Command {
     /// SMTP settings for the notification emails.
     #[command(subcommand)]
     Email(email::EmailCommand),
+    /// Low-credit alerts: `alerts set 50.00 20.00 80%`, `alerts clear`; alone, the levels now.
+    Alerts {
+        #[command(subcommand)]
+        command: Option<alerts::AlertsCommand>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Who gets the notifications: the account email and the addresses added here.
+    Recipients {
+        #[command(subcommand)]
+        command: Option<recipients::RecipientsCommand>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The audit log of manager actions, newest first; `audit export --out FILE` writes it to CSV.
+    Audit {
+        #[command(subcommand)]
+        command: Option<audit::AuditCommand>,
+        #[arg(long)]
+        json: bool,
+        /// At most this many lines (default 200).
+        #[arg(long, allow_hyphen_values = true)]
+        limit: Option<String>,
+    },
     /// The notification outbox; --deliver sends what is due first.
     Outbox {
         #[arg(long)]
@@ -357,7 +384,7 @@ fn run(cli: Cli) -> faxcredit::error::Result<i32> {
         Command::PaymentCard(cmd) => purchase::payment_card(p, cmd, now),
         Command::Packages { json } => purchase::packages(p, json),
         Command::Purchase { package, key, po } => purchase::purchase(p, &package, key, po),
-        Command::Rates { command, json } => rates::run(p, command, json),
+        Command::Rates { command, json } => rates::run(p, command, json, now),
         Command::Report { from, to, by, json, out, no_bom } => {
             report::report(p, report::ReportArgs { from, to, by, json, out, no_bom })
         }
@@ -365,6 +392,9 @@ fn run(cli: Cli) -> faxcredit::error::Result<i32> {
         Command::RepeatOrder(cmd) => repeat::run(p, cmd, now),
         Command::Email(cmd) => email::email(p, cmd, now),
         Command::Outbox { deliver, json } => email::outbox(p, deliver, json),
+        Command::Alerts { command, json } => alerts::run(p, command, json, now),
+        Command::Recipients { command, json } => recipients::run(p, command, json, now),
+        Command::Audit { command, json, limit } => audit::run(p, command, json, limit),
         Command::Check { json } => check::check(p, json),
         Command::Demo { faxes, kind, single_card } => check::demo(p, faxes, kind, single_card, now),
         Command::Completions { shell } => docs::completions(shell),
@@ -408,7 +438,8 @@ mod tests {
         fn the_cli_parser_never_panics(args in prop::collection::vec(prop_oneof![
             Just("bill".to_string()), Just("import".to_string()), Just("export".to_string()), Just("cards".to_string()),
             Just("purchase".to_string()), Just("payment-card".to_string()), Just("repeat-order".to_string()),
-            Just("email".to_string()), Just("set".to_string()), Just("--json".to_string()), Just("--id".to_string()),
+            Just("email".to_string()), Just("set".to_string()), Just("alerts".to_string()),
+            Just("recipients".to_string()), Just("audit".to_string()), Just("add".to_string()), Just("--json".to_string()), Just("--id".to_string()),
             Just("--pages".to_string()), Just("--port".to_string()), Just("--db".to_string()), Just("--".to_string()),
             Just("completions".to_string()), ".{0,16}",
         ], 0..8)) {

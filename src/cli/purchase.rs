@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 
-use super::io::print_json;
+use super::io::{actor, print_json};
 use super::secrets::with_purchaser;
 use faxcredit::db::Db;
 use faxcredit::error::{Error, Result};
@@ -75,7 +75,7 @@ pub fn payment_card(path: &Path, cmd: PaymentCardCommand, now: Timestamp) -> Res
             // Check before touching the keyring, so a typo never needs one.
             payment_method::validate(&input, now)?;
             let store = super::services().secrets(&mut db)?;
-            let c = payment_method::set(&mut db, store.as_ref(), &input, now)?;
+            let c = payment_method::set(&mut db, store.as_ref(), &input, &actor(), now)?;
             outln!("payment card stored in the system keyring: {} •••• {}, expires {}", c.brand, c.last4, c.expiry);
         }
         PaymentCardCommand::Show { json } => {
@@ -91,7 +91,7 @@ pub fn payment_card(path: &Path, cmd: PaymentCardCommand, now: Timestamp) -> Res
         }
         PaymentCardCommand::Remove => {
             let store = super::services().secrets(&mut db)?;
-            let removed = payment_method::remove(&mut db, store.as_ref())?;
+            let removed = payment_method::remove(&mut db, store.as_ref(), &actor(), now)?;
             outln!("{}", if removed { "payment card removed" } else { "there was no payment card" });
         }
     }
@@ -149,7 +149,7 @@ pub fn purchase(path: &Path, package: &str, key: Option<String>, po: Option<Stri
     faxcredit::account::require_prepaid(db.conn(), "buying credit")?;
     let key = key.unwrap_or_else(new_key);
     let o = with_purchaser(&mut db, |db, p| {
-        faxcredit::orders::purchase_with_po(db, p, package, &key, false, po.as_deref())
+        faxcredit::orders::purchase_with_po(db, p, package, &key, false, po.as_deref(), &actor())
     })?;
     outln!(
         "card {} bought: {} for {} {} with {} •••• {} (order {})",

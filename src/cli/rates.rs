@@ -42,20 +42,20 @@ pub enum RatesCommand {
     },
 }
 
-pub fn run(path: &Path, cmd: Option<RatesCommand>, json: bool) -> Result<i32> {
+pub fn run(path: &Path, cmd: Option<RatesCommand>, json: bool, now: faxcredit::time::Timestamp) -> Result<i32> {
     let mut db = Db::open(path)?;
     match cmd {
         None => list(&db, json),
         Some(RatesCommand::Set { prefix, price, per, label }) => {
             let change = RateChange::Set { prefix, price, unit: Unit::parse(&per)?, label };
-            if let Some(r) = rates::change_rates(&mut db, &change)? {
+            if let Some(r) = rates::change_rates(&mut db, &change, &super::io::actor(), now)? {
                 outln!("rate set: {} ({}) {} per {}", shown(&r.prefix), r.label, r.cost_per_unit, per_word(r.unit));
             }
             Ok(0)
         }
         Some(RatesCommand::Remove { prefix }) => {
             let shown_prefix = rates::parse_prefix(&prefix).map(|p| shown(&p))?;
-            rates::change_rates(&mut db, &RateChange::Remove { prefix })?;
+            rates::change_rates(&mut db, &RateChange::Remove { prefix }, &super::io::actor(), now)?;
             outln!("rate removed: {shown_prefix}");
             Ok(0)
         }

@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 
-use super::io::print_json;
+use super::io::{actor, print_json};
 use faxcredit::db::Db;
 use faxcredit::error::Result;
 use faxcredit::money;
@@ -34,7 +34,7 @@ pub fn run(path: &std::path::Path, cmd: RepeatCommand, now: Timestamp) -> Result
     match cmd {
         RepeatCommand::Set { package, cap } => {
             let cap = cap.map(|c| money::parse_amount(&c, "cap")).transpose()?;
-            let r = repeat::set(&mut db, &package, cap, now)?;
+            let r = repeat::set(&mut db, &package, cap, &actor(), now)?;
             outln!(
                 "repeat order: {} ({}) when the card in use is {}% used",
                 r.package.name,
@@ -45,11 +45,11 @@ pub fn run(path: &std::path::Path, cmd: RepeatCommand, now: Timestamp) -> Result
             super::secrets::reconcile(&mut db);
         }
         RepeatCommand::Remove => {
-            let removed = repeat::remove(&mut db, now)?;
+            let removed = repeat::remove(&mut db, &actor(), now)?;
             outln!("{}", if removed { "repeat order removed" } else { "there was no repeat order" });
         }
         RepeatCommand::Resume => {
-            let r = repeat::resume(&mut db, now)?;
+            let r = repeat::resume(&mut db, &actor(), now)?;
             outln!("repeat order resumed: {}", r.package.name);
             super::secrets::reconcile(&mut db);
         }

@@ -11,7 +11,7 @@ pub fn smtp_mailer(db: &mut Db) -> Result<Option<faxcredit::notify::SmtpMailer>>
 }
 
 pub fn save_smtp(db: &mut Db, settings: EmailSettings, password: Option<String>) -> Result<EmailSettings> {
-    super::services().save_email(db, settings, password)
+    super::services().save_email(db, settings, password, &super::io::actor())
 }
 
 /// Runs `f` with the purchase protocol's parts: the OS keyring, the sandbox processor, the

@@ -323,11 +323,55 @@ fn migrates_a_version_7_ledger_to_spend_by_quarter_hour() {
         .optional()
         .unwrap();
     assert_eq!(table, None);
-    crate::account::set_time_zone(&mut db, Some("UTC")).unwrap();
+    crate::account::set_time_zone(
+        &mut db,
+        Some("UTC"),
+        &crate::audit::Actor::cli("test"),
+        crate::time::parse_ts("2026-01-01T00:00:00Z", "t").unwrap(),
+    )
+    .unwrap();
     let now = crate::time::parse_ts("2026-01-03T12:00:00Z", "t").unwrap();
     let sum = crate::ledger::summary(&mut db, now, 2).unwrap();
     let days: Vec<(String, i64)> = sum.daily.iter().map(|d| (d.day.clone(), d.faxes)).collect();
     assert_eq!(days, [("2026-01-02".into(), 3), ("2026-01-03".into(), 0)], "the days they were submitted");
     let report = crate::ledger::check(&mut db).unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
+}
+
+/// Schema 10 (issue 16): a version 7 ledger comes up with the default low-credit level (the card
+/// in use at 80%), no other recipients, its outbox rows each a message of their own, and an
+/// audit log that takes lines and never gives them up.
+#[test]
+fn migrates_a_version_7_ledger_to_alerts_recipients_and_the_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v7.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        for sql in &MIGRATIONS[..7] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(&format!(
+            "PRAGMA user_version = 7; PRAGMA application_id = {APPLICATION_ID};
+             INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
+             INSERT INTO outbox (id, kind, to_addr, subject, body, message_id, created_at, next_attempt_at)
+                 VALUES (4, 'quota_exceeded', 'a@example.com', 's', 'b', '<m4>', '2026-01-02T00:00:00Z',
+                         '2026-01-02T00:00:00Z');"
+        ))
+        .unwrap();
+    }
+    let mut db = Db::open(&path).unwrap();
+    assert_eq!(crate::alerts::levels(&db).unwrap(), vec![crate::alerts::DEFAULT_LEVEL]);
+    assert_eq!(crate::alerts::DEFAULT_LEVEL, crate::alerts::Level::Percent(8000));
+    assert_eq!(crate::notify::recipients(&db).unwrap().len(), 1, "the account email alone");
+    let m = &crate::notify::messages(&db, 10).unwrap()[0];
+    assert_eq!((m.id, m.event), (4, 4));
+    let now = crate::time::parse_ts("2026-02-01T00:00:00Z", "t").unwrap();
+    crate::notify::add_recipient(&mut db, "b@example.com", None, &crate::audit::Actor::cli("ops"), now).unwrap();
+    assert_eq!(crate::audit::entries(&db, 10, None).unwrap().len(), 1);
+    assert!(db.conn().execute("DELETE FROM audit_log", []).is_err());
+    assert!(db.conn().execute("INSERT INTO alert_levels (kind, value) VALUES ('percent', 10000)", []).is_err());
+    assert!(db
+        .conn()
+        .execute("INSERT INTO recipients (address, only, added_at) VALUES ('c@x.y', 'all', 't')", [])
+        .is_err());
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use rusqlite::{params, CachedStatement, OptionalExtension, Transaction};
 
 use crate::account::AccountKind;
+use crate::alerts::{Draw, Level};
 use crate::error::{Error, Result};
 use crate::ledger::allocate::{allocate, Allocation};
 use crate::ledger::bill::{Line, Outcome, Reactions};
@@ -54,6 +55,10 @@ pub struct Biller<'t> {
     /// (quarter hour of UTC of the submit times, amount, faxes) billed and not yet written to
     /// `spend_by_quarter`.
     pending_quarters: Vec<(String, i64, i64)>,
+    /// The low-credit alert levels, read on the first billed fax of the transaction.
+    alert_levels: Option<Vec<Level>>,
+    /// What the fax being billed drew from each card, for the percent levels.
+    draws: Vec<Draw>,
     insert_fax: CachedStatement<'t>,
     insert_line: CachedStatement<'t>,
 }
@@ -78,6 +83,8 @@ impl<'t> Biller<'t> {
             refusal_asked: None,
             pending_cards: Vec::with_capacity(2),
             pending_quarters: Vec::with_capacity(1),
+            alert_levels: None,
+            draws: Vec::with_capacity(2),
             // A fax billed before is found by this insert's conflict on its id, so a new fax
             // (nearly every one) costs no lookup first.
             insert_fax: tx.prepare_cached(
@@ -310,8 +317,10 @@ impl<'t> Biller<'t> {
         }
         let seq = self.tx.last_insert_rowid();
         self.refusal_asked = None;
+        let before: i64 = self.open.iter().map(|c| c.balance).sum();
         let (lines, closed) = self.pay(&parts, seq, &submit_time, now)?;
         self.add_to_quarter(&fax.submit_time, cost);
+        self.low_credit(before, before - cost, now)?;
         Ok(Outcome::Billed {
             fax_id: fax.id.clone(),
             cost: money::from_units(cost),
@@ -387,8 +396,16 @@ impl<'t> Biller<'t> {
         let split = parts.len() > 1;
         let mut lines = Vec::with_capacity(parts.len());
         let mut closed = Vec::new();
+        self.draws.clear();
         for &(i, amount) in parts {
             let card = self.open[i];
+            let used_before = card.original - card.balance;
+            self.draws.push(Draw {
+                card: card.id,
+                original: card.original,
+                used_before,
+                used_after: used_before + amount,
+            });
             let st = &mut self.insert_line;
             st.raw_bind_parameter(1, card.id)?;
             st.raw_bind_parameter(2, card.lines + 1)?;
@@ -434,6 +451,24 @@ impl<'t> Biller<'t> {
         }
         self.open.retain(|c| c.balance > 0);
         Ok((lines, closed))
+    }
+
+    /// Queues the low-credit alert when this fax took the credit across one of the account's
+    /// levels (`crate::alerts::crossed`, the pure rule); the message reads the cards and the
+    /// day's spend, so what is pending is written first. Nearly every fax crosses nothing and
+    /// costs only the comparison.
+    fn low_credit(&mut self, before: i64, after: i64, now: Timestamp) -> Result<()> {
+        if self.alert_levels.is_none() {
+            self.alert_levels = Some(crate::alerts::levels_in(self.tx)?);
+        }
+        let levels = self.alert_levels.as_deref().unwrap_or_default();
+        let crossings = crate::alerts::crossed(levels, before, after, &self.draws);
+        if crossings.is_empty() {
+            return Ok(());
+        }
+        self.flush()?;
+        crate::alerts::queue(self.tx, &crossings, now)?;
+        Ok(())
     }
 
     /// Adds a billed fax to the spend of the quarter hour it was submitted in, written by

@@ -2,7 +2,7 @@
 //! balance and % used.
 
 use rusqlite::{params, OptionalExtension, Transaction};
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::account::{account_in, AccountKind};
@@ -58,15 +58,7 @@ pub struct Card {
     pub source: String,
 }
 
-pub fn percent(used: i64, original: i64) -> Decimal {
-    if original <= 0 {
-        return Decimal::ZERO;
-    }
-    let mut p = (Decimal::from(used) * Decimal::from(100) / Decimal::from(original))
-        .round_dp_with_strategy(2, RoundingStrategy::ToZero);
-    p.rescale(2);
-    p
-}
+pub use crate::money::percent;
 
 const CARD_COLUMNS: &str =
     "id, issue_date, close_date, package, face_value, bonus, original_balance, used, previous_card, lines, source";

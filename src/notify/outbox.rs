@@ -50,6 +50,8 @@ pub enum State {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Message {
     pub id: i64,
+    /// The id of the first row of the same message (one row per recipient): `id` for the first.
+    pub event: i64,
     pub kind: String,
     pub to: String,
     pub subject: String,
@@ -80,25 +82,31 @@ pub fn retry_delay(attempts: i64) -> Duration {
 /// exchange (the mailer times out sooner), so a live worker's claim never expires under it.
 pub const LEASE: Duration = Duration::minutes(5);
 
-/// Adds a message for the account's email, inside the caller's transaction (the event's own).
+/// Adds a message for the account email and every recipient of its kind
+/// ([`super::recipients`]), inside the caller's transaction (the event's own): one row per
+/// address, each delivered and retried on its own, so a mailbox that refuses it holds up no
+/// other. Returns the first row's id, which every row of the message carries as its `event`.
 pub fn enqueue(tx: &Transaction<'_>, kind: MessageKind, subject: &str, body: &str, now: Timestamp) -> Result<i64> {
-    let (to, account_created): (String, String) =
-        tx.query_row("SELECT email, created_at FROM account WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let account_created: String = tx.query_row("SELECT created_at FROM account WHERE id = 1", [], |r| r.get(0))?;
+    let to = super::recipients::addresses_for(tx, kind)?;
     // The write lock is held, so max + 1 is ours alone; the Message-ID is fixed with the row.
-    let id: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM outbox", [], |r| r.get(0))?;
+    let first: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM outbox", [], |r| r.get(0))?;
     let account_tag = parse_ts(&account_created, "created_at").map(|t| t.timestamp()).unwrap_or_default();
-    let message_id = format!("<outbox.{id}.{account_tag}.{}@faxcredit.local>", now.timestamp());
     let now_s = fmt_ts(&now);
-    tx.execute(
-        "INSERT INTO outbox (id, kind, to_addr, subject, body, message_id, created_at, next_attempt_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-        params![id, kind.as_str(), to, subject, body, message_id, now_s],
-    )?;
-    Ok(id)
+    for (id, to) in (first..).zip(&to) {
+        let message_id = format!("<outbox.{id}.{account_tag}.{}@faxcredit.local>", now.timestamp());
+        tx.execute(
+            "INSERT INTO outbox (id, kind, to_addr, subject, body, message_id, created_at, next_attempt_at, event)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+            params![id, kind.as_str(), to, subject, body, message_id, now_s, first],
+        )?;
+    }
+    Ok(first)
 }
 
 /// Attaches a file to a message in the outbox, in the transaction that wrote the message: a
-/// retry sends the same bytes.
+/// retry sends the same bytes. `message_id` is what [`enqueue`] returned (the message's event):
+/// the row of every recipient of the message carries the file.
 pub fn attach(tx: &Transaction<'_>, message_id: i64, file_name: &str, content_type: &str, data: &[u8]) -> Result<()> {
     tx.execute(
         "INSERT INTO outbox_attachments (message_id, n, file_name, content_type, data)
@@ -123,7 +131,7 @@ pub fn messages(db: &Db, limit: i64) -> Result<Vec<Message>> {
     let configured = super::email_settings(db)?.is_some();
     let mut st = db.conn().prepare_cached(
         "SELECT id, kind, to_addr, subject, body, message_id, created_at, state, attempts,
-                next_attempt_at, last_error, server_reply, sent_at
+                next_attempt_at, last_error, server_reply, sent_at, coalesce(event, id)
          FROM outbox ORDER BY id DESC LIMIT ?1",
     )?;
     let rows = st.query_map([limit.clamp(1, 10_000)], |r| {
@@ -138,6 +146,7 @@ pub fn messages(db: &Db, limit: i64) -> Result<Vec<Message>> {
         };
         Ok(Message {
             id: r.get(0)?,
+            event: r.get(13)?,
             kind: r.get(1)?,
             to: r.get(2)?,
             subject: r.get(3)?,
@@ -249,7 +258,7 @@ fn claim(db: &mut Db, now: Timestamp) -> Result<Option<(i64, Mail, i64)>> {
     let tx = db.write()?;
     let row = tx
         .query_row(
-            "SELECT id, to_addr, subject, body, message_id, created_at, attempts FROM outbox
+            "SELECT id, to_addr, subject, body, message_id, created_at, attempts, coalesce(event, id) FROM outbox
              WHERE state = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
              ORDER BY next_attempt_at, id LIMIT 1",
             [&now_s],
@@ -262,16 +271,17 @@ fn claim(db: &mut Db, now: Timestamp) -> Result<Option<(i64, Mail, i64)>> {
                     r.get::<_, String>(4)?,
                     r.get::<_, String>(5)?,
                     r.get::<_, i64>(6)?,
+                    r.get::<_, i64>(7)?,
                 ))
             },
         )
         .optional()?;
-    let Some((id, to, subject, body, message_id, created, attempts)) = row else { return Ok(None) };
+    let Some((id, to, subject, body, message_id, created, attempts, event)) = row else { return Ok(None) };
     tx.execute(
         "UPDATE outbox SET lease_until = ?2, attempts = attempts + 1 WHERE id = ?1",
         params![id, fmt_ts(&(now + LEASE))],
     )?;
-    let attachments = attachments(&tx, id)?;
+    let attachments = attachments(&tx, event)?;
     tx.commit()?;
     let date = parse_ts(&created, "created_at")?;
     Ok(Some((id, Mail { to, subject, body, message_id, date, attachments }, attempts + 1)))

@@ -1,6 +1,7 @@
 //! The SMTP password: only in the OS keyring, under one name for every front end.
 
-use super::settings::{set_email_settings, EmailSettings};
+use super::settings::EmailSettings;
+use crate::audit::Actor;
 use crate::db::Db;
 use crate::error::Result;
 use crate::secrets::SecretStore;
@@ -21,9 +22,15 @@ pub fn save_with_password(
     secrets: &dyn SecretStore,
     settings: EmailSettings,
     password: Option<String>,
+    by: &Actor,
     now: Timestamp,
 ) -> Result<EmailSettings> {
     let settings = settings.validated()?;
+    let note = match (&settings.username, &password) {
+        (Some(_), Some(p)) if !p.is_empty() => "; password replaced",
+        (Some(_), Some(_)) => "; password removed",
+        _ => "",
+    };
     match (&settings.username, password) {
         (Some(_), Some(p)) if !p.is_empty() => secrets.set(SECRET_NAME, &p)?,
         (Some(_), Some(_)) => secrets.delete(SECRET_NAME)?,
@@ -37,7 +44,7 @@ pub fn save_with_password(
             }
         }
     }
-    set_email_settings(db, settings, now)
+    super::settings::save(db, settings, by, note, now)
 }
 
 /// The mailer from the stored settings and the keyring's password; `None` when email is not set

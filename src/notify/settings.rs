@@ -4,6 +4,7 @@
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
+use crate::audit::{self, Action, Actor};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::text::{validate_email, validate_text};
@@ -104,7 +105,19 @@ pub fn email_settings(db: &Db) -> Result<Option<EmailSettings>> {
 }
 
 /// Saves the settings (validated first; nothing changes on a refusal).
-pub fn set_email_settings(db: &mut Db, s: EmailSettings, now: Timestamp) -> Result<EmailSettings> {
+pub fn set_email_settings(db: &mut Db, s: EmailSettings, by: &Actor, now: Timestamp) -> Result<EmailSettings> {
+    save(db, s, by, "", now)
+}
+
+/// Saves the settings; `password_note` tells the audit log what became of the password (never
+/// the password).
+pub(crate) fn save(
+    db: &mut Db,
+    s: EmailSettings,
+    by: &Actor,
+    password_note: &str,
+    now: Timestamp,
+) -> Result<EmailSettings> {
     let s = s.validated()?;
     let tx = db.write()?;
     tx.execute(
@@ -115,14 +128,21 @@ pub fn set_email_settings(db: &mut Db, s: EmailSettings, now: Timestamp) -> Resu
            from_addr = excluded.from_addr, updated_at = excluded.updated_at",
         params![s.host, i64::from(s.port), s.security.as_str(), s.username, s.from, fmt_ts(&now)],
     )?;
+    let user = s.username.as_deref().map(|u| format!(", user {u}")).unwrap_or_default();
+    let detail = format!("{}:{} ({}), from {}{user}{password_note}", s.host, s.port, s.security.as_str(), s.from);
+    audit::record(&tx, by, Action::EmailSettingsSaved, &detail, now)?;
     tx.commit()?;
     Ok(s)
 }
 
 /// Forgets the settings; messages wait in the outbox as "not configured".
-pub fn clear_email_settings(db: &mut Db) -> Result<()> {
+pub fn clear_email_settings(db: &mut Db, by: &Actor, now: Timestamp) -> Result<()> {
     let tx = db.write()?;
-    tx.execute("DELETE FROM email_settings", [])?;
+    let host: Option<String> =
+        tx.query_row("DELETE FROM email_settings RETURNING host", [], |r| r.get(0)).optional()?;
+    if let Some(host) = host {
+        audit::record(&tx, by, Action::EmailSettingsRemoved, &format!("was {host}"), now)?;
+    }
     tx.commit()?;
     Ok(())
 }
@@ -187,15 +207,21 @@ mod tests {
         let mut db = Db::in_memory().unwrap();
         let now = crate::time::parse_ts("2026-11-24T10:00:00Z", "t").unwrap();
         assert_eq!(email_settings(&db).unwrap(), None);
-        set_email_settings(&mut db, good(), now).unwrap();
+        let me = Actor::cli("ops");
+        set_email_settings(&mut db, good(), &me, now).unwrap();
         let mut other = good();
         other.security = Security::Tls;
         other.port = 465;
         other.username = Some("  ".into());
-        set_email_settings(&mut db, other, now).unwrap();
+        set_email_settings(&mut db, other, &me, now).unwrap();
         let s = email_settings(&db).unwrap().unwrap();
         assert_eq!((s.port, s.security, s.username), (465, Security::Tls, None));
-        clear_email_settings(&mut db).unwrap();
+        clear_email_settings(&mut db, &me, now).unwrap();
         assert_eq!(email_settings(&db).unwrap(), None);
+        let log: Vec<(String, String)> =
+            crate::audit::entries(&db, 10, None).unwrap().into_iter().map(|e| (e.action, e.detail)).collect();
+        assert_eq!(log.len(), 3);
+        assert_eq!(log[0], ("email_settings_removed".into(), "was smtp.example.com".into()));
+        assert_eq!(log[1].0, "email_settings_saved");
     }
 }

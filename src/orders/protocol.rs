@@ -69,9 +69,17 @@ impl Purchaser<'_> {
 
 /// Buys `package` (a name in any case, or an id) with the stored card. `key` is the idempotency
 /// key of this purchase: the same key (a double click, a retry after a timeout, two windows)
-/// never buys twice. A decline returns [`Error::PaymentDeclined`] after recording it.
-pub fn purchase(db: &mut Db, p: &Purchaser<'_>, package: &str, key: &str, kind_automatic: bool) -> Result<Order> {
-    purchase_with_po(db, p, package, key, kind_automatic, None)
+/// never buys twice. A decline returns [`Error::PaymentDeclined`] after recording it. `by` is
+/// recorded in the audit log with the order, in its transaction.
+pub fn purchase(
+    db: &mut Db,
+    p: &Purchaser<'_>,
+    package: &str,
+    key: &str,
+    kind_automatic: bool,
+    by: &crate::audit::Actor,
+) -> Result<Order> {
+    purchase_with_po(db, p, package, key, kind_automatic, None, by)
 }
 
 /// [`purchase`] with the manager's purchase order reference (`po`, printed on the receipt),
@@ -83,6 +91,7 @@ pub fn purchase_with_po(
     key: &str,
     kind_automatic: bool,
     po: Option<&str>,
+    by: &crate::audit::Actor,
 ) -> Result<Order> {
     let po = po.map(super::receipt::validate_po).transpose()?.flatten();
     let key = key.trim();
@@ -129,6 +138,12 @@ pub fn purchase_with_po(
                 let id = tx.last_insert_rowid();
                 start_attempt(&tx, id, 1, key, &brand, &last4, now)?;
                 super::receipt::keep_po(&tx, key, po.as_deref())?;
+                let detail = format!(
+                    "order {id}: {} card, {} with {brand} •••• {last4}",
+                    pkg.name,
+                    crate::money::fmt_for_people(face, &acct.currency)
+                );
+                crate::audit::record(&tx, by, crate::audit::Action::Purchase, &detail, now)?;
                 order(&tx, id)?
             }
         };

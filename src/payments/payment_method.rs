@@ -6,6 +6,7 @@ use chrono::Datelike;
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
+use crate::audit::{self, Action, Actor};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::secrets::SecretStore;
@@ -196,7 +197,13 @@ pub fn validate(input: &CardInput, now: Timestamp) -> Result<StoredCard> {
 
 /// Stores (or replaces) the card: the secret in the keyring first, then the display row. With
 /// no keyring, nothing is stored anywhere.
-pub fn set(db: &mut Db, secrets: &dyn SecretStore, input: &CardInput, now: Timestamp) -> Result<CardOnFile> {
+pub fn set(
+    db: &mut Db,
+    secrets: &dyn SecretStore,
+    input: &CardInput,
+    by: &Actor,
+    now: Timestamp,
+) -> Result<CardOnFile> {
     let card = validate(input, now)?;
     crate::account::require_prepaid(db.conn(), "a payment card")?;
     let json = serde_json::to_string(&card).map_err(|e| Error::Invariant(e.to_string()))?;
@@ -215,6 +222,8 @@ pub fn set(db: &mut Db, secrets: &dyn SecretStore, input: &CardInput, now: Times
         "UPDATE orders SET next_retry_at = ?1 WHERE kind = 'automatic' AND status = 'declined' AND next_retry_at > ?1",
         [fmt_ts(&now)],
     )?;
+    let expiry = format!("{:02}/{:02}", card.exp_month, card.exp_year % 100);
+    audit::record(&tx, by, Action::PaymentCardSaved, &format!("{brand} •••• {}, expires {expiry}", card.last4()), now)?;
     tx.commit()?;
     Ok(CardOnFile {
         brand: brand.into(),
@@ -241,12 +250,16 @@ pub fn on_file(db: &Db, now: Timestamp) -> Result<Option<CardOnFile>> {
 }
 
 /// Removes the card from the keyring and the display row.
-pub fn remove(db: &mut Db, secrets: &dyn SecretStore) -> Result<bool> {
+pub fn remove(db: &mut Db, secrets: &dyn SecretStore, by: &Actor, now: Timestamp) -> Result<bool> {
     secrets.delete(SECRET_NAME)?;
     let tx = db.write()?;
-    let n = tx.execute("DELETE FROM payment_card", [])?;
+    let removed: Option<String> =
+        tx.query_row("DELETE FROM payment_card RETURNING brand || ' •••• ' || last4", [], |r| r.get(0)).optional()?;
+    if let Some(card) = &removed {
+        audit::record(&tx, by, Action::PaymentCardRemoved, card, now)?;
+    }
     tx.commit()?;
-    Ok(n > 0)
+    Ok(removed.is_some())
 }
 
 /// The stored card, read from the keyring to charge it.

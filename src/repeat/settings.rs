@@ -4,6 +4,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::audit::{self, Action, Actor};
 use crate::catalog::{find_package, Package};
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -45,7 +46,13 @@ pub(crate) fn write_log(
 /// Sets (or replaces) the repeat order; a paused one resumes. `package`: a name in any case, or
 /// an id. `monthly_cap`: `None` for no cap. When the card in use is already at 95% or more, the
 /// order is placed at once: the front end then charges it ([`crate::orders::reconcile`]).
-pub fn set(db: &mut Db, package: &str, monthly_cap: Option<Decimal>, now: Timestamp) -> Result<RepeatOrder> {
+pub fn set(
+    db: &mut Db,
+    package: &str,
+    monthly_cap: Option<Decimal>,
+    by: &Actor,
+    now: Timestamp,
+) -> Result<RepeatOrder> {
     let cap = monthly_cap.map(|c| money::to_units(c, "cap")).transpose()?;
     if cap.is_some_and(|c| c <= 0) {
         return Err(Error::invalid("cap", "must be more than zero"));
@@ -63,7 +70,9 @@ pub fn set(db: &mut Db, package: &str, monthly_cap: Option<Decimal>, now: Timest
         params![p.id, cap, fmt_ts(&now)],
     )?;
     let cap_text = cap.map(|c| format!(", at most {} a month", money::fmt_units(c))).unwrap_or_default();
-    write_log(&tx, None, "set", &format!("{} ({}){cap_text}", p.name, p.face_value), now)?;
+    let detail = format!("{} ({}){cap_text}", p.name, p.face_value);
+    write_log(&tx, None, "set", &detail, now)?;
+    audit::record(&tx, by, Action::RepeatOrderSet, &detail, now)?;
     // A card in use already past 95% fired no trigger while there was no repeat order.
     super::trigger::arm(&tx, now)?;
     let r = show_in(&tx)?.ok_or_else(|| Error::Invariant("repeat order not stored".into()))?;
@@ -72,29 +81,32 @@ pub fn set(db: &mut Db, package: &str, monthly_cap: Option<Decimal>, now: Timest
 }
 
 /// Removes the repeat order (no card is bought automatically any more).
-pub fn remove(db: &mut Db, now: Timestamp) -> Result<bool> {
+pub fn remove(db: &mut Db, by: &Actor, now: Timestamp) -> Result<bool> {
     let tx = db.write()?;
     crate::account::require_prepaid(&tx, "a repeat order")?;
+    let was = show_in(&tx)?;
     let n = tx.execute("DELETE FROM repeat_order", [])?;
-    if n > 0 {
+    if let Some(was) = was.filter(|_| n > 0) {
         write_log(&tx, None, "removed", "no automatic purchases", now)?;
+        audit::record(&tx, by, Action::RepeatOrderRemoved, &format!("was {}", was.package.name), now)?;
     }
     tx.commit()?;
     Ok(n > 0)
 }
 
 /// Resumes a paused repeat order.
-pub fn resume(db: &mut Db, now: Timestamp) -> Result<RepeatOrder> {
+pub fn resume(db: &mut Db, by: &Actor, now: Timestamp) -> Result<RepeatOrder> {
     let tx = db.write()?;
     crate::account::require_prepaid(&tx, "a repeat order")?;
     let n = tx.execute(
         "UPDATE repeat_order SET paused_at = NULL, paused_reason = NULL, updated_at = ?1 WHERE paused_at IS NOT NULL",
         [fmt_ts(&now)],
     )?;
+    let r = show_in(&tx)?.ok_or_else(|| Error::NotFound("there is no repeat order to resume".into()))?;
     if n > 0 {
         write_log(&tx, None, "resumed", "resumed by the manager", now)?;
+        audit::record(&tx, by, Action::RepeatOrderResumed, &r.package.name, now)?;
     }
-    let r = show_in(&tx)?.ok_or_else(|| Error::NotFound("there is no repeat order to resume".into()))?;
     // What the card in use missed while the repeat order was paused is asked for now.
     super::trigger::arm(&tx, now)?;
     tx.commit()?;

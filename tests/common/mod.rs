@@ -13,6 +13,11 @@ use faxcredit::time::{parse_ts, Timestamp};
 use faxcredit::Db;
 use rust_decimal::Decimal;
 
+/// Who the tests act as in the audit log: the command line's OS user `tester`.
+pub fn tester() -> faxcredit::audit::Actor {
+    faxcredit::audit::Actor::cli("tester")
+}
+
 pub fn t(s: &str) -> Timestamp {
     parse_ts(s, "t").unwrap()
 }

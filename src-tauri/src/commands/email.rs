@@ -37,8 +37,8 @@ pub fn save_email_settings(
     settings: EmailSettings,
     password: Option<String>,
 ) -> Result<EmailSetup, ErrorBody> {
-    state.require_manager()?;
-    state.with_db(|db| state.services.save_email(db, settings, password).map(|_| ()))?;
+    let by = state.require_manager()?.actor();
+    state.with_db(|db| state.services.save_email(db, settings, password, &by).map(|_| ()))?;
     state.wake_worker();
     setup_of(&state)
 }

@@ -2,6 +2,8 @@
 //! `{code, message}`.
 
 pub mod activity;
+pub mod alerts;
+pub mod audit;
 pub mod email;
 pub mod export;
 pub mod menu;
@@ -89,6 +91,13 @@ app_commands! {
         receipts::save_billing_details,
         receipts::show_order_menu,
         receipts::save_receipt,
+        alerts::alerts,
+        alerts::save_alerts,
+        alerts::recipients,
+        alerts::add_recipient,
+        alerts::remove_recipient,
+        audit::audit_log,
+        audit::export_audit,
     ],
 }
 

@@ -55,9 +55,10 @@ pub fn account_settings(state: State<'_, AppState>) -> Result<AccountSettings, E
 /// `time_zone` and saves nothing.
 #[tauri::command]
 pub fn set_time_zone(state: State<'_, AppState>, time_zone: Option<String>) -> Result<Account, ErrorBody> {
-    state.require_manager()?;
+    let by = state.require_manager()?.actor();
+    let now = state.now();
     let name = time_zone.filter(|z| !z.trim().is_empty());
-    let account = state.with_db(|db| faxcredit::account::set_time_zone(db, name.as_deref()))?;
+    let account = state.with_db(|db| faxcredit::account::set_time_zone(db, name.as_deref(), &by, now))?;
     state.set_session_zone(account.time_zone.clone());
     Ok(account)
 }

@@ -27,21 +27,21 @@ pub fn payment_card(state: State<'_, AppState>) -> Result<Option<CardOnFile>, Er
 /// Checks the card and stores it in the OS keyring; the CVV is checked and dropped here.
 #[tauri::command]
 pub fn set_payment_card(state: State<'_, AppState>, input: CardInput) -> Result<CardOnFile, ErrorBody> {
-    require_prepaid_manager(&state, "a payment card")?;
+    let by = require_prepaid_manager(&state, "a payment card")?.actor();
     let now = state.now();
     payment_method::validate(&input, now).map_err(|e| ErrorBody::from(&e))?;
     state.with_db(|db| {
         let store = state.services.secrets(db)?;
-        payment_method::set(db, &store, &input, now)
+        payment_method::set(db, &store, &input, &by, now)
     })
 }
 
 #[tauri::command]
 pub fn remove_payment_card(state: State<'_, AppState>) -> Result<(), ErrorBody> {
-    require_prepaid_manager(&state, "a payment card")?;
+    let by = require_prepaid_manager(&state, "a payment card")?.actor();
     state.with_db(|db| {
         let store = state.services.secrets(db)?;
-        payment_method::remove(db, &store).map(|_| ())
+        payment_method::remove(db, &store, &by, state.now()).map(|_| ())
     })
 }
 
@@ -110,9 +110,11 @@ pub async fn purchase(
     state.with_db(|db| orders::placed_by::record(db, &key, &manager.user))?;
     let db_path = state.db_path.clone();
     let services = state.services.clone();
+    let by = manager.actor();
     let result = tauri::async_runtime::spawn_blocking(move || -> Result<Order, Error> {
         let mut db = Db::open(&db_path)?;
-        services.with_purchaser(&mut db, |db, p| orders::purchase_with_po(db, p, &package, &key, false, po.as_deref()))
+        services
+            .with_purchaser(&mut db, |db, p| orders::purchase_with_po(db, p, &package, &key, false, po.as_deref(), &by))
     })
     .await
     .map_err(|e| ErrorBody::new("internal", e.to_string()))?;

@@ -30,9 +30,10 @@ pub fn rate_table(state: State<'_, AppState>) -> Result<RateTableView, ErrorBody
 /// Sets or removes a rate; a refusal names its field (`prefix`, `price`, `label`) and saves nothing.
 #[tauri::command]
 pub fn change_rate(state: State<'_, AppState>, change: RateChange) -> Result<RateTableView, ErrorBody> {
-    state.require_manager()?;
+    let by = state.require_manager()?.actor();
+    let now = state.now();
     state.with_db(|db| {
-        rates::change_rates(db, &change)?;
+        rates::change_rates(db, &change, &by, now)?;
         view(db)
     })
 }

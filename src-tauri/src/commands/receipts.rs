@@ -20,9 +20,9 @@ pub fn save_billing_details(
     state: State<'_, AppState>,
     input: BillingDetailsInput,
 ) -> Result<BillingDetails, ErrorBody> {
-    state.require_manager()?;
+    let by = state.require_manager()?.actor();
     let now = state.now();
-    state.with_db(|db| billing_details::set_billing_details(db, &input, now))
+    state.with_db(|db| billing_details::set_billing_details(db, &input, &by, now))
 }
 
 /// The row menu of an order: Save Receipt… (enabled for a paid order only).

@@ -38,16 +38,16 @@ pub fn save_repeat_order(
     package: Option<String>,
     cap: Option<String>,
 ) -> Result<RepeatView, ErrorBody> {
-    state.require_manager()?;
+    let by = state.require_manager()?.actor();
     let now = state.now();
     state.with_db(|db| {
         match package {
             None => {
-                repeat::remove(db, now)?;
+                repeat::remove(db, &by, now)?;
             }
             Some(p) => {
                 let cap = cap.filter(|c| !c.trim().is_empty()).map(|c| money::parse_amount(&c, "cap")).transpose()?;
-                repeat::set(db, &p, cap, now)?;
+                repeat::set(db, &p, cap, &by, now)?;
             }
         }
         Ok(())
@@ -58,8 +58,8 @@ pub fn save_repeat_order(
 
 #[tauri::command]
 pub fn resume_repeat_order(state: State<'_, AppState>) -> Result<RepeatView, ErrorBody> {
-    state.require_manager()?;
-    state.with_db(|db| repeat::resume(db, state.now()).map(|_| ()))?;
+    let by = state.require_manager()?.actor();
+    state.with_db(|db| repeat::resume(db, &by, state.now()).map(|_| ()))?;
     state.wake_worker();
     view(&state)
 }

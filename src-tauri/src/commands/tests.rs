@@ -69,6 +69,9 @@ fn sample_args(cmd: &str) -> Value {
         "save_billing_details" => json!({"input": {"tax_id": "X"}}),
         "show_order_menu" => json!({"orderId": 1, "paid": true}),
         "save_receipt" => json!({"orderId": 1}),
+        "save_alerts" => json!({"levels": ["50.00", "80%"]}),
+        "add_recipient" | "remove_recipient" => json!({"address": "ap@example.com", "only": null}),
+        "audit_log" => json!({"limit": 10, "before": null}),
         _ => json!({}),
     }
 }
@@ -330,4 +333,41 @@ fn the_chart_days_and_the_day_filters_agree_in_the_accounts_zone() {
     assert_eq!((e["code"].as_str(), e["field"].as_str()), (Some("invalid_input"), Some("from")), "{e}");
     call(&app, "set_time_zone", json!({"timeZone": null})).unwrap();
     assert_eq!(call(&app, "account_settings", json!({})).unwrap()["account"]["time_zone_set"], false);
+}
+
+/// Issue 16: Alerts, Recipients and the Audit log through the IPC: bad input names its field,
+/// and every action (the logins too) is in the log under the session's user.
+#[test]
+fn alerts_and_recipients_refuse_bad_input_by_field_and_the_audit_log_names_the_manager() {
+    let app = demo_app();
+    call(&app, "login", json!({"name": "alice", "password": "wrong"})).unwrap_err();
+    call(&app, "login", json!({"name": "alice", "password": faxcredit::demo::DEMO_PASSWORD})).unwrap();
+    let e = call(&app, "save_alerts", json!({"levels": ["50.00", "120%"]})).unwrap_err();
+    assert_eq!((e["code"].as_str(), e["field"].as_str()), (Some("invalid_input"), Some("level 2")), "{e}");
+    let s = call(&app, "save_alerts", json!({"levels": ["80%", "50.00"]})).unwrap();
+    assert_eq!(s["levels"][0]["value"], "50.0000");
+    assert_eq!(s["levels"][1]["value"], "80");
+    let e = call(&app, "add_recipient", json!({"address": "finance@", "only": null})).unwrap_err();
+    assert_eq!((e["code"].as_str(), e["field"].as_str()), (Some("invalid_input"), Some("email")), "{e}");
+    let list = call(&app, "add_recipient", json!({"address": "finance@northwind.example", "only": "alerts"})).unwrap();
+    assert_eq!(list[1]["only"], "alerts");
+    let list = call(&app, "remove_recipient", json!({"address": "finance@northwind.example"})).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+
+    let log = call(&app, "audit_log", json!({"limit": 10, "before": null})).unwrap();
+    let seen: Vec<(String, String, String)> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(5)
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap().into(),
+                e["via"].as_str().unwrap().into(),
+                e["action"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let a = |action: &str| ("alice".to_string(), "app".to_string(), action.to_string());
+    assert_eq!(seen, [a("recipient_removed"), a("recipient_added"), a("alerts_set"), a("login"), a("login_failed")]);
 }

@@ -250,6 +250,8 @@ export type MessageState = 'pending' | 'retrying' | 'sent' | 'failed' | 'not_con
 export interface Notification {
   id: number;
   kind: 'repeat_order_success' | 'repeat_order_failure' | 'quota_exceeded' | 'low_credit';
+  /** One message to several recipients is one row each; `event` is the first row's id. */
+  event: number;
   to: string;
   subject: string;
   body: string;
@@ -435,6 +437,45 @@ export interface ReportMenuChoice {
   action: 'user_activity';
   user: string;
 }
+/** A low-credit alert level: an amount of credit remaining across the open cards ("50.0000"), or
+ *  a percent of the card in use ("80", "87.5"). */
+export type AlertLevelKind = 'amount' | 'percent';
+export interface AlertLevel {
+  kind: AlertLevelKind;
+  value: string;
+}
+export interface AlertLevelState extends AlertLevel {
+  /** The credit is past it now: it fires again only after credit rises above it. */
+  passed: boolean;
+}
+export interface AlertStatus {
+  levels: AlertLevelState[];
+  remaining: string;
+  card_in_use: { id: number; balance: string; percent_used: string } | null;
+  recent_spend: string;
+  days_counted: number;
+  average_daily_spend: string;
+  days_left: number | null;
+  default_level: AlertLevel;
+}
+export type RecipientOnly = 'purchases' | 'alerts' | 'refusals';
+export interface Recipient {
+  address: string;
+  /** null: every message. */
+  only: RecipientOnly | null;
+  /** The account email: every message, cannot be removed. */
+  account_email: boolean;
+  added_at: string | null;
+}
+export type AuditVia = 'app' | 'cli' | 'system';
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  via: AuditVia;
+  action: string;
+  detail: string;
+}
 export type SaveResult = { status: 'saved'; path: string; rows: number } | { status: 'cancelled' };
 
 /** Turns whatever a failed `invoke` throws into an ApiError. */
@@ -525,6 +566,15 @@ export const api = {
   /** Pops the native order row menu (Save Receipt…, enabled for a paid order). */
   showOrderMenu: (orderId: number, paid: boolean, x?: number, y?: number) => call<void>('show_order_menu', { orderId, paid, x, y }),
   saveReceipt: (orderId: number) => call<SaveResult>('save_receipt', { orderId }),
+  alerts: () => call<AlertStatus>('alerts'),
+  /** Levels as typed: "50.00" (credit remaining) or "80%" (of the card in use); [] turns alerts off. */
+  saveAlerts: (levels: string[]) => call<AlertStatus>('save_alerts', { levels }),
+  recipients: () => call<Recipient[]>('recipients'),
+  addRecipient: (address: string, only: RecipientOnly | null) => call<Recipient[]>('add_recipient', { address, only }),
+  removeRecipient: (address: string) => call<Recipient[]>('remove_recipient', { address }),
+  /** The newest `limit` lines older than line `before` (the newest when null). */
+  auditLog: (limit: number, before: number | null) => call<AuditEntry[]>('audit_log', { limit, before }),
+  exportAudit: () => call<SaveResult>('export_audit'),
 };
 
 /**

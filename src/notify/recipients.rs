@@ -1,0 +1,252 @@
+//! Who gets the notifications: the account email gets every message; any number of other
+//! addresses get every message or only one sort of them (purchases, low-credit alerts, or
+//! refusals). [`addresses_for`] is what the outbox writes to, each address once.
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+
+use super::outbox::MessageKind;
+use crate::audit::{self, Action, Actor};
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::text::validate_email;
+use crate::time::{fmt_ts, Timestamp};
+
+/// The sort of messages an address is limited to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Only {
+    /// Automatic purchases: bought, declined, not bought (the cap).
+    Purchases,
+    /// Low-credit alerts.
+    Alerts,
+    /// Faxes refused with 205000 - Quota Exceeded.
+    Refusals,
+}
+
+impl Only {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Only::Purchases => "purchases",
+            Only::Alerts => "alerts",
+            Only::Refusals => "refusals",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Only> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "purchases" => Ok(Only::Purchases),
+            "alerts" => Ok(Only::Alerts),
+            "refusals" => Ok(Only::Refusals),
+            _ => Err(Error::invalid("only", format!("{s:?} is not purchases, alerts or refusals"))),
+        }
+    }
+
+    /// Whether a message of `kind` is of this sort.
+    pub fn covers(self, kind: MessageKind) -> bool {
+        match self {
+            Only::Purchases => matches!(kind, MessageKind::RepeatOrderSuccess | MessageKind::RepeatOrderFailure),
+            Only::Alerts => kind == MessageKind::LowCredit,
+            Only::Refusals => kind == MessageKind::QuotaExceeded,
+        }
+    }
+}
+
+/// One recipient; the account email is listed first, with `account_email` set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recipient {
+    pub address: String,
+    /// `None`: every message.
+    pub only: Option<Only>,
+    pub account_email: bool,
+    pub added_at: Option<String>,
+}
+
+/// The account email, then every other recipient in the order they were added.
+pub fn recipients(db: &Db) -> Result<Vec<Recipient>> {
+    let email: String = db.conn().query_row("SELECT email FROM account WHERE id = 1", [], |r| r.get(0))?;
+    let mut out = vec![Recipient { address: email, only: None, account_email: true, added_at: None }];
+    let mut st = db.conn().prepare("SELECT address, only, added_at FROM recipients ORDER BY id")?;
+    let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get(2)?)))?;
+    for row in rows {
+        let (address, only, added_at) = row?;
+        out.push(Recipient {
+            address,
+            only: only.as_deref().map(Only::parse).transpose()?,
+            account_email: false,
+            added_at,
+        });
+    }
+    Ok(out)
+}
+
+/// An address as a recipient may be: what the account's own email must be, and one that the
+/// SMTP library can put on an envelope, so that a message is never refused for its address.
+pub fn validate_address(s: &str) -> Result<String> {
+    let t = validate_email(s)?;
+    t.parse::<lettre::Address>().map_err(|_| Error::invalid("email", format!("{t:?} is not an email address")))?;
+    Ok(t)
+}
+
+/// Adds `address` (for every message, or `only` one sort), or changes what an existing
+/// recipient gets. Returns it as stored.
+pub fn add_recipient(db: &mut Db, address: &str, only: Option<Only>, by: &Actor, now: Timestamp) -> Result<Recipient> {
+    let address = validate_address(address)?;
+    let tx = db.write()?;
+    let account: String = tx.query_row("SELECT email FROM account WHERE id = 1", [], |r| r.get(0))?;
+    if account.eq_ignore_ascii_case(&address) {
+        return Err(Error::invalid(
+            "email",
+            format!("{address} is the account email, which gets every message already"),
+        ));
+    }
+    let before: Option<Option<String>> =
+        tx.query_row("SELECT only FROM recipients WHERE address = ?1", [&address], |r| r.get(0)).optional()?;
+    let only_s = only.map(Only::as_str);
+    if before.as_ref().is_some_and(|b| b.as_deref() == only_s) {
+        return stored(&tx, &address); // nothing to change
+    }
+    tx.execute(
+        "INSERT INTO recipients (address, only, added_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (address) DO UPDATE SET only = excluded.only",
+        params![address, only_s, fmt_ts(&now)],
+    )?;
+    let what = only.map_or_else(|| "every message".to_string(), |o| format!("{} only", o.as_str()));
+    let detail = if before.is_some() { format!("{address}: now {what}") } else { format!("{address}: {what}") };
+    audit::record(&tx, by, Action::RecipientAdded, &detail, now)?;
+    let r = stored(&tx, &address)?;
+    tx.commit()?;
+    Ok(r)
+}
+
+fn stored(tx: &Transaction<'_>, address: &str) -> Result<Recipient> {
+    let (address, only, added_at): (String, Option<String>, String) =
+        tx.query_row("SELECT address, only, added_at FROM recipients WHERE address = ?1", [address], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+    Ok(Recipient {
+        address,
+        only: only.as_deref().map(Only::parse).transpose()?,
+        account_email: false,
+        added_at: Some(added_at),
+    })
+}
+
+/// Removes a recipient (any case). The account email cannot be removed.
+pub fn remove_recipient(db: &mut Db, address: &str, by: &Actor, now: Timestamp) -> Result<()> {
+    let address = crate::text::validate_text("email", address, 254)?;
+    let tx = db.write()?;
+    let account: String = tx.query_row("SELECT email FROM account WHERE id = 1", [], |r| r.get(0))?;
+    if account.eq_ignore_ascii_case(&address) {
+        return Err(Error::invalid(
+            "email",
+            format!("{address} is the account email, which always gets every message"),
+        ));
+    }
+    let removed: Option<String> = tx
+        .query_row("DELETE FROM recipients WHERE address = ?1 RETURNING address", [&address], |r| r.get(0))
+        .optional()?;
+    let Some(removed) = removed else {
+        return Err(Error::NotFound(format!("{address} is not a recipient")));
+    };
+    audit::record(&tx, by, Action::RecipientRemoved, &removed, now)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// The addresses a message of `kind` goes to, each once (whatever its case): the account email
+/// first, then the recipients in the order they were added.
+pub(crate) fn addresses_for(tx: &Transaction<'_>, kind: MessageKind) -> Result<Vec<String>> {
+    let account: String = tx.query_row("SELECT email FROM account WHERE id = 1", [], |r| r.get(0))?;
+    let mut out = vec![account];
+    let mut st = tx.prepare_cached("SELECT address, only FROM recipients ORDER BY id")?;
+    let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
+    for row in rows {
+        let (address, only) = row?;
+        let wanted = match only.as_deref() {
+            None => true,
+            Some(o) => Only::parse(o)?.covers(kind),
+        };
+        if wanted && !out.iter().any(|a| a.eq_ignore_ascii_case(&address)) {
+            out.push(address);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Timestamp {
+        crate::time::parse_ts(s, "t").unwrap()
+    }
+
+    fn account() -> Db {
+        let mut db = Db::in_memory().unwrap();
+        crate::setup::create_account(
+            &mut db,
+            &crate::account::NewAccount {
+                name: "Test Co".into(),
+                kind: crate::account::AccountKind::Prepaid,
+                email: "billing@test.example".into(),
+                currency: "USD".into(),
+                credit_limit: None,
+            },
+            t("2026-10-15T08:00:00Z"),
+        )
+        .unwrap();
+        db
+    }
+
+    fn to(db: &mut Db, kind: MessageKind) -> Vec<String> {
+        let tx = db.write().unwrap();
+        addresses_for(&tx, kind).unwrap()
+    }
+
+    #[test]
+    fn each_message_goes_to_the_account_email_and_the_recipients_of_its_sort_once() {
+        let mut db = account();
+        let me = Actor::cli("ops");
+        let now = t("2026-11-01T10:00:00Z");
+        add_recipient(&mut db, "finance@test.example", None, &me, now).unwrap();
+        add_recipient(&mut db, "alerts@test.example", Some(Only::Alerts), &me, now).unwrap();
+        add_recipient(&mut db, "buyer@test.example", Some(Only::Purchases), &me, now).unwrap();
+        assert_eq!(
+            to(&mut db, MessageKind::LowCredit),
+            ["billing@test.example", "finance@test.example", "alerts@test.example"]
+        );
+        assert_eq!(
+            to(&mut db, MessageKind::RepeatOrderFailure),
+            ["billing@test.example", "finance@test.example", "buyer@test.example"]
+        );
+        assert_eq!(to(&mut db, MessageKind::QuotaExceeded), ["billing@test.example", "finance@test.example"]);
+        // Added again: what it gets changes, it is not listed twice.
+        add_recipient(&mut db, "FINANCE@test.example", Some(Only::Refusals), &me, now).unwrap();
+        assert_eq!(to(&mut db, MessageKind::LowCredit), ["billing@test.example", "alerts@test.example"]);
+        assert_eq!(recipients(&db).unwrap().len(), 4);
+        remove_recipient(&mut db, "Alerts@Test.example", &me, now).unwrap();
+        assert_eq!(to(&mut db, MessageKind::LowCredit), ["billing@test.example"]);
+        let log: Vec<String> = crate::audit::entries(&db, 10, None).unwrap().into_iter().map(|e| e.detail).collect();
+        assert_eq!(log[0], "alerts@test.example");
+        assert_eq!(log[1], "FINANCE@test.example: now refusals only");
+    }
+
+    #[test]
+    fn refuses_a_bad_address_the_account_email_and_an_unknown_one_and_changes_nothing() {
+        let mut db = account();
+        let me = Actor::app("alice");
+        let now = t("2026-11-01T10:00:00Z");
+        for bad in ["not-an-address", "a@b", "two@@x.example", "sp ace@x.example", "", "a\"b@x.example"] {
+            let e = add_recipient(&mut db, bad, None, &me, now).unwrap_err();
+            assert_eq!((e.code(), e.exit_code()), ("invalid_input".to_string(), 2), "{bad}");
+            assert!(matches!(&e, Error::Invalid { field, .. } if field == "email"), "{bad}: {e}");
+        }
+        assert_eq!(add_recipient(&mut db, "Billing@Test.example", None, &me, now).unwrap_err().code(), "invalid_input");
+        assert_eq!(remove_recipient(&mut db, "billing@test.example", &me, now).unwrap_err().code(), "invalid_input");
+        assert_eq!(remove_recipient(&mut db, "nobody@test.example", &me, now).unwrap_err().code(), "not_found");
+        assert_eq!(Only::parse("invoices").unwrap_err().code(), "invalid_input");
+        assert_eq!(recipients(&db).unwrap().len(), 1);
+        assert!(crate::audit::entries(&db, 10, None).unwrap().is_empty());
+    }
+}
