@@ -12,13 +12,15 @@ use crate::account::AccountKind;
 use crate::alerts::{Draw, Level};
 use crate::error::{Error, Result};
 use crate::ledger::allocate::{allocate, Allocation};
-use crate::ledger::bill::{Line, Outcome, Reactions};
+use crate::ledger::bill::{Outcome, Reactions};
 use crate::ledger::cards::ensure_month_card;
-use crate::ledger::idempotency::{compare, Stored};
-use crate::ledger::record::{Claims, Fax, Record};
+use crate::ledger::record::{Fax, Record};
 use crate::money;
 use crate::rates::{price_from_table, Price, RateTable};
-use crate::time::{fmt_ts, quarter_start, Timestamp, Zone};
+use crate::time::{fmt_ts, Timestamp, Zone};
+
+mod existing;
+mod writes;
 
 #[derive(Debug, Clone, Copy)]
 struct OpenCard {
@@ -221,46 +223,6 @@ impl<'t> Biller<'t> {
         ))
     }
 
-    /// The outcome for a fax billed before: `Exists` when its fields are the same, the first
-    /// differing field as an error otherwise; `None` when it was never billed.
-    fn existing(&self, fax: &Fax) -> Result<Option<Outcome>> {
-        self.existing_claims(&fax.id, &fax.claims())
-    }
-
-    fn existing_claims(&self, fax_id: &str, claims: &Claims<'_>) -> Result<Option<Outcome>> {
-        let stored = self
-            .tx
-            .prepare_cached(
-                "SELECT u.name, f.destination, f.submit_time, f.completion_time, f.pages_submitted,
-                        f.pages_sent, f.duration, f.units_given, f.cpu_given, f.status, f.subject, f.attempts_made
-                 FROM faxes f JOIN users u ON u.id = f.user_id WHERE f.id = ?1",
-            )?
-            .query_row([fax_id], |r| {
-                Ok(Stored {
-                    user: r.get(0)?,
-                    destination: r.get(1)?,
-                    submit_time: r.get(2)?,
-                    completion_time: r.get(3)?,
-                    pages_submitted: r.get(4)?,
-                    pages_sent: r.get(5)?,
-                    duration: r.get(6)?,
-                    units_given: r.get(7)?,
-                    cpu_given: r.get(8)?,
-                    status: r.get(9)?,
-                    subject: r.get(10)?,
-                    attempts_made: r.get(11)?,
-                })
-            })
-            .optional()?;
-        match stored {
-            Some(s) => {
-                compare(fax_id, claims, &s)?;
-                Ok(Some(Outcome::Exists { fax_id: fax_id.to_string() }))
-            }
-            None => Ok(None),
-        }
-    }
-
     /// Bills any record inside the transaction: a fax in process is `Pending` and writes
     /// nothing; a partial record can only be a fax billed before.
     pub fn bill_record(&mut self, record: &Record, now: Timestamp) -> Result<Outcome> {
@@ -350,140 +312,5 @@ impl<'t> Biller<'t> {
             cost: money::from_units(cost),
             available: money::from_units(available),
         })
-    }
-
-    /// Inserts the fax row; 0 when its id was billed before (the conflict).
-    fn insert_fax(
-        &mut self,
-        fax: &Fax,
-        user_id: i64,
-        (units, cpu, cost): (i64, i64, i64),
-        submit_time: &str,
-        now_s: &str,
-    ) -> Result<usize> {
-        // Bound one by one with their concrete types: this is the import's innermost loop.
-        let st = &mut self.insert_fax;
-        st.raw_bind_parameter(1, fax.id.as_str())?;
-        st.raw_bind_parameter(2, user_id)?;
-        st.raw_bind_parameter(3, fax.destination.as_str())?;
-        st.raw_bind_parameter(4, submit_time)?;
-        st.raw_bind_parameter(5, fax.completion_time.as_ref().map(fmt_ts))?;
-        st.raw_bind_parameter(6, fax.pages_submitted)?;
-        st.raw_bind_parameter(7, fax.pages_sent)?;
-        st.raw_bind_parameter(8, fax.duration)?;
-        st.raw_bind_parameter(9, fax.units.map(|u| money::to_units(u, "units")).transpose()?)?;
-        st.raw_bind_parameter(10, fax.cost_per_unit.map(|u| money::to_units(u, "costPerUnit")).transpose()?)?;
-        st.raw_bind_parameter(11, fax.status)?;
-        st.raw_bind_parameter(12, fax.subject.as_deref())?;
-        st.raw_bind_parameter(13, fax.attempts_made)?;
-        st.raw_bind_parameter(14, units)?;
-        st.raw_bind_parameter(15, cpu)?;
-        st.raw_bind_parameter(16, cost)?;
-        st.raw_bind_parameter(17, now_s)?;
-        Ok(st.raw_execute()?)
-    }
-
-    /// Writes the fax's activity lines on the cards `parts` names, closes the cards it empties,
-    /// and fires the repeat order on the card it takes past the threshold.
-    fn pay(
-        &mut self,
-        parts: &[(usize, i64)],
-        seq: i64,
-        submit_time: &str,
-        now: Timestamp,
-    ) -> Result<(Vec<Line>, Vec<i64>)> {
-        let now_s = fmt_ts(&now);
-        let split = parts.len() > 1;
-        let mut lines = Vec::with_capacity(parts.len());
-        let mut closed = Vec::new();
-        self.draws.clear();
-        for &(i, amount) in parts {
-            let card = self.open[i];
-            let used_before = card.original - card.balance;
-            self.draws.push(Draw {
-                card: card.id,
-                original: card.original,
-                used_before,
-                used_after: used_before + amount,
-            });
-            let st = &mut self.insert_line;
-            st.raw_bind_parameter(1, card.id)?;
-            st.raw_bind_parameter(2, card.lines + 1)?;
-            st.raw_bind_parameter(3, seq)?;
-            st.raw_bind_parameter(4, amount)?;
-            st.raw_bind_parameter(5, split)?;
-            st.raw_bind_parameter(6, submit_time)?;
-            st.raw_execute()?;
-            match self.pending_cards.iter_mut().find(|p| p.0 == card.id) {
-                Some(p) => {
-                    p.1 += amount;
-                    p.2 += 1;
-                }
-                None => self.pending_cards.push((card.id, amount, 1)),
-            }
-            let closes = amount == card.balance && amount > 0;
-            if closes {
-                // Its own statement, and only on closing: naming `close_date` in the per-fax
-                // update, even unchanged, would rewrite the open-cards index on every fax.
-                self.tx
-                    .prepare_cached("UPDATE cards SET close_date = ?1 WHERE id = ?2")?
-                    .execute(params![now_s, card.id])?;
-            }
-            self.open[i].balance -= amount;
-            self.open[i].lines += 1;
-            // The repeat order fires in the transaction that takes a card to 95% used: once per
-            // card, since a card's use only grows. The trigger reads the cards, so what is
-            // pending is written first.
-            if let Some(percent) = self.reactions.threshold_percent().filter(|_| self.kind == AccountKind::Prepaid) {
-                let threshold = card.original * percent;
-                let used = card.original - card.balance;
-                if used * 100 < threshold && (used + amount) * 100 >= threshold {
-                    self.flush()?;
-                    if self.reactions.card_reached_threshold(self.tx, card.id, now)? {
-                        self.cards_changed_by_trigger = true;
-                    }
-                }
-            }
-            if closes {
-                closed.push(card.id);
-            }
-            lines.push(Line { card_id: card.id, amount: money::from_units(amount) });
-        }
-        self.open.retain(|c| c.balance > 0);
-        Ok((lines, closed))
-    }
-
-    /// Queues the low-credit alert when this fax took the credit across one of the account's
-    /// levels (`crate::alerts::crossed`, the pure rule); the message reads the cards and the
-    /// day's spend, so what is pending is written first. Nearly every fax crosses nothing and
-    /// costs only the comparison.
-    fn low_credit(&mut self, before: i64, after: i64, now: Timestamp) -> Result<()> {
-        if self.alert_levels.is_none() {
-            self.alert_levels = Some(crate::alerts::levels_in(self.tx)?);
-        }
-        let levels = self.alert_levels.as_deref().unwrap_or_default();
-        let crossings = crate::alerts::crossed(levels, before, after, &self.draws);
-        if crossings.is_empty() {
-            return Ok(());
-        }
-        self.flush()?;
-        crate::alerts::queue(self.tx, &crossings, now)?;
-        Ok(())
-    }
-
-    /// Adds a billed fax to the spend of the quarter hour it was submitted in, written by
-    /// `flush`. The submit time, not the billing time: the spend chart's days are then the days
-    /// View Activity shows and filters on, and an imported log is spent on its own days.
-    fn add_to_quarter(&mut self, submit_time: &Timestamp, cost: i64) {
-        let start = fmt_ts(&quarter_start(submit_time));
-        // From the newest: a gateway's log comes roughly in time order, so an import batch meets
-        // the quarter it is adding to at once.
-        match self.pending_quarters.iter_mut().rev().find(|d| d.0 == start) {
-            Some(d) => {
-                d.1 += cost;
-                d.2 += 1;
-            }
-            None => self.pending_quarters.push((start, cost, 1)),
-        }
     }
 }
