@@ -2,37 +2,43 @@
 
 use super::*;
 
+/// A ledger written by hand at schema `version`: the migrations up to it, then `rows` (SQL in
+/// that schema's shape), as an older build left it. Returns its folder (kept while the test
+/// runs) and its path.
+fn old_ledger(version: usize, rows: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(format!("v{version}.db"));
+    let conn = Connection::open(&path).unwrap();
+    for sql in &MIGRATIONS[..version] {
+        conn.execute_batch(sql).unwrap();
+    }
+    conn.execute_batch(&format!("PRAGMA user_version = {version}; PRAGMA application_id = {APPLICATION_ID};")).unwrap();
+    conn.execute_batch(rows).unwrap();
+    (dir, path)
+}
+
 /// Schema 6 copies the orders into a table with attempts: each order keeps its latest
 /// attempt, a paid order loses the decline reason of an earlier attempt, an automatic order
 /// gets the month its cap counts it in, and the repeat log keeps its entries.
 #[test]
 fn migrates_version_4_orders_to_version_6_orders_with_attempts() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v4.db");
-    {
-        let conn = Connection::open(&path).unwrap();
-        for sql in &MIGRATIONS[..4] {
-            conn.execute_batch(sql).unwrap();
-        }
-        conn.execute_batch(&format!(
-            "PRAGMA user_version = 4; PRAGMA application_id = {APPLICATION_ID};
-             INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
-             INSERT INTO cards (id, issue_date, face_value, bonus, original_balance, used, lines, source)
-                 VALUES (1001, '2026-01-01T00:00:00Z', 100000, 0, 100000, 0, 0, 'applied'),
-                        (1002, '2026-01-02T00:00:00Z', 200000, 0, 200000, 0, 0, 'purchase');
-             INSERT INTO orders (id, key, kind, package, face_value, bonus, currency, card_brand, card_last4,
-                    status, charge_key, attempts, next_retry_at, charge_id, decline_code, reason, new_card,
-                    trigger_card, created_at, updated_at)
-                 VALUES (1, 'repeat:1001', 'automatic', 'Starter', 200000, 0, 'USD', 'Visa', '9995', 'paid',
-                         'repeat:1001#2', 2, NULL, 'ch_1', 'insufficient_funds', 'Declined.', 1002, 1001,
-                         '2026-01-01T10:00:00Z', '2026-01-01T11:00:00Z'),
-                        (2, 'manual:x', 'manual', 'Starter', 200000, 0, 'USD', 'Visa', '0002', 'declined',
-                         'manual:x', 1, NULL, NULL, 'card_declined', 'Your card was declined.', NULL, NULL,
-                         '2026-01-03T10:00:00Z', '2026-01-03T10:00:00Z');
-             INSERT INTO repeat_log (at, card_id, event, detail) VALUES ('2026-01-01T10:00:00Z', 1001, 'ordered', 'x');"
-        ))
-        .unwrap();
-    }
+    let (_dir, path) = old_ledger(
+        4,
+        "INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
+         INSERT INTO cards (id, issue_date, face_value, bonus, original_balance, used, lines, source)
+             VALUES (1001, '2026-01-01T00:00:00Z', 100000, 0, 100000, 0, 0, 'applied'),
+                    (1002, '2026-01-02T00:00:00Z', 200000, 0, 200000, 0, 0, 'purchase');
+         INSERT INTO orders (id, key, kind, package, face_value, bonus, currency, card_brand, card_last4,
+                status, charge_key, attempts, next_retry_at, charge_id, decline_code, reason, new_card,
+                trigger_card, created_at, updated_at)
+             VALUES (1, 'repeat:1001', 'automatic', 'Starter', 200000, 0, 'USD', 'Visa', '9995', 'paid',
+                     'repeat:1001#2', 2, NULL, 'ch_1', 'insufficient_funds', 'Declined.', 1002, 1001,
+                     '2026-01-01T10:00:00Z', '2026-01-01T11:00:00Z'),
+                    (2, 'manual:x', 'manual', 'Starter', 200000, 0, 'USD', 'Visa', '0002', 'declined',
+                     'manual:x', 1, NULL, NULL, 'card_declined', 'Your card was declined.', NULL, NULL,
+                     '2026-01-03T10:00:00Z', '2026-01-03T10:00:00Z');
+         INSERT INTO repeat_log (at, card_id, event, detail) VALUES ('2026-01-01T10:00:00Z', 1001, 'ordered', 'x');",
+    );
     let db = Db::open(&path).unwrap();
     let list = crate::orders::orders(&db).unwrap();
     let paid = list.iter().find(|o| o.id == 1).unwrap();
@@ -54,31 +60,22 @@ fn migrates_version_4_orders_to_version_6_orders_with_attempts() {
 /// current version with every line, and its rates are cached until they change.
 #[test]
 fn migrates_a_version_3_ledger_and_keeps_its_lines() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v3.db");
-    {
-        let conn = Connection::open(&path).unwrap();
-        for sql in &MIGRATIONS[..3] {
-            conn.execute_batch(sql).unwrap();
-        }
-        conn.execute_batch(&format!(
-            "PRAGMA user_version = 3; PRAGMA application_id = {APPLICATION_ID};
-             INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
-             INSERT INTO users VALUES (1, 'bob', 'user', 'x', '2026-01-01T00:00:00Z');
-             INSERT INTO rates VALUES ('', 'Other', 'page', 2500);
-             INSERT INTO cards (id, issue_date, face_value, bonus, original_balance, used, lines, source)
-                 VALUES (1001, '2026-01-01T00:00:00Z', 100000, 0, 100000, 7500, 3, 'applied');
-             INSERT INTO faxes (seq, id, user_id, destination, submit_time, pages_submitted, pages_sent,
-                 duration, status, units, cost_per_unit, cost, billed_at)
-                 VALUES (1, 'f1', 1, '+1', 't', 1, 1, 0, 0, 10000, 2500, 2500, 't'),
-                        (2, 'f2', 1, '+1', 't', 1, 1, 0, 0, 10000, 2500, 2500, 't'),
-                        (3, 'f3', 1, '+1', 't', 1, 1, 0, 0, 10000, 2500, 2500, 't');
-             INSERT INTO daily_spend VALUES ('2026-01-01', 7500, 3);
-             INSERT INTO activity (id, card_id, n, fax_seq, amount, split)
-                 VALUES (7, 1001, 3, 3, 2500, 0), (5, 1001, 1, 1, 2500, 0), (6, 1001, 2, 2, 2500, 0);"
-        ))
-        .unwrap();
-    }
+    let (_dir, path) = old_ledger(
+        3,
+        "INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
+         INSERT INTO users VALUES (1, 'bob', 'user', 'x', '2026-01-01T00:00:00Z');
+         INSERT INTO rates VALUES ('', 'Other', 'page', 2500);
+         INSERT INTO cards (id, issue_date, face_value, bonus, original_balance, used, lines, source)
+             VALUES (1001, '2026-01-01T00:00:00Z', 100000, 0, 100000, 7500, 3, 'applied');
+         INSERT INTO faxes (seq, id, user_id, destination, submit_time, pages_submitted, pages_sent,
+             duration, status, units, cost_per_unit, cost, billed_at)
+             VALUES (1, 'f1', 1, '+1', 't', 1, 1, 0, 0, 10000, 2500, 2500, 't'),
+                    (2, 'f2', 1, '+1', 't', 1, 1, 0, 0, 10000, 2500, 2500, 't'),
+                    (3, 'f3', 1, '+1', 't', 1, 1, 0, 0, 10000, 2500, 2500, 't');
+         INSERT INTO daily_spend VALUES ('2026-01-01', 7500, 3);
+         INSERT INTO activity (id, card_id, n, fax_seq, amount, split)
+             VALUES (7, 1001, 3, 3, 2500, 0), (5, 1001, 1, 1, 2500, 0), (6, 1001, 2, 2, 2500, 0);",
+    );
     let mut db = Db::open(&path).unwrap();
     let version: i64 = db.conn().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, SCHEMA_VERSION);
@@ -118,30 +115,21 @@ fn migrates_a_version_3_ledger_and_keeps_its_lines() {
 /// their ids, and room for fax senders without a password.
 #[test]
 fn migrates_a_version_4_ledger_to_whole_second_times_and_fax_senders() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v4.db");
-    {
-        let conn = Connection::open(&path).unwrap();
-        for sql in &MIGRATIONS[..4] {
-            conn.execute_batch(sql).unwrap();
-        }
-        conn.execute_batch(&format!(
-            "PRAGMA user_version = 4; PRAGMA application_id = {APPLICATION_ID};
-             INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
-             INSERT INTO users VALUES (7, 'bob', 'user', 'x', '2026-01-01T00:00:00.123Z');
-             INSERT INTO cards (id, issue_date, face_value, bonus, original_balance, used, lines, source)
-                 VALUES (1001, '2026-01-01T00:00:00.5Z', 100000, 0, 100000, 2500, 1, 'applied');
-             INSERT INTO faxes (seq, id, user_id, destination, submit_time, completion_time, pages_submitted,
-                 pages_sent, duration, status, units, cost_per_unit, cost, billed_at)
-                 VALUES (1, 'f1', 7, '+1', '2026-01-02T09:30:00.5Z', '2026-01-02T09:30:40.25Z', 1, 1, 40, 0,
-                         10000, 2500, 2500, '2026-01-02T09:31:00.999999999Z');
-             INSERT INTO activity (card_id, n, fax_seq, amount, split) VALUES (1001, 1, 1, 2500, 0);
-             INSERT INTO daily_spend VALUES ('2026-01-02', 2500, 1);
-             INSERT INTO attempts (fax_id, user_name, destination, cost, available, code, at)
-                 VALUES ('f2', 'bob', '+1', 1, 0, 'quota_exceeded', '2026-01-02T10:00:00.1Z');"
-        ))
-        .unwrap();
-    }
+    let (_dir, path) = old_ledger(
+        4,
+        "INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
+         INSERT INTO users VALUES (7, 'bob', 'user', 'x', '2026-01-01T00:00:00.123Z');
+         INSERT INTO cards (id, issue_date, face_value, bonus, original_balance, used, lines, source)
+             VALUES (1001, '2026-01-01T00:00:00.5Z', 100000, 0, 100000, 2500, 1, 'applied');
+         INSERT INTO faxes (seq, id, user_id, destination, submit_time, completion_time, pages_submitted,
+             pages_sent, duration, status, units, cost_per_unit, cost, billed_at)
+             VALUES (1, 'f1', 7, '+1', '2026-01-02T09:30:00.5Z', '2026-01-02T09:30:40.25Z', 1, 1, 40, 0,
+                     10000, 2500, 2500, '2026-01-02T09:31:00.999999999Z');
+         INSERT INTO activity (card_id, n, fax_seq, amount, split) VALUES (1001, 1, 1, 2500, 0);
+         INSERT INTO daily_spend VALUES ('2026-01-02', 2500, 1);
+         INSERT INTO attempts (fax_id, user_name, destination, cost, available, code, at)
+             VALUES ('f2', 'bob', '+1', 1, 0, 'quota_exceeded', '2026-01-02T10:00:00.1Z');",
+    );
     let mut db = Db::open(&path).unwrap();
     let times: (String, String, String, String, String, String) = db
         .conn()
@@ -185,28 +173,19 @@ fn migrates_a_version_4_ledger_to_whole_second_times_and_fax_senders() {
 /// order shows its old lines too, and lines stay unchangeable.
 #[test]
 fn migrates_a_version_5_ledger_and_dates_its_lines() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v5.db");
-    {
-        let conn = Connection::open(&path).unwrap();
-        for sql in &MIGRATIONS[..5] {
-            conn.execute_batch(sql).unwrap();
-        }
-        conn.execute_batch(&format!(
-            "PRAGMA user_version = 5; PRAGMA application_id = {APPLICATION_ID};
-             INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
-             INSERT INTO users VALUES (7, 'bob', 'user', NULL, '2026-01-01T00:00:00Z');
-             INSERT INTO cards (id, issue_date, face_value, bonus, original_balance, used, lines, source)
-                 VALUES (1001, '2026-01-01T00:00:00Z', 100000, 0, 100000, 5000, 2, 'applied');
-             INSERT INTO faxes (seq, id, user_id, destination, submit_time, pages_submitted, pages_sent, duration,
-                 status, units, cost_per_unit, cost, billed_at)
-                 VALUES (1, 'late', 7, '+1', '2026-01-02T09:40:00Z', 1, 1, 40, 0, 10000, 2500, 2500, '2026-01-02T09:41:00Z'),
-                        (2, 'early', 7, '+1', '2026-01-02T09:30:00Z', 1, 1, 40, 0, 10000, 2500, 2500, '2026-01-02T09:42:00Z');
-             INSERT INTO activity (card_id, n, fax_seq, amount, split) VALUES (1001, 1, 1, 2500, 0), (1001, 2, 2, 2500, 0);
-             INSERT INTO daily_spend VALUES ('2026-01-02', 5000, 2);"
-        ))
-        .unwrap();
-    }
+    let (_dir, path) = old_ledger(
+        5,
+        "INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
+         INSERT INTO users VALUES (7, 'bob', 'user', NULL, '2026-01-01T00:00:00Z');
+         INSERT INTO cards (id, issue_date, face_value, bonus, original_balance, used, lines, source)
+             VALUES (1001, '2026-01-01T00:00:00Z', 100000, 0, 100000, 5000, 2, 'applied');
+         INSERT INTO faxes (seq, id, user_id, destination, submit_time, pages_submitted, pages_sent, duration,
+             status, units, cost_per_unit, cost, billed_at)
+             VALUES (1, 'late', 7, '+1', '2026-01-02T09:40:00Z', 1, 1, 40, 0, 10000, 2500, 2500, '2026-01-02T09:41:00Z'),
+                    (2, 'early', 7, '+1', '2026-01-02T09:30:00Z', 1, 1, 40, 0, 10000, 2500, 2500, '2026-01-02T09:42:00Z');
+         INSERT INTO activity (card_id, n, fax_seq, amount, split) VALUES (1001, 1, 1, 2500, 0), (1001, 2, 2, 2500, 0);
+         INSERT INTO daily_spend VALUES ('2026-01-02', 5000, 2);",
+    );
     let mut db = Db::open(&path).unwrap();
     let q = crate::ledger::ActivityQuery {
         card_id: 1001,
@@ -240,30 +219,21 @@ fn migrates_a_version_5_ledger_and_dates_its_lines() {
 /// the next number.
 #[test]
 fn migrates_a_version_7_ledger_and_numbers_its_paid_orders_in_the_order_they_were_paid() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v7.db");
-    {
-        let conn = Connection::open(&path).unwrap();
-        for sql in &MIGRATIONS[..7] {
-            conn.execute_batch(sql).unwrap();
-        }
-        conn.execute_batch(&format!(
-            "PRAGMA user_version = 7; PRAGMA application_id = {APPLICATION_ID};
-             INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
-             INSERT INTO cards (id, issue_date, face_value, bonus, original_balance, used, lines, source)
-                 VALUES (1001, '2026-01-01T00:00:00Z', 200000, 0, 200000, 0, 0, 'purchase'),
-                        (1002, '2026-01-02T00:00:00Z', 200000, 0, 200000, 0, 0, 'purchase');
-             INSERT INTO orders (id, key, kind, package, face_value, bonus, currency, card_brand, card_last4,
-                    status, charge_key, charge_id, new_card, created_at, updated_at)
-                 VALUES (1, 'manual:a', 'manual', 'Starter', 200000, 0, 'USD', 'Visa', '4242', 'paid',
-                         'manual:a', 'ch_1', 1002, '2026-01-01T10:00:00Z', '2026-01-05T10:00:00Z'),
-                        (2, 'manual:b', 'manual', 'Starter', 200000, 0, 'USD', 'Visa', '4242', 'paid',
-                         'manual:b', 'ch_2', 1001, '2026-01-02T10:00:00Z', '2026-01-02T10:00:05Z'),
-                        (3, 'manual:c', 'manual', 'Starter', 200000, 0, 'USD', 'Visa', '0002', 'declined',
-                         'manual:c', NULL, NULL, '2026-01-03T10:00:00Z', '2026-01-03T10:00:00Z');"
-        ))
-        .unwrap();
-    }
+    let (_dir, path) = old_ledger(
+        7,
+        "INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
+         INSERT INTO cards (id, issue_date, face_value, bonus, original_balance, used, lines, source)
+             VALUES (1001, '2026-01-01T00:00:00Z', 200000, 0, 200000, 0, 0, 'purchase'),
+                    (1002, '2026-01-02T00:00:00Z', 200000, 0, 200000, 0, 0, 'purchase');
+         INSERT INTO orders (id, key, kind, package, face_value, bonus, currency, card_brand, card_last4,
+                status, charge_key, charge_id, new_card, created_at, updated_at)
+             VALUES (1, 'manual:a', 'manual', 'Starter', 200000, 0, 'USD', 'Visa', '4242', 'paid',
+                     'manual:a', 'ch_1', 1002, '2026-01-01T10:00:00Z', '2026-01-05T10:00:00Z'),
+                    (2, 'manual:b', 'manual', 'Starter', 200000, 0, 'USD', 'Visa', '4242', 'paid',
+                     'manual:b', 'ch_2', 1001, '2026-01-02T10:00:00Z', '2026-01-02T10:00:05Z'),
+                    (3, 'manual:c', 'manual', 'Starter', 200000, 0, 'USD', 'Visa', '0002', 'declined',
+                     'manual:c', NULL, NULL, '2026-01-03T10:00:00Z', '2026-01-03T10:00:00Z');",
+    );
     let db = Db::open(&path).unwrap();
     let number = |id| crate::orders::receipt(db.conn(), id).map(|r| (r.number, r.issued_at));
     assert_eq!(number(2).unwrap(), (1, "2026-01-02T10:00:05Z".into()), "paid first");
@@ -280,31 +250,22 @@ fn migrates_a_version_7_ledger_and_numbers_its_paid_orders_in_the_order_they_wer
 /// unset: the computer's.
 #[test]
 fn migrates_a_version_7_ledger_to_spend_by_quarter_hour() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v7.db");
-    {
-        let conn = Connection::open(&path).unwrap();
-        for sql in &MIGRATIONS[..7] {
-            conn.execute_batch(sql).unwrap();
-        }
-        conn.execute_batch(&format!(
-            "PRAGMA user_version = 7; PRAGMA application_id = {APPLICATION_ID};
-             INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
-             INSERT INTO users VALUES (7, 'bob', 'user', NULL, '2026-01-01T00:00:00Z');
-             INSERT INTO cards (id, issue_date, face_value, bonus, original_balance, used, lines, source)
-                 VALUES (1001, '2026-01-01T00:00:00Z', 100000, 0, 100000, 7500, 3, 'applied');
-             INSERT INTO faxes (seq, id, user_id, destination, submit_time, pages_submitted, pages_sent, duration,
-                 status, units, cost_per_unit, cost, billed_at)
-                 VALUES (1, 'a', 7, '+1', '2026-01-02T23:44:59Z', 1, 1, 40, 0, 10000, 2500, 2500, '2026-01-03T00:01:00Z'),
-                        (2, 'b', 7, '+1', '2026-01-02T23:45:00Z', 1, 1, 40, 0, 10000, 2500, 2500, '2026-01-03T00:02:00Z'),
-                        (3, 'c', 7, '+1', '2026-01-02T23:59:59Z', 1, 1, 40, 0, 10000, 2500, 2500, '2026-01-03T00:03:00Z');
-             INSERT INTO activity (card_id, n, fax_seq, amount, split, submit_time)
-                 VALUES (1001, 1, 1, 2500, 0, '2026-01-02T23:44:59Z'), (1001, 2, 2, 2500, 0, '2026-01-02T23:45:00Z'),
-                        (1001, 3, 3, 2500, 0, '2026-01-02T23:59:59Z');
-             INSERT INTO daily_spend VALUES ('2026-01-03', 7500, 3);"
-        ))
-        .unwrap();
-    }
+    let (_dir, path) = old_ledger(
+        7,
+        "INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
+         INSERT INTO users VALUES (7, 'bob', 'user', NULL, '2026-01-01T00:00:00Z');
+         INSERT INTO cards (id, issue_date, face_value, bonus, original_balance, used, lines, source)
+             VALUES (1001, '2026-01-01T00:00:00Z', 100000, 0, 100000, 7500, 3, 'applied');
+         INSERT INTO faxes (seq, id, user_id, destination, submit_time, pages_submitted, pages_sent, duration,
+             status, units, cost_per_unit, cost, billed_at)
+             VALUES (1, 'a', 7, '+1', '2026-01-02T23:44:59Z', 1, 1, 40, 0, 10000, 2500, 2500, '2026-01-03T00:01:00Z'),
+                    (2, 'b', 7, '+1', '2026-01-02T23:45:00Z', 1, 1, 40, 0, 10000, 2500, 2500, '2026-01-03T00:02:00Z'),
+                    (3, 'c', 7, '+1', '2026-01-02T23:59:59Z', 1, 1, 40, 0, 10000, 2500, 2500, '2026-01-03T00:03:00Z');
+         INSERT INTO activity (card_id, n, fax_seq, amount, split, submit_time)
+             VALUES (1001, 1, 1, 2500, 0, '2026-01-02T23:44:59Z'), (1001, 2, 2, 2500, 0, '2026-01-02T23:45:00Z'),
+                    (1001, 3, 3, 2500, 0, '2026-01-02T23:59:59Z');
+         INSERT INTO daily_spend VALUES ('2026-01-03', 7500, 3);",
+    );
     let mut db = Db::open(&path).unwrap();
     let rows: Vec<(String, i64, i64)> = db
         .conn()
@@ -343,22 +304,13 @@ fn migrates_a_version_7_ledger_to_spend_by_quarter_hour() {
 /// audit log that takes lines and never gives them up.
 #[test]
 fn migrates_a_version_7_ledger_to_alerts_recipients_and_the_audit_log() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v7.db");
-    {
-        let conn = Connection::open(&path).unwrap();
-        for sql in &MIGRATIONS[..7] {
-            conn.execute_batch(sql).unwrap();
-        }
-        conn.execute_batch(&format!(
-            "PRAGMA user_version = 7; PRAGMA application_id = {APPLICATION_ID};
-             INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
-             INSERT INTO outbox (id, kind, to_addr, subject, body, message_id, created_at, next_attempt_at)
-                 VALUES (4, 'quota_exceeded', 'a@example.com', 's', 'b', '<m4>', '2026-01-02T00:00:00Z',
-                         '2026-01-02T00:00:00Z');"
-        ))
-        .unwrap();
-    }
+    let (_dir, path) = old_ledger(
+        7,
+        "INSERT INTO account VALUES (1, 'Old', 'prepaid', 'a@example.com', 'USD', NULL, '2026-01-01T00:00:00Z');
+         INSERT INTO outbox (id, kind, to_addr, subject, body, message_id, created_at, next_attempt_at)
+             VALUES (4, 'quota_exceeded', 'a@example.com', 's', 'b', '<m4>', '2026-01-02T00:00:00Z',
+                     '2026-01-02T00:00:00Z');",
+    );
     let mut db = Db::open(&path).unwrap();
     assert_eq!(crate::alerts::levels(&db).unwrap(), vec![crate::alerts::DEFAULT_LEVEL]);
     assert_eq!(crate::alerts::DEFAULT_LEVEL, crate::alerts::Level::Percent(8000));
