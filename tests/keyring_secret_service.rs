@@ -77,6 +77,7 @@ fn the_cli_buys_with_the_keyring_card_and_no_file_holds_the_number_or_cvv() {
     let out = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{out}");
     assert!(out.contains("Visa •••• 4242"), "{out}");
+    assert!(out.contains("bought: Business for 100.00 USD with"), "the charge in the currency's decimals: {out}");
     let o = cli(&db, &["payment-card", "set"], "4000000000009995\n12/28\nAlice Smith\n");
     assert!(o.status.success());
     let o = cli(&db, &["purchase", "pro"], "");

@@ -151,12 +151,15 @@ pub fn purchase(path: &Path, package: &str, key: Option<String>, po: Option<Stri
     let o = with_purchaser(&mut db, |db, p| {
         faxcredit::orders::purchase_with_po(db, p, package, &key, false, po.as_deref(), &actor())
     })?;
+    // The charge in the currency's two decimals, as the receipt and the emails say it.
+    let charged = faxcredit::money::parse_amount(&o.amount, "amount")
+        .and_then(|d| faxcredit::money::to_units(d, "amount"))
+        .map(|u| faxcredit::money::fmt_for_people(u, &o.currency))
+        .unwrap_or_else(|_| format!("{} {}", o.amount, o.currency));
     outln!(
-        "card {} bought: {} for {} {} with {} •••• {} (order {})",
+        "card {} bought: {} for {charged} with {} •••• {} (order {})",
         o.new_card.unwrap_or_default(),
         o.package,
-        o.amount,
-        o.currency,
         o.card_brand,
         o.card_last4,
         o.id
