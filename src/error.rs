@@ -178,6 +178,12 @@ impl ErrorBody {
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> ErrorBody {
         ErrorBody { code: code.into(), message: message.into(), field: None, retry_after: None }
     }
+
+    /// A failure of the front end's own machinery (a window, a menu, a task that panicked), not
+    /// of the ledger: `internal`, with what it said.
+    pub fn internal(e: impl std::fmt::Display) -> ErrorBody {
+        ErrorBody::new("internal", e.to_string())
+    }
 }
 
 impl From<&Error> for ErrorBody {

@@ -84,10 +84,6 @@ pub async fn save_as<R: Runtime>(window: &WebviewWindow<R>, req: SaveAs) -> Resu
     platform::save_as(window, req).await
 }
 
-fn internal(e: impl std::fmt::Display) -> ErrorBody {
-    ErrorBody::new("internal", e.to_string())
-}
-
 /// The argument that starts the binary as the dialog helper.
 pub const HELPER_FLAG: &str = "--save-dialog";
 
@@ -101,7 +97,7 @@ mod platform {
     use faxcredit::ErrorBody;
     use tauri::{Runtime, WebviewWindow};
 
-    use super::{internal, SaveAs, HELPER_FLAG};
+    use super::{SaveAs, HELPER_FLAG};
 
     /// The X11 id of the app's window, read on the GTK thread, so the helper's dialog can stay
     /// above it. `None` on Wayland (the dialog then simply opens on top).
@@ -124,7 +120,7 @@ mod platform {
     }
 
     pub async fn save_as<R: Runtime>(window: &WebviewWindow<R>, req: SaveAs) -> Result<Option<PathBuf>, ErrorBody> {
-        let exe = std::env::current_exe().map_err(internal)?;
+        let exe = std::env::current_exe().map_err(ErrorBody::internal)?;
         let mut cmd = Command::new(exe);
         cmd.arg(HELPER_FLAG)
             .arg("--title")
@@ -144,7 +140,7 @@ mod platform {
         cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit());
         let out = tauri::async_runtime::spawn_blocking(move || cmd.output())
             .await
-            .map_err(internal)?
+            .map_err(ErrorBody::internal)?
             .map_err(|e| ErrorBody::new("dialog_failed", format!("the Save As window could not be shown: {e}")))?;
         if !out.status.success() {
             return Err(ErrorBody::new(

@@ -66,7 +66,7 @@ pub async fn send_test_email(
         mailer.send_test(&to, now).map_err(|e| ErrorBody::from(&e))
     })
     .await
-    .map_err(|e| ErrorBody::new("internal", e.to_string()))?
+    .map_err(ErrorBody::internal)?
 }
 
 #[tauri::command]

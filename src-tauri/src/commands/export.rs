@@ -21,10 +21,6 @@ pub fn default_file_name(card_id: i64, today: &str) -> String {
     format!("card-{card_id}-activity-{today}.csv")
 }
 
-fn internal(e: impl std::fmt::Display) -> ErrorBody {
-    ErrorBody::new("internal", e.to_string())
-}
-
 #[tauri::command]
 pub async fn export_activity<R: Runtime>(
     app: AppHandle<R>,
@@ -75,7 +71,7 @@ pub async fn export_activity<R: Runtime>(
         Ok(s.rows)
     })
     .await
-    .map_err(internal)?;
+    .map_err(ErrorBody::internal)?;
     *state.export_cancel.lock().unwrap_or_else(|p| p.into_inner()) = None;
     match result {
         Ok(rows) => {

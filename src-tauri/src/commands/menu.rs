@@ -17,8 +17,27 @@ pub struct CardMenuChoice {
 
 pub const EVENT: &str = crate::events::CARD_MENU;
 
-fn err(e: tauri::Error) -> ErrorBody {
-    ErrorBody::new("internal", e.to_string())
+/// Pops a native row menu of `items` (id, label, enabled) at the pointer (`x`, `y` from a
+/// right-click) or, from the keyboard, where the window puts it. Every row menu goes through here.
+pub fn popup<R: Runtime>(
+    window: &Window<R>,
+    items: &[(String, &str, bool)],
+    x: Option<f64>,
+    y: Option<f64>,
+) -> Result<(), ErrorBody> {
+    let items = items
+        .iter()
+        .map(|(id, label, enabled)| MenuItem::with_id(window, id, *label, *enabled, None::<&str>))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ErrorBody::internal)?;
+    let refs: Vec<&dyn tauri::menu::IsMenuItem<R>> =
+        items.iter().map(|i| i as &dyn tauri::menu::IsMenuItem<R>).collect();
+    let menu = Menu::with_items(window, &refs).map_err(ErrorBody::internal)?;
+    match (x, y) {
+        (Some(x), Some(y)) => window.popup_menu_at(&menu, LogicalPosition::new(x, y)),
+        _ => window.popup_menu(&menu),
+    }
+    .map_err(ErrorBody::internal)
 }
 
 #[tauri::command]
@@ -30,16 +49,11 @@ pub fn show_card_menu<R: Runtime>(
     y: Option<f64>,
 ) -> Result<(), ErrorBody> {
     state.require_manager()?;
-    let view = MenuItem::with_id(&window, format!("view-activity:{card_id}"), "View Activity", true, None::<&str>)
-        .map_err(err)?;
-    let export =
-        MenuItem::with_id(&window, format!("export-activity:{card_id}"), "Export Activity…", true, None::<&str>)
-            .map_err(err)?;
-    let menu = Menu::with_items(&window, &[&view, &export]).map_err(err)?;
-    match (x, y) {
-        (Some(x), Some(y)) => window.popup_menu_at(&menu, LogicalPosition::new(x, y)).map_err(err),
-        _ => window.popup_menu(&menu).map_err(err),
-    }
+    let items = [
+        (format!("view-activity:{card_id}"), "View Activity", true),
+        (format!("export-activity:{card_id}"), "Export Activity…", true),
+    ];
+    popup(&window, &items, x, y)
 }
 
 /// Parses a menu item id back into the choice.

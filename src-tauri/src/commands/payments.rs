@@ -117,7 +117,7 @@ pub async fn purchase(
             .with_purchaser(&mut db, |db, p| orders::purchase_with_po(db, p, &package, &key, false, po.as_deref(), &by))
     })
     .await
-    .map_err(|e| ErrorBody::new("internal", e.to_string()))?;
+    .map_err(ErrorBody::internal)?;
     state.wake_worker();
     result.map_err(|e| ErrorBody::from(&e))
 }

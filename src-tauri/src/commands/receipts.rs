@@ -3,8 +3,7 @@
 
 use faxcredit::billing_details::{self, BillingDetails, BillingDetailsInput};
 use faxcredit::ErrorBody;
-use tauri::menu::{Menu, MenuItem};
-use tauri::{LogicalPosition, Runtime, State, WebviewWindow, Window};
+use tauri::{Runtime, State, WebviewWindow, Window};
 
 use crate::save_as::{FileKind, SaveResult};
 use crate::state::AppState;
@@ -36,15 +35,8 @@ pub fn show_order_menu<R: Runtime>(
     y: Option<f64>,
 ) -> Result<(), ErrorBody> {
     state.require_manager()?;
-    let err = |e: tauri::Error| ErrorBody::new("internal", e.to_string());
     let label = if paid { "Save Receipt…" } else { "Save Receipt… (paid orders only)" };
-    let save =
-        MenuItem::with_id(&window, format!("save-receipt:{order_id}"), label, paid, None::<&str>).map_err(err)?;
-    let menu = Menu::with_items(&window, &[&save]).map_err(err)?;
-    match (x, y) {
-        (Some(x), Some(y)) => window.popup_menu_at(&menu, LogicalPosition::new(x, y)).map_err(err),
-        _ => window.popup_menu(&menu).map_err(err),
-    }
+    super::menu::popup(&window, &[(format!("save-receipt:{order_id}"), label, paid)], x, y)
 }
 
 /// The receipt of a paid order through the native Save As (filter PDF); an order that is not

@@ -4,8 +4,7 @@
 use faxcredit::report::{self, GroupBy, Range, SpendReport, UserFax};
 use faxcredit::ErrorBody;
 use serde::Serialize;
-use tauri::menu::{Menu, MenuItem};
-use tauri::{LogicalPosition, Runtime, State, WebviewWindow, Window};
+use tauri::{Runtime, State, WebviewWindow, Window};
 
 use crate::save_as::{FileKind, SaveResult};
 use crate::state::AppState;
@@ -64,15 +63,7 @@ pub fn show_report_menu<R: Runtime>(
     y: Option<f64>,
 ) -> Result<(), ErrorBody> {
     state.require_manager()?;
-    let err = |e: tauri::Error| ErrorBody::new("internal", e.to_string());
-    let view =
-        MenuItem::with_id(&window, format!("user-activity:{user}"), "View Activity of this user", true, None::<&str>)
-            .map_err(err)?;
-    let menu = Menu::with_items(&window, &[&view]).map_err(err)?;
-    match (x, y) {
-        (Some(x), Some(y)) => window.popup_menu_at(&menu, LogicalPosition::new(x, y)).map_err(err),
-        _ => window.popup_menu(&menu).map_err(err),
-    }
+    super::menu::popup(&window, &[(format!("user-activity:{user}"), "View Activity of this user", true)], x, y)
 }
 
 #[derive(Debug, Serialize)]

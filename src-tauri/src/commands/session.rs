@@ -108,7 +108,7 @@ pub async fn setup_account(state: State<'_, AppState>, input: SetupInput) -> Res
         Ok((db, user))
     })
     .await
-    .map_err(|e| ErrorBody::new("internal", e.to_string()))?
+    .map_err(ErrorBody::internal)?
     .map_err(|e| ErrorBody::from(&e))?;
     state.set_db(db);
     state.log_in(&user)
@@ -130,7 +130,7 @@ pub async fn login(state: State<'_, AppState>, name: String, password: String) -
         r
     })
     .await
-    .map_err(|e| ErrorBody::new("internal", e.to_string()))?;
+    .map_err(ErrorBody::internal)?;
     match result {
         Ok(user) => state.log_in(&user),
         Err(e) => Err(ErrorBody::from(&e)),
