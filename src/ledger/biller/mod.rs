@@ -56,7 +56,8 @@ pub struct Biller<'t> {
     pending_cards: Vec<(i64, i64, i64)>,
     /// (quarter hour of UTC of the submit times, amount, faxes) billed and not yet written to
     /// `spend_by_quarter`.
-    pending_quarters: Vec<(String, i64, i64)>,
+    /// Kept as times and formatted once each in `flush`, not once per fax.
+    pending_quarters: Vec<(Timestamp, i64, i64)>,
     /// The low-credit alert levels, read on the first billed fax of the transaction.
     alert_levels: Option<Vec<Level>>,
     /// What the fax being billed drew from each card, for the percent levels.
@@ -122,7 +123,7 @@ impl<'t> Biller<'t> {
                     "INSERT INTO spend_by_quarter (start, amount, faxes) VALUES (?1, ?2, ?3)
                      ON CONFLICT (start) DO UPDATE SET amount = amount + excluded.amount, faxes = faxes + excluded.faxes",
                 )?
-                .execute(params![start, amount, faxes])?;
+                .execute(params![fmt_ts(&start), amount, faxes])?;
         }
         Ok(())
     }

@@ -137,7 +137,7 @@ impl Biller<'_> {
     /// `flush`. The submit time, not the billing time: the spend chart's days are then the days
     /// View Activity shows and filters on, and an imported log is spent on its own days.
     pub(super) fn add_to_quarter(&mut self, submit_time: &Timestamp, cost: i64) {
-        let start = fmt_ts(&quarter_start(submit_time));
+        let start = quarter_start(submit_time);
         // From the newest: a gateway's log comes roughly in time order, so an import batch meets
         // the quarter it is adding to at once.
         match self.pending_quarters.iter_mut().rev().find(|d| d.0 == start) {
