@@ -26,6 +26,7 @@ pub mod rates;
 pub mod repeat;
 pub mod report;
 pub mod secrets;
+pub mod sql;
 pub mod services;
 pub mod setup;
 pub mod text;

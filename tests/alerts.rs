@@ -114,7 +114,7 @@ fn the_alert_is_written_in_the_billing_transaction_and_rolls_back_with_it() {
     let mut s = prepaid();
     apply_card(&mut s.db, dec("10.00"), dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
     {
-        let (tx, _) = s.db.write_with_cache::<faxcredit::rates::RateCache>().unwrap();
+        let (tx, _) = s.db.sqlite_write_with_cache::<faxcredit::rates::RateCache>().unwrap();
         let mut reactions = NoReactions;
         let mut biller = Biller::new(&tx, &mut reactions).unwrap();
         biller.bill(&fax("big", 90), t("2026-11-02T10:00:00Z")).unwrap();

@@ -204,7 +204,7 @@ fn activity_lines_and_faxes_can_never_be_updated_or_deleted() {
     for sql in
         ["UPDATE activity SET amount = 0", "DELETE FROM activity", "UPDATE faxes SET cost = 0", "DELETE FROM faxes"]
     {
-        let e = s.db.conn().execute(sql, []).unwrap_err();
+        let e = s.db.sqlite().unwrap().execute(sql, []).unwrap_err();
         assert!(e.to_string().contains("never"), "{sql}: {e}");
     }
     assert_sound(&mut s.db);
@@ -215,7 +215,7 @@ fn check_reports_a_tampered_card() {
     let mut s = prepaid();
     let c = apply_card(&mut s.db, dec("20"), dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
     bill(&mut s.db, &fax("F1", 3), t("2026-11-01T10:00:00Z")).unwrap();
-    s.db.conn().execute("UPDATE cards SET used = used + 1 WHERE id = ?1", [c.id]).unwrap();
+    s.db.sqlite().unwrap().execute("UPDATE cards SET used = used + 1 WHERE id = ?1", [c.id]).unwrap();
     let r = ledger::check(&mut s.db).unwrap();
     assert!(!r.ok());
     assert!(r.problems.iter().any(|p| p.contains(&format!("card {}", c.id))), "{:?}", r.problems);

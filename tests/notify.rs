@@ -21,7 +21,7 @@ fn settings(port: u16) -> EmailSettings {
 }
 
 fn queue(db: &mut Db, subject: &str, at: &str) -> i64 {
-    let tx = db.write().unwrap();
+    let tx = db.sqlite_write().unwrap();
     let id =
         notify::enqueue(&tx, MessageKind::RepeatOrderSuccess, subject, "Card 1002 bought: Standard, 50.00 USD.", t(at))
             .unwrap();

@@ -84,7 +84,7 @@ fn bad_rate_input_is_refused_naming_its_field_and_nothing_is_saved() {
     let mut s = prepaid();
     let before = rates::rates(&s.db).unwrap();
     let version =
-        |db: &Db| db.conn().query_row("SELECT version FROM rates_version", [], |r| r.get::<_, i64>(0)).unwrap();
+        |db: &Db| db.sqlite().unwrap().query_row("SELECT version FROM rates_version", [], |r| r.get::<_, i64>(0)).unwrap();
     let v0 = version(&s.db);
     for (prefix, price, field, words) in [
         ("44", "-0.10", "price", "is negative"),

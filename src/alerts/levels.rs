@@ -144,7 +144,7 @@ pub fn levels_in(conn: &rusqlite::Connection) -> Result<Vec<Level>> {
 }
 
 pub fn levels(db: &Db) -> Result<Vec<Level>> {
-    levels_in(db.conn())
+    levels_in(db.sqlite()?)
 }
 
 /// The levels for people (the audit log): `50.00 USD, 80%`.
@@ -168,7 +168,7 @@ pub fn set_levels(db: &mut Db, levels: &[Level], by: &Actor, now: Timestamp) -> 
     if levels.len() > MAX_LEVELS {
         return Err(Error::invalid("levels", format!("at most {MAX_LEVELS} levels, {} given", levels.len())));
     }
-    let tx = db.write()?;
+    let tx = db.sqlite_write()?;
     let currency: String = tx.query_row("SELECT currency FROM account WHERE id = 1", [], |r| r.get(0))?;
     let before = levels_in(&tx)?;
     tx.execute("DELETE FROM alert_levels", [])?;
@@ -187,7 +187,7 @@ pub fn set_levels(db: &mut Db, levels: &[Level], by: &Actor, now: Timestamp) -> 
     } else {
         (Action::AlertsSet, format!("{} (was {})", list(&levels, &currency), list(&before, &currency)))
     };
-    audit::record(&tx, by, action, &detail, now)?;
+    audit::record(crate::sql::Conn::from(&tx), by, action, &detail, now)?;
     tx.commit()?;
     Ok(levels)
 }
@@ -201,7 +201,7 @@ pub fn clear_levels(db: &mut Db, by: &Actor, now: Timestamp) -> Result<()> {
 /// zone, as the spend chart's) and the number of days it covers: fewer for an account younger
 /// than that, so a new account's pace is not spread over days it did not exist.
 pub fn recent_spend(conn: &rusqlite::Connection, now: Timestamp) -> Result<(i64, i64)> {
-    let zone = crate::account::time_zone(conn)?;
+    let zone = crate::account::time_zone(crate::sql::Conn::from(conn))?;
     let today: NaiveDate = zone.day(&now);
     let created: String = conn.query_row("SELECT created_at FROM account WHERE id = 1", [], |r| r.get(0))?;
     let created_day = crate::time::parse_ts(&created, "created_at").map(|t| zone.day(&t)).unwrap_or(today);
@@ -292,7 +292,7 @@ pub struct AlertStatus {
 }
 
 pub fn status(db: &mut Db, now: Timestamp) -> Result<AlertStatus> {
-    let tx = db.read()?;
+    let tx = db.sqlite_read()?;
     let levels = levels_in(&tx)?;
     let remaining = remaining_in(&tx)?;
     let card = card_in_use(&tx)?;

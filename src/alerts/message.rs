@@ -73,7 +73,7 @@ fn what_now(tx: &Transaction<'_>, credit: bool, now: Timestamp) -> Result<String
             "The month's credit renews on {}. Until then, faxes are refused with 205000 - Quota Exceeded once it \
              is used up.",
             {
-                let zone = crate::account::time_zone(tx)?;
+                let zone = crate::account::time_zone(crate::sql::Conn::from(tx))?;
                 zone.day(&zone.start_of_next_month(&now)).format("%Y-%m-%d")
             }
         ));

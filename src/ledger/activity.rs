@@ -105,7 +105,7 @@ impl ActivityFilter {
     /// Bounds the filter to whole days of the account's zone (`YYYY-MM-DD`, both included):
     /// the days the spend chart counts, so a day's bar and that day's filter show the same faxes.
     pub fn on_days(mut self, conn: &rusqlite::Connection, from: Option<&str>, to: Option<&str>) -> Result<Self> {
-        let (f, t) = crate::account::time_zone(conn)?.day_range(from, to)?;
+        let (f, t) = crate::account::time_zone(crate::sql::Conn::from(conn))?.day_range(from, to)?;
         self.from = f.or(self.from);
         self.to = t.or(self.to);
         Ok(self)
@@ -236,7 +236,7 @@ pub(crate) fn filter_sql(conn: &rusqlite::Connection, f: &ActivityFilter, first:
 
 /// Refuses a filter that names an unknown user, before anything is read or written.
 pub fn check_filter(db: &Db, filter: &ActivityFilter) -> Result<()> {
-    filter_sql(db.conn(), filter, 1).map(|_| ())
+    filter_sql(db.sqlite()?, filter, 1).map(|_| ())
 }
 
 /// One page of a card's activity in the query's order, with the card (and so its totals).
@@ -248,8 +248,8 @@ pub fn activity_page(db: &mut Db, q: &ActivityQuery) -> Result<ActivityPage> {
     if q.skip < 0 {
         return Err(Error::invalid("skip", "must not be negative"));
     }
-    let tx = db.read()?;
-    let card = card(&tx, q.card_id)?;
+    let tx = db.sqlite_read()?;
+    let card = card(crate::sql::Conn::from(&tx), q.card_id)?;
     let filter = filter_sql(&tx, &q.filter(), 1)?;
     let mut params: Vec<Value> = vec![Value::Integer(q.card_id)];
     params.extend(filter.params);
@@ -312,8 +312,8 @@ pub fn activity_page(db: &mut Db, q: &ActivityQuery) -> Result<ActivityPage> {
 /// How many of a card's lines match `filter`, and their amount (the card's own figures when
 /// nothing is filtered).
 pub fn activity_totals(db: &mut Db, card_id: i64, filter: &ActivityFilter) -> Result<ActivityTotals> {
-    let tx = db.read()?;
-    let c = card(&tx, card_id)?;
+    let tx = db.sqlite_read()?;
+    let c = card(crate::sql::Conn::from(&tx), card_id)?;
     if filter.is_empty() {
         return Ok(ActivityTotals { lines: c.lines, amount: c.used });
     }

@@ -21,7 +21,7 @@ pub struct Attempt {
 }
 
 pub fn attempts(db: &Db, limit: i64) -> Result<Vec<Attempt>> {
-    let mut st = db.conn().prepare(
+    let mut st = db.sqlite()?.prepare(
         "SELECT fax_id, user_name, destination, cost, available, code, at FROM attempts ORDER BY id DESC LIMIT ?1",
     )?;
     let rows = st.query_map([limit], |r| {

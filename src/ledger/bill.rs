@@ -99,8 +99,8 @@ fn in_transaction(
     reactions: &mut dyn Reactions,
     bill: impl FnOnce(&mut Biller<'_>) -> Result<Outcome>,
 ) -> Result<Outcome> {
-    let (tx, rates) = db.write_with_cache::<crate::rates::RateCache>()?;
-    let mut biller = Biller::new(&tx, reactions)?.with_rates(rates.current(&tx)?);
+    let (tx, rates) = db.sqlite_write_with_cache::<crate::rates::RateCache>()?;
+    let mut biller = Biller::new(&tx, reactions)?.with_rates(rates.current(crate::sql::Conn::from(&tx))?);
     let outcome = bill(&mut biller)?;
     biller.finish()?;
     tx.commit()?;

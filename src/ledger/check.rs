@@ -43,8 +43,8 @@ impl Problems {
 
 /// Every invariant, one function each, in one read transaction (one consistent snapshot).
 pub fn check(db: &mut Db) -> Result<CheckReport> {
-    let tx = db.read()?;
-    crate::account::account_in(&tx)?;
+    let tx = db.sqlite_read()?;
+    crate::account::account_in(crate::sql::Conn::from(&tx))?;
     let mut p = Problems::default();
     storage_is_intact(&tx, &mut p)?;
     lines_and_faxes_cannot_change(&tx, &mut p)?;

@@ -23,8 +23,8 @@ pub struct Refusing {
 }
 
 pub fn refusing(db: &mut Db, now: Timestamp) -> Result<Refusing> {
-    let tx = db.read()?;
-    let account = account_in(&tx)?;
+    let tx = db.sqlite_read()?;
+    let account = account_in(crate::sql::Conn::from(&tx))?;
     let (left, newest): (i64, Option<String>) = tx.query_row(
         "SELECT (SELECT COALESCE(sum(original_balance - used), 0) FROM cards WHERE close_date IS NULL),
                 (SELECT max(issue_date) FROM cards)",
@@ -38,7 +38,7 @@ pub fn refusing(db: &mut Db, now: Timestamp) -> Result<Refusing> {
         })?;
     let refusing = left == 0 || recent > 0;
     let until = match refusing && account.kind == AccountKind::Credit {
-        true => Some(fmt_ts(&crate::account::time_zone(&tx)?.start_of_next_month(&now))),
+        true => Some(fmt_ts(&crate::account::time_zone(crate::sql::Conn::from(&tx))?.start_of_next_month(&now))),
         false => None,
     };
     Ok(Refusing { refusing, recent, last_at, until })

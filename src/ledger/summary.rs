@@ -35,8 +35,8 @@ pub struct Summary {
 }
 
 pub fn summary(db: &mut Db, now: Timestamp, days: i64) -> Result<Summary> {
-    let tx = db.read()?;
-    let zone = crate::account::time_zone(&tx)?;
+    let tx = db.sqlite_read()?;
+    let zone = crate::account::time_zone(crate::sql::Conn::from(&tx))?;
     let remaining: i64 = tx.query_row(
         "SELECT COALESCE(sum(original_balance - used), 0) FROM cards WHERE close_date IS NULL",
         [],

@@ -129,7 +129,7 @@ fn attachments(conn: &rusqlite::Connection, message_id: i64) -> Result<Vec<Attac
 /// The newest `limit` messages, newest first, with the state the app shows.
 pub fn messages(db: &Db, limit: i64) -> Result<Vec<Message>> {
     let configured = super::email_settings(db)?.is_some();
-    let mut st = db.conn().prepare_cached(
+    let mut st = db.sqlite()?.prepare_cached(
         "SELECT id, kind, to_addr, subject, body, message_id, created_at, state, attempts,
                 next_attempt_at, last_error, server_reply, sent_at, coalesce(event, id)
          FROM outbox ORDER BY id DESC LIMIT ?1",
@@ -214,14 +214,14 @@ pub fn deliver_due(db: &mut Db, clock: &dyn Clock, mailer: Option<&dyn Mailer>) 
     let mut report = DeliveryReport::default();
     let Some(mailer) = mailer else {
         report.waiting =
-            db.conn().query_row("SELECT count(*) FROM outbox WHERE state = 'pending'", [], |r| r.get(0))?;
+            db.sqlite()?.query_row("SELECT count(*) FROM outbox WHERE state = 'pending'", [], |r| r.get(0))?;
         return Ok(report);
     };
     for _ in 0..BATCH {
         let Some((id, mail, attempts)) = claim(db, clock.now())? else { break };
         let outcome = mailer.send(&mail);
         let now = clock.now();
-        let tx = db.write()?;
+        let tx = db.sqlite_write()?;
         match outcome {
             Ok(reply) => {
                 tx.execute(
@@ -255,7 +255,7 @@ pub fn deliver_due(db: &mut Db, clock: &dyn Clock, mailer: Option<&dyn Mailer>) 
 /// crash mid-send is still an attempt and the message is tried again once the lease expires.
 fn claim(db: &mut Db, now: Timestamp) -> Result<Option<(i64, Mail, i64)>> {
     let now_s = fmt_ts(&now);
-    let tx = db.write()?;
+    let tx = db.sqlite_write()?;
     let row = tx
         .query_row(
             "SELECT id, to_addr, subject, body, message_id, created_at, attempts, coalesce(event, id) FROM outbox
@@ -289,7 +289,7 @@ fn claim(db: &mut Db, now: Timestamp) -> Result<Option<(i64, Mail, i64)>> {
 
 /// Puts a failed (or waiting) message back in line to be tried at once: the app's Retry button.
 pub fn retry_now(db: &mut Db, id: i64, now: Timestamp) -> Result<()> {
-    let tx = db.write()?;
+    let tx = db.sqlite_write()?;
     let n = tx.execute(
         "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, lease_until = NULL
          WHERE id = ?1 AND state IN ('pending', 'failed')",

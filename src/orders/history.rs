@@ -236,11 +236,11 @@ pub(crate) fn finish_attempt(
 
 /// Every order, newest first, each with its attempts.
 pub fn orders(db: &Db) -> Result<Vec<Order>> {
-    let mut st = db.conn().prepare(&format!("SELECT {COLUMNS} FROM orders ORDER BY id DESC"))?;
+    let mut st = db.sqlite()?.prepare(&format!("SELECT {COLUMNS} FROM orders ORDER BY id DESC"))?;
     let rows = st.query_map([], from_row)?;
     let mut list: Vec<Order> = rows.collect::<rusqlite::Result<_>>()?;
     for o in &mut list {
-        o.attempt_history = attempts(db.conn(), o.id)?;
+        o.attempt_history = attempts(db.sqlite()?, o.id)?;
     }
     Ok(list)
 }

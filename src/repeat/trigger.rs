@@ -42,7 +42,7 @@ pub(crate) fn credit_ahead(tx: &Transaction<'_>, card: Option<i64>, order: Optio
 
 /// The month of `now` in the account's zone: the month whose automatic purchases the cap counts.
 pub(crate) fn cap_month(tx: &Transaction<'_>, now: Timestamp) -> Result<String> {
-    Ok(crate::account::time_zone(tx)?.month_key(&now))
+    Ok(crate::account::time_zone(crate::sql::Conn::from(tx))?.month_key(&now))
 }
 
 /// What counts against the cap of the month of `now`: automatic orders paid in that month, and

@@ -212,7 +212,7 @@ impl<'t> Biller<'t> {
                 let digits = fax.destination.trim_start_matches('+');
                 let rates = match self.rates.take() {
                     Some(r) => r,
-                    None => Arc::new(RateTable::load(self.tx)?),
+                    None => Arc::new(RateTable::load(crate::sql::Conn::from(self.tx))?),
                 };
                 price_from_table(self.rates.insert(rates), digits, fax.pages_sent, fax.duration)?.1
             }
@@ -247,9 +247,9 @@ impl<'t> Biller<'t> {
         if self.kind == AccountKind::Credit {
             let zone = match self.zone.take() {
                 Some(z) => z,
-                None => crate::account::time_zone(self.tx)?,
+                None => crate::account::time_zone(crate::sql::Conn::from(self.tx))?,
             };
-            let month_card = ensure_month_card(self.tx, self.zone.insert(zone), now)?;
+            let month_card = ensure_month_card(crate::sql::Conn::from(self.tx), self.zone.insert(zone), now)?;
             if !self.open.iter().any(|c| c.id == month_card) {
                 self.open_loaded = false;
             }
