@@ -127,7 +127,7 @@ fn a_long_import_stops_with_exit_8_when_the_wal_is_removed_under_it() {
     let mut t = prepaid();
     ledger::apply_card(&mut t.db, common::dec("100000"), common::dec("0"), common::t("2026-11-01T00:00:00Z")).unwrap();
     let path = t.path();
-    let common::TestDb { dir: _dir, db } = t;
+    let common::TestDb { dir: _dir, db, .. } = t;
     drop(db);
     let log = path.with_file_name("gateway.ndjson");
     let mut text = String::new();
