@@ -163,8 +163,9 @@ fn zone_of(setting: Option<&str>) -> Zone {
 
 /// The account's zone: the days and months it counts in.
 pub fn time_zone(conn: Conn<'_>) -> Result<Zone> {
-    let setting: Option<String> =
-        conn.query_opt("SELECT time_zone FROM account WHERE id = 1", &[], |r| r.get(0))?.ok_or(Error::NotInitialized)?;
+    let setting: Option<String> = conn
+        .query_opt("SELECT time_zone FROM account WHERE id = 1", &[], |r| r.get(0))?
+        .ok_or(Error::NotInitialized)?;
     Ok(zone_of(setting.as_deref()))
 }
 
@@ -208,11 +209,10 @@ pub fn add_user(db: &mut Db, name: &str, role: Role, password: &str, now: Timest
     let hash = hash_password(password)?;
     db.write(|tx| {
         account_in(tx)?;
-        let sender: Option<(i64, String)> = tx.query_opt(
-            "SELECT id, name FROM users WHERE name = ?1 AND password_hash IS NULL",
-            &[&name],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+        let sender: Option<(i64, String)> =
+            tx.query_opt("SELECT id, name FROM users WHERE name = ?1 AND password_hash IS NULL", &[&name], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
         let (id, name) = match sender {
             // A fax sender gets its login: same user, same faxes, the name as the faxes have it.
             Some((id, stored)) => {
@@ -255,9 +255,11 @@ pub fn users(db: &Db) -> Result<Vec<User>> {
 /// without a login, costs the same hash work as a login, so the timing does not say which
 /// names exist.
 pub fn verify_login(db: &Db, name: &str, password: &str) -> Result<User> {
-    let row = db.conn().query_opt("SELECT id, name, role, password_hash FROM users WHERE name = ?1", &[&name.trim()], |r| {
-        Ok((r.get::<i64>(0)?, r.get::<String>(1)?, r.get::<String>(2)?, r.get::<Option<String>>(3)?))
-    })?;
+    let row = db.conn().query_opt(
+        "SELECT id, name, role, password_hash FROM users WHERE name = ?1",
+        &[&name.trim()],
+        |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?, r.get::<String>(2)?, r.get::<Option<String>>(3)?)),
+    )?;
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let stored = row.as_ref().and_then(|r| r.3.as_deref());
     let hash = stored.unwrap_or_else(|| DUMMY.get_or_init(|| hash_password("no such user").unwrap_or_default()));
@@ -290,9 +292,8 @@ pub fn login(db: &mut Db, name: &str, password: &str, now: Timestamp) -> Result<
     let key = truncate(name.trim(), 64);
     // Some(seconds): the name is locked; the refusal's audit line is committed all the same.
     let locked_for = db.write(|tx| {
-        let locked: Option<String> = tx
-            .query_opt("SELECT locked_until FROM login_failures WHERE name = ?1", &[&key], |r| r.get(0))?
-            .flatten();
+        let locked: Option<String> =
+            tx.query_opt("SELECT locked_until FROM login_failures WHERE name = ?1", &[&key], |r| r.get(0))?.flatten();
         if let Some(until) = locked.as_deref().and_then(|u| crate::time::parse_ts(u, "locked_until").ok()) {
             if until > now {
                 let seconds = (until - now).num_seconds().max(1);

@@ -150,18 +150,18 @@ pub fn entries(db: &Db, limit: i64, before: Option<i64>) -> Result<Vec<Entry>> {
         &[&before.unwrap_or(i64::MAX), &limit.max(0)],
         |r| {
             let via: String = r.get(3)?;
-        Ok(Entry {
-            id: r.get(0)?,
-            at: r.get(1)?,
-            actor: r.get(2)?,
-            via: match via.as_str() {
-                "cli" => Via::Cli,
-                "system" => Via::System,
-                _ => Via::App,
-            },
-            action: r.get(4)?,
-            detail: r.get(5)?,
-        })
+            Ok(Entry {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                via: match via.as_str() {
+                    "cli" => Via::Cli,
+                    "system" => Via::System,
+                    _ => Via::App,
+                },
+                action: r.get(4)?,
+                detail: r.get(5)?,
+            })
         },
     )
 }

@@ -49,7 +49,11 @@ fn row_to_package(r: &Row<'_>) -> Result<Package> {
 }
 
 pub fn packages(db: &Db) -> Result<Vec<Package>> {
-    db.conn().query("SELECT id, name, face_value, bonus, active FROM packages ORDER BY sort, face_value, id", &[], row_to_package)
+    db.conn().query(
+        "SELECT id, name, face_value, bonus, active FROM packages ORDER BY sort, face_value, id",
+        &[],
+        row_to_package,
+    )
 }
 
 /// Finds a package by name (any case) or id.
@@ -68,9 +72,11 @@ pub fn find_package(conn: Conn<'_>, key: &str) -> Result<Package> {
 /// The name of the catalog package with exactly this face value and bonus, if any: how a card
 /// applied by the provider is labelled.
 pub(crate) fn package_matching(tx: Conn<'_>, face: i64, bonus: i64) -> Result<Option<String>> {
-    tx.query_opt("SELECT name FROM packages WHERE face_value = ?1 AND bonus = ?2 ORDER BY id LIMIT 1", &[&face, &bonus], |r| {
-        r.get(0)
-    })
+    tx.query_opt(
+        "SELECT name FROM packages WHERE face_value = ?1 AND bonus = ?2 ORDER BY id LIMIT 1",
+        &[&face, &bonus],
+        |r| r.get(0),
+    )
 }
 
 #[cfg(test)]

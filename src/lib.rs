@@ -26,9 +26,9 @@ pub mod rates;
 pub mod repeat;
 pub mod report;
 pub mod secrets;
-pub mod sql;
 pub mod services;
 pub mod setup;
+pub mod sql;
 pub mod text;
 pub mod time;
 

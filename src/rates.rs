@@ -339,7 +339,8 @@ pub fn change_rates(
                     &[&prefix, &label, &unit.as_str(), &cpu],
                 )?;
                 let per = if *unit == Unit::Page { "page" } else { "tenth of a minute" };
-                let to = if prefix.is_empty() { "the default rate".to_string() } else { format!("+{prefix} ({label})") };
+                let to =
+                    if prefix.is_empty() { "the default rate".to_string() } else { format!("+{prefix} ({label})") };
                 let detail = format!("{to}: {} a {per}", money::from_units(cpu));
                 crate::audit::record(tx, by, crate::audit::Action::RateSet, &detail, now)?;
                 Ok(label)
@@ -375,7 +376,8 @@ pub fn change_rates(
 /// it has none yet), for the price per page of each package.
 pub fn main_rate(db: &Db) -> Result<Rate> {
     let table = RateTable::load(db.conn())?;
-    let recent = db.conn().query("SELECT destination FROM faxes ORDER BY seq DESC LIMIT 1000", &[], |r| r.get::<String>(0))?;
+    let recent =
+        db.conn().query("SELECT destination FROM faxes ORDER BY seq DESC LIMIT 1000", &[], |r| r.get::<String>(0))?;
     let mut counts: HashMap<String, (usize, Rate)> = HashMap::new();
     for d in recent {
         if let Some(rate) = table.find(d.trim_start_matches('+')).filter(|r| r.unit == Unit::Page) {

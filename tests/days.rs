@@ -217,7 +217,8 @@ fn check_finds_spend_counted_in_the_wrong_quarter_hour() {
     bill(&mut s.db, &fax_at("A", 3, "2026-11-24T10:59:59Z"), t("2026-11-24T11:00:05Z")).unwrap();
     assert!(ledger::check(&mut s.db).unwrap().ok());
     // The same amount, a quarter hour late: the totals still agree, the days do not.
-    s.db.sqlite().unwrap()
+    s.db.sqlite()
+        .unwrap()
         .execute("UPDATE spend_by_quarter SET start = '2026-11-24T11:00:00Z' WHERE start = '2026-11-24T10:45:00Z'", [])
         .unwrap();
     let report = ledger::check(&mut s.db).unwrap();

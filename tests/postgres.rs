@@ -79,7 +79,13 @@ fn a_serialization_failure_runs_the_whole_write_again() {
     s.db.write(|tx| {
         runs += 1;
         tx.execute("UPDATE account SET email = ?1 WHERE id = 1", &[&format!("run{runs}@test.example")])?;
-        faxcredit::audit::record(tx, &Actor::cli("tester"), Action::AccountSettingsSaved, "email", t("2026-11-01T00:00:00Z"))
+        faxcredit::audit::record(
+            tx,
+            &Actor::cli("tester"),
+            Action::AccountSettingsSaved,
+            "email",
+            t("2026-11-01T00:00:00Z"),
+        )
     })
     .unwrap();
     assert_eq!(runs, 3, "two failures, then the third run commits");
@@ -94,9 +100,8 @@ fn a_write_that_keeps_failing_gives_up_and_writes_nothing() {
     let before = audit_lines(&s.db);
     fail_audit_lines_with_40001(&s.db, 1_000);
     let mut runs = 0;
-    let e = s
-        .db
-        .write(|tx| {
+    let e =
+        s.db.write(|tx| {
             runs += 1;
             faxcredit::audit::record(tx, &Actor::cli("t"), Action::AlertsCleared, "x", t("2026-11-01T00:00:00Z"))
         })
@@ -114,11 +119,12 @@ fn a_statement_that_failed_inside_a_write_is_never_acknowledged() {
     let before = audit_lines(&s.db);
     // The body ignores a refused statement and goes on: PostgreSQL has aborted the transaction,
     // so the write must fail rather than report a commit that did not happen.
-    let e = s
-        .db
-        .write(|tx| {
-            let _ = tx.execute("INSERT INTO rates (prefix, label, unit, cost_per_unit) VALUES ('x', 'x', 'page', 1)", &[]);
-            let _ = faxcredit::audit::record(tx, &Actor::cli("t"), Action::AlertsCleared, "x", t("2026-11-01T00:00:00Z"));
+    let e =
+        s.db.write(|tx| {
+            let _ =
+                tx.execute("INSERT INTO rates (prefix, label, unit, cost_per_unit) VALUES ('x', 'x', 'page', 1)", &[]);
+            let _ =
+                faxcredit::audit::record(tx, &Actor::cli("t"), Action::AlertsCleared, "x", t("2026-11-01T00:00:00Z"));
             Ok(())
         })
         .unwrap_err();
@@ -137,9 +143,8 @@ fn a_server_gone_mid_transaction_is_database_unavailable_and_nothing_is_written(
     let mut s = account_on(&backend, AccountKind::Prepaid);
     let other = s.open_again();
     let before = audit_lines(&other);
-    let e = s
-        .db
-        .write(|tx| {
+    let e =
+        s.db.write(|tx| {
             faxcredit::audit::record(tx, &Actor::cli("t"), Action::AlertsCleared, "x", t("2026-11-01T00:00:00Z"))?;
             let pid: i64 = tx.query_row("SELECT pg_backend_pid()", &[], |r| r.get(0))?;
             // The server ends this session, as a restart or a failover would.

@@ -22,7 +22,13 @@ pub fn check(path: &faxcredit::db::Location, json: bool) -> Result<i32> {
     Ok(if r.ok() { 0 } else { 1 })
 }
 
-pub fn demo(path: &faxcredit::db::Location, faxes: u64, kind: String, single_card: bool, now: Timestamp) -> Result<i32> {
+pub fn demo(
+    path: &faxcredit::db::Location,
+    faxes: u64,
+    kind: String,
+    single_card: bool,
+    now: Timestamp,
+) -> Result<i32> {
     let kind = AccountKind::parse(&kind)?;
     if faxes == 0 || faxes > 10_000_000 {
         return Err(Error::invalid("faxes", "must be 1..=10000000"));

@@ -40,7 +40,12 @@ pub enum RatesCommand {
     },
 }
 
-pub fn run(path: &faxcredit::db::Location, cmd: Option<RatesCommand>, json: bool, now: faxcredit::time::Timestamp) -> Result<i32> {
+pub fn run(
+    path: &faxcredit::db::Location,
+    cmd: Option<RatesCommand>,
+    json: bool,
+    now: faxcredit::time::Timestamp,
+) -> Result<i32> {
     let mut db = Db::open(path)?;
     match cmd {
         None => list(&db, json),

@@ -15,14 +15,14 @@ use crate::error::{Error, Result};
 #[derive(Clone, Debug)]
 pub enum Location {
     File(PathBuf),
-    Postgres(PgUrl),
+    Postgres(Box<PgUrl>),
 }
 
 impl Location {
     /// `--db` as typed: a URL when it starts with `postgres://` or `postgresql://`, else a path.
     pub fn parse(s: &OsStr) -> Result<Location> {
         match s.to_str() {
-            Some(t) if is_pg_url(t) => Ok(Location::Postgres(PgUrl::parse(t)?)),
+            Some(t) if is_pg_url(t) => Ok(Location::Postgres(Box::new(PgUrl::parse(t)?))),
             _ => Ok(Location::File(PathBuf::from(s))),
         }
     }
@@ -50,12 +50,6 @@ impl From<&Path> for Location {
 impl From<&PathBuf> for Location {
     fn from(p: &PathBuf) -> Self {
         Location::File(p.clone())
-    }
-}
-
-impl From<PathBuf> for Location {
-    fn from(p: PathBuf) -> Self {
-        Location::File(p)
     }
 }
 
@@ -139,8 +133,8 @@ impl PgUrl {
         let (mut schema, mut sslmode, mut sslrootcert, mut kept) = (None, None, None, Vec::new());
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let value = decode(v).map_err(|e| bad(e))?;
-            match decode(k).map_err(|e| bad(e))?.as_str() {
+            let value = decode(v).map_err(&bad)?;
+            match decode(k).map_err(&bad)?.as_str() {
                 "schema" => schema = Some(value),
                 "sslmode" => sslmode = Some(SslMode::parse(&value)?),
                 "sslrootcert" => sslrootcert = Some(PathBuf::from(value)),
@@ -211,7 +205,7 @@ mod tests {
 
     fn pg(s: &str) -> PgUrl {
         match Location::parse(OsStr::new(s)).unwrap() {
-            Location::Postgres(u) => u,
+            Location::Postgres(u) => *u,
             Location::File(p) => panic!("{} read as a file", p.display()),
         }
     }
@@ -228,7 +222,7 @@ mod tests {
         assert_eq!(u.config.get_dbname(), Some("fax"));
         assert_eq!(u.config.get_ports(), &[6432]);
         assert_eq!(u.shown, "postgresql://gw@db.example:6432/fax?schema=acme");
-        assert!(!format!("{}", Location::Postgres(u)).contains("s3cret"));
+        assert!(!format!("{}", Location::Postgres(Box::new(u))).contains("s3cret"));
         assert_eq!(pg("POSTGRES://h/d").schema, "public");
         assert_eq!(pg("postgres://h/d?options=-csearch_path%3Dx&sslmode=disable").sslmode, SslMode::Disable);
     }

@@ -147,7 +147,7 @@ impl Db {
         Ok(Db::with(Engine::Sqlite(conn), Location::File(path.to_path_buf()), Some(files), flags))
     }
 
-    fn open_postgres(url: PgUrl, create: bool) -> Result<Db> {
+    fn open_postgres(url: Box<PgUrl>, create: bool) -> Result<Db> {
         let conn = postgres::open(&url, create, SCHEMA_VERSION)?;
         Ok(Db::with(Engine::Postgres(conn), Location::Postgres(url), None, OpenFlags::default()))
     }

@@ -52,7 +52,8 @@ fn migrates_version_4_orders_to_version_6_orders_with_attempts() {
         db.sqlite().unwrap().query_row("SELECT cap_month FROM orders WHERE id = 1", [], |r| r.get(0)).unwrap();
     assert_eq!(month.as_deref(), Some("2026-01"));
     assert_eq!(crate::repeat::log(&db, 10).unwrap().len(), 1);
-    db.sqlite().unwrap()
+    db.sqlite()
+        .unwrap()
         .execute("INSERT INTO repeat_log (at, card_id, event, detail) VALUES ('t', NULL, 'cancelled', 'x')", [])
         .unwrap();
 }
@@ -81,7 +82,8 @@ fn migrates_a_version_3_ledger_and_keeps_its_lines() {
     let version: i64 = db.sqlite().unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, SCHEMA_VERSION);
     let lines: Vec<(i64, i64, i64)> = db
-        .sqlite().unwrap()
+        .sqlite()
+        .unwrap()
         .prepare("SELECT card_id, n, fax_seq FROM activity ORDER BY card_id, n")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -94,17 +96,11 @@ fn migrates_a_version_3_ledger_and_keeps_its_lines() {
     assert!(db.sqlite().unwrap().execute("DELETE FROM activity", []).is_err(), "lines stay append-only");
 
     // The cache follows every change to the rates, made by this connection or another.
-    let first = {
-        db.write_with_cache(|tx, cache: &mut crate::rates::RateCache| cache.current(tx)).unwrap()
-    };
-    let again = {
-        db.write_with_cache(|tx, cache: &mut crate::rates::RateCache| cache.current(tx)).unwrap()
-    };
+    let first = { db.write_with_cache(|tx, cache: &mut crate::rates::RateCache| cache.current(tx)).unwrap() };
+    let again = { db.write_with_cache(|tx, cache: &mut crate::rates::RateCache| cache.current(tx)).unwrap() };
     assert!(Arc::ptr_eq(&first, &again));
     Connection::open(&path).unwrap().execute("UPDATE rates SET cost_per_unit = 3000", []).unwrap();
-    let changed = {
-        db.write_with_cache(|tx, cache: &mut crate::rates::RateCache| cache.current(tx)).unwrap()
-    };
+    let changed = { db.write_with_cache(|tx, cache: &mut crate::rates::RateCache| cache.current(tx)).unwrap() };
     assert_eq!(changed.find("1").unwrap().cost_per_unit_units, 3000);
 }
 
@@ -130,7 +126,8 @@ fn migrates_a_version_4_ledger_to_whole_second_times_and_fax_senders() {
     );
     let mut db = Db::open(&path).unwrap();
     let times: (String, String, String, String, String, String) = db
-        .sqlite().unwrap()
+        .sqlite()
+        .unwrap()
         .query_row(
             "SELECT f.submit_time, f.completion_time, f.billed_at, a.at, c.issue_date, u.created_at
              FROM faxes f, attempts a, cards c, users u",
@@ -156,11 +153,13 @@ fn migrates_a_version_4_ledger_to_whole_second_times_and_fax_senders() {
     assert!(report.problems.is_empty(), "{:?}", report.problems);
     let fk: bool = db.sqlite().unwrap().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
     assert!(fk, "foreign keys are back on after the migration");
-    db.sqlite().unwrap()
+    db.sqlite()
+        .unwrap()
         .execute("INSERT INTO users (name, role, password_hash, created_at) VALUES ('jsmith', 'user', NULL, 't')", [])
         .unwrap();
     assert!(
-        db.sqlite().unwrap()
+        db.sqlite()
+            .unwrap()
             .execute("INSERT INTO users (name, role, password_hash, created_at) VALUES ('m', 'manager', NULL, 't')", [])
             .is_err(),
         "a manager has a password"
@@ -198,7 +197,8 @@ fn migrates_a_version_5_ledger_and_dates_its_lines() {
     let report = crate::ledger::check(&mut db).unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
     // `check` sees a line whose date is not its fax's (the trigger lifted to make one).
-    db.sqlite().unwrap()
+    db.sqlite()
+        .unwrap()
         .execute_batch(
             "DROP TRIGGER activity_no_update;
              UPDATE activity SET submit_time = '2000-01-01T00:00:00Z' WHERE n = 2;",
@@ -237,7 +237,8 @@ fn migrates_a_version_7_ledger_and_numbers_its_paid_orders_in_the_order_they_wer
     assert_eq!(number(2).unwrap(), (1, "2026-01-02T10:00:05Z".into()), "paid first");
     assert_eq!(number(1).unwrap(), (2, "2026-01-05T10:00:00Z".into()));
     assert_eq!(number(3).unwrap_err().code(), "invalid_input", "a declined order has none");
-    let next: i64 = db.sqlite().unwrap().query_row("SELECT coalesce(max(number), 0) + 1 FROM receipts", [], |r| r.get(0)).unwrap();
+    let next: i64 =
+        db.sqlite().unwrap().query_row("SELECT coalesce(max(number), 0) + 1 FROM receipts", [], |r| r.get(0)).unwrap();
     assert_eq!(next, 3);
     let details = crate::billing_details::billing_details(db.conn()).unwrap();
     assert_eq!(details, Default::default(), "no billing details until the manager gives them");
@@ -266,7 +267,8 @@ fn migrates_a_version_7_ledger_to_spend_by_quarter_hour() {
     );
     let mut db = Db::open(&path).unwrap();
     let rows: Vec<(String, i64, i64)> = db
-        .sqlite().unwrap()
+        .sqlite()
+        .unwrap()
         .prepare("SELECT start, amount, faxes FROM spend_by_quarter ORDER BY start")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -277,7 +279,8 @@ fn migrates_a_version_7_ledger_to_spend_by_quarter_hour() {
     let a = crate::account::account(&db).unwrap();
     assert!(!a.time_zone_set);
     let table: Option<String> = db
-        .sqlite().unwrap()
+        .sqlite()
+        .unwrap()
         .query_row("SELECT name FROM sqlite_master WHERE name = 'daily_spend'", [], |r| r.get(0))
         .optional()
         .unwrap();
@@ -319,9 +322,14 @@ fn migrates_a_version_7_ledger_to_alerts_recipients_and_the_audit_log() {
     crate::notify::add_recipient(&mut db, "b@example.com", None, &crate::audit::Actor::cli("ops"), now).unwrap();
     assert_eq!(crate::audit::entries(&db, 10, None).unwrap().len(), 1);
     assert!(db.sqlite().unwrap().execute("DELETE FROM audit_log", []).is_err());
-    assert!(db.sqlite().unwrap().execute("INSERT INTO alert_levels (kind, value) VALUES ('percent', 10000)", []).is_err());
     assert!(db
-        .sqlite().unwrap()
+        .sqlite()
+        .unwrap()
+        .execute("INSERT INTO alert_levels (kind, value) VALUES ('percent', 10000)", [])
+        .is_err());
+    assert!(db
+        .sqlite()
+        .unwrap()
         .execute("INSERT INTO recipients (address, only, added_at) VALUES ('c@x.y', 'all', 't')", [])
         .is_err());
 }

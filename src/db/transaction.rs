@@ -17,8 +17,7 @@ use crate::sql::{retryable, Conn, PgConn};
 /// How many times a PostgreSQL write runs before its serialization failure is returned.
 pub const PG_ATTEMPTS: u32 = 8;
 
-const PG_BEGIN_WRITE: &str =
-    "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT 1 FROM account WHERE id = 1 FOR UPDATE";
+const PG_BEGIN_WRITE: &str = "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT 1 FROM account WHERE id = 1 FOR UPDATE";
 const PG_BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
 /// Rolls a SQLite transaction back unless it ended (committed, or rolled back by SQLite), also

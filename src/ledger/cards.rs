@@ -158,11 +158,10 @@ pub fn apply_card(db: &mut Db, value: Decimal, bonus: Decimal, now: Timestamp) -
 /// clock behind the newest month card keeps using that card.
 pub(crate) fn ensure_month_card(tx: Conn<'_>, zone: &Zone, now: Timestamp) -> Result<i64> {
     let month = zone.month_key(&now);
-    let latest: Option<(i64, String)> = tx.query_opt(
-        "SELECT id, month FROM cards WHERE month IS NOT NULL ORDER BY month DESC LIMIT 1",
-        &[],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let latest: Option<(i64, String)> =
+        tx.query_opt("SELECT id, month FROM cards WHERE month IS NOT NULL ORDER BY month DESC LIMIT 1", &[], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
     if let Some((id, m)) = &latest {
         if *m >= month {
             return Ok(*id);
@@ -178,7 +177,10 @@ pub(crate) fn ensure_month_card(tx: Conn<'_>, zone: &Zone, now: Timestamp) -> Re
         })?;
     for (id, issued) in open {
         let issued = crate::time::parse_ts(&issued, "issue_date")?;
-        tx.execute("UPDATE cards SET close_date = ?1 WHERE id = ?2", &[&fmt_ts(&zone.start_of_next_month(&issued)), &id])?;
+        tx.execute(
+            "UPDATE cards SET close_date = ?1 WHERE id = ?2",
+            &[&fmt_ts(&zone.start_of_next_month(&issued)), &id],
+        )?;
     }
     insert_card(tx, limit, 0, Some("Monthly credit"), "monthly", Some(&month), zone.start_of_month(&now))
 }

@@ -223,7 +223,13 @@ pub fn set(
         [fmt_ts(&now)],
     )?;
     let expiry = format!("{:02}/{:02}", card.exp_month, card.exp_year % 100);
-    audit::record(crate::sql::Conn::from(&tx), by, Action::PaymentCardSaved, &format!("{brand} •••• {}, expires {expiry}", card.last4()), now)?;
+    audit::record(
+        crate::sql::Conn::from(&tx),
+        by,
+        Action::PaymentCardSaved,
+        &format!("{brand} •••• {}, expires {expiry}", card.last4()),
+        now,
+    )?;
     tx.commit()?;
     Ok(CardOnFile {
         brand: brand.into(),

@@ -88,7 +88,13 @@ pub fn remove(db: &mut Db, by: &Actor, now: Timestamp) -> Result<bool> {
     let n = tx.execute("DELETE FROM repeat_order", [])?;
     if let Some(was) = was.filter(|_| n > 0) {
         write_log(&tx, None, "removed", "no automatic purchases", now)?;
-        audit::record(crate::sql::Conn::from(&tx), by, Action::RepeatOrderRemoved, &format!("was {}", was.package.name), now)?;
+        audit::record(
+            crate::sql::Conn::from(&tx),
+            by,
+            Action::RepeatOrderRemoved,
+            &format!("was {}", was.package.name),
+            now,
+        )?;
     }
     tx.commit()?;
     Ok(n > 0)

@@ -156,7 +156,10 @@ mod tests {
 
     #[test]
     fn writes_sqlite_placeholders_as_postgres_ones_outside_text_and_comments() {
-        assert_eq!(placeholders("SELECT a FROM t WHERE b = ?1 AND c = ?12"), "SELECT a FROM t WHERE b = $1 AND c = $12");
+        assert_eq!(
+            placeholders("SELECT a FROM t WHERE b = ?1 AND c = ?12"),
+            "SELECT a FROM t WHERE b = $1 AND c = $12"
+        );
         assert_eq!(placeholders("VALUES (?, ?, ?)"), "VALUES ($1, $2, $3)");
         assert_eq!(placeholders("SELECT '?1', \"a?\" -- what?\n, ?2"), "SELECT '?1', \"a?\" -- what?\n, $2");
         assert_eq!(placeholders("SELECT 'it''s ?' || ?1"), "SELECT 'it''s ?' || $1");

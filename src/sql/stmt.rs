@@ -13,16 +13,8 @@ use crate::error::Result;
 pub struct Stmt<'a>(Inner<'a>);
 
 enum Inner<'a> {
-    Sqlite {
-        st: rusqlite::CachedStatement<'a>,
-        conn: &'a rusqlite::Connection,
-    },
-    Pg {
-        conn: &'a PgConn,
-        st: Statement,
-        params: Vec<Value<'static>>,
-        inserts: bool,
-    },
+    Sqlite { st: rusqlite::CachedStatement<'a>, conn: &'a rusqlite::Connection },
+    Pg { conn: &'a PgConn, st: Statement, params: Vec<Value<'static>>, inserts: bool },
 }
 
 impl<'a> Stmt<'a> {

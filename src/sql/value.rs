@@ -123,7 +123,8 @@ impl PgToSql for Value<'_> {
             Value::Text(t) => match *ty {
                 // SQLite's affinity would have stored digits as a number: the same here.
                 Type::INT2 | Type::INT4 | Type::INT8 | Type::NUMERIC | Type::BOOL => {
-                    let v: i64 = t.trim().parse().map_err(|_| format!("{t:?} is not a number for the {ty} parameter"))?;
+                    let v: i64 =
+                        t.trim().parse().map_err(|_| format!("{t:?} is not a number for the {ty} parameter"))?;
                     int_to_sql(v, ty, out)
                 }
                 _ => PgToSql::to_sql(&t.as_ref(), &Type::TEXT, out),

@@ -119,7 +119,12 @@ pub fn card(db: &mut Db, id: i64) -> ledger::Card {
 }
 
 /// The `faxcredit` binary with `stdin` on standard input; its output.
-pub fn cli_with_stdin(bin: &str, db: impl AsRef<OsStr>, args: &[&str], stdin: &str) -> std::process::Output {
+pub fn cli_with_stdin(
+    bin: &str,
+    db: &(impl AsRef<OsStr> + ?Sized),
+    args: &[&str],
+    stdin: &str,
+) -> std::process::Output {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let mut c = Command::new(bin)
@@ -136,7 +141,7 @@ pub fn cli_with_stdin(bin: &str, db: impl AsRef<OsStr>, args: &[&str], stdin: &s
 }
 
 /// Through the CLI: a prepaid account at `db` with the user bob.
-pub fn cli_account_with_bob(bin: &str, db: impl AsRef<OsStr>) {
+pub fn cli_account_with_bob(bin: &str, db: &(impl AsRef<OsStr> + ?Sized)) {
     let db = db.as_ref();
     let o =
         cli_with_stdin(bin, db, &["init", "--name", "Acme", "--kind", "prepaid", "--email", "ops@acme.example"], "");

@@ -34,9 +34,7 @@ pub fn open(url: &PgUrl, create: bool, known: i64) -> Result<PgConn> {
     match version(&conn)? {
         Some(v) if v > known => return Err(Error::NewerSchema { found: v, known }),
         Some(v) if v == known => return Ok(conn),
-        None if !create => {
-            return Err(Error::NoDatabase(format!("{} (this schema holds no ledger)", url.shown)))
-        }
+        None if !create => return Err(Error::NoDatabase(format!("{} (this schema holds no ledger)", url.shown))),
         _ => {}
     }
     migrate(&conn, &url.schema, known)?;

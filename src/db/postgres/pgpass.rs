@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 /// The password the file gives for this connection, if any.
 pub fn lookup(host: &str, port: u16, database: &str, user: &str) -> Option<String> {
-    let path = std::env::var_os("PGPASSFILE").map(PathBuf::from).or_else(|| dirs::home_dir().map(|h| h.join(".pgpass")))?;
+    let path =
+        std::env::var_os("PGPASSFILE").map(PathBuf::from).or_else(|| dirs::home_dir().map(|h| h.join(".pgpass")))?;
     let text = readable(&path)?;
     let host = if host.starts_with('/') { "localhost" } else { host };
     find(&text, [host, &port.to_string(), database, user])
