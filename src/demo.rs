@@ -209,7 +209,7 @@ pub fn seed(db: &mut Db, opts: &DemoOptions, now: Timestamp) -> Result<DemoSumma
         {
             let mut reactions = crate::billing::reactions();
             let zone = crate::account::time_zone(crate::sql::Conn::from(&tx))?;
-            let mut biller = Biller::new(&tx, &mut reactions)?;
+            let mut biller = Biller::new(crate::sql::Conn::from(&tx), &mut reactions)?;
             if opts.kind == AccountKind::Prepaid && i == 0 {
                 if opts.single_card {
                     // Room for every fax: the largest demo fax costs well under 25.00.

@@ -38,7 +38,7 @@ fn day(sum: &ledger::Summary, d: &str) -> (String, i64) {
 /// What View Activity shows for one day of the account, over every card.
 fn filtered(s: &mut TestDb, d: &str) -> (String, i64) {
     let cards: Vec<i64> = ledger::cards(&mut s.db).unwrap().iter().map(|c| c.id).collect();
-    let filter = ActivityFilter::default().on_days(s.db.sqlite().unwrap(), Some(d), Some(d)).unwrap();
+    let filter = ActivityFilter::default().on_days(s.db.conn(), Some(d), Some(d)).unwrap();
     let (mut amount, mut lines) = (dec("0"), 0);
     for c in cards {
         let tot = activity_totals(&mut s.db, c, &filter).unwrap();

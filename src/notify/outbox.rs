@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::sql::Conn;
 use crate::time::{fmt_ts, parse_ts, Clock, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -86,11 +87,13 @@ pub const LEASE: Duration = Duration::minutes(5);
 /// ([`super::recipients`]), inside the caller's transaction (the event's own): one row per
 /// address, each delivered and retried on its own, so a mailbox that refuses it holds up no
 /// other. Returns the first row's id, which every row of the message carries as its `event`.
-pub fn enqueue(tx: &Transaction<'_>, kind: MessageKind, subject: &str, body: &str, now: Timestamp) -> Result<i64> {
-    let account_created: String = tx.query_row("SELECT created_at FROM account WHERE id = 1", [], |r| r.get(0))?;
+///
+/// Every row of the outbox is numbered here (so on PostgreSQL its identity is never used).
+pub fn enqueue(tx: Conn<'_>, kind: MessageKind, subject: &str, body: &str, now: Timestamp) -> Result<i64> {
+    let account_created: String = tx.query_row("SELECT created_at FROM account WHERE id = 1", &[], |r| r.get(0))?;
     let to = super::recipients::addresses_for(tx, kind)?;
     // The write lock is held, so max + 1 is ours alone; the Message-ID is fixed with the row.
-    let first: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM outbox", [], |r| r.get(0))?;
+    let first: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM outbox", &[], |r| r.get(0))?;
     let account_tag = parse_ts(&account_created, "created_at").map(|t| t.timestamp()).unwrap_or_default();
     let now_s = fmt_ts(&now);
     for (id, to) in (first..).zip(&to) {
@@ -98,7 +101,7 @@ pub fn enqueue(tx: &Transaction<'_>, kind: MessageKind, subject: &str, body: &st
         tx.execute(
             "INSERT INTO outbox (id, kind, to_addr, subject, body, message_id, created_at, next_attempt_at, event)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
-            params![id, kind.as_str(), to, subject, body, message_id, now_s, first],
+            &[&id, &kind.as_str(), to, &subject, &body, &message_id, &now_s, &first],
         )?;
     }
     Ok(first)

@@ -9,6 +9,7 @@ use super::outbox::MessageKind;
 use crate::audit::{self, Action, Actor};
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::sql::Conn;
 use crate::text::validate_email;
 use crate::time::{fmt_ts, Timestamp};
 
@@ -156,13 +157,13 @@ pub fn remove_recipient(db: &mut Db, address: &str, by: &Actor, now: Timestamp) 
 
 /// The addresses a message of `kind` goes to, each once (whatever its case): the account email
 /// first, then the recipients in the order they were added.
-pub(crate) fn addresses_for(tx: &Transaction<'_>, kind: MessageKind) -> Result<Vec<String>> {
-    let account: String = tx.query_row("SELECT email FROM account WHERE id = 1", [], |r| r.get(0))?;
+pub(crate) fn addresses_for(tx: Conn<'_>, kind: MessageKind) -> Result<Vec<String>> {
+    let account: String = tx.query_row("SELECT email FROM account WHERE id = 1", &[], |r| r.get(0))?;
     let mut out = vec![account];
-    let mut st = tx.prepare_cached("SELECT address, only FROM recipients ORDER BY id")?;
-    let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
-    for row in rows {
-        let (address, only) = row?;
+    let rows = tx.query("SELECT address, \"only\" FROM recipients ORDER BY id", &[], |r| {
+        Ok((r.get::<String>(0)?, r.get::<Option<String>>(1)?))
+    })?;
+    for (address, only) in rows {
         let wanted = match only.as_deref() {
             None => true,
             Some(o) => Only::parse(o)?.covers(kind),
@@ -200,8 +201,7 @@ mod tests {
     }
 
     fn to(db: &mut Db, kind: MessageKind) -> Vec<String> {
-        let tx = db.sqlite_write().unwrap();
-        addresses_for(&tx, kind).unwrap()
+        db.write(|tx| addresses_for(tx, kind)).unwrap()
     }
 
     #[test]

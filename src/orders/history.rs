@@ -192,7 +192,7 @@ pub fn attempts(conn: &Connection, order_id: i64) -> Result<Vec<Attempt>> {
 
 /// Records the start of attempt `n` of an order, with the card on file it will charge.
 pub(crate) fn start_attempt(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     order_id: i64,
     n: i64,
     charge_key: &str,
@@ -210,7 +210,7 @@ pub(crate) fn start_attempt(
 
 /// Ends the current attempt of an order.
 pub(crate) fn finish_attempt(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     order_id: i64,
     charge_key: &str,
     outcome: &str,

@@ -39,7 +39,7 @@ pub(crate) fn paid(tx: &Transaction<'_>, o: &Order, new_card: i64, now: Timestam
         card_text(o),
         o.id
     );
-    let message = enqueue(tx, MessageKind::RepeatOrderSuccess, &subject, &body, now)?;
+    let message = enqueue(crate::sql::Conn::from(tx), MessageKind::RepeatOrderSuccess, &subject, &body, now)?;
     crate::orders::receipt::attach_if_wanted(tx, message, o.id)?;
     Ok(())
 }
@@ -66,7 +66,7 @@ pub(crate) fn declined(tx: &Transaction<'_>, o: &Order, code: &str, reason: &str
                 o.package,
                 card_text(o)
             );
-            enqueue(tx, MessageKind::RepeatOrderFailure, &subject, &body, now)?;
+            enqueue(crate::sql::Conn::from(tx), MessageKind::RepeatOrderFailure, &subject, &body, now)?;
         }
     } else {
         tx.execute(

@@ -1,6 +1,6 @@
 //! Setting, removing, resuming and reading the repeat order. Prepaid accounts only.
 
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, OptionalExtension};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -32,7 +32,7 @@ pub struct RepeatLogEntry {
 }
 
 pub(crate) fn write_log(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     card: Option<i64>,
     event: &str,
     detail: &str,

@@ -143,6 +143,33 @@ impl<'a> Conn<'a> {
         }
     }
 
+    /// Reads every row of a query with `f`, one at a time, without holding them all: for scans
+    /// of a whole table (`check`, exports). `f` must not run SQL itself: on PostgreSQL the rows
+    /// are still arriving on the connection while it runs.
+    pub fn for_each(self, sql: &str, params: &Params<'_>, mut f: impl FnMut(&Row<'_>) -> Result<()>) -> Result<()> {
+        match self.0 {
+            Engine::Sqlite(c) => {
+                let mut st = c.prepare_cached(sql)?;
+                let mut rows = st.query(lite_params(params))?;
+                while let Some(r) = rows.next()? {
+                    f(&Row(row::Inner::Sqlite(r)))?;
+                }
+                Ok(())
+            }
+            Engine::Pg(c) => {
+                use postgres::fallible_iterator::FallibleIterator;
+                let st = c.statement(sql)?;
+                let values = pg_values(params);
+                let mut client = c.client()?;
+                let mut rows = client.query_raw(&st, pg_refs(&values)).map_err(|e| c.failed(e))?;
+                while let Some(r) = rows.next().map_err(|e| c.failed(e))? {
+                    f(&Row(row::Inner::Pg(&r)))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// A statement to run many times with parameters bound one by one: the hot paths (billing,
     /// import). See [`Stmt`].
     pub fn prepare(self, sql: &str) -> Result<Stmt<'a>> {
