@@ -25,6 +25,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub use files::{is_ledger_file, ledger_files, Identity};
 pub use location::{Location, PgUrl, SslMode};
+pub use postgres::listen::Listener;
 pub use phase::{note_records as phase_note_records, trace_phases};
 pub use transaction::PG_ATTEMPTS;
 
@@ -166,6 +167,16 @@ impl Db {
         match self.files.as_ref().and_then(|f| f.changed()) {
             Some(change) => Err(Error::LedgerReplaced(change)),
             None => Ok(()),
+        }
+    }
+
+    /// A connection of its own that hears every write committed to this PostgreSQL ledger, by
+    /// any program ([`Listener`]); `None` for a SQLite file, whose connections see other
+    /// programs' commits in `PRAGMA data_version` instead.
+    pub fn listen(&self) -> Result<Option<Listener>> {
+        match &self.location {
+            Location::File(_) => Ok(None),
+            Location::Postgres(url) => Listener::open(url).map(Some),
         }
     }
 

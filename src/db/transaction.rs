@@ -76,7 +76,7 @@ pub(super) fn pg_write<C, T>(
 ) -> Result<T> {
     let mut attempt = 1;
     loop {
-        match pg_transaction(c, PG_BEGIN_WRITE, |conn| body(conn, cache)) {
+        match pg_transaction(c, PG_BEGIN_WRITE, c.commit_write(), |conn| body(conn, cache)) {
             Err(Error::Pg(e)) if retryable(&e) && attempt < PG_ATTEMPTS => {
                 std::thread::sleep(pause(attempt));
                 attempt += 1;
@@ -87,10 +87,17 @@ pub(super) fn pg_write<C, T>(
 }
 
 pub(super) fn pg_read<T>(c: &PgConn, body: impl FnOnce(Conn<'_>) -> Result<T>) -> Result<T> {
-    pg_transaction(c, PG_BEGIN_READ, body)
+    pg_transaction(c, PG_BEGIN_READ, "COMMIT", body)
 }
 
-fn pg_transaction<T>(c: &PgConn, begin: &str, body: impl FnOnce(Conn<'_>) -> Result<T>) -> Result<T> {
+/// `commit` ends the transaction: `COMMIT`, or for a write the `NOTIFY` of the ledger's channel
+/// and `COMMIT` in one round trip (`PgConn::announce_writes`).
+fn pg_transaction<T>(
+    c: &PgConn,
+    begin: &str,
+    commit: &str,
+    body: impl FnOnce(Conn<'_>) -> Result<T>,
+) -> Result<T> {
     let mut open = PgOpen { conn: c, committed: false };
     c.take_failed();
     c.batch(begin)?;
@@ -102,7 +109,7 @@ fn pg_transaction<T>(c: &PgConn, begin: &str, body: impl FnOnce(Conn<'_>) -> Res
             "a statement failed inside the transaction and PostgreSQL rolled it back: nothing was written".into(),
         ));
     }
-    c.batch("COMMIT")?;
+    c.batch(commit)?;
     open.committed = true;
     Ok(out)
 }

@@ -23,11 +23,33 @@ pub struct PgConn {
     failed: Cell<bool>,
     /// The URL without its password, for errors.
     pub(crate) shown: String,
+    /// What ends a write transaction: `COMMIT`, after a `NOTIFY` of the ledger's channel when
+    /// the connection knows it (`announce_writes`), so that every committed write is heard by
+    /// the programs listening (the app's live updates) and a rolled-back one by none.
+    commit_write: String,
 }
 
 impl PgConn {
     pub fn new(client: Client, shown: String) -> PgConn {
-        PgConn { client: RefCell::new(client), statements: RefCell::default(), failed: Cell::new(false), shown }
+        PgConn {
+            client: RefCell::new(client),
+            statements: RefCell::default(),
+            failed: Cell::new(false),
+            shown,
+            commit_write: "COMMIT".into(),
+        }
+    }
+
+    /// Ends every write transaction of this connection with a `NOTIFY` of `channel` sent in the
+    /// same round trip as its `COMMIT`: PostgreSQL delivers it when, and only when, the
+    /// transaction commits.
+    pub(crate) fn announce_writes(&mut self, channel: &str) {
+        self.commit_write = format!("NOTIFY \"{channel}\"; COMMIT");
+    }
+
+    /// The text that commits a write transaction (see `commit_write`).
+    pub(crate) fn commit_write(&self) -> &str {
+        &self.commit_write
     }
 
     /// The client, for one call. A second borrow can only come from running SQL inside a row

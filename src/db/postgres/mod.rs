@@ -4,6 +4,7 @@
 //! migrations: forward only, run by the first program that opens an older schema, under an
 //! advisory lock so that two gateways starting at once do not both migrate.
 
+pub mod listen;
 mod pgpass;
 mod tls;
 
@@ -118,14 +119,19 @@ fn migrate_in(conn: &PgConn, schema: &str, known: i64) -> Result<()> {
 
 /// A session on the server, in the account's schema.
 fn connect(url: &PgUrl) -> Result<PgConn> {
+    let mut conn = PgConn::new(connect_client(url)?, url.shown.clone());
+    conn.announce_writes(&listen::channel(&url.schema));
+    Ok(conn)
+}
+
+/// The client of a session on the server, in the account's schema.
+fn connect_client(url: &PgUrl) -> Result<postgres::Client> {
     let config = complete(url);
-    let shown = url.shown.clone();
-    let client = match tls::connector(url)? {
+    match tls::connector(url)? {
         None => config.connect(NoTls),
         Some(tls) => config.connect(tls),
     }
-    .map_err(|e| connect_error(e, &shown))?;
-    Ok(PgConn::new(client, shown))
+    .map_err(|e| connect_error(e, &url.shown))
 }
 
 /// What a connection failed on, in words: the server's own refusal (a login, a database) as
