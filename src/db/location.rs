@@ -84,7 +84,18 @@ pub enum SslMode {
 }
 
 impl SslMode {
-    fn parse(s: &str) -> Result<SslMode> {
+    /// libpq's name of the mode.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Prefer => "prefer",
+            SslMode::Require => "require",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::VerifyFull => "verify-full",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Result<SslMode> {
         Ok(match s {
             "disable" => SslMode::Disable,
             "allow" | "prefer" => SslMode::Prefer,
@@ -121,6 +132,16 @@ impl fmt::Debug for PgUrl {
 }
 
 impl PgUrl {
+    /// Logs in with `password`, which is kept in memory only (never in `shown`).
+    pub fn set_password(&mut self, password: &str) {
+        self.config.password(password);
+    }
+
+    /// Whether the URL (or the app) gave a password.
+    pub fn has_password(&self) -> bool {
+        self.config.get_password().is_some()
+    }
+
     pub fn parse(url: &str) -> Result<PgUrl> {
         // The scheme in any case, as libpq takes it; rust-postgres wants it in lower case.
         let url = match url.split_once("://") {

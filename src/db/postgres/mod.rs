@@ -7,6 +7,7 @@
 pub mod listen;
 mod pgpass;
 mod tls;
+mod why;
 
 use std::time::Duration;
 
@@ -144,13 +145,17 @@ fn connect_error(e: postgres::Error, shown: &str) -> Error {
         };
     }
     // No session: refused, unreachable, timed out, or TLS. The causes say which.
+    let words = why::plain_words(&e);
     let mut why = e.to_string();
     let mut source = std::error::Error::source(&e);
     while let Some(s) = source {
         why = format!("{why}: {s}");
         source = s.source();
     }
-    Error::Unavailable(format!("{shown}: cannot connect: {why}"))
+    match words {
+        Some(words) => Error::Unavailable(format!("{shown}: cannot connect: {words} ({why})")),
+        None => Error::Unavailable(format!("{shown}: cannot connect: {why}")),
+    }
 }
 
 /// The URL's settings with libpq's defaults for what it leaves out, TLS as `sslmode` says and
