@@ -37,18 +37,19 @@ fn the_form_opens_the_url_as_typed_with_its_user_tls_and_a_password_kept_in_memo
 
 #[test]
 fn a_password_in_the_url_a_missing_user_or_a_bad_url_is_refused_beside_its_field() {
-    for (f, field) in [
-        (form("postgres://desk:secret@h/d", "desk", "prefer"), "url"),
-        (form("postgres://h/d", " ", "prefer"), "user"),
-        (form("postgres://other@h/d", "desk", "prefer"), "url"),
-        (form("mysql://h/d", "desk", "prefer"), "url"),
-        (form("postgres:///d", "desk", "prefer"), "url"),
-        (form("postgres://h/d", "desk", "sometimes"), "tls"),
-        (form("postgres://h:port/d", "desk", "prefer"), "url"),
-        (form("postgres://h/d?schema=Acme", "desk", "prefer"), "url"),
+    for (f, field, says) in [
+        (form("postgres://desk:secret@h/d", "desk", "prefer"), "url", "holds a password"),
+        (form("postgres://h/d", " ", "prefer"), "user", "enter the PostgreSQL user"),
+        (form("postgres://other@h/d", "desk", "prefer"), "url", "another user"),
+        (form("mysql://h/d", "desk", "prefer"), "url", "starts with postgres://"),
+        (form("postgres:///d", "desk", "prefer"), "url", "names no server"),
+        (form("postgres://h/d", "desk", "sometimes"), "tls", "choose a TLS mode"),
+        (form("postgres://h:port/d", "desk", "prefer"), "url", "not a PostgreSQL URL"),
+        (form("postgres://h/d?schema=Acme", "desk", "prefer"), "url", "schema"),
     ] {
         let e = f.location(Some("hunter2")).unwrap_err();
         assert_eq!((e.code().as_str(), crate::ErrorBody::from(&e).field.as_deref()), ("invalid_input", Some(field)), "{f:?}: {e}");
+        assert!(e.to_string().contains(says), "{f:?}: {e}");
         assert!(!e.to_string().contains("secret") && !e.to_string().contains("hunter2"), "{e}");
     }
     // The same user in the URL and in User is fine.
