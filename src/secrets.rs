@@ -87,13 +87,20 @@ impl KeyringStore {
         Ok(KeyringStore { store: std::sync::OnceLock::new(), scope })
     }
 
+    /// The OS keyring's entries that belong to no ledger: the passwords of shared ledgers'
+    /// logins, which the app needs before it can read the ledger (so before any scope).
+    pub fn logins() -> KeyringStore {
+        KeyringStore { store: std::sync::OnceLock::new(), scope: String::new() }
+    }
+
     fn entry(&self, name: &str) -> Result<keyring_core::Entry> {
         let store = self
             .store
             .get_or_init(|| os_store().map_err(|e| e.to_string()))
             .as_ref()
             .map_err(|e| Error::KeyringUnavailable(e.clone()))?;
-        keyring_core::Entry::new_in_store(store, SERVICE, &format!("{name}.{}", self.scope)).map_err(unavailable)
+        let user = if self.scope.is_empty() { name.to_string() } else { format!("{name}.{}", self.scope) };
+        keyring_core::Entry::new_in_store(store, SERVICE, &user).map_err(unavailable)
     }
 }
 
@@ -114,6 +121,12 @@ impl SecretStore for KeyringStore {
             Err(e) => Err(unavailable(e)),
         }
     }
+}
+
+/// The keyring entry of a shared ledger's password: one per URL and user, named by the URL
+/// without its password (`postgres://desk@db.example/fax?schema=acme`), in [`KeyringStore::logins`].
+pub fn ledger_password_entry(shown_url: &str) -> String {
+    format!("postgres-password.{shown_url}")
 }
 
 /// A random name for this database's keyring entries, made once and kept in the database (it is

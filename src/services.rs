@@ -78,6 +78,15 @@ impl Services {
         })
     }
 
+    /// The secret store of the shared ledgers' logins (their passwords), which belong to no
+    /// ledger: [`KeyringStore::logins`], or the caller's store in tests.
+    pub fn logins(&self) -> Box<dyn SecretStore> {
+        match &self.secrets {
+            Secrets::Keyring => Box::new(KeyringStore::logins()),
+            Secrets::Given(s) => Box::new(Arc::clone(s)),
+        }
+    }
+
     fn gateway(&self, db_path: &Path) -> Box<dyn PaymentGateway> {
         match &self.processor {
             Processor::SandboxBesideLedger(fault) => Box::new(Sandbox::beside(db_path, *fault)),

@@ -6,11 +6,47 @@ use rust_decimal::Decimal;
 
 use crate::account::{account, hash_password, insert_user, users, validate_password, validate_user_name};
 use crate::account::{Account, AccountKind, NewAccount, Role, User};
-use crate::db::Db;
+use crate::db::{Db, Location};
 use crate::error::{Error, Result};
 use crate::money;
 use crate::text::{validate_currency, validate_email, validate_text};
 use crate::time::{fmt_ts, Timestamp};
+
+/// What a shared ledger's server answers the app's "Test connection": what it is, and the
+/// account its schema holds, if any (none: the first run creates it there).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ServerAnswer {
+    /// The server's version in its own words, `PostgreSQL 15.4 (Debian 15.4-1.pgdg120+1)`.
+    pub server: String,
+    /// The ledger's place, without its password.
+    pub ledger: String,
+    pub account: Option<String>,
+    pub kind: Option<AccountKind>,
+}
+
+/// Connects to the PostgreSQL ledger at `at` as the app would, and says what is there. A
+/// refusal (no server, a wrong password, an untrusted certificate) is the error; an empty
+/// schema is an answer with no account. A file is `invalid_input`: there is no server to ask.
+pub fn probe(at: &Location) -> Result<ServerAnswer> {
+    let Some(version) = Db::server_version(at)? else {
+        return Err(Error::invalid("url", "a file has no server to ask: give a postgres:// URL"));
+    };
+    let account = match Db::open(at) {
+        Ok(db) => match account(&db) {
+            Ok(a) => Some(a),
+            Err(Error::NotInitialized) => None,
+            Err(e) => return Err(e),
+        },
+        Err(Error::NoDatabase(_)) => None,
+        Err(e) => return Err(e),
+    };
+    Ok(ServerAnswer {
+        server: format!("PostgreSQL {version}"),
+        ledger: at.to_string(),
+        kind: account.as_ref().map(|a| a.kind),
+        account: account.map(|a| a.name),
+    })
+}
 
 /// Creates the account with the default package catalog and rate table. For a credit account
 /// the current month's card opens at once.

@@ -172,6 +172,15 @@ impl Db {
         }
     }
 
+    /// What the server of a PostgreSQL ledger says it is (`15.4 (Debian 15.4-1)`), on a session
+    /// of its own; `None` for a file.
+    pub fn server_version(at: &Location) -> Result<Option<String>> {
+        match at {
+            Location::File(_) => Ok(None),
+            Location::Postgres(url) => postgres::server_version(url).map(Some),
+        }
+    }
+
     /// A connection of its own that hears every write committed to this PostgreSQL ledger, by
     /// any program ([`Listener`]); `None` for a SQLite file, whose connections see other
     /// programs' commits in `PRAGMA data_version` instead.

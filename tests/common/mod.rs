@@ -3,6 +3,7 @@
 
 pub mod backends;
 pub mod counting;
+pub mod fake_pg;
 pub mod scenario;
 pub mod smtp;
 

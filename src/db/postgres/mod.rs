@@ -125,6 +125,14 @@ fn connect(url: &PgUrl) -> Result<PgConn> {
     Ok(conn)
 }
 
+/// The server's own words for its version (`SHOW server_version`), on a session of its own:
+/// what the app's "Test connection" shows.
+pub fn server_version(url: &PgUrl) -> Result<String> {
+    let mut client = connect_client(url)?;
+    let row = client.query_one("SHOW server_version", &[]).map_err(pg_error)?;
+    row.try_get(0).map_err(pg_error)
+}
+
 /// The client of a session on the server, in the account's schema.
 fn connect_client(url: &PgUrl) -> Result<postgres::Client> {
     let config = complete(url);
