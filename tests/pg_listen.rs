@@ -30,7 +30,7 @@ fn a_listener_hears_each_write_another_connection_commits_and_nothing_else() {
         return;
     };
     let s = account_on(&pg, AccountKind::Prepaid);
-    let mut listener = s.db.listen().unwrap().expect("a PostgreSQL ledger has a listener");
+    let mut listener = Db::listen(s.db.location()).unwrap().expect("a PostgreSQL ledger has a listener");
     assert!(!listener.wait(QUIET).unwrap(), "nothing committed yet");
 
     let mut other = s.open_again();
@@ -38,12 +38,17 @@ fn a_listener_hears_each_write_another_connection_commits_and_nothing_else() {
     assert!(listener.wait(HEARD_WITHIN).unwrap(), "a committed write is heard");
     assert!(!listener.wait(QUIET).unwrap(), "heard once");
 
-    // Three commits in a row are one answer: the burst is taken at once.
+    // Three commits in a row: heard, in at most three answers (those already arrived are
+    // taken at once), then quiet.
     for zone in ["Asia/Tokyo", "America/Chicago", "Europe/Oslo"] {
         set_zone(&mut other, zone);
     }
     assert!(listener.wait(HEARD_WITHIN).unwrap());
-    assert!(!listener.wait(QUIET).unwrap());
+    let mut more = 0;
+    while listener.wait(QUIET).unwrap() {
+        more += 1;
+    }
+    assert!(more <= 2, "{more} more answers for three commits");
 
     // A write rolled back and a read are not heard.
     let refused: Result<(), Error> = other.write(|c| {
@@ -77,7 +82,7 @@ fn another_accounts_writes_are_not_heard() {
     let Some(pg) = Backend::postgres("another_accounts_writes_are_not_heard") else { return };
     let ours = account_on(&pg, AccountKind::Prepaid);
     let mut theirs = account_on(&pg, AccountKind::Prepaid);
-    let mut listener = ours.db.listen().unwrap().unwrap();
+    let mut listener = Db::listen(ours.db.location()).unwrap().unwrap();
     set_zone(&mut theirs.db, "Europe/Paris");
     assert!(!listener.wait(QUIET).unwrap(), "another schema's write is not ours");
     let mut again = ours.open_again();
@@ -89,7 +94,7 @@ fn another_accounts_writes_are_not_heard() {
 fn a_lost_listening_connection_is_database_unavailable() {
     let Some(pg) = Backend::postgres("a_lost_listening_connection_is_database_unavailable") else { return };
     let s = account_on(&pg, AccountKind::Prepaid);
-    let mut listener = s.db.listen().unwrap().unwrap();
+    let mut listener = Db::listen(s.db.location()).unwrap().unwrap();
     let schema = s.arg.to_str().unwrap().rsplit("schema=").next().unwrap().to_string();
     // The listening session is the one whose last statement was its LISTEN.
     let ended: i64 = s
@@ -105,7 +110,7 @@ fn a_lost_listening_connection_is_database_unavailable() {
     let e = listener.wait(HEARD_WITHIN).unwrap_err();
     assert_eq!(e.code(), "database_unavailable", "{e}");
     // A new listener hears again.
-    let mut listener = s.db.listen().unwrap().unwrap();
+    let mut listener = Db::listen(s.db.location()).unwrap().unwrap();
     let mut other = s.open_again();
     set_zone(&mut other, "Europe/Paris");
     assert!(listener.wait(HEARD_WITHIN).unwrap());
@@ -114,5 +119,5 @@ fn a_lost_listening_connection_is_database_unavailable() {
 #[test]
 fn a_sqlite_ledger_has_no_listener() {
     let s = account_on(&Backend::Sqlite, AccountKind::Prepaid);
-    assert!(s.db.listen().unwrap().is_none());
+    assert!(Db::listen(s.db.location()).unwrap().is_none());
 }

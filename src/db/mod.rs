@@ -181,13 +181,22 @@ impl Db {
         }
     }
 
-    /// A connection of its own that hears every write committed to this PostgreSQL ledger, by
-    /// any program ([`Listener`]); `None` for a SQLite file, whose connections see other
-    /// programs' commits in `PRAGMA data_version` instead.
-    pub fn listen(&self) -> Result<Option<Listener>> {
-        match &self.location {
+    /// A connection of its own that hears every write committed to the PostgreSQL ledger at
+    /// `at`, by any program ([`Listener`]); `None` for a SQLite file, whose connections see
+    /// other programs' commits in `PRAGMA data_version` instead.
+    pub fn listen(at: &Location) -> Result<Option<Listener>> {
+        match at {
             Location::File(_) => Ok(None),
             Location::Postgres(url) => Listener::open(url).map(Some),
+        }
+    }
+
+    /// Whether this connection has lost its PostgreSQL server (cut, or the server restarted):
+    /// every statement would fail, so the ledger should be opened again. Never for a file.
+    pub fn is_lost(&self) -> bool {
+        match &self.engine {
+            Engine::Sqlite(_) => false,
+            Engine::Postgres(c) => c.is_closed(),
         }
     }
 
