@@ -21,3 +21,9 @@ pub fn default_db() -> PathBuf {
 pub fn demo_db() -> PathBuf {
     data_dir().join("demo.db")
 }
+
+/// The desktop app's own settings (JSON): which ledger it opens when no `--db` is given, a
+/// shared ledger's URL, user and TLS settings (never its password, which is in the keyring).
+pub fn app_settings() -> PathBuf {
+    data_dir().join("app-settings.json")
+}

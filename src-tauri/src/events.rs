@@ -8,6 +8,9 @@ pub const CARD_MENU: &str = "card-menu";
 /// An export's progress: `(card_id, {done, total})`.
 pub const EXPORT_PROGRESS: &str = "export-progress";
 
+/// Moving the ledger up to PostgreSQL: `{done, total}` rows copied.
+pub const MOVE_PROGRESS: &str = "move-progress";
+
 /// A choice in an order row's native menu: `{action: "receipt", order_id}`.
 pub const ORDER_MENU: &str = "order-menu";
 /// A choice in a spend report row's native menu: `{action: "user_activity", user}`.
@@ -15,7 +18,7 @@ pub const REPORT_MENU: &str = "report-menu";
 
 /// Every event name, for the test that ties them to the page.
 #[cfg(test)]
-pub const ALL: &[&str] = &[LEDGER_CHANGED, CARD_MENU, EXPORT_PROGRESS, ORDER_MENU, REPORT_MENU];
+pub const ALL: &[&str] = &[LEDGER_CHANGED, CARD_MENU, EXPORT_PROGRESS, MOVE_PROGRESS, ORDER_MENU, REPORT_MENU];
 
 #[cfg(test)]
 mod tests {

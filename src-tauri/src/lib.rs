@@ -4,6 +4,8 @@
 mod args;
 pub mod commands;
 mod events;
+pub mod ledger_place;
+mod listen;
 mod locale;
 mod os_open;
 pub mod save_as;
@@ -11,6 +13,7 @@ mod state;
 mod worker;
 
 pub use args::AppArgs;
+pub use ledger_place::AppFiles;
 pub use state::{AppState, Session};
 
 /// Registers state, commands and the row-menu handler on any builder, so tests can use
@@ -27,11 +30,11 @@ pub fn run() {
         std::process::exit(2);
     });
     let state = AppState::open(&args, services);
-    let db_path = state.db_path.clone();
+    let at = state.location();
     let services = state.services.clone();
     let builder = tauri::Builder::default().plugin(tauri_plugin_notification::init()).setup(move |app| {
         use tauri::Manager;
-        let wake = worker::start(app.handle().clone(), db_path, services);
+        let wake = worker::start(app.handle().clone(), at, services);
         app.state::<AppState>().set_worker(wake);
         Ok(())
     });

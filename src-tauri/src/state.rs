@@ -1,5 +1,6 @@
-//! The app's state: the ledger (opened at start, or created by the first-run setup), the
-//! logged-in session, and the running export's cancel flag.
+//! The app's state: the ledger (opened at start, or created by the first-run setup, or chosen
+//! again: a shared ledger connected to, a file moved up to PostgreSQL), the logged-in session,
+//! and the running export's cancel flag.
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -8,11 +9,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use faxcredit::account::{AccountKind, Role, User};
 use faxcredit::services::Services;
 use faxcredit::time::Timestamp;
+use faxcredit::db::Location;
 use faxcredit::{Db, Error, ErrorBody};
 use serde::Serialize;
 use tauri::{Runtime, WebviewWindow};
 
 use crate::args::AppArgs;
+use crate::ledger_place::{with_saved_password, AppFiles, Place};
 use crate::save_as::{save_as, start_folder, FileKind, SaveAs};
 
 /// Who is logged in.
@@ -38,11 +41,14 @@ impl Session {
 }
 
 pub struct AppState {
-    pub db_path: PathBuf,
+    /// Where the ledger lives. Locked after `db` when both are.
+    place: Mutex<Place>,
+    /// The app's settings file and its ledger on this computer (a test's own).
+    pub files: AppFiles,
     /// The clock, keyring and processor of this process (`FAXCREDIT_NOW` pins the clock).
     pub services: Arc<Services>,
-    pub demo: bool,
-    /// `Ok(None)`: no database yet (first run). `Err`: it exists but cannot be used.
+    /// `Ok(None)`: no account yet (first run; on PostgreSQL, an empty schema). `Err`: the ledger
+    /// exists but cannot be used (on PostgreSQL: the server cannot be reached or refused us).
     db: Mutex<Result<Option<Db>, ErrorBody>>,
     session: Mutex<Option<Session>>,
     pub export_cancel: Mutex<Option<Arc<AtomicBool>>>,
@@ -51,6 +57,33 @@ pub struct AppState {
     last_save_dir: Mutex<Option<PathBuf>>,
     /// The files this run exported: the only ones "Open file" and "Show in folder" may name.
     exported: Mutex<Vec<PathBuf>>,
+}
+
+/// Opens the ledger at `place`: `Ok(None)` when it holds no account yet (a file not made yet,
+/// an empty PostgreSQL schema), for the first run to create it there.
+fn open_ledger(place: &Place, now: Timestamp) -> Result<Option<Db>, Error> {
+    match (&place.location, place.demo) {
+        (Location::File(path), true) => faxcredit::demo::open_or_create(path, now).map(Some),
+        (Location::File(path), false) if !path.exists() => Ok(None),
+        (at, _) => match Db::open(at) {
+            Ok(db) => match faxcredit::account::account(&db) {
+                Ok(_) => Ok(Some(db)),
+                Err(Error::NotInitialized) => Ok(None),
+                Err(e) => Err(e),
+            },
+            Err(Error::NoDatabase(_)) if at.file().is_none() => Ok(None),
+            Err(e) => Err(e),
+        },
+    }
+}
+
+/// Runs `f`, which may use or close the ledger, where it may block. The PostgreSQL client is
+/// synchronous: it blocks on a runtime of its own, which tokio refuses on a thread that drives
+/// Tauri's async commands. On such a thread `f` runs after the thread leaves that runtime (its
+/// other tasks move to another thread meanwhile); elsewhere (the main thread of a sync command)
+/// it simply runs.
+fn outside_async<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -62,30 +95,77 @@ pub fn forbidden(what: &str) -> ErrorBody {
 }
 
 impl AppState {
-    /// Opens the database the arguments name; with `--demo`, creates and seeds it on first use.
+    /// Opens the ledger the arguments name, else the one the app's settings remember; with
+    /// `--demo`, creates and seeds it on first use.
     pub fn open(args: &AppArgs, services: Services) -> AppState {
-        let path = args.db_path();
-        let db = if args.demo {
-            faxcredit::demo::open_or_create(&path, services.now()).map(Some)
-        } else if path.exists() {
-            Db::open(&path).and_then(|db| match faxcredit::account::account(&db) {
-                Ok(_) => Ok(Some(db)),
-                Err(Error::NotInitialized) => Ok(None),
-                Err(e) => Err(e),
-            })
-        } else {
-            Ok(None)
+        AppState::open_with(args, services, AppFiles::system())
+    }
+
+    /// [`AppState::open`] with the app's files elsewhere.
+    pub fn open_with(args: &AppArgs, services: Services, files: AppFiles) -> AppState {
+        let (place, db) = match Place::choose(args, &files) {
+            Ok(place) => {
+                let location = with_saved_password(place.location.clone(), services.logins().as_ref());
+                let place = Place { location, ..place };
+                let db = open_ledger(&place, services.now());
+                (place, db)
+            }
+            Err(e) => (Place { pinned: args.db.is_some() || args.demo, ..Place::local(&files) }, Err(e)),
         };
         AppState {
-            db_path: path,
+            place: Mutex::new(place),
+            files,
             services: Arc::new(services),
-            demo: args.demo,
             db: Mutex::new(db.map_err(|e| ErrorBody::from(&e))),
             session: Mutex::new(None),
             export_cancel: Mutex::new(None),
             worker: Mutex::new(None),
             last_save_dir: Mutex::new(None),
             exported: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Where the ledger lives (a shared ledger's URL with its password, in memory).
+    pub fn location(&self) -> Location {
+        lock(&self.place).location.clone()
+    }
+
+    pub fn place(&self) -> Place {
+        lock(&self.place).clone()
+    }
+
+    /// The ledger's place as the app shows it: the file, or the URL without its password.
+    pub fn shown(&self) -> String {
+        self.location().to_string()
+    }
+
+    /// `Some(error)` when the ledger is a shared one that cannot be opened now (no server, a
+    /// refused login, an untrusted certificate): the page offers to connect again.
+    pub fn shared_ledger_error(&self) -> Option<ErrorBody> {
+        let slot = lock(&self.db);
+        match (&*slot, &lock(&self.place).location) {
+            (Err(e), Location::Postgres(_)) => Some(e.clone()),
+            _ => None,
+        }
+    }
+
+    /// Whether a ledger with an account is open: then the first run's choices (a shared ledger
+    /// to connect to) are closed, and only a manager may change where the ledger lives.
+    pub fn has_account(&self) -> bool {
+        matches!(&*lock(&self.db), Ok(Some(_)))
+    }
+
+    /// Uses the ledger at `place` from now on: `db` is it, open (`None`: no account there yet).
+    /// The background worker follows.
+    pub fn switch_to(&self, place: Place, db: Option<Db>) {
+        let location = place.location.clone();
+        outside_async(|| {
+            let mut slot = lock(&self.db);
+            *slot = Ok(db); // The ledger used before is closed here.
+            *lock(&self.place) = place;
+        });
+        if let Some(w) = &*lock(&self.worker) {
+            w.ledger(location);
         }
     }
 
@@ -106,10 +186,22 @@ impl AppState {
     /// app by another program (see `faxcredit::db::Identity`), nothing is run: the ledger is
     /// opened again and the user is told, once, that what they did was not saved.
     pub fn with_db<T>(&self, f: impl FnOnce(&mut Db) -> Result<T, Error>) -> Result<T, ErrorBody> {
+        outside_async(|| self.with_db_here(f))
+    }
+
+    fn with_db_here<T>(&self, f: impl FnOnce(&mut Db) -> Result<T, Error>) -> Result<T, ErrorBody> {
         let mut slot = lock(&self.db);
         if matches!(&*slot, Err(e) if e.code == "ledger_replaced") {
             // An earlier reopen found another connection still on the old files: try again.
-            *slot = Db::open(&self.db_path).map(Some).map_err(|e| ErrorBody::from(&e));
+            *slot = Db::open(&self.location()).map(Some).map_err(|e| ErrorBody::from(&e));
+        }
+        if matches!(&*slot, Ok(Some(db)) if db.is_lost()) {
+            // The shared ledger's server restarted or cut us off: a new session, or its error
+            // (and another try next time).
+            match Db::open(&self.location()) {
+                Ok(db) => *slot = Ok(Some(db)),
+                Err(e) => return Err(ErrorBody::from(&e)),
+            }
         }
         let replaced = match &mut *slot {
             Ok(Some(db)) => match db.verify_files().map(|()| f(db)) {
@@ -139,7 +231,7 @@ impl AppState {
         let mut last = None;
         for _ in 0..50 {
             self.wake_worker();
-            match Db::open(&self.db_path) {
+            match Db::open(&self.location()) {
                 Ok(db) => return Ok(Some(db)),
                 Err(e @ Error::LedgerReplaced(_)) => last = Some(e),
                 Err(e) => return Err(ErrorBody::from(&e)),
@@ -213,7 +305,8 @@ impl AppState {
 
     /// Installs a freshly created database (first-run setup).
     pub fn set_db(&self, db: Db) {
-        *lock(&self.db) = Ok(Some(db));
+        outside_async(|| *lock(&self.db) = Ok(Some(db)));
+        self.wake_worker();
     }
 
     pub fn session(&self) -> Option<Session> {

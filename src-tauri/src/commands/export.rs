@@ -49,10 +49,10 @@ pub async fn export_activity<R: Runtime>(
     };
     let cancel = Arc::new(AtomicBool::new(false));
     *state.export_cancel.lock().unwrap_or_else(|p| p.into_inner()) = Some(cancel.clone());
-    let db_path = state.db_path.clone();
+    let at = state.location();
     let written = target.clone();
     let result = tauri::async_runtime::spawn_blocking(move || -> Result<u64, Error> {
-        let mut db = Db::open(&db_path)?;
+        let mut db = Db::open(&at)?;
         let s = faxcredit::export::export_lines(
             &mut db,
             card_id,

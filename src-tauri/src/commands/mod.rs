@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod audit;
 pub mod email;
 pub mod export;
+pub mod ledger;
 pub mod menu;
 pub mod overview;
 pub mod payments;
@@ -18,11 +19,14 @@ pub mod session;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod ledger_tests;
 
 /// Who may call a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Before or without a login (start-up, first run, login, About).
+    /// Before or without a login (start-up, first run, login, About, choosing a shared ledger
+    /// while none is open; once an account is open those refuse all but a manager).
     Public,
     /// A logged-in account manager: everything that reads or changes the ledger. A test calls
     /// each of them logged out and as a `user`, and expects `forbidden`.
@@ -51,6 +55,9 @@ app_commands! {
         session::login,
         session::logout,
         session::current_session,
+        ledger::test_connection,
+        ledger::use_shared_ledger,
+        ledger::use_local_ledger,
     ],
     Manager: [
         overview::overview,
@@ -98,6 +105,7 @@ app_commands! {
         alerts::remove_recipient,
         audit::audit_log,
         audit::export_audit,
+        ledger::move_to_postgres,
     ],
 }
 

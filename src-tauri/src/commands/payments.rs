@@ -108,11 +108,11 @@ pub async fn purchase(
     let po = po.as_deref().map(orders::receipt::validate_po).transpose().map_err(|e| ErrorBody::from(&e))?.flatten();
     // Who confirms it, before the order exists: the order history names them.
     state.with_db(|db| orders::placed_by::record(db, &key, &manager.user))?;
-    let db_path = state.db_path.clone();
+    let at = state.location();
     let services = state.services.clone();
     let by = manager.actor();
     let result = tauri::async_runtime::spawn_blocking(move || -> Result<Order, Error> {
-        let mut db = Db::open(&db_path)?;
+        let mut db = Db::open(&at)?;
         services
             .with_purchaser(&mut db, |db, p| orders::purchase_with_po(db, p, &package, &key, false, po.as_deref(), &by))
     })

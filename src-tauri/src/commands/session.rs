@@ -16,7 +16,10 @@ pub struct DemoUser {
 #[derive(Debug, Serialize)]
 pub struct AppStatus {
     pub initialized: bool,
+    /// The ledger's place as shown: its file, or a shared ledger's URL without the password.
     pub db_path: String,
+    /// Where the ledger lives, and whether a shared one could not be opened.
+    pub ledger: super::ledger::LedgerInfo,
     pub demo: bool,
     pub demo_users: Vec<DemoUser>,
     pub demo_password: Option<&'static str>,
@@ -43,7 +46,7 @@ pub fn about(state: State<'_, AppState>) -> About {
         name: "Fax Credit",
         version: env!("CARGO_PKG_VERSION"),
         license: env!("CARGO_PKG_LICENSE"),
-        database: state.db_path.display().to_string(),
+        database: state.shown(),
         data_dir: faxcredit::paths::data_dir().display().to_string(),
         keyring_service: faxcredit::secrets::SERVICE,
     }
@@ -51,17 +54,22 @@ pub fn about(state: State<'_, AppState>) -> About {
 
 #[tauri::command]
 pub fn app_status(state: State<'_, AppState>) -> Result<AppStatus, ErrorBody> {
-    let initialized = state.initialized()?;
+    // A shared ledger that cannot be opened is not a dead end: the page shows why and offers
+    // to connect again. A file that cannot be opened is.
+    let ledger = super::ledger::LedgerInfo::of(&state);
+    let initialized = if ledger.open_error.is_some() { false } else { state.initialized()? };
+    let demo = state.place().demo;
     Ok(AppStatus {
         initialized,
-        db_path: state.db_path.display().to_string(),
-        demo: state.demo,
-        demo_users: if state.demo {
+        db_path: state.shown(),
+        ledger,
+        demo,
+        demo_users: if demo {
             faxcredit::demo::DEMO_USERS.iter().map(|(name, role)| DemoUser { name, role: *role }).collect()
         } else {
             Vec::new()
         },
-        demo_password: state.demo.then_some(faxcredit::demo::DEMO_PASSWORD),
+        demo_password: demo.then_some(faxcredit::demo::DEMO_PASSWORD),
         session: state.session(),
         env_locale: crate::locale::env_locale(|k| std::env::var(k).ok()),
     })
@@ -84,7 +92,7 @@ pub async fn setup_account(state: State<'_, AppState>, input: SetupInput) -> Res
     if state.initialized()? {
         return Err(ErrorBody::from(&Error::AlreadyInitialized("this database".into())));
     }
-    let path = state.db_path.clone();
+    let at = state.location();
     let now = state.now();
     let (db, user) = tauri::async_runtime::spawn_blocking(move || -> Result<(Db, account::User), Error> {
         let credit_limit = input
@@ -99,10 +107,10 @@ pub async fn setup_account(state: State<'_, AppState>, input: SetupInput) -> Res
             currency: input.currency,
             credit_limit,
         };
-        // Validate everything on a scratch database before a file is created.
+        // Validate everything on a scratch database before a file (or a schema) is created.
         let mut probe = Db::in_memory()?;
         faxcredit::setup::create_account_with_manager(&mut probe, &new, &input.manager, &input.password, now)?;
-        let mut db = Db::create(&path)?;
+        let mut db = Db::create(&at)?;
         let (_, user) =
             faxcredit::setup::create_account_with_manager(&mut db, &new, &input.manager, &input.password, now)?;
         Ok((db, user))
@@ -118,11 +126,11 @@ pub async fn setup_account(state: State<'_, AppState>, input: SetupInput) -> Res
 /// answers, and after five failures the name is locked for a growing time (`too_many_attempts`).
 #[tauri::command]
 pub async fn login(state: State<'_, AppState>, name: String, password: String) -> Result<Session, ErrorBody> {
-    let path = state.db_path.clone();
+    let at = state.location();
     state.initialized()?;
     let now = state.now();
     let result = tauri::async_runtime::spawn_blocking(move || -> Result<account::User, Error> {
-        let mut db = Db::open(&path)?;
+        let mut db = Db::open(&at)?;
         let r = account::login(&mut db, &name, &password, now);
         if matches!(r, Err(Error::BadCredentials)) {
             std::thread::sleep(std::time::Duration::from_millis(800));

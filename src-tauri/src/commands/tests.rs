@@ -8,15 +8,15 @@ use tauri::WebviewWindow;
 use super::{named, Access, COMMANDS};
 use crate::{AppArgs, AppState};
 
-struct TestApp {
-    _dir: tempfile::TempDir,
-    _app: tauri::App<MockRuntime>,
-    webview: WebviewWindow<MockRuntime>,
+pub(super) struct TestApp {
+    pub(super) _dir: tempfile::TempDir,
+    pub(super) _app: tauri::App<MockRuntime>,
+    pub(super) webview: WebviewWindow<MockRuntime>,
 }
 
 fn demo_app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let args = AppArgs { demo: true, db: Some(dir.path().join("demo.db")) };
+    let args = AppArgs { demo: true, db: Some(dir.path().join("demo.db").into()) };
     let app = crate::build_app(mock_builder(), AppState::open(&args, faxcredit::services::Services::system().unwrap()))
         .build(mock_context(noop_assets()))
         .unwrap();
@@ -24,7 +24,7 @@ fn demo_app() -> TestApp {
     TestApp { _dir: dir, _app: app, webview }
 }
 
-fn call(app: &TestApp, cmd: &str, args: Value) -> Result<Value, Value> {
+pub(super) fn call(app: &TestApp, cmd: &str, args: Value) -> Result<Value, Value> {
     tauri::test::get_ipc_response(
         &app.webview,
         InvokeRequest {
@@ -72,6 +72,10 @@ fn sample_args(cmd: &str) -> Value {
         "save_alerts" => json!({"levels": ["50.00", "80%"]}),
         "add_recipient" | "remove_recipient" => json!({"address": "ap@example.com", "only": null}),
         "audit_log" => json!({"limit": 10, "before": null}),
+        "move_to_postgres" | "test_connection" | "use_shared_ledger" => json!({
+            "settings": {"url": "postgres://127.0.0.1:1/x?schema=x", "user": "u", "tls": "disable"},
+            "password": null
+        }),
         _ => json!({}),
     }
 }
@@ -199,7 +203,7 @@ fn a_test_email_uses_the_settings_on_screen_and_tells_an_unknown_host_from_a_clo
 #[test]
 fn the_first_run_creates_the_account_and_its_manager() {
     let dir = tempfile::tempdir().unwrap();
-    let args = AppArgs { demo: false, db: Some(dir.path().join("new.db")) };
+    let args = AppArgs { demo: false, db: Some(dir.path().join("new.db").into()) };
     let app = crate::build_app(mock_builder(), AppState::open(&args, faxcredit::services::Services::system().unwrap()))
         .build(mock_context(noop_assets()))
         .unwrap();
@@ -238,7 +242,7 @@ fn reopens_the_ledger_and_says_so_once_when_its_files_are_removed_under_the_app(
     // What the other program does: checkpoint everything into the database, then unlink the
     // WAL and the shared memory, believing itself the last to close the ledger.
     let other = faxcredit::Db::open(&db).unwrap();
-    other.sqlite().unwrap().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
+    other.conn().query_row("PRAGMA wal_checkpoint(TRUNCATE)", &[], |_| Ok(())).unwrap();
     drop(other);
     for f in faxcredit::db::ledger_files(&db).into_iter().skip(1) {
         std::fs::remove_file(f).unwrap();

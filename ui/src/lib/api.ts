@@ -8,6 +8,7 @@ export const EVENTS = {
   ledgerChanged: 'ledger-changed',
   cardMenu: 'card-menu',
   exportProgress: 'export-progress',
+  moveProgress: 'move-progress',
   orderMenu: 'order-menu',
   reportMenu: 'report-menu',
 };
@@ -111,9 +112,73 @@ export interface Session {
   time_zone: string | null;
 }
 
+/** A shared ledger on PostgreSQL as the form gives it; never its password (the keyring has it). */
+export interface PgSettings {
+  /** postgres://host:5432/database?schema=name */
+  url: string;
+  user: string;
+  tls: TlsMode;
+  /** The PEM file of the authority that signed the server's certificate (verify-ca, verify-full). */
+  root_cert: string | null;
+}
+
+export type TlsMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+
+/** Where the ledger lives. */
+export interface LedgerInfo {
+  /** On PostgreSQL; else a file on this computer. */
+  shared: boolean;
+  /** The file, or the URL without its password. */
+  place: string;
+  /** Chosen on the command line (--db, --demo): not remembered for later starts. */
+  pinned: boolean;
+  settings: PgSettings | null;
+  /** The shared ledger cannot be opened now: why (connect again, or choose a file). */
+  open_error: ApiError | null;
+  /** No account yet and nothing chosen on the command line: a shared ledger may be chosen. */
+  can_choose: boolean;
+}
+
+/** What a shared ledger's server answered "Test connection". */
+export interface ServerAnswer {
+  server: string;
+  ledger: string;
+  /** The account its schema holds; null: none yet (the first run creates it there). */
+  account: string | null;
+  kind: AccountKind | null;
+}
+
+export interface LedgerTotals {
+  cards: number;
+  faxes: number;
+  lines: number;
+  billed: string;
+  credit_left: string;
+}
+
+/** A file moved up to PostgreSQL: both sides' totals and checks; `ok`: the app uses it now. */
+export interface Moved {
+  summary: {
+    tables: number;
+    rows: number;
+    sqlite: { totals: LedgerTotals; problems: string[] };
+    postgres: { totals: LedgerTotals; problems: string[] };
+  };
+  ok: boolean;
+  seconds: number;
+  place: string;
+  pinned: boolean;
+}
+
+export interface MoveProgress {
+  done: number;
+  total: number;
+}
+
 export interface AppStatus {
   initialized: boolean;
   db_path: string;
+  ledger: LedgerInfo;
   demo: boolean;
   demo_users: { name: string; role: Role }[];
   demo_password: string | null;
@@ -575,6 +640,17 @@ export const api = {
   /** The newest `limit` lines older than line `before` (the newest when null). */
   auditLog: (limit: number, before: number | null) => call<AuditEntry[]>('audit_log', { limit, before }),
   exportAudit: () => call<SaveResult>('export_audit'),
+  /** `password` null: the one the keyring keeps for this URL and user. Nothing is saved. */
+  testConnection: (settings: PgSettings, password: string | null) =>
+    call<ServerAnswer>('test_connection', { settings, password }),
+  /** First run (or a shared ledger that cannot be opened): use this one from now on. */
+  useSharedLedger: (settings: PgSettings, password: string | null) =>
+    call<AppStatus>('use_shared_ledger', { settings, password }),
+  /** Keep the ledger on this computer instead. */
+  useLocalLedger: () => call<AppStatus>('use_local_ledger'),
+  /** Copies this computer's ledger into an empty PostgreSQL schema, then uses it. */
+  moveToPostgres: (settings: PgSettings, password: string | null) =>
+    call<Moved>('move_to_postgres', { settings, password }),
 };
 
 /**
@@ -595,6 +671,8 @@ export const events = {
     listen<OrderMenuChoice>(EVENTS.orderMenu, (e) => f(e.payload)),
   onReportMenu: (f: (c: ReportMenuChoice) => void): Promise<UnlistenFn> =>
     listen<ReportMenuChoice>(EVENTS.reportMenu, (e) => f(e.payload)),
+  onMoveProgress: (f: (p: MoveProgress) => void): Promise<UnlistenFn> =>
+    listen<MoveProgress>(EVENTS.moveProgress, (e) => f(e.payload)),
   onExportProgress: (f: (cardId: number, p: ExportProgress) => void): Promise<UnlistenFn> =>
     listen<[number, ExportProgress]>(EVENTS.exportProgress, (e) => f(e.payload[0], e.payload[1])),
 };
