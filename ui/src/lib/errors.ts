@@ -29,6 +29,10 @@ const WORDS: Record<string, string | ((e: ApiError) => string)> = {
   bad_credentials: 'Wrong user name or password. Try again.',
   quota_exceeded: 'Faxes are being refused: the open cards cannot pay for them (205000 - Quota Exceeded).',
   invalid_input: 'Something entered is not valid. Check the highlighted field.',
+  // The core says which server, and what to fix: nothing listens, a password, the certificate.
+  database_unavailable: (e) => `The shared ledger could not be used. ${e.message.replace(/^database unavailable: /, '')}`,
+  newer_schema: (e) => e.message,
+  not_on_postgres: (e) => e.message,
 };
 
 export function errorWords(e: ApiError): string {
