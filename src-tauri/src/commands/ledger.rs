@@ -32,6 +32,8 @@ pub struct LedgerInfo {
     /// No account is open and the command line chose nothing: the page may offer a shared
     /// ledger instead of a file on this computer.
     pub can_choose: bool,
+    /// The keyring holds a password for the shared ledger's URL and user.
+    pub password_kept: bool,
 }
 
 impl LedgerInfo {
@@ -41,7 +43,11 @@ impl LedgerInfo {
             Location::Postgres(url) => Some(PgSettings::of(url)),
             Location::File(_) => None,
         };
+        let password_kept = settings.as_ref().and_then(|s| s.shown().ok()).is_some_and(|shown| {
+            matches!(state.services.logins().get(&ledger_password_entry(&shown)), Ok(Some(_)))
+        });
         LedgerInfo {
+            password_kept,
             shared: settings.is_some(),
             place: place.location.to_string(),
             pinned: place.pinned,

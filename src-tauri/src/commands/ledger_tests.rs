@@ -89,6 +89,7 @@ fn the_first_run_connects_to_a_shared_ledger_and_the_next_start_opens_it_with_th
     assert!(kept.contains(form["url"].as_str().unwrap()) && !kept.contains("pw-kept"), "{kept}");
     let entry = faxcredit::secrets::ledger_password_entry(status["ledger"]["place"].as_str().unwrap());
     assert_eq!(logins.get_for_test(&entry).as_deref(), Some("pw-kept"), "the password is in the keyring");
+    assert_eq!(status["ledger"]["password_kept"], true);
 
     // The account is made on the server, and the ledger in use is then closed to the first run.
     call(&t, "setup_account", new_account()).unwrap();
@@ -124,6 +125,7 @@ fn a_shared_ledger_that_cannot_be_reached_says_why_and_a_file_may_be_chosen_inst
     assert_eq!(status["ledger"]["open_error"]["code"], "database_unavailable", "{status}");
     assert!(status["ledger"]["open_error"]["message"].as_str().unwrap().contains("refused the connection"), "{status}");
     assert_eq!(status["ledger"]["settings"]["user"], "desk", "the form starts from what was chosen");
+    assert_eq!(status["ledger"]["password_kept"], false, "no password in the keyring for it");
     let e = call(&t, "test_connection", json!({"settings": form, "password": null})).unwrap_err();
     assert_eq!(e["code"], "database_unavailable");
     let e = call(&t, "use_shared_ledger", json!({"settings": form, "password": "x"})).unwrap_err();

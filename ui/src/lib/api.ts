@@ -137,6 +137,8 @@ export interface LedgerInfo {
   open_error: ApiError | null;
   /** No account yet and nothing chosen on the command line: a shared ledger may be chosen. */
   can_choose: boolean;
+  /** The system keyring holds the shared ledger's password. */
+  password_kept: boolean;
 }
 
 /** What a shared ledger's server answered "Test connection". */
