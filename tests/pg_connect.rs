@@ -55,7 +55,10 @@ fn a_certificate_signed_by_an_untrusted_root_is_named_and_its_root_fixes_it() {
     let port = fake_pg::start(Tls::Offered, 3);
     for mode in ["verify-full", "verify-ca"] {
         let text = refusal(&at_port(port, mode, None, Some("hunter2")));
-        assert!(text.contains("the server's TLS certificate is not signed by a root this computer trusts"), "{mode}: {text}");
+        assert!(
+            text.contains("the server's TLS certificate is not signed by a root this computer trusts"),
+            "{mode}: {text}"
+        );
     }
     // With the authority's certificate as the root, TLS passes and the login is what fails.
     let dir = tempfile::tempdir().unwrap();

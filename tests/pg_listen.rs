@@ -25,8 +25,7 @@ fn set_zone(db: &mut Db, zone: &str) {
 
 #[test]
 fn a_listener_hears_each_write_another_connection_commits_and_nothing_else() {
-    let Some(pg) = Backend::postgres("a_listener_hears_each_write_another_connection_commits_and_nothing_else")
-    else {
+    let Some(pg) = Backend::postgres("a_listener_hears_each_write_another_connection_commits_and_nothing_else") else {
         return;
     };
     let s = account_on(&pg, AccountKind::Prepaid);
@@ -60,12 +59,7 @@ fn a_listener_hears_each_write_another_connection_commits_and_nothing_else() {
     assert!(!listener.wait(QUIET).unwrap(), "a rollback or a read is not a change");
 
     // A gateway's fax, billed by another process, is heard.
-    let out = std::process::Command::new(CLI)
-        .arg("--db")
-        .arg(&s.arg)
-        .args(["card", "apply", "20"])
-        .output()
-        .unwrap();
+    let out = std::process::Command::new(CLI).arg("--db").arg(&s.arg).args(["card", "apply", "20"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = std::process::Command::new(CLI)
         .arg("--db")
@@ -97,15 +91,14 @@ fn a_lost_listening_connection_is_database_unavailable() {
     let mut listener = Db::listen(s.db.location()).unwrap().unwrap();
     let schema = s.arg.to_str().unwrap().rsplit("schema=").next().unwrap().to_string();
     // The listening session is the one whose last statement was its LISTEN.
-    let ended: i64 = s
-        .db
-        .conn()
-        .query_row(
-            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = ?1) AS k",
-            &[&format!("LISTEN \"faxcredit_{schema}\"")],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let ended: i64 =
+        s.db.conn()
+            .query_row(
+                "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = ?1) AS k",
+                &[&format!("LISTEN \"faxcredit_{schema}\"")],
+                |r| r.get(0),
+            )
+            .unwrap();
     assert_eq!(ended, 1, "the listener's session was found and ended");
     let e = listener.wait(HEARD_WITHIN).unwrap_err();
     assert_eq!(e.code(), "database_unavailable", "{e}");

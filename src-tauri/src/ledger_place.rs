@@ -27,7 +27,10 @@ impl AppSettings {
     pub fn load(file: &Path) -> Result<AppSettings> {
         match std::fs::read(file) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-                Error::invalid("settings", format!("{} is not the app's settings ({e}); fix or remove it", file.display()))
+                Error::invalid(
+                    "settings",
+                    format!("{} is not the app's settings ({e}); fix or remove it", file.display()),
+                )
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(AppSettings::default()),
             Err(e) => Err(Error::Io(e)),
@@ -155,7 +158,10 @@ mod tests {
         let file = dir.path().join("sub/app-settings.json");
         assert_eq!(AppSettings::load(&file).unwrap(), AppSettings::default(), "none yet: the defaults");
         let files = AppFiles { settings: file.clone(), local_ledger: dir.path().join("local.db") };
-        assert_eq!(Place::choose(&AppArgs::default(), &files).unwrap().location.file(), Some(files.local_ledger.as_path()));
+        assert_eq!(
+            Place::choose(&AppArgs::default(), &files).unwrap().location.file(),
+            Some(files.local_ledger.as_path())
+        );
         let settings = AppSettings { shared_ledger: Some(shared()) };
         settings.save(&file).unwrap();
         assert_eq!(AppSettings::load(&file).unwrap(), settings);
@@ -182,13 +188,15 @@ mod tests {
         let logins = MemoryStore::default();
         let s = shared();
         remember_password(&s, Some("s3cret"), &logins).unwrap();
-        assert_eq!(logins.get_for_test("postgres-password.postgres://desk@db.example/fax?schema=acme").as_deref(), Some("s3cret"));
+        assert_eq!(
+            logins.get_for_test("postgres-password.postgres://desk@db.example/fax?schema=acme").as_deref(),
+            Some("s3cret")
+        );
         let Location::Postgres(url) = with_saved_password(s.location(None).unwrap(), &logins) else { panic!() };
         assert!(url.has_password());
-        let Location::Postgres(other) = with_saved_password(
-            PgSettings { user: "gateway".into(), ..shared() }.location(None).unwrap(),
-            &logins,
-        ) else {
+        let Location::Postgres(other) =
+            with_saved_password(PgSettings { user: "gateway".into(), ..shared() }.location(None).unwrap(), &logins)
+        else {
             panic!()
         };
         assert!(!other.has_password(), "another user's entry is another entry");

@@ -7,9 +7,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use faxcredit::account::{AccountKind, Role, User};
+use faxcredit::db::Location;
 use faxcredit::services::Services;
 use faxcredit::time::Timestamp;
-use faxcredit::db::Location;
 use faxcredit::{Db, Error, ErrorBody};
 use serde::Serialize;
 use tauri::{Runtime, WebviewWindow};

@@ -27,8 +27,8 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 pub use files::{is_ledger_file, ledger_files, Identity};
 pub use location::{Location, PgUrl, SslMode};
 pub use pg_settings::PgSettings;
-pub use postgres::listen::Listener;
 pub use phase::{note_records as phase_note_records, trace_phases};
+pub use postgres::listen::Listener;
 pub use transaction::PG_ATTEMPTS;
 
 use crate::error::{Error, Result};

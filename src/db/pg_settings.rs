@@ -35,7 +35,10 @@ impl PgSettings {
             .split_once("://")
             .filter(|(s, _)| s.eq_ignore_ascii_case("postgres") || s.eq_ignore_ascii_case("postgresql"))
             .ok_or_else(|| {
-                Error::invalid("url", "a shared ledger's URL starts with postgres:// (postgres://host:5432/database?schema=name)")
+                Error::invalid(
+                    "url",
+                    "a shared ledger's URL starts with postgres:// (postgres://host:5432/database?schema=name)",
+                )
             })?;
         let (before_query, query) = rest.split_once('?').unwrap_or((rest, ""));
         let (authority, path) = before_query.split_once('/').map_or((before_query, None), |(a, p)| (a, Some(p)));

@@ -48,7 +48,11 @@ fn a_password_in_the_url_a_missing_user_or_a_bad_url_is_refused_beside_its_field
         (form("postgres://h/d?schema=Acme", "desk", "prefer"), "url", "schema"),
     ] {
         let e = f.location(Some("hunter2")).unwrap_err();
-        assert_eq!((e.code().as_str(), crate::ErrorBody::from(&e).field.as_deref()), ("invalid_input", Some(field)), "{f:?}: {e}");
+        assert_eq!(
+            (e.code().as_str(), crate::ErrorBody::from(&e).field.as_deref()),
+            ("invalid_input", Some(field)),
+            "{f:?}: {e}"
+        );
         assert!(e.to_string().contains(says), "{f:?}: {e}");
         assert!(!e.to_string().contains("secret") && !e.to_string().contains("hunter2"), "{e}");
     }
@@ -63,5 +67,13 @@ fn an_open_ledgers_url_gives_back_the_form_it_came_from() {
     let back = PgSettings::of(&pg(f.location(Some("pw")).unwrap()));
     assert_eq!(back, f);
     let plain = PgSettings::of(&pg(Location::parse(OsStr::new("postgres://u@h")).unwrap()));
-    assert_eq!(plain, PgSettings { url: "postgres://h?schema=public".into(), user: "u".into(), tls: "prefer".into(), root_cert: None });
+    assert_eq!(
+        plain,
+        PgSettings {
+            url: "postgres://h?schema=public".into(),
+            user: "u".into(),
+            tls: "prefer".into(),
+            root_cert: None
+        }
+    );
 }

@@ -92,12 +92,7 @@ pub(super) fn pg_read<T>(c: &PgConn, body: impl FnOnce(Conn<'_>) -> Result<T>) -
 
 /// `commit` ends the transaction: `COMMIT`, or for a write the `NOTIFY` of the ledger's channel
 /// and `COMMIT` in one round trip (`PgConn::announce_writes`).
-fn pg_transaction<T>(
-    c: &PgConn,
-    begin: &str,
-    commit: &str,
-    body: impl FnOnce(Conn<'_>) -> Result<T>,
-) -> Result<T> {
+fn pg_transaction<T>(c: &PgConn, begin: &str, commit: &str, body: impl FnOnce(Conn<'_>) -> Result<T>) -> Result<T> {
     let mut open = PgOpen { conn: c, committed: false };
     c.take_failed();
     c.batch(begin)?;

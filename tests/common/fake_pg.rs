@@ -95,7 +95,9 @@ fn ask_password_and_refuse(s: &mut (impl Read + Write)) -> std::io::Result<()> {
     }
     message_body(s)?;
     let mut fields = Vec::new();
-    for (k, v) in [(b'S', "FATAL"), (b'V', "FATAL"), (b'C', "28P01"), (b'M', "password authentication failed for user \"desk\"")] {
+    for (k, v) in
+        [(b'S', "FATAL"), (b'V', "FATAL"), (b'C', "28P01"), (b'M', "password authentication failed for user \"desk\"")]
+    {
         fields.push(k);
         fields.extend_from_slice(v.as_bytes());
         fields.push(0);

@@ -43,9 +43,10 @@ impl LedgerInfo {
             Location::Postgres(url) => Some(PgSettings::of(url)),
             Location::File(_) => None,
         };
-        let password_kept = settings.as_ref().and_then(|s| s.shown().ok()).is_some_and(|shown| {
-            matches!(state.services.logins().get(&ledger_password_entry(&shown)), Ok(Some(_)))
-        });
+        let password_kept = settings
+            .as_ref()
+            .and_then(|s| s.shown().ok())
+            .is_some_and(|shown| matches!(state.services.logins().get(&ledger_password_entry(&shown)), Ok(Some(_))));
         LedgerInfo {
             password_kept,
             shared: settings.is_some(),

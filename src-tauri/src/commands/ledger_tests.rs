@@ -104,7 +104,11 @@ fn the_first_run_connects_to_a_shared_ledger_and_the_next_start_opens_it_with_th
     std::fs::copy(&settings_file, dir2.path().join("app-settings.json")).unwrap();
     let next = app_in(dir2, &logins);
     let status = call(&next, "app_status", json!({})).unwrap();
-    assert_eq!((status["initialized"].as_bool(), status["ledger"]["shared"].as_bool()), (Some(true), Some(true)), "{status}");
+    assert_eq!(
+        (status["initialized"].as_bool(), status["ledger"]["shared"].as_bool()),
+        (Some(true), Some(true)),
+        "{status}"
+    );
     call(&next, "login", json!({"name": "boss", "password": "long-enough"})).unwrap();
     assert_eq!(call(&next, "about", json!({})).unwrap()["database"], status["ledger"]["place"]);
 }
@@ -114,7 +118,8 @@ fn a_shared_ledger_that_cannot_be_reached_says_why_and_a_file_may_be_chosen_inst
     let logins = MemoryStore::default();
     let dir = tempfile::tempdir().unwrap();
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let form = json!({"url": format!("postgres://127.0.0.1:{closed}/fax?schema=acme"), "user": "desk", "tls": "disable"});
+    let form =
+        json!({"url": format!("postgres://127.0.0.1:{closed}/fax?schema=acme"), "user": "desk", "tls": "disable"});
     let settings = json!({"shared_ledger": form});
     std::fs::write(dir.path().join("app-settings.json"), settings.to_string()).unwrap();
     let local = dir.path().join("local.db");
@@ -130,7 +135,9 @@ fn a_shared_ledger_that_cannot_be_reached_says_why_and_a_file_may_be_chosen_inst
     assert_eq!(e["code"], "database_unavailable");
     let e = call(&t, "use_shared_ledger", json!({"settings": form, "password": "x"})).unwrap_err();
     assert_eq!(e["code"], "database_unavailable", "nothing saved when the server does not let us in");
-    assert!(logins.get_for_test(&format!("postgres-password.postgres://desk@127.0.0.1:{closed}/fax?schema=acme")).is_none());
+    assert!(logins
+        .get_for_test(&format!("postgres-password.postgres://desk@127.0.0.1:{closed}/fax?schema=acme"))
+        .is_none());
 
     let status = call(&t, "use_local_ledger", json!({})).unwrap();
     assert_eq!((status["ledger"]["shared"].as_bool(), status["initialized"].as_bool()), (Some(false), Some(false)));

@@ -18,9 +18,9 @@ pub mod reveal;
 pub mod session;
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod ledger_tests;
+#[cfg(test)]
+mod tests;
 
 /// Who may call a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

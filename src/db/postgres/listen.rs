@@ -50,9 +50,7 @@ impl Listener {
     /// Connects as the ledger's own connections do and listens on its channel.
     pub(crate) fn open(url: &PgUrl) -> Result<Listener> {
         let mut client = super::connect_client(url)?;
-        client
-            .batch_execute(&format!("LISTEN \"{}\"", channel(&url.schema)))
-            .map_err(|e| lost(&url.shown, &e))?;
+        client.batch_execute(&format!("LISTEN \"{}\"", channel(&url.schema))).map_err(|e| lost(&url.shown, &e))?;
         Ok(Listener { client, shown: url.shown.clone() })
     }
 
