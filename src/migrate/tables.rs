@@ -99,7 +99,7 @@ fn copy_table(
             let values = (0..width).map(|i| r.value(i)).collect::<Result<Vec<_>>>()?;
             copy.row(&values)?;
             *done += 1;
-            if *done % PROGRESS_EVERY == 0 {
+            if done.is_multiple_of(PROGRESS_EVERY) {
                 progress(*done, total);
             }
             Ok(())
