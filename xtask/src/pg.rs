@@ -114,15 +114,16 @@ impl Cluster {
             write(&self.dir.join("data/xtask.conf"), &conf)?;
             let log = self.dir.join("server.log");
             let seen = std::fs::metadata(&log).map_or(0, |m| m.len() as usize);
-            if quiet(Command::new(self.ctl()).args(["start", "-w", "-t", "60"])).is_ok() {
+            let Err(said) = quiet(Command::new(self.ctl()).args(["start", "-w", "-t", "60"])) else {
                 return Ok(self);
-            }
+            };
             let log = std::fs::read(&log).unwrap_or_default();
             let log = String::from_utf8_lossy(log.get(seen..).unwrap_or_default());
             if !log.contains("could not bind") {
                 let tail: Vec<&str> = log.lines().rev().take(15).collect();
                 let tail: Vec<&str> = tail.into_iter().rev().collect();
-                return Err(format!("PostgreSQL did not start in {}:\n{}", self.dir.display(), tail.join("\n")));
+                let dir = self.dir.display();
+                return Err(format!("PostgreSQL did not start in {dir}: {said}\nserver.log:\n{}", tail.join("\n")));
             }
         }
         Err("PostgreSQL found no free port on 127.0.0.1 in five tries".into())
