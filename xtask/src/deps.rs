@@ -38,6 +38,8 @@ const TEST: &[&str] = &[
     "poppler-utils",
     // The server of the tests' private cluster (xtask/src/pg.rs), and psql.
     "postgresql",
+    // kill(1): a server or display that does not stop when asked is killed.
+    "procps",
 ];
 
 fn installed(pkg: &str) -> bool {
