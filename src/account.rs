@@ -4,7 +4,6 @@
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use rusqlite::{params, OptionalExtension, Transaction};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -12,6 +11,7 @@ use crate::audit::{self, Action, Actor};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::money;
+use crate::sql::Conn;
 pub use crate::text::{truncate, validate_email, validate_text};
 use crate::time::{fmt_ts, Timestamp, Zone};
 
@@ -112,7 +112,7 @@ pub fn validate_user_name(s: &str) -> Result<String> {
 
 /// `not_prepaid` unless the account is a prepaid one: buying, payment cards, repeat orders and
 /// applied prepaid cards are for prepaid accounts only (DESIGN.md §1), refused by the core.
-pub fn require_prepaid(conn: &rusqlite::Connection, what: &str) -> Result<()> {
+pub fn require_prepaid(conn: Conn<'_>, what: &str) -> Result<()> {
     if account_in(conn)?.kind != AccountKind::Prepaid {
         return Err(Error::NotPrepaid(what.into()));
     }
@@ -123,22 +123,22 @@ pub fn account(db: &Db) -> Result<Account> {
     account_in(db.conn())
 }
 
-pub(crate) fn account_in(conn: &rusqlite::Connection) -> Result<Account> {
-    let mut st = conn.prepare_cached(
+pub(crate) fn account_in(conn: Conn<'_>) -> Result<Account> {
+    conn.query_opt(
         "SELECT name, kind, email, currency, credit_limit, created_at, time_zone FROM account WHERE id = 1",
-    )?;
-    st.query_row([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, Option<i64>>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, Option<String>>(6)?,
-        ))
-    })
-    .optional()?
+        &[],
+        |r| {
+            Ok((
+                r.get::<String>(0)?,
+                r.get::<String>(1)?,
+                r.get::<String>(2)?,
+                r.get::<String>(3)?,
+                r.get::<Option<i64>>(4)?,
+                r.get::<String>(5)?,
+                r.get::<Option<String>>(6)?,
+            ))
+        },
+    )?
     .map(|(name, kind, email, currency, limit, created_at, zone)| {
         let set = zone.is_some();
         Ok(Account {
@@ -162,11 +162,9 @@ fn zone_of(setting: Option<&str>) -> Zone {
 }
 
 /// The account's zone: the days and months it counts in.
-pub fn time_zone(conn: &rusqlite::Connection) -> Result<Zone> {
+pub fn time_zone(conn: Conn<'_>) -> Result<Zone> {
     let setting: Option<String> = conn
-        .prepare_cached("SELECT time_zone FROM account WHERE id = 1")?
-        .query_row([], |r| r.get(0))
-        .optional()?
+        .query_opt("SELECT time_zone FROM account WHERE id = 1", &[], |r| r.get(0))?
         .ok_or(Error::NotInitialized)?;
     Ok(zone_of(setting.as_deref()))
 }
@@ -177,14 +175,13 @@ pub fn time_zone(conn: &rusqlite::Connection) -> Result<Zone> {
 /// and its audit line (`by`) are one transaction.
 pub fn set_time_zone(db: &mut Db, name: Option<&str>, by: &crate::audit::Actor, now: Timestamp) -> Result<Account> {
     let zone = name.map(|n| Zone::named(n, "time_zone")).transpose()?;
-    let tx = db.write()?;
-    account_in(&tx)?;
-    tx.execute("UPDATE account SET time_zone = ?1 WHERE id = 1", [zone.as_ref().and_then(Zone::name)])?;
     let detail = format!("time zone: {}", zone.as_ref().and_then(Zone::name).unwrap_or("the computer's"));
-    crate::audit::record(&tx, by, crate::audit::Action::AccountSettingsSaved, &detail, now)?;
-    let a = account_in(&tx)?;
-    tx.commit()?;
-    Ok(a)
+    db.write(|tx| {
+        account_in(tx)?;
+        tx.execute("UPDATE account SET time_zone = ?1 WHERE id = 1", &[&zone.as_ref().and_then(Zone::name)])?;
+        crate::audit::record(tx, by, crate::audit::Action::AccountSettingsSaved, &detail, now)?;
+        account_in(tx)
+    })
 }
 
 pub(crate) fn hash_password(password: &str) -> Result<String> {
@@ -210,38 +207,37 @@ pub fn add_user(db: &mut Db, name: &str, role: Role, password: &str, now: Timest
     let name = validate_user_name(name)?;
     validate_password(password)?;
     let hash = hash_password(password)?;
-    let tx = db.write()?;
-    account_in(&tx)?;
-    let sender: Option<(i64, String)> = tx
-        .query_row("SELECT id, name FROM users WHERE name = ?1 AND password_hash IS NULL", [&name], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()?;
-    let (id, name) = match sender {
-        // A fax sender gets its login: same user, same faxes, the name as the faxes have it.
-        Some((id, stored)) => {
-            tx.execute(
-                "UPDATE users SET role = ?1, password_hash = ?2 WHERE id = ?3",
-                params![role.as_str(), hash, id],
-            )?;
-            (id, stored)
-        }
-        None => (insert_user(&tx, &name, role, &hash, now)?, name),
-    };
-    tx.commit()?;
-    Ok(User { id, name, role, login: true })
+    db.write(|tx| {
+        account_in(tx)?;
+        let sender: Option<(i64, String)> =
+            tx.query_opt("SELECT id, name FROM users WHERE name = ?1 AND password_hash IS NULL", &[&name], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        let (id, name) = match sender {
+            // A fax sender gets its login: same user, same faxes, the name as the faxes have it.
+            Some((id, stored)) => {
+                tx.execute(
+                    "UPDATE users SET role = ?1, password_hash = ?2 WHERE id = ?3",
+                    &[&role.as_str(), &hash, &id],
+                )?;
+                (id, stored)
+            }
+            None => (insert_user(tx, &name, role, &hash, now)?, name.clone()),
+        };
+        Ok(User { id, name, role, login: true })
+    })
 }
 
-pub(crate) fn insert_user(tx: &Transaction<'_>, name: &str, role: Role, hash: &str, now: Timestamp) -> Result<i64> {
-    let taken: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1)", [name], |r| r.get(0))?;
+pub(crate) fn insert_user(tx: Conn<'_>, name: &str, role: Role, hash: &str, now: Timestamp) -> Result<i64> {
+    let taken: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1)", &[&name], |r| r.get(0))?;
     if taken {
         return Err(Error::Conflict(format!("a user named {name:?} already exists")));
     }
-    tx.execute(
-        "INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![name, role.as_str(), hash, fmt_ts(&now)],
-    )?;
-    Ok(tx.last_insert_rowid())
+    tx.query_row(
+        "INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+        &[&name, &role.as_str(), &hash, &fmt_ts(&now)],
+        |r| r.get(0),
+    )
 }
 
 pub(crate) fn hash_for_seed(password: &str) -> Result<String> {
@@ -250,25 +246,20 @@ pub(crate) fn hash_for_seed(password: &str) -> Result<String> {
 
 /// Every user, logins and fax senders, by name.
 pub fn users(db: &Db) -> Result<Vec<User>> {
-    let mut st = db.conn().prepare("SELECT id, name, role, password_hash IS NOT NULL FROM users ORDER BY name")?;
-    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get(3)?)))?;
-    rows.map(|r| {
-        let (id, name, role, login) = r?;
-        Ok(User { id, name, role: Role::parse(&role)?, login })
+    db.conn().query("SELECT id, name, role, password_hash IS NOT NULL FROM users ORDER BY name", &[], |r| {
+        Ok(User { id: r.get(0)?, name: r.get(1)?, role: Role::parse(&r.get::<String>(2)?)?, login: r.get(3)? })
     })
-    .collect()
 }
 
 /// Checks a password against the stored Argon2id hash. An unknown user, or a fax sender
 /// without a login, costs the same hash work as a login, so the timing does not say which
 /// names exist.
 pub fn verify_login(db: &Db, name: &str, password: &str) -> Result<User> {
-    let row = db
-        .conn()
-        .query_row("SELECT id, name, role, password_hash FROM users WHERE name = ?1", [name.trim()], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
-        })
-        .optional()?;
+    let row = db.conn().query_opt(
+        "SELECT id, name, role, password_hash FROM users WHERE name = ?1",
+        &[&name.trim()],
+        |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?, r.get::<String>(2)?, r.get::<Option<String>>(3)?)),
+    )?;
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let stored = row.as_ref().and_then(|r| r.3.as_deref());
     let hash = stored.unwrap_or_else(|| DUMMY.get_or_init(|| hash_password("no such user").unwrap_or_default()));
@@ -299,57 +290,61 @@ fn lockout(n: i64) -> chrono::Duration {
 /// write lock, sees five counted, and is refused without a check.
 pub fn login(db: &mut Db, name: &str, password: &str, now: Timestamp) -> Result<User> {
     let key = truncate(name.trim(), 64);
-    {
-        let tx = db.write()?;
-        let locked: Option<String> = tx
-            .query_row("SELECT locked_until FROM login_failures WHERE name = ?1", [&key], |r| r.get(0))
-            .optional()?
-            .flatten();
+    // Some(seconds): the name is locked; the refusal's audit line is committed all the same.
+    let locked_for = db.write(|tx| {
+        let locked: Option<String> =
+            tx.query_opt("SELECT locked_until FROM login_failures WHERE name = ?1", &[&key], |r| r.get(0))?.flatten();
         if let Some(until) = locked.as_deref().and_then(|u| crate::time::parse_ts(u, "locked_until").ok()) {
             if until > now {
                 let seconds = (until - now).num_seconds().max(1);
                 let detail = format!("refused unchecked: locked for {seconds} s after too many failed logins");
-                audit::record(&tx, &Actor::app(&key), Action::LoginFailed, &detail, now)?;
-                tx.commit()?;
-                return Err(Error::TooManyAttempts { seconds });
+                audit::record(tx, &Actor::app(&key), Action::LoginFailed, &detail, now)?;
+                return Ok(Some(seconds));
             }
         }
         // Counted as a failure until the hash says otherwise: a crash mid-check still counts.
         let failures: i64 = tx.query_row(
             "INSERT INTO login_failures (name, failures) VALUES (?1, 1)
-             ON CONFLICT (name) DO UPDATE SET failures = failures + 1 RETURNING failures",
-            [&key],
+             ON CONFLICT (name) DO UPDATE SET failures = login_failures.failures + 1 RETURNING failures",
+            &[&key],
             |r| r.get(0),
         )?;
         if failures >= FREE_FAILURES {
             let until = now + lockout(failures - FREE_FAILURES + 1);
-            tx.execute("UPDATE login_failures SET locked_until = ?2 WHERE name = ?1", params![key, fmt_ts(&until)])?;
+            tx.execute("UPDATE login_failures SET locked_until = ?2 WHERE name = ?1", &[&key, &fmt_ts(&until)])?;
         }
-        tx.commit()?;
+        Ok(None)
+    })?;
+    if let Some(seconds) = locked_for {
+        return Err(Error::TooManyAttempts { seconds });
     }
     let r = verify_login(db, name, password);
-    let tx = db.write()?;
-    match &r {
-        Ok(user) => {
-            tx.execute("DELETE FROM login_failures WHERE name = ?1", [&key])?;
-            audit::record(&tx, &Actor::app(&user.name), Action::Login, &format!("as {}", user.role.as_str()), now)?;
+    db.write(|tx| {
+        match &r {
+            Ok(user) => {
+                tx.execute("DELETE FROM login_failures WHERE name = ?1", &[&key])?;
+                let detail = format!("as {}", user.role.as_str());
+                audit::record(tx, &Actor::app(&user.name), Action::Login, &detail, now)?;
+            }
+            Err(Error::BadCredentials) => {
+                // For the managers who read the log: which of the three it was (the person at the
+                // login form is told none of it).
+                let login: Option<bool> = tx.query_opt(
+                    "SELECT password_hash IS NOT NULL FROM users WHERE name = ?1",
+                    &[&name.trim()],
+                    |r| r.get(0),
+                )?;
+                let why = match login {
+                    None => "no user of this name",
+                    Some(false) => "a fax sender without a login",
+                    Some(true) => "wrong password",
+                };
+                audit::record(tx, &Actor::app(&key), Action::LoginFailed, why, now)?;
+            }
+            Err(_) => {}
         }
-        Err(Error::BadCredentials) => {
-            // For the managers who read the log: which of the three it was (the person at the
-            // login form is told none of it).
-            let login: Option<bool> = tx
-                .query_row("SELECT password_hash IS NOT NULL FROM users WHERE name = ?1", [name.trim()], |r| r.get(0))
-                .optional()?;
-            let why = match login {
-                None => "no user of this name",
-                Some(false) => "a fax sender without a login",
-                Some(true) => "wrong password",
-            };
-            audit::record(&tx, &Actor::app(&key), Action::LoginFailed, why, now)?;
-        }
-        Err(_) => return r,
-    }
-    tx.commit()?;
+        Ok(())
+    })?;
     r
 }
 

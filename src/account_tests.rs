@@ -112,7 +112,7 @@ fn logs_in_with_the_right_password_only() {
     assert_eq!(verify_login(&db, "ALICE", "correct horse").unwrap().name, "alice");
     assert_eq!(verify_login(&db, "alice", "wrong").unwrap_err().code(), "bad_credentials");
     assert_eq!(verify_login(&db, "mallory", "correct horse").unwrap_err().code(), "bad_credentials");
-    let stored: String = db.conn().query_row("SELECT password_hash FROM users", [], |r| r.get(0)).unwrap();
+    let stored: String = db.sqlite().unwrap().query_row("SELECT password_hash FROM users", [], |r| r.get(0)).unwrap();
     assert!(stored.starts_with("$argon2id$"), "{stored}");
     assert!(!stored.contains("correct horse"));
 }

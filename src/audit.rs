@@ -7,11 +7,11 @@
 //! the OS user running the command line ([`Actor::cli`]: the CLI has no login of its own, and
 //! whoever can run it can write the ledger file anyway), or the system ([`Actor::system`]).
 
-use rusqlite::{params, Transaction};
 use serde::{Deserialize, Serialize};
 
 use crate::db::Db;
 use crate::error::Result;
+use crate::sql::Conn;
 use crate::text::truncate;
 use crate::time::{fmt_ts, Timestamp};
 
@@ -120,11 +120,14 @@ impl Action {
     }
 }
 
-/// Writes one line, inside the transaction of the action: call it before `tx.commit()`.
-/// `detail` says what changed in words ("Standard card, 50.00 USD, order 12"); never a secret.
-pub fn record(tx: &Transaction<'_>, by: &Actor, action: Action, detail: &str, now: Timestamp) -> Result<()> {
-    tx.prepare_cached("INSERT INTO audit_log (at, actor, via, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![fmt_ts(&now), by.name, by.via.as_str(), action.as_str(), detail])?;
+/// Writes one line, inside the transaction of the action (the `Conn` a `Db::write` body
+/// gets). `detail` says what changed in words ("Standard card, 50.00 USD, order 12"); never a
+/// secret.
+pub fn record(tx: Conn<'_>, by: &Actor, action: Action, detail: &str, now: Timestamp) -> Result<()> {
+    tx.execute(
+        "INSERT INTO audit_log (at, actor, via, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        &[&fmt_ts(&now), &by.name, &by.via.as_str(), &action.as_str(), &detail],
+    )?;
     Ok(())
 }
 
@@ -142,25 +145,25 @@ pub struct Entry {
 
 /// The newest `limit` lines older than line `before` (all when `None`), newest first.
 pub fn entries(db: &Db, limit: i64, before: Option<i64>) -> Result<Vec<Entry>> {
-    let mut st = db.conn().prepare_cached(
+    db.conn().query(
         "SELECT id, at, actor, via, action, detail FROM audit_log WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
-    )?;
-    let rows = st.query_map(params![before.unwrap_or(i64::MAX), limit.max(0)], |r| {
-        let via: String = r.get(3)?;
-        Ok(Entry {
-            id: r.get(0)?,
-            at: r.get(1)?,
-            actor: r.get(2)?,
-            via: match via.as_str() {
-                "cli" => Via::Cli,
-                "system" => Via::System,
-                _ => Via::App,
-            },
-            action: r.get(4)?,
-            detail: r.get(5)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        &[&before.unwrap_or(i64::MAX), &limit.max(0)],
+        |r| {
+            let via: String = r.get(3)?;
+            Ok(Entry {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                via: match via.as_str() {
+                    "cli" => Via::Cli,
+                    "system" => Via::System,
+                    _ => Via::App,
+                },
+                action: r.get(4)?,
+                detail: r.get(5)?,
+            })
+        },
+    )
 }
 
 #[cfg(test)]
@@ -174,10 +177,11 @@ mod tests {
     #[test]
     fn keeps_who_did_what_and_when_newest_first_and_never_changes_a_line() {
         let mut db = Db::in_memory().unwrap();
-        let tx = db.write().unwrap();
-        record(&tx, &Actor::app("alice"), Action::AlertsSet, "50.00, 80%", t("2026-11-01T10:00:00Z")).unwrap();
-        record(&tx, &Actor::cli("root"), Action::RecipientAdded, "ap@x.example", t("2026-11-01T11:00:00Z")).unwrap();
-        tx.commit().unwrap();
+        db.write(|tx| {
+            record(tx, &Actor::app("alice"), Action::AlertsSet, "50.00, 80%", t("2026-11-01T10:00:00Z"))?;
+            record(tx, &Actor::cli("root"), Action::RecipientAdded, "ap@x.example", t("2026-11-01T11:00:00Z"))
+        })
+        .unwrap();
         let list = entries(&db, 10, None).unwrap();
         assert_eq!(list.len(), 2);
         assert_eq!(
@@ -186,18 +190,18 @@ mod tests {
         );
         assert_eq!((list[1].at.as_str(), list[1].detail.as_str()), ("2026-11-01T10:00:00Z", "50.00, 80%"));
         assert_eq!(entries(&db, 10, Some(list[0].id)).unwrap(), vec![list[1].clone()]);
-        assert!(db.conn().execute("UPDATE audit_log SET actor = 'mallory'", []).is_err());
-        assert!(db.conn().execute("DELETE FROM audit_log", []).is_err());
+        assert!(db.conn().execute("UPDATE audit_log SET actor = 'mallory'", &[]).is_err());
+        assert!(db.conn().execute("DELETE FROM audit_log", &[]).is_err());
     }
 
     #[test]
     fn a_line_rolled_back_with_its_action_is_not_kept() {
         let mut db = Db::in_memory().unwrap();
-        {
-            let tx = db.write().unwrap();
-            record(&tx, &Actor::app("alice"), Action::Purchase, "x", t("2026-11-01T10:00:00Z")).unwrap();
-            // dropped without commit: the action failed
-        }
+        let failed = db.write(|tx| {
+            record(tx, &Actor::app("alice"), Action::Purchase, "x", t("2026-11-01T10:00:00Z"))?;
+            Err::<(), _>(crate::Error::Cancelled) // the action failed after its line was written
+        });
+        assert!(failed.is_err());
         assert!(entries(&db, 10, None).unwrap().is_empty());
     }
 

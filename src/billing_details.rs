@@ -1,11 +1,11 @@
 //! The account's billing details, printed on every receipt: the billing address and tax ID the
 //! manager gives for finance, and whether a receipt is emailed with each purchase.
 
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::sql::Conn;
 use crate::time::{fmt_ts, Timestamp};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -25,13 +25,11 @@ pub struct BillingDetailsInput {
     pub email_receipts: Option<bool>,
 }
 
-pub fn billing_details(conn: &Connection) -> Result<BillingDetails> {
+pub fn billing_details(conn: Conn<'_>) -> Result<BillingDetails> {
     Ok(conn
-        .prepare_cached("SELECT billing_address, tax_id, email_receipts FROM billing_details WHERE id = 1")?
-        .query_row([], |r| {
+        .query_opt("SELECT billing_address, tax_id, email_receipts FROM billing_details WHERE id = 1", &[], |r| {
             Ok(BillingDetails { billing_address: r.get(0)?, tax_id: r.get(1)?, email_receipts: r.get(2)? })
-        })
-        .optional()?
+        })?
         .unwrap_or_default())
 }
 
@@ -76,21 +74,6 @@ pub fn set_billing_details(
 ) -> Result<BillingDetails> {
     let address = input.billing_address.as_deref().map(validate_address).transpose()?;
     let tax_id = input.tax_id.as_deref().map(validate_tax_id).transpose()?;
-    let tx = db.write()?;
-    crate::account::account_in(&tx)?;
-    let old = billing_details(&tx)?;
-    let new = BillingDetails {
-        billing_address: address.unwrap_or(old.billing_address),
-        tax_id: tax_id.unwrap_or(old.tax_id),
-        email_receipts: input.email_receipts.unwrap_or(old.email_receipts),
-    };
-    tx.execute(
-        "INSERT INTO billing_details (id, billing_address, tax_id, email_receipts, updated_at)
-         VALUES (1, ?1, ?2, ?3, ?4)
-         ON CONFLICT (id) DO UPDATE SET billing_address = excluded.billing_address, tax_id = excluded.tax_id,
-           email_receipts = excluded.email_receipts, updated_at = excluded.updated_at",
-        params![new.billing_address, new.tax_id, new.email_receipts, fmt_ts(&now)],
-    )?;
     let mut changed = Vec::new();
     if input.billing_address.is_some() {
         changed.push("billing address");
@@ -102,9 +85,24 @@ pub fn set_billing_details(
         changed.push(if on { "receipts emailed" } else { "receipts not emailed" });
     }
     let detail = format!("billing details: {}", changed.join(", "));
-    crate::audit::record(&tx, by, crate::audit::Action::AccountSettingsSaved, &detail, now)?;
-    tx.commit()?;
-    Ok(new)
+    db.write(|tx| {
+        crate::account::account_in(tx)?;
+        let old = billing_details(tx)?;
+        let new = BillingDetails {
+            billing_address: address.clone().unwrap_or(old.billing_address),
+            tax_id: tax_id.clone().unwrap_or(old.tax_id),
+            email_receipts: input.email_receipts.unwrap_or(old.email_receipts),
+        };
+        tx.execute(
+            "INSERT INTO billing_details (id, billing_address, tax_id, email_receipts, updated_at)
+             VALUES (1, ?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET billing_address = excluded.billing_address, tax_id = excluded.tax_id,
+               email_receipts = excluded.email_receipts, updated_at = excluded.updated_at",
+            &[&new.billing_address, &new.tax_id, &new.email_receipts, &fmt_ts(&now)],
+        )?;
+        crate::audit::record(tx, by, crate::audit::Action::AccountSettingsSaved, &detail, now)?;
+        Ok(new)
+    })
 }
 
 #[cfg(test)]

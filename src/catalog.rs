@@ -1,12 +1,12 @@
 //! The package catalog: the prepaid card packages an account can buy (editable; defaults below).
 
-use rusqlite::{params, OptionalExtension, Transaction};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::money::{self, ONE};
+use crate::sql::{Conn, Row};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Package {
@@ -24,16 +24,18 @@ pub struct Package {
 const DEFAULTS: &[(&str, i64, i64)] =
     &[("Starter", 20, 0), ("Standard", 50, 5), ("Business", 100, 10), ("Pro", 250, 15), ("Enterprise", 500, 20)];
 
-pub(crate) fn insert_defaults(tx: &Transaction<'_>) -> Result<()> {
-    let mut st = tx.prepare("INSERT INTO packages (name, face_value, bonus, sort) VALUES (?1, ?2, ?3, ?4)")?;
-    for (i, (name, face, pct)) in DEFAULTS.iter().enumerate() {
+pub(crate) fn insert_defaults(tx: Conn<'_>) -> Result<()> {
+    for (i, (name, face, pct)) in (0i64..).zip(DEFAULTS) {
         let face_units = face * ONE;
-        st.execute(params![name, face_units, face_units * pct / 100, i as i64])?;
+        tx.execute(
+            "INSERT INTO packages (name, face_value, bonus, sort) VALUES (?1, ?2, ?3, ?4)",
+            &[name, &face_units, &(face_units * pct / 100), &i],
+        )?;
     }
     Ok(())
 }
 
-fn row_to_package(r: &rusqlite::Row<'_>) -> rusqlite::Result<Package> {
+fn row_to_package(r: &Row<'_>) -> Result<Package> {
     let face: i64 = r.get(2)?;
     let bonus: i64 = r.get(3)?;
     Ok(Package {
@@ -47,36 +49,34 @@ fn row_to_package(r: &rusqlite::Row<'_>) -> rusqlite::Result<Package> {
 }
 
 pub fn packages(db: &Db) -> Result<Vec<Package>> {
-    let mut st =
-        db.conn().prepare("SELECT id, name, face_value, bonus, active FROM packages ORDER BY sort, face_value, id")?;
-    let rows = st.query_map([], row_to_package)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    db.conn().query(
+        "SELECT id, name, face_value, bonus, active FROM packages ORDER BY sort, face_value, id",
+        &[],
+        row_to_package,
+    )
 }
 
 /// Finds a package by name (any case) or id.
-pub fn find_package(conn: &rusqlite::Connection, key: &str) -> Result<Package> {
+pub fn find_package(conn: Conn<'_>, key: &str) -> Result<Package> {
     let key = key.trim();
     let by_id = key.parse::<i64>().ok();
-    conn.query_row(
+    conn.query_opt(
         "SELECT id, name, face_value, bonus, active FROM packages
          WHERE name = ?1 COLLATE NOCASE OR id = ?2 LIMIT 1",
-        params![key, by_id],
+        &[&key, &by_id],
         row_to_package,
-    )
-    .optional()?
+    )?
     .ok_or_else(|| Error::NotFound(format!("no package named {:?}", crate::text::truncate(key, 60))))
 }
 
 /// The name of the catalog package with exactly this face value and bonus, if any: how a card
 /// applied by the provider is labelled.
-pub(crate) fn package_matching(tx: &Transaction<'_>, face: i64, bonus: i64) -> Result<Option<String>> {
-    Ok(tx
-        .query_row(
-            "SELECT name FROM packages WHERE face_value = ?1 AND bonus = ?2 ORDER BY id LIMIT 1",
-            params![face, bonus],
-            |r| r.get(0),
-        )
-        .optional()?)
+pub(crate) fn package_matching(tx: Conn<'_>, face: i64, bonus: i64) -> Result<Option<String>> {
+    tx.query_opt(
+        "SELECT name FROM packages WHERE face_value = ?1 AND bonus = ?2 ORDER BY id LIMIT 1",
+        &[&face, &bonus],
+        |r| r.get(0),
+    )
 }
 
 #[cfg(test)]

@@ -160,9 +160,9 @@ pub fn seed(db: &mut Db, opts: &DemoOptions, now: Timestamp) -> Result<DemoSumma
     )?;
     {
         let hash = account::hash_for_seed(DEMO_PASSWORD)?;
-        let tx = db.write()?;
+        let tx = db.sqlite_write()?;
         for (name, role) in DEMO_USERS {
-            account::insert_user(&tx, name, *role, &hash, start)?;
+            account::insert_user(crate::sql::Conn::from(&tx), name, *role, &hash, start)?;
         }
         tx.commit()?;
     }
@@ -205,17 +205,17 @@ pub fn seed(db: &mut Db, opts: &DemoOptions, now: Timestamp) -> Result<DemoSumma
     let mut i: u64 = 0;
     let mut queued_extra = false;
     while i < total {
-        let tx = db.write()?;
+        let tx = db.sqlite_write()?;
         {
             let mut reactions = crate::billing::reactions();
-            let zone = crate::account::time_zone(&tx)?;
-            let mut biller = Biller::new(&tx, &mut reactions)?;
+            let zone = crate::account::time_zone(crate::sql::Conn::from(&tx))?;
+            let mut biller = Biller::new(crate::sql::Conn::from(&tx), &mut reactions)?;
             if opts.kind == AccountKind::Prepaid && i == 0 {
                 if opts.single_card {
                     // Room for every fax: the largest demo fax costs well under 25.00.
                     let face =
                         i64::try_from(total).unwrap_or(i64::MAX / 1_000_000).saturating_mul(25 * crate::money::ONE);
-                    insert_card(&tx, face, 0, None, "applied", None, start)?;
+                    insert_card(crate::sql::Conn::from(&tx), face, 0, None, "applied", None, start)?;
                 } else {
                     apply_next(&tx, &mut next_package, start)?;
                 }
@@ -229,7 +229,7 @@ pub fn seed(db: &mut Db, opts: &DemoOptions, now: Timestamp) -> Result<DemoSumma
                 let fax = raw.validate()?;
                 let billed_at = fax.completion_time.unwrap_or(fax.submit_time);
                 if opts.kind == AccountKind::Credit {
-                    ensure_month_card(&tx, &zone, billed_at)?;
+                    ensure_month_card(crate::sql::Conn::from(&tx), &zone, billed_at)?;
                     biller.cards_changed();
                 }
                 if opts.kind == AccountKind::Prepaid && !opts.single_card && !queued_extra && i * 1000 >= total * 995 {
@@ -264,7 +264,7 @@ pub fn seed(db: &mut Db, opts: &DemoOptions, now: Timestamp) -> Result<DemoSumma
         )?;
         tx.commit()?;
     }
-    let cards: i64 = db.conn().query_row("SELECT count(*) FROM cards", [], |r| r.get(0))?;
+    let cards: i64 = db.sqlite()?.query_row("SELECT count(*) FROM cards", [], |r| r.get(0))?;
     Ok(DemoSummary {
         account: name.into(),
         users: DEMO_USERS.iter().map(|(n, _)| n.to_string()).collect(),
@@ -278,10 +278,10 @@ pub fn seed(db: &mut Db, opts: &DemoOptions, now: Timestamp) -> Result<DemoSumma
 fn apply_next(tx: &rusqlite::Transaction<'_>, next: &mut usize, at: Timestamp) -> Result<()> {
     let name = PACKAGES[*next % PACKAGES.len()];
     *next += 1;
-    let p = crate::catalog::find_package(tx, name)?;
+    let p = crate::catalog::find_package(crate::sql::Conn::from(tx), name)?;
     let face = crate::money::to_units(p.face_value, "face")?;
     let bonus = crate::money::to_units(p.bonus, "bonus")?;
-    insert_card(tx, face, bonus, Some(&p.name), "applied", None, at)?;
+    insert_card(crate::sql::Conn::from(tx), face, bonus, Some(&p.name), "applied", None, at)?;
     Ok(())
 }
 

@@ -74,6 +74,26 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error("database error: {0}")]
     Db(rusqlite::Error),
+    /// A PostgreSQL ledger that cannot be reached or used: a malformed URL, a refused
+    /// connection, a refused login, a TLS failure, a server gone mid-transaction.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {}", pg_message(.0))]
+    Pg(postgres::Error),
+    /// A command whose module still runs on SQLite only (issue 15 ports them one by one).
+    #[error("{0} does not work on a PostgreSQL ledger yet")]
+    NotOnPostgres(String),
+}
+
+/// The server's own words for a PostgreSQL error (with its detail), else the client's.
+fn pg_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(d) => format!("{} ({d}) [SQLSTATE {}]", db.message(), db.code().code()),
+            None => format!("{} [SQLSTATE {}]", db.message(), db.code().code()),
+        },
+        None => e.to_string(),
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -113,7 +133,9 @@ impl Error {
             Error::Smtp(_) => "smtp_failed".into(),
             Error::Invariant(_) => "invariant_broken".into(),
             Error::Io(_) => "io_error".into(),
-            Error::Db(_) => "database_error".into(),
+            Error::Db(_) | Error::Pg(_) => "database_error".into(),
+            Error::Unavailable(_) => "database_unavailable".into(),
+            Error::NotOnPostgres(_) => "not_on_postgres".into(),
         }
     }
 
@@ -135,7 +157,7 @@ impl Error {
             Error::Forbidden(_) | Error::NotPrepaid(_) | Error::BadCredentials | Error::TooManyAttempts { .. } => 5,
             Error::PaymentDeclined { .. } => 6,
             Error::KeyringUnavailable(_) => 7,
-            Error::LedgerReplaced(_) => 8,
+            Error::LedgerReplaced(_) | Error::Unavailable(_) => 8,
             _ => 1,
         }
     }

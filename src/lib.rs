@@ -28,6 +28,7 @@ pub mod report;
 pub mod secrets;
 pub mod services;
 pub mod setup;
+pub mod sql;
 pub mod text;
 pub mod time;
 

@@ -5,13 +5,13 @@ use std::collections::HashMap;
 
 use std::sync::Arc;
 
-use rusqlite::{params, OptionalExtension, Transaction};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::money;
+use crate::sql::Conn;
 use crate::time::Timestamp;
 
 /// The rate table as this connection last read it, with the `rates_version` it was read at.
@@ -21,9 +21,8 @@ pub struct RateCache(Option<(i64, Arc<RateTable>)>);
 impl RateCache {
     /// The current rate table: the cached one when `rates_version` has not moved since it was
     /// read, else read afresh. Call inside a transaction, so the version and the rows agree.
-    pub fn current(&mut self, conn: &rusqlite::Connection) -> Result<Arc<RateTable>> {
-        let version: i64 =
-            conn.prepare_cached("SELECT version FROM rates_version WHERE id = 1")?.query_row([], |r| r.get(0))?;
+    pub fn current(&mut self, conn: Conn<'_>) -> Result<Arc<RateTable>> {
+        let version: i64 = conn.query_row("SELECT version FROM rates_version WHERE id = 1", &[], |r| r.get(0))?;
         match &self.0 {
             Some((v, table)) if *v == version => Ok(Arc::clone(table)),
             _ => {
@@ -75,15 +74,17 @@ const EU: &[&str] = &[
     "358", "359", "370", "371", "372", "385", "386", "420", "421",
 ];
 
-pub(crate) fn insert_defaults(tx: &Transaction<'_>) -> Result<()> {
-    let mut st = tx.prepare("INSERT INTO rates (prefix, label, unit, cost_per_unit) VALUES (?1, ?2, ?3, ?4)")?;
-    st.execute(params!["1", "US and Canada", "page", 1_000])?;
-    st.execute(params!["44", "United Kingdom", "page", 1_500])?;
-    for p in EU {
-        st.execute(params![p, "European Union", "page", 1_500])?;
+pub(crate) fn insert_defaults(tx: Conn<'_>) -> Result<()> {
+    let mut rows = vec![("1", "US and Canada", "page", 1_000), ("44", "United Kingdom", "page", 1_500)];
+    rows.extend(EU.iter().map(|p| (*p, "European Union", "page", 1_500)));
+    rows.push(("61", "Australia (per tenth of a minute)", "tenth_minute", 600));
+    rows.push(("", "Other destinations", "page", 2_500));
+    for (prefix, label, unit, cpu) in rows {
+        tx.execute(
+            "INSERT INTO rates (prefix, label, unit, cost_per_unit) VALUES (?1, ?2, ?3, ?4)",
+            &[&prefix, &label, &unit, &cpu],
+        )?;
     }
-    st.execute(params!["61", "Australia (per tenth of a minute)", "tenth_minute", 600])?;
-    st.execute(params!["", "Other destinations", "page", 2_500])?;
     Ok(())
 }
 
@@ -95,14 +96,12 @@ pub struct RateTable {
 }
 
 impl RateTable {
-    pub fn load(conn: &rusqlite::Connection) -> Result<RateTable> {
-        let mut st = conn.prepare_cached("SELECT prefix, label, unit, cost_per_unit FROM rates")?;
-        let rows = st.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?))
+    pub fn load(conn: Conn<'_>) -> Result<RateTable> {
+        let rows = conn.query("SELECT prefix, label, unit, cost_per_unit FROM rates", &[], |r| {
+            Ok((r.get::<String>(0)?, r.get::<String>(1)?, r.get::<String>(2)?, r.get::<i64>(3)?))
         })?;
         let mut t = RateTable::default();
-        for row in rows {
-            let (prefix, label, unit, cpu) = row?;
+        for (prefix, label, unit, cpu) in rows {
             t.longest = t.longest.max(prefix.len());
             let rate = Rate {
                 prefix: prefix.clone(),
@@ -329,21 +328,23 @@ pub fn change_rates(
             let label = label.as_deref().map(str::trim).filter(|l| !l.is_empty());
             let label = label.map(|l| crate::text::validate_text("label", l, 100)).transpose()?;
             let cpu = money::to_units(cpu_d, "price")?;
-            let tx = db.write()?;
-            let existing: Option<String> =
-                tx.query_row("SELECT label FROM rates WHERE prefix = ?1", [&prefix], |r| r.get(0)).optional()?;
-            let label = label.or(existing).unwrap_or_else(|| default_label(&prefix));
-            tx.execute(
-                "INSERT INTO rates (prefix, label, unit, cost_per_unit) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (prefix) DO UPDATE SET label = excluded.label, unit = excluded.unit,
-                 cost_per_unit = excluded.cost_per_unit",
-                params![prefix, label, unit.as_str(), cpu],
-            )?;
-            let per = if *unit == Unit::Page { "page" } else { "tenth of a minute" };
-            let to = if prefix.is_empty() { "the default rate".to_string() } else { format!("+{prefix} ({label})") };
-            let detail = format!("{to}: {} a {per}", money::from_units(cpu));
-            crate::audit::record(&tx, by, crate::audit::Action::RateSet, &detail, now)?;
-            tx.commit()?;
+            let label = db.write(|tx| {
+                let existing: Option<String> =
+                    tx.query_opt("SELECT label FROM rates WHERE prefix = ?1", &[&prefix], |r| r.get(0))?;
+                let label = label.clone().or(existing).unwrap_or_else(|| default_label(&prefix));
+                tx.execute(
+                    "INSERT INTO rates (prefix, label, unit, cost_per_unit) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (prefix) DO UPDATE SET label = excluded.label, unit = excluded.unit,
+                     cost_per_unit = excluded.cost_per_unit",
+                    &[&prefix, &label, &unit.as_str(), &cpu],
+                )?;
+                let per = if *unit == Unit::Page { "page" } else { "tenth of a minute" };
+                let to =
+                    if prefix.is_empty() { "the default rate".to_string() } else { format!("+{prefix} ({label})") };
+                let detail = format!("{to}: {} a {per}", money::from_units(cpu));
+                crate::audit::record(tx, by, crate::audit::Action::RateSet, &detail, now)?;
+                Ok(label)
+            })?;
             Ok(Some(Rate {
                 prefix,
                 label,
@@ -360,12 +361,12 @@ pub fn change_rates(
                     "the default rate (other destinations) cannot be removed; set its price instead",
                 ));
             }
-            let tx = db.write()?;
-            if tx.execute("DELETE FROM rates WHERE prefix = ?1", [&prefix])? == 0 {
-                return Err(Error::NotFound(format!("no rate for prefix +{prefix}")));
-            }
-            crate::audit::record(&tx, by, crate::audit::Action::RateRemoved, &format!("+{prefix}"), now)?;
-            tx.commit()?;
+            db.write(|tx| {
+                if tx.execute("DELETE FROM rates WHERE prefix = ?1", &[&prefix])? == 0 {
+                    return Err(Error::NotFound(format!("no rate for prefix +{prefix}")));
+                }
+                crate::audit::record(tx, by, crate::audit::Action::RateRemoved, &format!("+{prefix}"), now)
+            })?;
             Ok(None)
         }
     }
@@ -375,10 +376,10 @@ pub fn change_rates(
 /// it has none yet), for the price per page of each package.
 pub fn main_rate(db: &Db) -> Result<Rate> {
     let table = RateTable::load(db.conn())?;
-    let mut st = db.conn().prepare("SELECT destination FROM faxes ORDER BY seq DESC LIMIT 1000")?;
+    let recent =
+        db.conn().query("SELECT destination FROM faxes ORDER BY seq DESC LIMIT 1000", &[], |r| r.get::<String>(0))?;
     let mut counts: HashMap<String, (usize, Rate)> = HashMap::new();
-    for d in st.query_map([], |r| r.get::<_, String>(0))? {
-        let d = d?;
+    for d in recent {
         if let Some(rate) = table.find(d.trim_start_matches('+')).filter(|r| r.unit == Unit::Page) {
             counts.entry(rate.prefix.clone()).or_insert((0, rate.clone())).0 += 1;
         }

@@ -36,9 +36,7 @@ fn refuses_malformed_fax_numbers() {
 fn picks_the_longest_matching_prefix() {
     let db = {
         let mut db = Db::in_memory().unwrap();
-        let tx = db.write().unwrap();
-        insert_defaults(&tx).unwrap();
-        tx.commit().unwrap();
+        db.write(insert_defaults).unwrap();
         db
     };
     let t = RateTable::load(db.conn()).unwrap();

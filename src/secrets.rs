@@ -120,7 +120,7 @@ impl SecretStore for KeyringStore {
 /// not a secret: it only keeps two accounts' entries apart).
 fn scope(db: &mut Db) -> Result<String> {
     let get = |db: &Db| -> Result<Option<String>> {
-        Ok(db.conn().query_row("SELECT scope FROM keyring_scope WHERE id = 1", [], |r| r.get(0)).optional()?)
+        Ok(db.sqlite()?.query_row("SELECT scope FROM keyring_scope WHERE id = 1", [], |r| r.get(0)).optional()?)
     };
     if let Some(s) = get(db)? {
         return Ok(s);
@@ -128,7 +128,7 @@ fn scope(db: &mut Db) -> Result<String> {
     use argon2::password_hash::{rand_core::OsRng, SaltString};
     let fresh: String =
         SaltString::generate(&mut OsRng).as_str().chars().filter(char::is_ascii_alphanumeric).take(16).collect();
-    let tx = db.write()?;
+    let tx = db.sqlite_write()?;
     tx.execute("INSERT OR IGNORE INTO keyring_scope (id, scope) VALUES (1, ?1)", [&fresh])?;
     let s: String = tx.query_row("SELECT scope FROM keyring_scope WHERE id = 1", [], |r| r.get(0))?;
     tx.commit()?;

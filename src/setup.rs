@@ -2,7 +2,6 @@
 //! stands above the modules it fills (the account, the package catalog, the rate table, a credit
 //! account's first monthly card), so none of them needs to know of the others.
 
-use rusqlite::{params, OptionalExtension};
 use rust_decimal::Decimal;
 
 use crate::account::{account, hash_password, insert_user, users, validate_password, validate_user_name};
@@ -57,25 +56,24 @@ fn create_account_and_manager(
         }
         (_, l) => l.map(|l| money::to_units(l, "credit-limit")).transpose()?,
     };
-    let tx = db.write()?;
-    if let Some(existing) =
-        tx.query_row("SELECT name FROM account WHERE id = 1", [], |r| r.get::<_, String>(0)).optional()?
-    {
-        return Err(Error::AlreadyInitialized(existing));
-    }
-    tx.execute(
-        "INSERT INTO account (id, name, kind, email, currency, credit_limit, created_at)
-         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)",
-        params![name, new.kind.as_str(), email, currency, limit, fmt_ts(&now)],
-    )?;
-    crate::catalog::insert_defaults(&tx)?;
-    crate::rates::insert_defaults(&tx)?;
-    if new.kind == AccountKind::Credit {
-        crate::ledger::cards::ensure_month_card(&tx, &crate::account::time_zone(&tx)?, now)?;
-    }
-    if let Some((user, hash)) = manager {
-        insert_user(&tx, user, Role::Manager, hash, now)?;
-    }
-    tx.commit()?;
+    db.write(|tx| {
+        if let Some(existing) = tx.query_opt("SELECT name FROM account WHERE id = 1", &[], |r| r.get::<String>(0))? {
+            return Err(Error::AlreadyInitialized(existing));
+        }
+        tx.execute(
+            "INSERT INTO account (id, name, kind, email, currency, credit_limit, created_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)",
+            &[&name, &new.kind.as_str(), &email, &currency, &limit, &fmt_ts(&now)],
+        )?;
+        crate::catalog::insert_defaults(tx)?;
+        crate::rates::insert_defaults(tx)?;
+        if new.kind == AccountKind::Credit {
+            crate::ledger::cards::ensure_month_card(tx, &crate::account::time_zone(tx)?, now)?;
+        }
+        if let Some((user, hash)) = manager {
+            insert_user(tx, user, Role::Manager, hash, now)?;
+        }
+        Ok(())
+    })?;
     account(db)
 }

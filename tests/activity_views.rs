@@ -17,8 +17,8 @@ fn minute(i: i64) -> i64 {
     (i * 17) % 40
 }
 
-fn busy_card() -> (TestDb, i64) {
-    let mut s = prepaid();
+fn busy_card_on(backend: &Backend) -> (TestDb, i64) {
+    let mut s = prepaid_on(backend);
     let c = apply_card(&mut s.db, dec("500"), dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
     for i in 0..40 {
         let alice = i % 4 == 0;
@@ -34,6 +34,10 @@ fn busy_card() -> (TestDb, i64) {
     (s, c.id)
 }
 
+fn busy_card() -> (TestDb, i64) {
+    busy_card_on(&Backend::Sqlite)
+}
+
 fn all_pages(s: &mut TestDb, mut q: ActivityQuery) -> Vec<String> {
     let mut seen = Vec::new();
     loop {
@@ -46,9 +50,9 @@ fn all_pages(s: &mut TestDb, mut q: ActivityQuery) -> Vec<String> {
     }
 }
 
-#[test]
-fn pages_a_card_newest_submitted_first_by_keyset_whatever_the_billing_order() {
-    let (mut s, card) = busy_card();
+on_both! {
+fn pages_a_card_newest_submitted_first_by_keyset_whatever_the_billing_order(backend) {
+    let (mut s, card) = busy_card_on(&backend);
     let newest = all_pages(&mut s, ActivityQuery { card_id: card, limit: 7, sort: Sort::Newest, ..Default::default() });
     let want: Vec<String> = (0..40).rev().map(|m| format!("2026-11-01T10:{m:02}:00Z")).collect();
     assert_eq!(newest, want);
@@ -60,10 +64,11 @@ fn pages_a_card_newest_submitted_first_by_keyset_whatever_the_billing_order() {
     assert_eq!(billed.lines.iter().map(|l| l.fax_id.as_str()).collect::<Vec<_>>(), ["F39", "F38", "F37"]);
     assert!(billed.next_after.is_none() && billed.next_before == Some(38));
 }
+}
 
-#[test]
-fn jumps_to_any_position_in_time_order_and_continues_by_keyset_from_there() {
-    let (mut s, card) = busy_card();
+on_both! {
+fn jumps_to_any_position_in_time_order_and_continues_by_keyset_from_there(backend) {
+    let (mut s, card) = busy_card_on(&backend);
     for skip in [0, 1, 13, 38, 39] {
         let p = ledger::activity_page(
             &mut s.db,
@@ -93,10 +98,11 @@ fn jumps_to_any_position_in_time_order_and_continues_by_keyset_from_there() {
             .unwrap_err();
     assert_eq!(e.code(), "invalid_input");
 }
+}
 
-#[test]
-fn searches_destinations_and_subjects_and_counts_what_a_filter_shows() {
-    let (mut s, card) = busy_card();
+on_both! {
+fn searches_destinations_and_subjects_and_counts_what_a_filter_shows(backend) {
+    let (mut s, card) = busy_card_on(&backend);
     let search = |s: &mut TestDb, words: &str, sort: Sort| -> Vec<String> {
         let q = ActivityQuery { card_id: card, limit: 100, search: Some(words.into()), sort, ..Default::default() };
         ledger::activity_page(&mut s.db, &q).unwrap().lines.into_iter().map(|l| l.fax_id).collect()
@@ -131,6 +137,7 @@ fn searches_destinations_and_subjects_and_counts_what_a_filter_shows() {
     assert_eq!(ledger::activity_totals(&mut s.db, card, &none).unwrap().lines, 0);
     let nobody = ActivityFilter { user: Some("zed".into()), ..Default::default() };
     assert_eq!(ledger::activity_totals(&mut s.db, card, &nobody).unwrap_err().code(), "not_found");
+}
 }
 
 #[test]

@@ -113,17 +113,17 @@ fn a_credit_account_is_warned_on_the_months_credit_and_again_the_next_month() {
 fn the_alert_is_written_in_the_billing_transaction_and_rolls_back_with_it() {
     let mut s = prepaid();
     apply_card(&mut s.db, dec("10.00"), dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
-    {
-        let (tx, _) = s.db.write_with_cache::<faxcredit::rates::RateCache>().unwrap();
+    let rolled_back = s.db.write(|tx| {
         let mut reactions = NoReactions;
-        let mut biller = Biller::new(&tx, &mut reactions).unwrap();
-        biller.bill(&fax("big", 90), t("2026-11-02T10:00:00Z")).unwrap();
-        biller.finish().unwrap();
-        let queued: i64 =
-            tx.query_row("SELECT count(*) FROM outbox WHERE kind = 'low_credit'", [], |r| r.get(0)).unwrap();
+        let mut biller = Biller::new(tx, &mut reactions)?;
+        biller.bill(&fax("big", 90), t("2026-11-02T10:00:00Z"))?;
+        biller.finish()?;
+        let queued: i64 = tx.query_row("SELECT count(*) FROM outbox WHERE kind = 'low_credit'", &[], |r| r.get(0))?;
         assert_eq!(queued, 1, "queued inside the transaction");
-        // Dropped without commit: the fax is not billed, so it warned of nothing.
-    }
+        // The transaction fails after it: the fax is not billed, so it warned of nothing.
+        Err::<(), _>(faxcredit::Error::Cancelled)
+    });
+    assert!(rolled_back.is_err());
     assert!(alerts_queued(&s.db).is_empty());
     bill(&mut s.db, &fax("big", 90), t("2026-11-02T10:00:00Z")).unwrap();
     assert_eq!(alerts_queued(&s.db).len(), 1);

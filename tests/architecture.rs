@@ -8,7 +8,7 @@ use std::path::Path;
 /// Bottom to top. The CLI (`src/cli/`, the binary's) and the desktop crate stand above them all.
 const LAYERS: &[&[&str]] = &[
     &["error", "money", "time", "text", "countries"],
-    &["db"],
+    &["db", "sql"],
     &["account", "billing_details", "catalog", "rates", "secrets", "paths", "audit"],
     &["ledger", "notify", "alerts"],
     &["payments", "orders", "repeat", "billing"],

@@ -7,9 +7,9 @@ use faxcredit::account::AccountKind;
 use faxcredit::billing::bill;
 use faxcredit::ledger::{self, apply_card, CardStatus, Outcome};
 
-#[test]
-fn bills_a_fax_to_the_open_card_at_the_rate_table_price() {
-    let mut s = prepaid();
+on_both! {
+fn bills_a_fax_to_the_open_card_at_the_rate_table_price(backend) {
+    let mut s = prepaid_on(&backend);
     let c = apply_card(&mut s.db, dec("20"), dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
     let out = bill(&mut s.db, &fax("F1", 3), t("2026-11-01T10:01:00Z")).unwrap();
     match out {
@@ -27,10 +27,11 @@ fn bills_a_fax_to_the_open_card_at_the_rate_table_price() {
     assert_eq!(c.status, CardStatus::Active);
     assert_sound(&mut s.db);
 }
+}
 
-#[test]
-fn billing_the_same_fax_again_returns_exists_and_changes_nothing() {
-    let mut s = prepaid();
+on_both! {
+fn billing_the_same_fax_again_returns_exists_and_changes_nothing(backend) {
+    let mut s = prepaid_on(&backend);
     apply_card(&mut s.db, dec("20"), dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
     bill(&mut s.db, &fax("F1", 3), t("2026-11-01T10:01:00Z")).unwrap();
     let before = ledger::cards(&mut s.db).unwrap();
@@ -39,10 +40,11 @@ fn billing_the_same_fax_again_returns_exists_and_changes_nothing() {
     assert_eq!(ledger::cards(&mut s.db).unwrap(), before);
     assert_sound(&mut s.db);
 }
+}
 
-#[test]
-fn billing_the_same_id_with_a_different_field_names_the_field_and_changes_nothing() {
-    let mut s = prepaid();
+on_both! {
+fn billing_the_same_id_with_a_different_field_names_the_field_and_changes_nothing(backend) {
+    let mut s = prepaid_on(&backend);
     apply_card(&mut s.db, dec("20"), dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
     bill(&mut s.db, &fax("F1", 3), t("2026-11-01T10:01:00Z")).unwrap();
     let before = ledger::cards(&mut s.db).unwrap();
@@ -69,10 +71,11 @@ fn billing_the_same_id_with_a_different_field_names_the_field_and_changes_nothin
     assert_eq!(ledger::cards(&mut s.db).unwrap(), before);
     assert_sound(&mut s.db);
 }
+}
 
-#[test]
-fn splits_a_fax_across_two_cards_oldest_first_and_closes_the_empty_one() {
-    let mut s = prepaid();
+on_both! {
+fn splits_a_fax_across_two_cards_oldest_first_and_closes_the_empty_one(backend) {
+    let mut s = prepaid_on(&backend);
     let a = apply_card(&mut s.db, dec("1.00"), dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
     let b = apply_card(&mut s.db, dec("20"), dec("0"), t("2026-11-02T00:00:00Z")).unwrap();
     assert_eq!(card(&mut s.db, b.id).status, CardStatus::Queued);
@@ -98,10 +101,11 @@ fn splits_a_fax_across_two_cards_oldest_first_and_closes_the_empty_one() {
     }
     assert_sound(&mut s.db);
 }
+}
 
-#[test]
-fn refuses_a_fax_the_open_cards_cannot_cover_with_205000_and_bills_nothing() {
-    let mut s = prepaid();
+on_both! {
+fn refuses_a_fax_the_open_cards_cannot_cover_with_205000_and_bills_nothing(backend) {
+    let mut s = prepaid_on(&backend);
     let c = apply_card(&mut s.db, dec("0.50"), dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
     let e = bill(&mut s.db, &fax("BIG", 6), t("2026-11-01T10:00:00Z")).unwrap_err();
     assert_eq!(e.code(), "quota_exceeded");
@@ -115,10 +119,11 @@ fn refuses_a_fax_the_open_cards_cannot_cover_with_205000_and_bills_nothing() {
     assert_eq!(attempts[0].available.to_string(), "0.5000");
     assert_sound(&mut s.db);
 }
+}
 
-#[test]
-fn a_refused_fax_pins_nothing_and_bills_once_credit_is_added() {
-    let mut s = prepaid();
+on_both! {
+fn a_refused_fax_pins_nothing_and_bills_once_credit_is_added(backend) {
+    let mut s = prepaid_on(&backend);
     let e = bill(&mut s.db, &fax("F1", 2), t("2026-11-01T10:00:00Z")).unwrap_err();
     assert_eq!(e.code(), "quota_exceeded");
     apply_card(&mut s.db, dec("20"), dec("0"), t("2026-11-01T10:05:00Z")).unwrap();
@@ -126,10 +131,11 @@ fn a_refused_fax_pins_nothing_and_bills_once_credit_is_added() {
     assert!(matches!(bill(&mut s.db, &fax("F1", 2), t("2026-11-01T10:07:00Z")).unwrap(), Outcome::Exists { .. }));
     assert_sound(&mut s.db);
 }
+}
 
-#[test]
-fn prices_from_the_record_when_it_carries_units_and_cost_per_unit() {
-    let mut s = prepaid();
+on_both! {
+fn prices_from_the_record_when_it_carries_units_and_cost_per_unit(backend) {
+    let mut s = prepaid_on(&backend);
     apply_card(&mut s.db, dec("20"), dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
     let Outcome::Billed { cost, .. } =
         bill(&mut s.db, &priced("P1", "3", "0.0725"), t("2026-11-01T10:00:00Z")).unwrap()
@@ -152,10 +158,11 @@ fn prices_from_the_record_when_it_carries_units_and_cost_per_unit() {
     assert_eq!(cost.to_string(), "0.0000");
     assert_sound(&mut s.db);
 }
+}
 
-#[test]
-fn prices_by_the_tenth_minute_where_the_rate_says_so() {
-    let mut s = prepaid();
+on_both! {
+fn prices_by_the_tenth_minute_where_the_rate_says_so(backend) {
+    let mut s = prepaid_on(&backend);
     apply_card(&mut s.db, dec("20"), dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
     let f = faxcredit::ledger::RawFax {
         destination_fax: Some("+61 2 9999 0000".into()),
@@ -179,10 +186,11 @@ fn prices_by_the_tenth_minute_where_the_rate_says_so() {
     assert_eq!(cost.to_string(), "0.5000", "other destinations: 0.25 a page");
     assert_sound(&mut s.db);
 }
+}
 
-#[test]
-fn a_zero_cost_fax_is_recorded_without_needing_credit() {
-    let mut s = prepaid();
+on_both! {
+fn a_zero_cost_fax_is_recorded_without_needing_credit(backend) {
+    let mut s = prepaid_on(&backend);
     let f = faxcredit::ledger::RawFax {
         pages_submitted: Some("3".into()),
         pages_sent: Some("0".into()),
@@ -195,35 +203,38 @@ fn a_zero_cost_fax_is_recorded_without_needing_credit() {
     ));
     assert_sound(&mut s.db);
 }
+}
 
-#[test]
-fn activity_lines_and_faxes_can_never_be_updated_or_deleted() {
-    let mut s = prepaid();
+on_both! {
+fn activity_lines_and_faxes_can_never_be_updated_or_deleted(backend) {
+    let mut s = prepaid_on(&backend);
     apply_card(&mut s.db, dec("20"), dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
     bill(&mut s.db, &fax("F1", 3), t("2026-11-01T10:00:00Z")).unwrap();
     for sql in
         ["UPDATE activity SET amount = 0", "DELETE FROM activity", "UPDATE faxes SET cost = 0", "DELETE FROM faxes"]
     {
-        let e = s.db.conn().execute(sql, []).unwrap_err();
+        let e = s.db.conn().execute(sql, &[]).unwrap_err();
         assert!(e.to_string().contains("never"), "{sql}: {e}");
     }
     assert_sound(&mut s.db);
 }
+}
 
-#[test]
-fn check_reports_a_tampered_card() {
-    let mut s = prepaid();
+on_both! {
+fn check_reports_a_tampered_card(backend) {
+    let mut s = prepaid_on(&backend);
     let c = apply_card(&mut s.db, dec("20"), dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
     bill(&mut s.db, &fax("F1", 3), t("2026-11-01T10:00:00Z")).unwrap();
-    s.db.conn().execute("UPDATE cards SET used = used + 1 WHERE id = ?1", [c.id]).unwrap();
+    s.db.conn().execute("UPDATE cards SET used = used + 1 WHERE id = ?1", &[&c.id]).unwrap();
     let r = ledger::check(&mut s.db).unwrap();
     assert!(!r.ok());
     assert!(r.problems.iter().any(|p| p.contains(&format!("card {}", c.id))), "{:?}", r.problems);
 }
+}
 
-#[test]
-fn a_credit_account_bills_a_card_per_calendar_month_up_to_its_limit() {
-    let mut s = account(AccountKind::Credit);
+on_both! {
+fn a_credit_account_bills_a_card_per_calendar_month_up_to_its_limit(backend) {
+    let mut s = account_on(&backend, AccountKind::Credit);
     // init opened October's card (limit 10.00).
     let cards = ledger::cards(&mut s.db).unwrap();
     assert_eq!(cards.len(), 1);
@@ -250,10 +261,11 @@ fn a_credit_account_bills_a_card_per_calendar_month_up_to_its_limit() {
     let e = apply_card(&mut s.db, dec("20"), dec("0"), t("2026-11-02T10:00:00Z")).unwrap_err();
     assert_eq!(e.code(), "not_prepaid");
 }
+}
 
-#[test]
-fn applied_cards_take_the_catalog_name_and_chain_to_the_previous_card() {
-    let mut s = prepaid();
+on_both! {
+fn applied_cards_take_the_catalog_name_and_chain_to_the_previous_card(backend) {
+    let mut s = prepaid_on(&backend);
     let a = apply_card(&mut s.db, dec("50"), dec("2.50"), t("2026-11-01T00:00:00Z")).unwrap();
     let b = apply_card(&mut s.db, dec("42"), dec("0"), t("2026-11-02T00:00:00Z")).unwrap();
     assert_eq!(a.package.as_deref(), Some("Standard"));
@@ -268,10 +280,11 @@ fn applied_cards_take_the_catalog_name_and_chain_to_the_previous_card() {
     }
     assert_eq!(ledger::cards(&mut s.db).unwrap().len(), 2);
 }
+}
 
-#[test]
-fn pages_activity_by_keyset_newest_first_and_filters_by_user_and_time() {
-    let mut s = prepaid();
+on_both! {
+fn pages_activity_by_keyset_newest_first_and_filters_by_user_and_time(backend) {
+    let mut s = prepaid_on(&backend);
     let c = apply_card(&mut s.db, dec("500"), dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
     for i in 0..25 {
         let user = if i % 5 == 0 { "alice" } else { "bob" };
@@ -327,6 +340,7 @@ fn pages_activity_by_keyset_newest_first_and_filters_by_user_and_time() {
         "not_found"
     );
 }
+}
 
 #[test]
 fn refuses_to_open_a_file_that_is_not_a_ledger_and_leaves_it_alone() {
@@ -354,9 +368,9 @@ fn refuses_a_database_from_a_newer_version() {
     assert_eq!(e.code(), "newer_schema");
 }
 
-#[test]
-fn summarizes_remaining_credit_and_daily_spend() {
-    let mut s = prepaid();
+on_both! {
+fn summarizes_remaining_credit_and_daily_spend(backend) {
+    let mut s = prepaid_on(&backend);
     apply_card(&mut s.db, dec("5"), dec("0"), t("2026-10-01T00:00:00Z")).unwrap();
     faxcredit::account::set_time_zone(
         &mut s.db,
@@ -386,10 +400,11 @@ fn summarizes_remaining_credit_and_daily_spend() {
     assert_eq!(oct30.amount.to_string(), "0.3000");
     assert_sound(&mut s.db);
 }
+}
 
-#[test]
-fn a_fax_billed_before_is_answered_as_such_even_when_the_cards_are_empty() {
-    let mut s = prepaid();
+on_both! {
+fn a_fax_billed_before_is_answered_as_such_even_when_the_cards_are_empty(backend) {
+    let mut s = prepaid_on(&backend);
     apply_card(&mut s.db, dec("0.30"), dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
     bill(&mut s.db, &fax("F1", 3), t("2026-11-01T10:01:00Z")).unwrap();
     // Nothing left: a new fax is refused, but the same one again is `Exists`, a changed one the
@@ -403,4 +418,5 @@ fn a_fax_billed_before_is_answered_as_such_even_when_the_cards_are_empty() {
     assert!(ledger::attempts(&s.db, 10).unwrap().is_empty());
     assert_eq!(bill(&mut s.db, &fax("F2", 1), t("2026-11-01T10:04:00Z")).unwrap_err().code(), "quota_exceeded");
     assert_sound(&mut s.db);
+}
 }

@@ -604,7 +604,7 @@ fn refusal_orders_and_capped_retries_survive_dying_mid_purchase() {
                 }
             }
         }
-        let conn = s.db.conn();
+        let conn = s.db.sqlite().unwrap();
         let paid: i64 = conn.query_row("SELECT count(*) FROM orders WHERE status = 'paid'", [], |r| r.get(0)).unwrap();
         let bought: i64 =
             conn.query_row("SELECT count(*) FROM cards WHERE source = 'purchase'", [], |r| r.get(0)).unwrap();
@@ -647,7 +647,7 @@ fn refusal_orders_and_capped_retries_survive_dying_mid_purchase() {
         crash: None,
     };
     orders::reconcile(&mut s.db, &p).unwrap();
-    let conn = s.db.conn();
+    let conn = s.db.sqlite().unwrap();
     let pending: i64 =
         conn.query_row("SELECT count(*) FROM orders WHERE status = 'pending'", [], |r| r.get(0)).unwrap();
     let paid: i64 = conn.query_row("SELECT count(*) FROM orders WHERE status = 'paid'", [], |r| r.get(0)).unwrap();

@@ -194,7 +194,7 @@ fn a_credit_accounts_month_is_the_accounts_month() {
     assert_eq!((cards[1].issue_date.as_str(), cards[1].lines), ("2026-10-31T11:00:00Z", 1), "{cards:?}");
     assert_eq!(cards[1].close_date.as_deref(), Some("2026-11-30T11:00:00Z"));
     let month = |db: &faxcredit::Db, id: i64| -> String {
-        db.conn().query_row("SELECT month FROM cards WHERE id = ?1", [id], |r| r.get(0)).unwrap()
+        db.sqlite().unwrap().query_row("SELECT month FROM cards WHERE id = ?1", [id], |r| r.get(0)).unwrap()
     };
     assert_eq!((month(&nz.db, cards[0].id), month(&nz.db, cards[1].id)), ("2026-12".into(), "2026-11".into()));
 
@@ -217,7 +217,8 @@ fn check_finds_spend_counted_in_the_wrong_quarter_hour() {
     bill(&mut s.db, &fax_at("A", 3, "2026-11-24T10:59:59Z"), t("2026-11-24T11:00:05Z")).unwrap();
     assert!(ledger::check(&mut s.db).unwrap().ok());
     // The same amount, a quarter hour late: the totals still agree, the days do not.
-    s.db.conn()
+    s.db.sqlite()
+        .unwrap()
         .execute("UPDATE spend_by_quarter SET start = '2026-11-24T11:00:00Z' WHERE start = '2026-11-24T10:45:00Z'", [])
         .unwrap();
     let report = ledger::check(&mut s.db).unwrap();

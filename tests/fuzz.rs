@@ -72,7 +72,7 @@ fn template() -> &'static std::path::Path {
             common::t("2026-11-01T00:00:00Z"),
         )
         .unwrap();
-        s.db.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+        s.db.sqlite().unwrap().execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
         let path = s.path();
         drop(s.db);
         (s.dir, path)
@@ -91,13 +91,15 @@ fn run_import(bytes: &[u8], format: Format) {
     if let Ok(summary) = r {
         assert_eq!(summary.records, results, "every record gets one result");
         let (billed, cost): (i64, i64) = db
-            .conn()
+            .sqlite()
+            .unwrap()
             .query_row("SELECT count(*), COALESCE(sum(cost), 0) FROM faxes", [], |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap();
         assert_eq!(billed as u64, summary.billed, "billed = faxes in the ledger; pending and summaries add none");
         assert_eq!(summary.amount_billed, faxcredit::money::from_units(cost), "the money billed is the faxes' cost");
         let idle_senders: i64 = db
-            .conn()
+            .sqlite()
+            .unwrap()
             .query_row(
                 "SELECT count(*) FROM users u WHERE password_hash IS NULL
                  AND NOT EXISTS (SELECT 1 FROM faxes f WHERE f.user_id = u.id)",

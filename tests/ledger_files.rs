@@ -54,7 +54,7 @@ fn refuses_to_commit_into_a_wal_that_another_program_unlinked() {
     assert!(matches!(err, Error::LedgerReplaced(_)), "{err:?}");
     assert_eq!(err.code(), "ledger_replaced");
     // …and a commit that bypasses it is turned into a rollback by the commit hook.
-    let err = t.db.conn().execute("UPDATE account SET email = 'lost@test.example'", []).unwrap_err();
+    let err = t.db.sqlite().unwrap().execute("UPDATE account SET email = 'lost@test.example'", []).unwrap_err();
     assert!(matches!(Error::from(err), Error::LedgerReplaced(_)));
 
     // While the stale connection is open, this process cannot open the ledger beside it (SQLite
@@ -127,7 +127,7 @@ fn a_long_import_stops_with_exit_8_when_the_wal_is_removed_under_it() {
     let mut t = prepaid();
     ledger::apply_card(&mut t.db, common::dec("100000"), common::dec("0"), common::t("2026-11-01T00:00:00Z")).unwrap();
     let path = t.path();
-    let common::TestDb { dir: _dir, db } = t;
+    let common::TestDb { dir: _dir, db, .. } = t;
     drop(db);
     let log = path.with_file_name("gateway.ndjson");
     let mut text = String::new();
@@ -167,7 +167,7 @@ fn a_long_import_stops_with_exit_8_when_the_wal_is_removed_under_it() {
     let again = cli(&path, &["import", log.to_str().unwrap()]);
     assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
     let mut db = Db::open(&path).unwrap();
-    let n: i64 = db.conn().query_row("SELECT count(*) FROM faxes", [], |r| r.get(0)).unwrap();
+    let n: i64 = db.sqlite().unwrap().query_row("SELECT count(*) FROM faxes", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 200_000);
     assert_sound(&mut db);
 }

@@ -21,12 +21,10 @@ fn settings(port: u16) -> EmailSettings {
 }
 
 fn queue(db: &mut Db, subject: &str, at: &str) -> i64 {
-    let tx = db.write().unwrap();
-    let id =
-        notify::enqueue(&tx, MessageKind::RepeatOrderSuccess, subject, "Card 1002 bought: Standard, 50.00 USD.", t(at))
-            .unwrap();
-    tx.commit().unwrap();
-    id
+    db.write(|tx| {
+        notify::enqueue(tx, MessageKind::RepeatOrderSuccess, subject, "Card 1002 bought: Standard, 50.00 USD.", t(at))
+    })
+    .unwrap()
 }
 
 fn deliver(db: &mut Db, clock: &dyn Clock, port: u16) -> notify::DeliveryReport {

@@ -56,7 +56,12 @@ impl Shop {
         orders::reconcile(&mut self.s.db, &p).unwrap()
     }
     fn purchased_cards(&self) -> i64 {
-        self.s.db.conn().query_row("SELECT count(*) FROM cards WHERE source = 'purchase'", [], |r| r.get(0)).unwrap()
+        self.s
+            .db
+            .sqlite()
+            .unwrap()
+            .query_row("SELECT count(*) FROM cards WHERE source = 'purchase'", [], |r| r.get(0))
+            .unwrap()
     }
     fn charges(&self) -> i64 {
         self.sandbox(Fault::None).approved_charges().unwrap()

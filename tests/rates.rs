@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{dec, prepaid, t};
+use common::{dec, prepaid, prepaid_on, t};
 use faxcredit::billing::bill;
 use faxcredit::ledger::{self, Outcome, RawFax};
 use faxcredit::rates::{self, RateChange, Unit};
@@ -79,12 +79,11 @@ fn a_change_prices_the_next_fax_everywhere_and_old_lines_keep_their_rate() {
     assert_eq!(billed_cpu(&bill(&mut s.db, &uk_fax("default2", 1), now).unwrap()), "0.3000");
 }
 
-#[test]
-fn bad_rate_input_is_refused_naming_its_field_and_nothing_is_saved() {
-    let mut s = prepaid();
+on_both! {
+fn bad_rate_input_is_refused_naming_its_field_and_nothing_is_saved(backend) {
+    let mut s = prepaid_on(&backend);
     let before = rates::rates(&s.db).unwrap();
-    let version =
-        |db: &Db| db.conn().query_row("SELECT version FROM rates_version", [], |r| r.get::<_, i64>(0)).unwrap();
+    let version = |db: &Db| db.conn().query_row("SELECT version FROM rates_version", &[], |r| r.get::<i64>(0)).unwrap();
     let v0 = version(&s.db);
     for (prefix, price, field, words) in [
         ("44", "-0.10", "price", "is negative"),
@@ -129,7 +128,7 @@ fn bad_rate_input_is_refused_naming_its_field_and_nothing_is_saved() {
         (vec!["rates", "set", "44", "0.1", "--per", "minute"], "unit"),
         (vec!["rates", "remove", "default"], "prefix"),
     ] {
-        let out = common::cli_with_stdin(bin, &s.path(), &args, "");
+        let out = common::cli_with_stdin(bin, &s.arg, &args, "");
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert_eq!(err.lines().count(), 1, "{err}");
@@ -137,13 +136,15 @@ fn bad_rate_input_is_refused_naming_its_field_and_nothing_is_saved() {
     }
     assert_eq!(rates::rates(&s.db).unwrap(), before, "nothing saved by the CLI either");
 }
+}
 
-#[test]
-fn a_new_prefix_is_named_after_its_country() {
-    let mut s = prepaid();
+on_both! {
+fn a_new_prefix_is_named_after_its_country(backend) {
+    let mut s = prepaid_on(&backend);
     assert_eq!(set(&mut s.db, "353", "0.2").unwrap().unwrap().label, "European Union", "an existing label stays");
     assert_eq!(set(&mut s.db, "81", "0.3").unwrap().unwrap().label, "Japan");
     assert_eq!(set(&mut s.db, "4420", "0.1").unwrap().unwrap().label, "United Kingdom (+4420)");
+}
 }
 
 proptest! {
@@ -179,12 +180,12 @@ proptest! {
     }
 }
 
+on_both! {
 /// Rate edits, the billing details and the time zone are manager actions: each writes its audit
 /// line, naming who and what, in the transaction that makes the change; a refused edit writes
 /// none.
-#[test]
-fn rate_billing_detail_and_zone_changes_are_in_the_audit_log() {
-    let mut s = prepaid();
+fn rate_billing_detail_and_zone_changes_are_in_the_audit_log(backend) {
+    let mut s = prepaid_on(&backend);
     set(&mut s.db, "44", "0.2").unwrap();
     rates::change_rates(&mut s.db, &RateChange::Remove { prefix: "44".into() }, &manager(), t("2026-11-24T08:01:00Z"))
         .unwrap();
@@ -210,4 +211,5 @@ fn rate_billing_detail_and_zone_changes_are_in_the_audit_log() {
             line("account_settings_saved", "time zone: Europe/Dublin"),
         ]
     );
+}
 }

@@ -119,7 +119,7 @@ fn receipt_numbers_follow_the_order_of_payment_and_an_unpaid_order_has_none() {
     assert_eq!(declined.code(), "payment_declined");
     shop.store_card("4242424242424242");
     let second = shop.buy("Pro", "manual:c", None).unwrap();
-    let number = |id| orders::receipt(shop.s.db.conn(), id).unwrap().number;
+    let number = |id| orders::receipt(shop.s.db.sqlite().unwrap(), id).unwrap().number;
     assert_eq!((number(first.id), number(second.id)), (1, 2), "the declined order took no number");
     let b = orders::orders(&shop.s.db).unwrap().into_iter().find(|o| o.key == "manual:b").unwrap();
     assert_eq!(b.status, Status::Declined);
@@ -129,8 +129,8 @@ fn receipt_numbers_follow_the_order_of_payment_and_an_unpaid_order_has_none() {
     assert!(e.to_string().starts_with(&format!("order: order {} is declined, not paid", b.id)), "{e}");
     assert!(!file.exists(), "nothing written for an order without a receipt");
     // Numbers are never changed nor deleted.
-    assert!(shop.s.db.conn().execute("UPDATE receipts SET number = 9", []).is_err());
-    assert!(shop.s.db.conn().execute("DELETE FROM receipts", []).is_err());
+    assert!(shop.s.db.sqlite().unwrap().execute("UPDATE receipts SET number = 9", []).is_err());
+    assert!(shop.s.db.sqlite().unwrap().execute("DELETE FROM receipts", []).is_err());
 }
 
 #[test]

@@ -8,9 +8,9 @@ use faxcredit::account::AccountKind;
 use faxcredit::billing::bill;
 use faxcredit::ledger::{self, apply_card};
 
-#[test]
-fn a_prepaid_account_refuses_until_credit_is_added() {
-    let mut s = prepaid();
+on_both! {
+fn a_prepaid_account_refuses_until_credit_is_added(backend) {
+    let mut s = prepaid_on(&backend);
     let now = t("2026-11-02T12:00:00Z");
     let r = ledger::refusing(&mut s.db, now).unwrap();
     assert!(r.refusing, "no card: nothing can be paid");
@@ -27,10 +27,11 @@ fn a_prepaid_account_refuses_until_credit_is_added() {
     let r = ledger::refusing(&mut s.db, now).unwrap();
     assert_eq!((r.refusing, r.recent), (false, 0));
 }
+}
 
-#[test]
-fn a_credit_account_refuses_until_next_month() {
-    let mut s = account(AccountKind::Credit);
+on_both! {
+fn a_credit_account_refuses_until_next_month(backend) {
+    let mut s = account_on(&backend, AccountKind::Credit);
     let now = t("2026-11-20T12:00:00Z");
     ledger::cards::roll_credit_month(&mut s.db, t("2026-11-01T00:00:00Z")).unwrap();
     // The month's limit is 10.00: a fax of 10.00 uses it all.
@@ -38,4 +39,5 @@ fn a_credit_account_refuses_until_next_month() {
     let r = ledger::refusing(&mut s.db, now).unwrap();
     assert!(r.refusing);
     assert_eq!(r.until.as_deref(), Some("2026-12-01T00:00:00Z"));
+}
 }

@@ -57,7 +57,12 @@ impl Account {
         bill(&mut self.s.db, &fax(id, pages), self.clock.0.lock().map(|g| *g).unwrap()).unwrap();
     }
     fn bought(&self) -> i64 {
-        self.s.db.conn().query_row("SELECT count(*) FROM cards WHERE source = 'purchase'", [], |r| r.get(0)).unwrap()
+        self.s
+            .db
+            .sqlite()
+            .unwrap()
+            .query_row("SELECT count(*) FROM cards WHERE source = 'purchase'", [], |r| r.get(0))
+            .unwrap()
     }
     /// Charges the processor approved, by its own records: one per key, however often a key was
     /// sent. The calls the protocol made are in `calls`.
@@ -98,7 +103,8 @@ impl Account {
     fn bought_automatically(&self) -> i64 {
         self.s
             .db
-            .conn()
+            .sqlite()
+            .unwrap()
             .query_row(
                 "SELECT coalesce(sum(face_value), 0) FROM orders WHERE kind = 'automatic' AND status = 'paid'",
                 [],
@@ -433,7 +439,13 @@ fn the_cap_counts_the_accounts_month() {
         .unwrap()
         .into_iter()
         .filter(|o| o.kind == orders::OrderKind::Automatic)
-        .map(|o| a.s.db.conn().query_row("SELECT cap_month FROM orders WHERE id = ?1", [o.id], |r| r.get(0)).unwrap())
+        .map(|o| {
+            a.s.db
+                .sqlite()
+                .unwrap()
+                .query_row("SELECT cap_month FROM orders WHERE id = ?1", [o.id], |r| r.get(0))
+                .unwrap()
+        })
         .collect();
     assert_eq!(months, ["2026-12", "2026-11"]);
 }

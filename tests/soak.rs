@@ -174,11 +174,13 @@ fn four_processes_and_the_app_path_bill_one_database_without_overdraft() {
     let mut db = faxcredit::Db::open(&path).unwrap();
     common::assert_sound(&mut db);
     let (faxes, billed): (i64, i64) = db
-        .conn()
+        .sqlite()
+        .unwrap()
         .query_row("SELECT count(*), coalesce(sum(cost), 0) FROM faxes", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap();
-    let credit: i64 = db.conn().query_row("SELECT sum(original_balance) FROM cards", [], |r| r.get(0)).unwrap();
-    let attempts: i64 = db.conn().query_row("SELECT count(*) FROM attempts", [], |r| r.get(0)).unwrap();
+    let credit: i64 =
+        db.sqlite().unwrap().query_row("SELECT sum(original_balance) FROM cards", [], |r| r.get(0)).unwrap();
+    let attempts: i64 = db.sqlite().unwrap().query_row("SELECT count(*) FROM attempts", [], |r| r.get(0)).unwrap();
     assert!(billed <= credit, "overdraft: billed {billed} of {credit}");
     // The faxes outnumber the credit and it is a whole number of 0.20 faxes: all of it is used.
     assert_eq!(billed, credit, "every unit of credit billed, none refused while some was left");

@@ -86,7 +86,7 @@ const ZONE: &str = "Pacific/Auckland";
 /// fax row.
 fn direct_sum(db: &Db, range: Range) -> i64 {
     let zone = faxcredit::time::Zone::named(ZONE, "zone").unwrap();
-    let mut st = db.conn().prepare("SELECT submit_time, cost FROM faxes").unwrap();
+    let mut st = db.sqlite().unwrap().prepare("SELECT submit_time, cost FROM faxes").unwrap();
     let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).unwrap();
     rows.map(Result::unwrap)
         .filter(|(at, _)| {
@@ -178,7 +178,7 @@ fn the_cli_writes_the_report_as_safe_csv_and_refuses_a_backward_range() {
             FaxOp { user: 3, dest: 0, pages: 1, minute: 1_500, own_price: None },
         ];
         let mem = ledger_of(&ops, "100");
-        mem.conn().execute("VACUUM INTO ?1", [path.to_str().unwrap()]).unwrap();
+        mem.sqlite().unwrap().execute("VACUUM INTO ?1", [path.to_str().unwrap()]).unwrap();
     }
     let bin = env!("CARGO_BIN_EXE_faxcredit");
     let csv = dir.path().join("by-user.csv");

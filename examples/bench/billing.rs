@@ -156,7 +156,7 @@ pub fn bill_durable(dir: &Path, s: &Sizes) -> [Figure; 2] {
         floor.push(t.elapsed().as_secs_f64() * 1e6 / per_round as f64);
         n += per_round;
     }
-    assert_eq!(count(db.conn(), "faxes"), n, "bench: every fax is in the ledger");
+    assert_eq!(count(db.sqlite().unwrap(), "faxes"), n, "bench: every fax is in the ledger");
     assert_eq!((count(&conn, "faxes"), count(&same, "lines")), (n, n), "bench: every reference row was written");
     let checked = "each fax Billed to the one card; all rows counted on all three sides";
     [
@@ -240,7 +240,8 @@ pub fn bill_scaling(dir: &Path, s: &Sizes) -> Figure {
 /// seeded one is used up by untimed faxes, so the timed ones bill onto a card with no lines.
 fn prepare_scale(dir: &Path, lines: u64, s: &Sizes, per_round: usize) -> Scale {
     let mut db = card::seeded(&dir.join(format!("scale-{lines}.db")), lines);
-    let user: String = db.conn().query_row("SELECT name FROM users LIMIT 1", [], |r| r.get(0)).expect("user");
+    let user: String =
+        db.sqlite().unwrap().query_row("SELECT name FROM users LIMIT 1", [], |r| r.get(0)).expect("user");
     // A generous 1.00 a fax (they cost 0.30) for every timed fax.
     let need = rust_decimal::Decimal::from((s.rounds + 1) * per_round);
     let seeded_card = oldest_open(&mut db);

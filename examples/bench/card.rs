@@ -25,8 +25,11 @@ pub fn seeded(path: &Path, lines: u64) -> Db {
 /// `rounds` rounds of `pages / rounds` random pages each; a round's figure is its p99. Every
 /// page must be full and hold exactly the 100 lines before its cursor, newest first.
 pub fn activity_page(db: &mut Db, s: &Sizes, lines: u64) -> Figure {
-    let card: i64 =
-        db.conn().query_row("SELECT id FROM cards ORDER BY lines DESC LIMIT 1", [], |r| r.get(0)).expect("card");
+    let card: i64 = db
+        .sqlite()
+        .unwrap()
+        .query_row("SELECT id FROM cards ORDER BY lines DESC LIMIT 1", [], |r| r.get(0))
+        .expect("card");
     let held = ledger::cards(db).expect("cards").into_iter().find(|c| c.id == card).expect("card").lines;
     assert!(held as u64 >= lines && lines > 100, "bench: the card holds {held} lines");
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -78,8 +81,11 @@ const EXPORT_SQL: &str = "SELECT a.card_id, f.id, f.submit_time, f.completion_ti
 /// thread, the amounts written with 4 places and the file synced as ours is): the second ratio
 /// is our engineering alone, without a shell's start-up and printing. The three alternate.
 pub fn export_1m(db: &mut Db, dir: &Path, s: &Sizes) -> [Figure; 2] {
-    let lines =
-        db.conn().query_row("SELECT lines FROM cards WHERE id = 1001", [], |r| r.get::<_, i64>(0)).expect("card");
+    let lines = db
+        .sqlite()
+        .unwrap()
+        .query_row("SELECT lines FROM cards WHERE id = 1001", [], |r| r.get::<_, i64>(0))
+        .expect("card");
     let lines = u64::try_from(lines).expect("lines");
     let (mut ours, mut shell, mut plain) = (Vec::new(), Vec::new(), Vec::new());
     let out = dir.join("ours.csv");
@@ -111,7 +117,7 @@ pub fn export_1m(db: &mut Db, dir: &Path, s: &Sizes) -> [Figure; 2] {
                     assert_eq!(csv_rows(&theirs, false), lines, "bench: rows in sqlite3's file");
                 }
                 _ => {
-                    let n = export_with_csv_crate(db.conn(), &simple);
+                    let n = export_with_csv_crate(db.sqlite().unwrap(), &simple);
                     plain.push(t.elapsed().as_secs_f64());
                     assert_eq!((n, csv_rows(&simple, true)), (lines, lines), "bench: rows of the in-process reference");
                 }

@@ -60,7 +60,7 @@ fn ours_round(dir: &Path, file: &Path, n: usize) -> f64 {
     let secs = t.elapsed().as_secs_f64();
     assert_eq!(sum.billed as usize, n, "bench: every record billed");
     assert!(sum.clean(), "bench: the import refused or rejected records");
-    let rows: i64 = db.conn().query_row("SELECT count(*) FROM faxes", [], |r| r.get(0)).expect("count");
+    let rows: i64 = db.sqlite().unwrap().query_row("SELECT count(*) FROM faxes", [], |r| r.get(0)).expect("count");
     assert_eq!(rows as usize, n, "bench: fax rows in the ledger");
     drop(db);
     remove_db(&path);

@@ -94,8 +94,8 @@ fn tick<R: Runtime>(
     let mut changed = reconciled || delivered.sent + delivered.retrying + delivered.failed > 0;
 
     // `data_version` moves whenever another connection (the window's, the CLI's) commits.
-    let data_version: i64 = db.conn().query_row("PRAGMA data_version", [], |r| r.get(0))?;
-    let last_message: i64 = db.conn().query_row("SELECT coalesce(max(id), 0) FROM outbox", [], |r| r.get(0))?;
+    let data_version: i64 = db.sqlite()?.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+    let last_message: i64 = db.sqlite()?.query_row("SELECT coalesce(max(id), 0) FROM outbox", [], |r| r.get(0))?;
     let Some(prev) = seen.as_ref() else {
         *seen = Some(Seen { data_version, last_message });
         return Ok(());

@@ -10,6 +10,7 @@ use crate::audit::{self, Action, Actor};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::money::{self, from_units, to_units};
+use crate::sql::Conn;
 use crate::time::Timestamp;
 
 /// At most this many levels: enough for any warning plan, few enough to read at a glance.
@@ -131,14 +132,11 @@ fn sort(levels: &mut [Level]) {
 }
 
 /// The account's levels (amounts highest first, then percents), inside any transaction.
-pub fn levels_in(conn: &rusqlite::Connection) -> Result<Vec<Level>> {
-    let mut st = conn.prepare_cached("SELECT kind, value FROM alert_levels")?;
-    let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (kind, value) = row?;
-        out.push(if kind == "amount" { Level::Amount(value) } else { Level::Percent(value) });
-    }
+pub fn levels_in(conn: Conn<'_>) -> Result<Vec<Level>> {
+    let mut out = conn.query("SELECT kind, value FROM alert_levels", &[], |r| {
+        let (kind, value) = (r.get::<String>(0)?, r.get::<i64>(1)?);
+        Ok(if kind == "amount" { Level::Amount(value) } else { Level::Percent(value) })
+    })?;
     sort(&mut out);
     Ok(out)
 }
@@ -168,28 +166,28 @@ pub fn set_levels(db: &mut Db, levels: &[Level], by: &Actor, now: Timestamp) -> 
     if levels.len() > MAX_LEVELS {
         return Err(Error::invalid("levels", format!("at most {MAX_LEVELS} levels, {} given", levels.len())));
     }
-    let tx = db.write()?;
-    let currency: String = tx.query_row("SELECT currency FROM account WHERE id = 1", [], |r| r.get(0))?;
-    let before = levels_in(&tx)?;
-    tx.execute("DELETE FROM alert_levels", [])?;
-    for l in &levels {
-        let (kind, value) = match *l {
-            Level::Amount(a) => ("amount", a),
-            Level::Percent(p) => ("percent", p),
-        };
-        if value <= 0 || (kind == "percent" && value >= 100 * PERCENT_SCALE) {
-            return Err(Error::invalid("levels", format!("{} is not a level", LevelView::from(*l).typed())));
+    db.write(|tx| {
+        let currency: String = tx.query_row("SELECT currency FROM account WHERE id = 1", &[], |r| r.get(0))?;
+        let before = levels_in(tx)?;
+        tx.execute("DELETE FROM alert_levels", &[])?;
+        for l in &levels {
+            let (kind, value) = match *l {
+                Level::Amount(a) => ("amount", a),
+                Level::Percent(p) => ("percent", p),
+            };
+            if value <= 0 || (kind == "percent" && value >= 100 * PERCENT_SCALE) {
+                return Err(Error::invalid("levels", format!("{} is not a level", LevelView::from(*l).typed())));
+            }
+            tx.execute("INSERT INTO alert_levels (kind, value) VALUES (?1, ?2)", &[&kind, &value])?;
         }
-        tx.execute("INSERT INTO alert_levels (kind, value) VALUES (?1, ?2)", rusqlite::params![kind, value])?;
-    }
-    let (action, detail) = if levels.is_empty() {
-        (Action::AlertsCleared, format!("was {}", list(&before, &currency)))
-    } else {
-        (Action::AlertsSet, format!("{} (was {})", list(&levels, &currency), list(&before, &currency)))
-    };
-    audit::record(&tx, by, action, &detail, now)?;
-    tx.commit()?;
-    Ok(levels)
+        let (action, detail) = if levels.is_empty() {
+            (Action::AlertsCleared, format!("was {}", list(&before, &currency)))
+        } else {
+            (Action::AlertsSet, format!("{} (was {})", list(&levels, &currency), list(&before, &currency)))
+        };
+        audit::record(tx, by, action, &detail, now)?;
+        Ok(levels.clone())
+    })
 }
 
 /// No low-credit alerts any more.
@@ -200,17 +198,17 @@ pub fn clear_levels(db: &mut Db, by: &Actor, now: Timestamp) -> Result<()> {
 /// The spend of the last [`SPEND_WINDOW_DAYS`] days (today included, days of the account's
 /// zone, as the spend chart's) and the number of days it covers: fewer for an account younger
 /// than that, so a new account's pace is not spread over days it did not exist.
-pub fn recent_spend(conn: &rusqlite::Connection, now: Timestamp) -> Result<(i64, i64)> {
+pub fn recent_spend(conn: Conn<'_>, now: Timestamp) -> Result<(i64, i64)> {
     let zone = crate::account::time_zone(conn)?;
     let today: NaiveDate = zone.day(&now);
-    let created: String = conn.query_row("SELECT created_at FROM account WHERE id = 1", [], |r| r.get(0))?;
+    let created: String = conn.query_row("SELECT created_at FROM account WHERE id = 1", &[], |r| r.get(0))?;
     let created_day = crate::time::parse_ts(&created, "created_at").map(|t| zone.day(&t)).unwrap_or(today);
     let days = ((today - created_day).num_days() + 1).clamp(1, SPEND_WINDOW_DAYS);
     let first = today - Duration::days(days - 1);
     let end = today.succ_opt().unwrap_or(today);
     let spent: i64 = conn.query_row(
         "SELECT coalesce(sum(amount), 0) FROM spend_by_quarter WHERE start >= ?1 AND start < ?2",
-        [crate::time::fmt_ts(&zone.start_of_day(first)), crate::time::fmt_ts(&zone.start_of_day(end))],
+        &[&crate::time::fmt_ts(&zone.start_of_day(first)), &crate::time::fmt_ts(&zone.start_of_day(end))],
         |r| r.get(0),
     )?;
     Ok((spent, days))
@@ -236,25 +234,24 @@ pub fn lasts_words(days_left: i64, now: Timestamp) -> String {
 
 /// The card faxes are billed to now: (id, used, original balance); the oldest open card, else
 /// the newest (all used up); `None` before the first.
-pub fn card_in_use(conn: &rusqlite::Connection) -> Result<Option<(i64, i64, i64)>> {
-    use rusqlite::OptionalExtension;
-    let row = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?, r.get(2)?));
-    let open = conn
-        .query_row("SELECT id, used, original_balance FROM cards WHERE close_date IS NULL ORDER BY id LIMIT 1", [], row)
-        .optional()?;
+pub fn card_in_use(conn: Conn<'_>) -> Result<Option<(i64, i64, i64)>> {
+    let row = |r: &crate::sql::Row<'_>| Ok((r.get(0)?, r.get(1)?, r.get(2)?));
+    let open = conn.query_opt(
+        "SELECT id, used, original_balance FROM cards WHERE close_date IS NULL ORDER BY id LIMIT 1",
+        &[],
+        row,
+    )?;
     if open.is_some() {
         return Ok(open);
     }
-    Ok(conn.query_row("SELECT id, used, original_balance FROM cards ORDER BY id DESC LIMIT 1", [], row).optional()?)
+    conn.query_opt("SELECT id, used, original_balance FROM cards ORDER BY id DESC LIMIT 1", &[], row)
 }
 
 /// The credit across the open cards.
-pub fn remaining_in(conn: &rusqlite::Connection) -> Result<i64> {
-    Ok(conn.query_row(
-        "SELECT coalesce(sum(original_balance - used), 0) FROM cards WHERE close_date IS NULL",
-        [],
-        |r| r.get(0),
-    )?)
+pub fn remaining_in(conn: Conn<'_>) -> Result<i64> {
+    conn.query_row("SELECT coalesce(sum(original_balance - used), 0) FROM cards WHERE close_date IS NULL", &[], |r| {
+        r.get(0)
+    })
 }
 
 /// A level with whether the credit is past it now: a passed level fires again only after the
@@ -292,11 +289,8 @@ pub struct AlertStatus {
 }
 
 pub fn status(db: &mut Db, now: Timestamp) -> Result<AlertStatus> {
-    let tx = db.read()?;
-    let levels = levels_in(&tx)?;
-    let remaining = remaining_in(&tx)?;
-    let card = card_in_use(&tx)?;
-    let (spent, days) = recent_spend(&tx, now)?;
+    let (levels, remaining, card, (spent, days)) =
+        db.read(|tx| Ok((levels_in(tx)?, remaining_in(tx)?, card_in_use(tx)?, recent_spend(tx, now)?)))?;
     let states = levels
         .iter()
         .map(|&l| LevelState {

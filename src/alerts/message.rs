@@ -2,19 +2,18 @@
 //! billing transaction (after the biller has written the cards' use and the day's spend), to the
 //! account email and the recipients of alerts.
 
-use rusqlite::{OptionalExtension, Transaction};
-
 use super::crossing::{days_left, Crossing};
 use super::levels::{lasts_words, percent_text, recent_spend, remaining_in, window_words};
 use crate::error::Result;
 use crate::money::fmt_for_people;
 use crate::notify::outbox::{enqueue, MessageKind};
+use crate::sql::Conn;
 use crate::time::Timestamp;
 
 /// Queues the alert for `crossings` (not empty); returns the outbox id.
-pub(crate) fn queue(tx: &Transaction<'_>, crossings: &[Crossing], now: Timestamp) -> Result<i64> {
+pub(crate) fn queue(tx: Conn<'_>, crossings: &[Crossing], now: Timestamp) -> Result<i64> {
     let (name, currency, kind): (String, String, String) =
-        tx.query_row("SELECT name, currency, kind FROM account WHERE id = 1", [], |r| {
+        tx.query_row("SELECT name, currency, kind FROM account WHERE id = 1", &[], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
     let credit = kind == "credit";
@@ -29,7 +28,7 @@ pub(crate) fn queue(tx: &Transaction<'_>, crossings: &[Crossing], now: Timestamp
             Crossing::Amount { level } => why.push(format!("It fell to your alert level of {}.", money(level))),
             Crossing::Percent { level, card } => {
                 let (used, original): (i64, i64) =
-                    tx.query_row("SELECT used, original_balance FROM cards WHERE id = ?1", [card], |r| {
+                    tx.query_row("SELECT used, original_balance FROM cards WHERE id = ?1", &[&card], |r| {
                         Ok((r.get(0)?, r.get(1)?))
                     })?;
                 why.push(if used >= original {
@@ -67,7 +66,7 @@ pub(crate) fn queue(tx: &Transaction<'_>, crossings: &[Crossing], now: Timestamp
 }
 
 /// What comes next: the month's renewal (credit accounts), the repeat order, or what to do.
-fn what_now(tx: &Transaction<'_>, credit: bool, now: Timestamp) -> Result<String> {
+fn what_now(tx: Conn<'_>, credit: bool, now: Timestamp) -> Result<String> {
     if credit {
         return Ok(format!(
             "The month's credit renews on {}. Until then, faxes are refused with 205000 - Quota Exceeded once it \
@@ -78,13 +77,11 @@ fn what_now(tx: &Transaction<'_>, credit: bool, now: Timestamp) -> Result<String
             }
         ));
     }
-    let repeat: Option<(String, Option<String>)> = tx
-        .query_row(
-            "SELECT p.name, r.paused_reason FROM repeat_order r JOIN packages p ON p.id = r.package_id WHERE r.id = 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
+    let repeat: Option<(String, Option<String>)> = tx.query_opt(
+        "SELECT p.name, r.paused_reason FROM repeat_order r JOIN packages p ON p.id = r.package_id WHERE r.id = 1",
+        &[],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     Ok(match repeat {
         Some((package, None)) => {
             format!("Your repeat order buys a {package} card automatically when the card in use reaches 95% used.")

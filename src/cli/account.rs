@@ -1,7 +1,5 @@
 //! `init`, `user add` and `user list`, `account show | set`, and `spend`.
 
-use std::path::Path;
-
 use super::io::{print_json, read_password, remove_db_files};
 use super::output;
 use faxcredit::account::{self, AccountKind, NewAccount, Role};
@@ -11,7 +9,7 @@ use faxcredit::money;
 use faxcredit::time::Timestamp;
 
 pub fn init(
-    path: &Path,
+    path: &faxcredit::db::Location,
     name: String,
     kind: String,
     email: String,
@@ -25,16 +23,17 @@ pub fn init(
     // Validate before creating any file, so bad input leaves nothing behind.
     let mut probe = Db::in_memory()?;
     faxcredit::setup::create_account(&mut probe, &new, now)?;
-    let existed = path.exists();
+    // A file this command creates is removed again if the account cannot be created in it.
+    let new_file = path.file().filter(|f| !f.exists()).map(std::path::Path::to_path_buf);
     let mut db = Db::create(path)?;
     match faxcredit::setup::create_account(&mut db, &new, now) {
         Ok(a) => {
-            outln!("created {} account {:?} ({}) in {}", a.kind.as_str(), a.name, a.currency, path.display())
+            outln!("created {} account {:?} ({}) in {}", a.kind.as_str(), a.name, a.currency, path)
         }
         Err(e) => {
             drop(db);
-            if !existed {
-                remove_db_files(path);
+            if let Some(file) = new_file {
+                remove_db_files(&file);
             }
             return Err(e);
         }
@@ -42,7 +41,7 @@ pub fn init(
     Ok(0)
 }
 
-pub fn add_user(path: &Path, name: String, role: String, now: Timestamp) -> Result<i32> {
+pub fn add_user(path: &faxcredit::db::Location, name: String, role: String, now: Timestamp) -> Result<i32> {
     let role = Role::parse(&role)?;
     let mut db = Db::open(path)?;
     account::account(&db)?;
@@ -52,7 +51,7 @@ pub fn add_user(path: &Path, name: String, role: String, now: Timestamp) -> Resu
     Ok(0)
 }
 
-pub fn list_users(path: &Path) -> Result<i32> {
+pub fn list_users(path: &faxcredit::db::Location) -> Result<i32> {
     let db = Db::open(path)?;
     let rows: Vec<Vec<String>> = account::users(&db)?
         .into_iter()
@@ -75,7 +74,7 @@ fn zone_words(a: &account::Account) -> String {
 }
 
 /// `account show`: the account, its time zone and the billing details its receipts print.
-pub fn show(path: &Path, json: bool) -> Result<i32> {
+pub fn show(path: &faxcredit::db::Location, json: bool) -> Result<i32> {
     let db = Db::open(path)?;
     let a = account::account(&db)?;
     let b = faxcredit::billing_details::billing_details(db.conn())?;
@@ -117,7 +116,7 @@ pub struct Settings {
 
 /// `account set`: the time zone and the billing details. Every value is checked before any is
 /// saved, so bad input changes nothing.
-pub fn set(path: &Path, s: Settings, now: Timestamp) -> Result<i32> {
+pub fn set(path: &faxcredit::db::Location, s: Settings, now: Timestamp) -> Result<i32> {
     let email_receipts = s
         .email_receipts
         .map(|v| match v.trim().to_ascii_lowercase().as_str() {
@@ -152,7 +151,7 @@ pub fn set(path: &Path, s: Settings, now: Timestamp) -> Result<i32> {
 }
 
 /// `spend`: this month's spend and the spend of each of the last days, in the account's zone.
-pub fn spend(path: &Path, days: u32, json: bool, now: Timestamp) -> Result<i32> {
+pub fn spend(path: &faxcredit::db::Location, days: u32, json: bool, now: Timestamp) -> Result<i32> {
     if !(1..=3_660).contains(&days) {
         return Err(faxcredit::error::Error::invalid("days", "must be from 1 to 3660"));
     }

@@ -20,7 +20,7 @@ pub enum AlertsCommand {
     Clear,
 }
 
-pub fn run(path: &std::path::Path, cmd: Option<AlertsCommand>, json: bool, now: Timestamp) -> Result<i32> {
+pub fn run(path: &faxcredit::db::Location, cmd: Option<AlertsCommand>, json: bool, now: Timestamp) -> Result<i32> {
     let mut db = Db::open(path)?;
     let acct = faxcredit::account::account(&db)?;
     match cmd {

@@ -20,7 +20,12 @@ pub enum AuditCommand {
     },
 }
 
-pub fn run(path: &std::path::Path, cmd: Option<AuditCommand>, json: bool, limit: Option<String>) -> Result<i32> {
+pub fn run(
+    path: &faxcredit::db::Location,
+    cmd: Option<AuditCommand>,
+    json: bool,
+    limit: Option<String>,
+) -> Result<i32> {
     let db = Db::open(path)?;
     faxcredit::account::account(&db)?;
     if let Some(AuditCommand::Export { out, no_bom }) = cmd {

@@ -11,7 +11,7 @@ use faxcredit::import::RecordStatus;
 use faxcredit::ledger::{Outcome, RawFax};
 use faxcredit::time::Timestamp;
 
-pub fn bill(path: &Path, args: BillArgs, now: Timestamp) -> Result<i32> {
+pub fn bill(path: &faxcredit::db::Location, args: BillArgs, now: Timestamp) -> Result<i32> {
     let record = match args.json {
         Some(j) => RawFax::from_json(&j)?.read()?,
         // Without --at the fax is stamped with the time it is billed, and the stamp is not
@@ -57,7 +57,7 @@ fn unreachable_refusal() -> Result<()> {
     Err(Error::Invariant("a refusal was returned as success".into()))
 }
 
-pub fn import(path: &Path, file: &Path, json: bool, now: Timestamp) -> Result<i32> {
+pub fn import(path: &faxcredit::db::Location, file: &Path, json: bool, now: Timestamp) -> Result<i32> {
     let mut db = Db::open(path)?;
     let mut err = std::io::stderr().lock();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::io::{card_id, print_json};
 use super::output::{self, CardJson};
@@ -12,7 +12,7 @@ use faxcredit::ledger::{self, ActivityQuery};
 use faxcredit::money;
 use faxcredit::time::{parse_ts, Timestamp};
 
-pub fn apply(path: &Path, value: String, bonus: String, now: Timestamp) -> Result<i32> {
+pub fn apply(path: &faxcredit::db::Location, value: String, bonus: String, now: Timestamp) -> Result<i32> {
     let value = money::parse_amount(&value, "value")?;
     let bonus = money::parse_amount(&bonus, "bonus")?;
     let mut db = Db::open(path)?;
@@ -21,7 +21,7 @@ pub fn apply(path: &Path, value: String, bonus: String, now: Timestamp) -> Resul
     Ok(0)
 }
 
-pub fn list(path: &Path, json: bool, now: Timestamp) -> Result<i32> {
+pub fn list(path: &faxcredit::db::Location, json: bool, now: Timestamp) -> Result<i32> {
     let mut db = Db::open(path)?;
     ledger::cards::roll_credit_month(&mut db, now)?;
     let cards = ledger::cards(&mut db)?;
@@ -50,7 +50,7 @@ fn bound(db: &Db, given: Option<String>, field: &str) -> Result<Option<Timestamp
 /// `activity`: one card's lines, paged or all, as a table, JSON or CSV. Long only for its
 /// options, each a line.
 pub fn activity(
-    path: &Path,
+    path: &faxcredit::db::Location,
     card: String,
     json: bool,
     limit: Option<u64>,
@@ -118,7 +118,7 @@ pub fn activity(
     Ok(0)
 }
 
-pub fn export(path: &Path, card: String, out: PathBuf, no_bom: bool) -> Result<i32> {
+pub fn export(path: &faxcredit::db::Location, card: String, out: PathBuf, no_bom: bool) -> Result<i32> {
     let mut db = Db::open(path)?;
     let id = card_id(&card)?;
     let opts = faxcredit::export::CsvOptions { bom: !no_bom };
@@ -127,7 +127,7 @@ pub fn export(path: &Path, card: String, out: PathBuf, no_bom: bool) -> Result<i
     Ok(0)
 }
 
-pub fn attempts(path: &Path, json: bool) -> Result<i32> {
+pub fn attempts(path: &faxcredit::db::Location, json: bool) -> Result<i32> {
     let db = Db::open(path)?;
     let a = ledger::attempts(&db, 1_000)?;
     if json {

@@ -1,7 +1,5 @@
 //! `check` the ledger's invariants, and seed a `demo` account.
 
-use std::path::Path;
-
 use super::io::print_json;
 use faxcredit::account::{self, AccountKind, Role};
 use faxcredit::db::Db;
@@ -9,7 +7,7 @@ use faxcredit::error::{Error, Result};
 use faxcredit::ledger;
 use faxcredit::time::Timestamp;
 
-pub fn check(path: &Path, json: bool) -> Result<i32> {
+pub fn check(path: &faxcredit::db::Location, json: bool) -> Result<i32> {
     let mut db = Db::open(path)?;
     let r = ledger::check(&mut db)?;
     if json {
@@ -24,15 +22,27 @@ pub fn check(path: &Path, json: bool) -> Result<i32> {
     Ok(if r.ok() { 0 } else { 1 })
 }
 
-pub fn demo(path: &Path, faxes: u64, kind: String, single_card: bool, now: Timestamp) -> Result<i32> {
+pub fn demo(
+    path: &faxcredit::db::Location,
+    faxes: u64,
+    kind: String,
+    single_card: bool,
+    now: Timestamp,
+) -> Result<i32> {
     let kind = AccountKind::parse(&kind)?;
     if faxes == 0 || faxes > 10_000_000 {
         return Err(Error::invalid("faxes", "must be 1..=10000000"));
     }
-    if path.exists() {
-        let db = Db::open(path)?;
-        if let Ok(a) = account::account(&db) {
-            return Err(Error::AlreadyInitialized(a.name));
+    if path.file().is_none_or(std::path::Path::exists) {
+        match Db::open(path) {
+            Ok(db) => {
+                if let Ok(a) = account::account(&db) {
+                    return Err(Error::AlreadyInitialized(a.name));
+                }
+            }
+            // A PostgreSQL schema without a ledger yet: the demo creates it.
+            Err(Error::NoDatabase(_)) if path.file().is_none() => {}
+            Err(e) => return Err(e),
         }
     }
     let mut db = Db::create(path)?;
@@ -44,7 +54,7 @@ pub fn demo(path: &Path, faxes: u64, kind: String, single_card: bool, now: Times
     outln!(
         "seeded {:?} in {}: {} cards, {} faxes ({} refused then retried); users {} (password {:?}; {} are managers)",
         s.account,
-        path.display(),
+        path,
         s.cards,
         s.faxes,
         s.refused,

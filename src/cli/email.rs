@@ -33,7 +33,7 @@ pub enum EmailCommand {
     Test,
 }
 
-pub fn email(path: &std::path::Path, cmd: EmailCommand, now: Timestamp) -> Result<i32> {
+pub fn email(path: &faxcredit::db::Location, cmd: EmailCommand, now: Timestamp) -> Result<i32> {
     let mut db = Db::open(path)?;
     faxcredit::account::account(&db)?;
     match cmd {
@@ -80,7 +80,7 @@ fn mailer(db: &mut Db) -> Result<Option<SmtpMailer>> {
     super::secrets::smtp_mailer(db)
 }
 
-pub fn outbox(path: &std::path::Path, deliver: bool, json: bool) -> Result<i32> {
+pub fn outbox(path: &faxcredit::db::Location, deliver: bool, json: bool) -> Result<i32> {
     let mut db = Db::open(path)?;
     faxcredit::account::account(&db)?;
     if deliver {

@@ -20,6 +20,7 @@ mod repeat;
 mod report;
 mod secrets;
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -27,9 +28,10 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "faxcredit", version, about = "Outbound fax credit: prepaid cards, fax billing, activity and exports")]
 pub struct Cli {
-    /// The account database (default: the app's data directory).
-    #[arg(long, global = true, env = "FAXCREDIT_DB", value_name = "PATH")]
-    pub db: Option<PathBuf>,
+    /// The account's ledger: a SQLite file (default: the app's data directory), or a PostgreSQL
+    /// URL, `postgres://user@host/db?schema=acme&sslmode=verify-full`.
+    #[arg(long, global = true, env = "FAXCREDIT_DB", value_name = "PATH|URL")]
+    pub db: Option<OsString>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -352,15 +354,18 @@ pub fn main() -> i32 {
 
 /// One line a command: each body lives in the file named after what it does.
 fn run(cli: Cli) -> faxcredit::error::Result<i32> {
-    let path = cli.db.clone().unwrap_or_else(faxcredit::paths::default_db);
+    let location = match &cli.db {
+        Some(db) => faxcredit::db::Location::parse(db)?,
+        None => faxcredit::db::Location::File(faxcredit::paths::default_db()),
+    };
     init_services()?;
     let now = services().now();
     // Every front end that starts first finishes the orders a crash left pending. `bill`, the
     // gateways' hot path, does it on its own connection once the fax is billed.
-    if !cli.command.skips_reconcile() && path.exists() {
-        secrets::reconcile_at_start(&path);
+    if !cli.command.skips_reconcile() && location.file().is_none_or(std::path::Path::exists) {
+        secrets::reconcile_at_start(&location);
     }
-    let p = path.as_path();
+    let p = &location;
     match cli.command {
         Command::Init { name, kind, email, currency, credit_limit } => {
             account::init(p, name, kind, email, currency, credit_limit, now)

@@ -1,7 +1,7 @@
 //! `payment-card set | show | remove`, `packages`, `purchase PACKAGE`, `orders [export]`.
 
 use std::io::{BufRead, IsTerminal};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Subcommand;
 
@@ -57,7 +57,7 @@ fn read_lines(n: usize) -> Result<Vec<String>> {
     Ok(lines)
 }
 
-pub fn payment_card(path: &Path, cmd: PaymentCardCommand, now: Timestamp) -> Result<i32> {
+pub fn payment_card(path: &faxcredit::db::Location, cmd: PaymentCardCommand, now: Timestamp) -> Result<i32> {
     let mut db = Db::open(path)?;
     match cmd {
         PaymentCardCommand::Set => {
@@ -98,7 +98,7 @@ pub fn payment_card(path: &Path, cmd: PaymentCardCommand, now: Timestamp) -> Res
     Ok(0)
 }
 
-pub fn packages(path: &Path, json: bool) -> Result<i32> {
+pub fn packages(path: &faxcredit::db::Location, json: bool) -> Result<i32> {
     let db = Db::open(path)?;
     let acct = faxcredit::account::account(&db)?;
     let list: Vec<_> = faxcredit::catalog::packages(&db)?.into_iter().filter(|p| p.active).collect();
@@ -142,7 +142,7 @@ pub fn packages(path: &Path, json: bool) -> Result<i32> {
     Ok(0)
 }
 
-pub fn purchase(path: &Path, package: &str, key: Option<String>, po: Option<String>) -> Result<i32> {
+pub fn purchase(path: &faxcredit::db::Location, package: &str, key: Option<String>, po: Option<String>) -> Result<i32> {
     // A bad PO reference is refused before anything else.
     let po = po.as_deref().map(faxcredit::orders::receipt::validate_po).transpose()?.flatten();
     let mut db = Db::open(path)?;
@@ -174,7 +174,7 @@ fn new_key() -> String {
     format!("manual:{}", salt.as_str().chars().filter(char::is_ascii_alphanumeric).collect::<String>())
 }
 
-pub fn orders(path: &Path, cmd: Option<OrdersCommand>, json: bool) -> Result<i32> {
+pub fn orders(path: &faxcredit::db::Location, cmd: Option<OrdersCommand>, json: bool) -> Result<i32> {
     let db = Db::open(path)?;
     match cmd {
         Some(OrdersCommand::Receipt { id, out }) => {

@@ -1,8 +1,6 @@
 //! `rates`, `rates set | remove | quote`: the rate table that prices faxes without their own
 //! `costPerUnit`.
 
-use std::path::Path;
-
 use clap::Subcommand;
 
 use super::io::print_json;
@@ -42,7 +40,12 @@ pub enum RatesCommand {
     },
 }
 
-pub fn run(path: &Path, cmd: Option<RatesCommand>, json: bool, now: faxcredit::time::Timestamp) -> Result<i32> {
+pub fn run(
+    path: &faxcredit::db::Location,
+    cmd: Option<RatesCommand>,
+    json: bool,
+    now: faxcredit::time::Timestamp,
+) -> Result<i32> {
     let mut db = Db::open(path)?;
     match cmd {
         None => list(&db, json),

@@ -22,7 +22,7 @@ pub enum RecipientsCommand {
     Remove { email: String },
 }
 
-pub fn run(path: &std::path::Path, cmd: Option<RecipientsCommand>, json: bool, now: Timestamp) -> Result<i32> {
+pub fn run(path: &faxcredit::db::Location, cmd: Option<RecipientsCommand>, json: bool, now: Timestamp) -> Result<i32> {
     let mut db = Db::open(path)?;
     faxcredit::account::account(&db)?;
     match cmd {

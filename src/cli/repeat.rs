@@ -29,7 +29,7 @@ pub enum RepeatCommand {
     },
 }
 
-pub fn run(path: &std::path::Path, cmd: RepeatCommand, now: Timestamp) -> Result<i32> {
+pub fn run(path: &faxcredit::db::Location, cmd: RepeatCommand, now: Timestamp) -> Result<i32> {
     let mut db = Db::open(path)?;
     match cmd {
         RepeatCommand::Set { package, cap } => {

@@ -1,6 +1,6 @@
 //! `report --from DAY --to DAY --by user|country|day`: who spent the credit.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::io::print_json;
 use super::output;
@@ -18,7 +18,7 @@ pub struct ReportArgs {
     pub no_bom: bool,
 }
 
-pub fn report(path: &Path, a: ReportArgs) -> Result<i32> {
+pub fn report(path: &faxcredit::db::Location, a: ReportArgs) -> Result<i32> {
     let range = Range::parse(&a.from, &a.to)?;
     let by = GroupBy::parse(&a.by)?;
     if let Some(out) = &a.out {

@@ -42,7 +42,7 @@ pub fn reconcile(db: &mut Db) -> Option<ReconcileReport> {
 
 /// At start-up, before a command: the orders a crash left pending are finished on their own
 /// connection (a ledger without an account yet has none).
-pub fn reconcile_at_start(path: &std::path::Path) {
+pub fn reconcile_at_start(path: &faxcredit::db::Location) {
     if let Ok(mut db) = Db::open(path) {
         if faxcredit::account::account(&db).is_ok() {
             reconcile(&mut db);

@@ -1,29 +1,42 @@
-//! The SQLite database: opening with the ledger's pragmas, forward-only migrations, and the
-//! `BEGIN IMMEDIATE` write transactions every write goes through.
+//! The ledger's database: a SQLite file (the embedded default) or a schema on a PostgreSQL
+//! server, opened with the ledger's settings and brought up to date by forward-only
+//! migrations; and the transactions every read and write goes through ([`Db::read`],
+//! [`Db::write`]), whose SQL runs on the storage seam (`crate::sql`).
 //!
-//! Durability: WAL with `synchronous = FULL`, so an acknowledged write survives `kill -9` and power
-//! loss. Concurrency: every write takes the write lock up front (`BEGIN IMMEDIATE`) and waits for
-//! it through the busy timeout, so several processes can bill one database at once.
+//! SQLite: WAL with `synchronous = FULL`, so an acknowledged write survives `kill -9` and power
+//! loss; every write takes the write lock up front (`BEGIN IMMEDIATE`) and waits for it through
+//! the busy timeout, so several processes can bill one database at once. PostgreSQL: a write
+//! locks the account row first (`SELECT … FOR UPDATE`), which serialises writers the same way,
+//! and runs again from its start on a serialization failure or a deadlock (`transaction.rs`).
 
 mod files;
+mod location;
 mod phase;
+mod postgres;
+mod sqlite;
+mod transaction;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub use files::{is_ledger_file, ledger_files, Identity};
+pub use location::{Location, PgUrl, SslMode};
 pub use phase::{note_records as phase_note_records, trace_phases};
+pub use transaction::PG_ATTEMPTS;
 
 use crate::error::{Error, Result};
+use crate::sql::{Backend, Conn, PgConn};
 
 /// `PRAGMA application_id`: "FAXC". Tells our databases from other SQLite files.
 pub const APPLICATION_ID: i64 = 0x4641_5843;
 
 /// Forward-only migrations; the index + 1 is the `user_version` they bring the database to.
+/// A PostgreSQL ledger starts at version 10 (`postgres/schema_v10.sql`); a later version adds
+/// its SQL here and to `postgres::MIGRATIONS`, under the same number.
 const MIGRATIONS: &[&str] = &[
     include_str!("schema_v1.sql"),
     include_str!("schema_v2.sql"),
@@ -45,16 +58,24 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// An open ledger database.
 pub struct Db {
-    /// The files this connection opened; `None` in memory. Declared (so dropped) before `conn`:
-    /// when the connection closes, its files' inodes may be freed and reused by another ledger,
-    /// and by then nothing may still claim them ([`files::refuse_beside_stale`]).
+    /// The files this connection opened; `None` in memory and on PostgreSQL. Declared (so
+    /// dropped) before `engine`: when the connection closes, its files' inodes may be freed and
+    /// reused by another ledger, and by then nothing may still claim them
+    /// ([`files::refuse_beside_stale`]).
     files: Option<Arc<Identity>>,
-    conn: Connection,
+    engine: Engine,
+    location: Location,
+    /// The SQLite file (`:memory:` in memory); on PostgreSQL, the URL without its password.
     path: PathBuf,
     /// Caches of the layers above that are valid only with this connection (the rate table),
     /// one per type: [`Db::write_with_cache`].
     caches: Caches,
     flags: OpenFlags,
+}
+
+enum Engine {
+    Sqlite(Connection),
+    Postgres(PgConn),
 }
 
 /// One value of each type, for caches kept with a connection by the layers above it.
@@ -77,79 +98,58 @@ impl Caches {
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db").field("path", &self.path).finish()
+        f.debug_struct("Db").field("location", &self.location).finish()
     }
 }
 
 impl Db {
-    /// Opens an existing database (never creates one) and brings its schema up to date.
-    pub fn open(path: &Path) -> Result<Db> {
-        if !path.exists() {
-            return Err(Error::NoDatabase(path.display().to_string()));
+    /// Opens an existing ledger (never creates one) and brings its schema up to date: a file
+    /// path, or a PostgreSQL URL's schema ([`Location`]).
+    pub fn open(at: impl Into<Location>) -> Result<Db> {
+        match at.into() {
+            Location::File(path) if !path.exists() => Err(Error::NoDatabase(path.display().to_string())),
+            Location::File(path) => Self::open_file(&path, OpenFlags::SQLITE_OPEN_READ_WRITE),
+            Location::Postgres(url) => Self::open_postgres(url, false),
         }
-        Self::open_inner(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
     }
 
-    /// Opens a database, creating the file (readable by its owner only) when it is missing.
-    pub fn create(path: &Path) -> Result<Db> {
-        if !path.exists() {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                create_private_dir(dir)?;
+    /// Opens a ledger, creating it when it is missing: the file (readable by its owner only),
+    /// or on PostgreSQL the schema and its tables.
+    pub fn create(at: impl Into<Location>) -> Result<Db> {
+        match at.into() {
+            Location::File(path) => {
+                sqlite::create_file(&path)?;
+                Self::open_file(&path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)
             }
-            create_private_file(path)?;
+            Location::Postgres(url) => Self::open_postgres(url, true),
         }
-        Self::open_inner(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)
     }
 
-    /// A private in-memory database, for unit tests.
+    /// A private in-memory SQLite database, for unit tests.
     pub fn in_memory() -> Result<Db> {
-        let conn = Connection::open_in_memory()?;
-        let mut db = Db {
-            conn,
-            path: PathBuf::from(":memory:"),
-            caches: Caches::default(),
-            files: None,
-            flags: OpenFlags::default(),
+        let path = PathBuf::from(":memory:");
+        let mut conn = Connection::open_in_memory()?;
+        sqlite::configure(&conn, &path)?;
+        sqlite::migrate(&mut conn)?;
+        Ok(Db::with(Engine::Sqlite(conn), Location::File(path), None, OpenFlags::default()))
+    }
+
+    fn with(engine: Engine, location: Location, files: Option<Arc<Identity>>, flags: OpenFlags) -> Db {
+        let path = match &location {
+            Location::File(p) => p.clone(),
+            Location::Postgres(u) => PathBuf::from(&u.shown),
         };
-        db.configure()?;
-        db.migrate()?;
-        Ok(db)
+        Db { files, engine, location, path, caches: Caches::default(), flags }
     }
 
-    fn open_inner(path: &Path, flags: OpenFlags) -> Result<Db> {
-        let flags = flags | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
-        files::refuse_beside_stale(path).map_err(Error::LedgerReplaced)?;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| map_open(e, path))?;
-        let mut db = Db { conn, path: path.to_path_buf(), caches: Caches::default(), files: None, flags };
-        db.configure().map_err(|e| relabel(e, path))?;
-        db.migrate().map_err(|e| relabel(e, path))?;
-        db.watch_files()?;
-        if phase::on() {
-            phase::follow(&db.conn);
-            phase::mark("opened");
-        }
-        Ok(db)
+    fn open_file(path: &Path, flags: OpenFlags) -> Result<Db> {
+        let (conn, files) = sqlite::open(path, flags)?;
+        Ok(Db::with(Engine::Sqlite(conn), Location::File(path.to_path_buf()), Some(files), flags))
     }
 
-    /// Notes the files this connection holds and refuses, from then on, every commit that
-    /// would land in files no longer at the ledger's path (see `files.rs`).
-    fn watch_files(&mut self) -> Result<()> {
-        // A read opens the WAL and the shared memory, so both exist when we look.
-        self.conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0))?;
-        let files = Arc::new(Identity::take(&self.path));
-        let watched = Arc::clone(&files);
-        // Returning true turns the commit into a rollback: nothing is acknowledged that would
-        // have gone into a deleted file.
-        self.conn.commit_hook(Some(move || {
-            let replaced = watched.changed().is_some();
-            if !replaced {
-                phase::mark("commit");
-            }
-            replaced
-        }));
-        files::register(&files);
-        self.files = Some(files);
-        Ok(())
+    fn open_postgres(url: Box<PgUrl>, create: bool) -> Result<Db> {
+        let conn = postgres::open(&url, create, SCHEMA_VERSION)?;
+        Ok(Db::with(Engine::Postgres(conn), Location::Postgres(url), None, OpenFlags::default()))
     }
 
     /// `Err(LedgerReplaced)` when the ledger's files at its path are no longer the ones this
@@ -165,73 +165,27 @@ impl Db {
     /// not the ones it opened, then opens the ledger again. Fails with `LedgerReplaced` while
     /// another connection of this process still holds the old files (close those first).
     pub fn reopen(self) -> Result<Db> {
-        let (path, flags) = (self.path.clone(), self.flags);
+        let (location, flags) = (self.location.clone(), self.flags);
         // Closed before the new one opens: SQLite would hand the new connection this one's mapping
         // of the old shared memory.
         drop(self);
-        Db::open_inner(&path, flags)
+        match location {
+            Location::File(path) => Db::open_file(&path, flags),
+            Location::Postgres(url) => Db::open_postgres(url, false),
+        }
     }
 
-    fn configure(&mut self) -> Result<()> {
-        self.conn.busy_timeout(BUSY_TIMEOUT)?;
-        // Reading the header first turns "not a database" into a clear error before any write.
-        let app_id: i64 = self.conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
-        let version: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        let tables: i64 = self.conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
-        if app_id != APPLICATION_ID && (app_id != 0 || version != 0 || tables != 0) {
-            return Err(Error::NotADatabase(self.path.display().to_string()));
-        }
-        if version > SCHEMA_VERSION {
-            return Err(Error::NewerSchema { found: version, known: SCHEMA_VERSION });
-        }
-        if self.path.as_os_str() != ":memory:" {
-            let mode: String = self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-            if !mode.eq_ignore_ascii_case("wal") {
-                return Err(Error::ReadOnly(format!("cannot switch {} to WAL", self.path.display())));
-            }
-        }
-        self.conn.execute_batch(
-            "PRAGMA synchronous = FULL;
-             PRAGMA foreign_keys = ON;
-             PRAGMA temp_store = MEMORY;",
-        )?;
-        self.conn.set_prepared_statement_cache_capacity(64);
-        Ok(())
-    }
-
-    fn migrate(&mut self) -> Result<()> {
-        let version: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if version >= SCHEMA_VERSION {
-            return Ok(());
-        }
-        // A migration may rebuild a table that others point at (schema 5 rebuilds `users`),
-        // which SQLite allows only with foreign keys off; they are checked before commit.
-        // The pragma cannot change inside a transaction, so it brackets it.
-        self.conn.execute_batch("PRAGMA foreign_keys = OFF")?;
-        let migrated = self.migrate_in_transaction();
-        self.conn.execute_batch("PRAGMA foreign_keys = ON")?;
-        migrated
-    }
-
-    fn migrate_in_transaction(&mut self) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // Another process may have migrated while we waited for the lock.
-        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            tx.execute_batch(sql)?;
-            tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
-        }
-        let broken: Option<String> = tx.query_row("PRAGMA foreign_key_check", [], |r| r.get(0)).optional()?;
-        if let Some(table) = broken {
-            return Err(Error::Invariant(format!("the migration left a row of {table} pointing at nothing")));
-        }
-        tx.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}"))?;
-        tx.commit()?;
-        Ok(())
-    }
-
+    /// The SQLite file; on PostgreSQL, the URL without its password (no file of ours).
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.conn().backend()
     }
 
     /// Refuses the ledger's own files (database, WAL, shared memory) as a file to import from or
@@ -247,26 +201,81 @@ impl Db {
         Ok(())
     }
 
-    pub fn conn(&self) -> &Connection {
-        &self.conn
+    /// The connection outside any transaction: each statement is its own (reads of one value,
+    /// or of things that need no snapshot across statements).
+    pub fn conn(&self) -> Conn<'_> {
+        match &self.engine {
+            Engine::Sqlite(c) => Conn::from(c),
+            Engine::Postgres(c) => Conn::from(c),
+        }
     }
 
-    /// A write transaction that holds the write lock from its first statement.
-    pub fn write(&mut self) -> Result<Transaction<'_>> {
+    /// Runs `body` in a write transaction that holds the ledger's write lock from its start,
+    /// and commits what it did when it returns `Ok`; an `Err` rolls everything back. On
+    /// PostgreSQL `body` may run again from the start (a serialization failure or deadlock),
+    /// so it must not keep state of its own across runs.
+    pub fn write<T>(&mut self, mut body: impl FnMut(Conn<'_>) -> Result<T>) -> Result<T> {
+        self.write_with_cache(|conn, _: &mut ()| body(conn))
+    }
+
+    /// [`Db::write`], with this connection's cache of type `C` (created empty on first use).
+    pub fn write_with_cache<C: Default + Send + 'static, T>(
+        &mut self,
+        body: impl FnMut(Conn<'_>, &mut C) -> Result<T>,
+    ) -> Result<T> {
         self.verify_files()?;
-        Ok(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+        let cache = self.caches.get::<C>();
+        match &self.engine {
+            Engine::Sqlite(c) => transaction::sqlite_write(c, cache, body),
+            Engine::Postgres(c) => transaction::pg_write(c, cache, body),
+        }
     }
 
-    /// A write transaction, with this connection's cache of type `T` (created empty on first use).
-    pub fn write_with_cache<T: Default + Send + 'static>(&mut self) -> Result<(Transaction<'_>, &mut T)> {
+    /// Runs `body` in a read transaction: one consistent snapshot across several queries.
+    pub fn read<T>(&mut self, body: impl FnOnce(Conn<'_>) -> Result<T>) -> Result<T> {
+        match &self.engine {
+            Engine::Sqlite(c) => transaction::sqlite_read(c, body),
+            Engine::Postgres(c) => transaction::pg_read(c, body),
+        }
+    }
+
+    // ---- SQLite only, for the modules not yet ported onto the seam (issue 15). Each returns
+    // `not_on_postgres` on a PostgreSQL ledger; a module is ported when it calls none of them.
+
+    /// The SQLite connection.
+    pub fn sqlite(&self) -> Result<&Connection> {
+        match &self.engine {
+            Engine::Sqlite(c) => Ok(c),
+            Engine::Postgres(_) => Err(Error::NotOnPostgres("this command".into())),
+        }
+    }
+
+    /// A SQLite write transaction that holds the write lock from its first statement.
+    pub fn sqlite_write(&mut self) -> Result<Transaction<'_>> {
+        self.verify_files()?;
+        Ok(self.sqlite_mut()?.transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
+    /// [`Db::sqlite_write`], with this connection's cache of type `T`.
+    pub fn sqlite_write_with_cache<T: Default + Send + 'static>(&mut self) -> Result<(Transaction<'_>, &mut T)> {
         self.verify_files()?;
         let cache = self.caches.get::<T>();
-        Ok((self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?, cache))
+        match &mut self.engine {
+            Engine::Sqlite(c) => Ok((c.transaction_with_behavior(TransactionBehavior::Immediate)?, cache)),
+            Engine::Postgres(_) => Err(Error::NotOnPostgres("this command".into())),
+        }
     }
 
-    /// A read transaction: one consistent snapshot across several queries.
-    pub fn read(&mut self) -> Result<Transaction<'_>> {
-        Ok(self.conn.transaction_with_behavior(TransactionBehavior::Deferred)?)
+    /// A SQLite read transaction.
+    pub fn sqlite_read(&mut self) -> Result<Transaction<'_>> {
+        Ok(self.sqlite_mut()?.transaction_with_behavior(TransactionBehavior::Deferred)?)
+    }
+
+    fn sqlite_mut(&mut self) -> Result<&mut Connection> {
+        match &mut self.engine {
+            Engine::Sqlite(c) => Ok(c),
+            Engine::Postgres(_) => Err(Error::NotOnPostgres("this command".into())),
+        }
     }
 }
 
@@ -276,53 +285,11 @@ impl Drop for Db {
         // and shared memory *by path*. When the files at the path are no longer ours, that would
         // copy stale pages over another program's writes and delete its live files: close
         // without checkpointing (which also keeps SQLite from deleting anything).
-        if self.verify_files().is_err() {
-            let _ = self.conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true);
+        if let Engine::Sqlite(conn) = &self.engine {
+            if self.verify_files().is_err() {
+                let _ = conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true);
+            }
         }
-    }
-}
-
-#[cfg(unix)]
-fn create_private_file(path: &Path) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
-    Ok(())
-}
-
-/// Creates the folders a new ledger goes in; the ones created here are for their owner only
-/// (an existing folder is left as it is).
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir)?;
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn create_private_file(path: &Path) -> Result<()> {
-    std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
-    Ok(())
-}
-
-fn map_open(e: rusqlite::Error, path: &Path) -> Error {
-    relabel(Error::from(e), path)
-}
-
-/// Names the file in errors that the SQLite layer reports without it.
-fn relabel(e: Error, path: &Path) -> Error {
-    match e {
-        Error::NotADatabase(_) => Error::NotADatabase(path.display().to_string()),
-        Error::ReadOnly(m) => Error::ReadOnly(format!("{}: {m}", path.display())),
-        Error::Db(rusqlite::Error::SqliteFailure(f, m)) if f.code == rusqlite::ffi::ErrorCode::CannotOpen => {
-            Error::NoDatabase(format!("{} ({})", path.display(), m.unwrap_or_default()))
-        }
-        other => other,
     }
 }
 

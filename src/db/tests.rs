@@ -1,6 +1,7 @@
 //! Migrations from each older schema, on ledgers written by hand in that schema's shape.
 
 use super::*;
+use rusqlite::OptionalExtension;
 
 /// A ledger written by hand at schema `version`: the migrations up to it, then `rows` (SQL in
 /// that schema's shape), as an older build left it. Returns its folder (kept while the test
@@ -48,10 +49,11 @@ fn migrates_version_4_orders_to_version_6_orders_with_attempts() {
     let declined = list.iter().find(|o| o.id == 2).unwrap();
     assert_eq!(declined.attempt_history[0].reason.as_deref(), Some("Your card was declined."));
     let month: Option<String> =
-        db.conn().query_row("SELECT cap_month FROM orders WHERE id = 1", [], |r| r.get(0)).unwrap();
+        db.sqlite().unwrap().query_row("SELECT cap_month FROM orders WHERE id = 1", [], |r| r.get(0)).unwrap();
     assert_eq!(month.as_deref(), Some("2026-01"));
     assert_eq!(crate::repeat::log(&db, 10).unwrap().len(), 1);
-    db.conn()
+    db.sqlite()
+        .unwrap()
         .execute("INSERT INTO repeat_log (at, card_id, event, detail) VALUES ('t', NULL, 'cancelled', 'x')", [])
         .unwrap();
 }
@@ -77,10 +79,11 @@ fn migrates_a_version_3_ledger_and_keeps_its_lines() {
              VALUES (7, 1001, 3, 3, 2500, 0), (5, 1001, 1, 1, 2500, 0), (6, 1001, 2, 2, 2500, 0);",
     );
     let mut db = Db::open(&path).unwrap();
-    let version: i64 = db.conn().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let version: i64 = db.sqlite().unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, SCHEMA_VERSION);
     let lines: Vec<(i64, i64, i64)> = db
-        .conn()
+        .sqlite()
+        .unwrap()
         .prepare("SELECT card_id, n, fax_seq FROM activity ORDER BY card_id, n")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -90,23 +93,14 @@ fn migrates_a_version_3_ledger_and_keeps_its_lines() {
     assert_eq!(lines, vec![(1001, 1, 1), (1001, 2, 2), (1001, 3, 3)]);
     let report = crate::ledger::check(&mut db).unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
-    assert!(db.conn().execute("DELETE FROM activity", []).is_err(), "lines stay append-only");
+    assert!(db.sqlite().unwrap().execute("DELETE FROM activity", []).is_err(), "lines stay append-only");
 
     // The cache follows every change to the rates, made by this connection or another.
-    let first = {
-        let (tx, cache) = db.write_with_cache::<crate::rates::RateCache>().unwrap();
-        cache.current(&tx).unwrap()
-    };
-    let again = {
-        let (tx, cache) = db.write_with_cache::<crate::rates::RateCache>().unwrap();
-        cache.current(&tx).unwrap()
-    };
+    let first = { db.write_with_cache(|tx, cache: &mut crate::rates::RateCache| cache.current(tx)).unwrap() };
+    let again = { db.write_with_cache(|tx, cache: &mut crate::rates::RateCache| cache.current(tx)).unwrap() };
     assert!(Arc::ptr_eq(&first, &again));
     Connection::open(&path).unwrap().execute("UPDATE rates SET cost_per_unit = 3000", []).unwrap();
-    let changed = {
-        let (tx, cache) = db.write_with_cache::<crate::rates::RateCache>().unwrap();
-        cache.current(&tx).unwrap()
-    };
+    let changed = { db.write_with_cache(|tx, cache: &mut crate::rates::RateCache| cache.current(tx)).unwrap() };
     assert_eq!(changed.find("1").unwrap().cost_per_unit_units, 3000);
 }
 
@@ -132,7 +126,8 @@ fn migrates_a_version_4_ledger_to_whole_second_times_and_fax_senders() {
     );
     let mut db = Db::open(&path).unwrap();
     let times: (String, String, String, String, String, String) = db
-        .conn()
+        .sqlite()
+        .unwrap()
         .query_row(
             "SELECT f.submit_time, f.completion_time, f.billed_at, a.at, c.issue_date, u.created_at
              FROM faxes f, attempts a, cards c, users u",
@@ -153,16 +148,18 @@ fn migrates_a_version_4_ledger_to_whole_second_times_and_fax_senders() {
     );
     let users = crate::account::users(&db).unwrap();
     assert_eq!((users[0].id, users[0].name.as_str(), users[0].login), (7, "bob", true));
-    assert!(db.conn().execute("UPDATE faxes SET cost = 0", []).is_err(), "billed faxes stay unchangeable");
+    assert!(db.sqlite().unwrap().execute("UPDATE faxes SET cost = 0", []).is_err(), "billed faxes stay unchangeable");
     let report = crate::ledger::check(&mut db).unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
-    let fk: bool = db.conn().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+    let fk: bool = db.sqlite().unwrap().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
     assert!(fk, "foreign keys are back on after the migration");
-    db.conn()
+    db.sqlite()
+        .unwrap()
         .execute("INSERT INTO users (name, role, password_hash, created_at) VALUES ('jsmith', 'user', NULL, 't')", [])
         .unwrap();
     assert!(
-        db.conn()
+        db.sqlite()
+            .unwrap()
             .execute("INSERT INTO users (name, role, password_hash, created_at) VALUES ('m', 'manager', NULL, 't')", [])
             .is_err(),
         "a manager has a password"
@@ -196,11 +193,12 @@ fn migrates_a_version_5_ledger_and_dates_its_lines() {
     let ids: Vec<String> =
         crate::ledger::activity_page(&mut db, &q).unwrap().lines.into_iter().map(|l| l.fax_id).collect();
     assert_eq!(ids, ["early", "late"]);
-    assert!(db.conn().execute("UPDATE activity SET amount = 0", []).is_err(), "lines stay unchangeable");
+    assert!(db.sqlite().unwrap().execute("UPDATE activity SET amount = 0", []).is_err(), "lines stay unchangeable");
     let report = crate::ledger::check(&mut db).unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
     // `check` sees a line whose date is not its fax's (the trigger lifted to make one).
-    db.conn()
+    db.sqlite()
+        .unwrap()
         .execute_batch(
             "DROP TRIGGER activity_no_update;
              UPDATE activity SET submit_time = '2000-01-01T00:00:00Z' WHERE n = 2;",
@@ -235,11 +233,12 @@ fn migrates_a_version_7_ledger_and_numbers_its_paid_orders_in_the_order_they_wer
                      'manual:c', NULL, NULL, '2026-01-03T10:00:00Z', '2026-01-03T10:00:00Z');",
     );
     let db = Db::open(&path).unwrap();
-    let number = |id| crate::orders::receipt(db.conn(), id).map(|r| (r.number, r.issued_at));
+    let number = |id| crate::orders::receipt(db.sqlite().unwrap(), id).map(|r| (r.number, r.issued_at));
     assert_eq!(number(2).unwrap(), (1, "2026-01-02T10:00:05Z".into()), "paid first");
     assert_eq!(number(1).unwrap(), (2, "2026-01-05T10:00:00Z".into()));
     assert_eq!(number(3).unwrap_err().code(), "invalid_input", "a declined order has none");
-    let next: i64 = db.conn().query_row("SELECT coalesce(max(number), 0) + 1 FROM receipts", [], |r| r.get(0)).unwrap();
+    let next: i64 =
+        db.sqlite().unwrap().query_row("SELECT coalesce(max(number), 0) + 1 FROM receipts", [], |r| r.get(0)).unwrap();
     assert_eq!(next, 3);
     let details = crate::billing_details::billing_details(db.conn()).unwrap();
     assert_eq!(details, Default::default(), "no billing details until the manager gives them");
@@ -268,7 +267,8 @@ fn migrates_a_version_7_ledger_to_spend_by_quarter_hour() {
     );
     let mut db = Db::open(&path).unwrap();
     let rows: Vec<(String, i64, i64)> = db
-        .conn()
+        .sqlite()
+        .unwrap()
         .prepare("SELECT start, amount, faxes FROM spend_by_quarter ORDER BY start")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -279,7 +279,8 @@ fn migrates_a_version_7_ledger_to_spend_by_quarter_hour() {
     let a = crate::account::account(&db).unwrap();
     assert!(!a.time_zone_set);
     let table: Option<String> = db
-        .conn()
+        .sqlite()
+        .unwrap()
         .query_row("SELECT name FROM sqlite_master WHERE name = 'daily_spend'", [], |r| r.get(0))
         .optional()
         .unwrap();
@@ -320,10 +321,15 @@ fn migrates_a_version_7_ledger_to_alerts_recipients_and_the_audit_log() {
     let now = crate::time::parse_ts("2026-02-01T00:00:00Z", "t").unwrap();
     crate::notify::add_recipient(&mut db, "b@example.com", None, &crate::audit::Actor::cli("ops"), now).unwrap();
     assert_eq!(crate::audit::entries(&db, 10, None).unwrap().len(), 1);
-    assert!(db.conn().execute("DELETE FROM audit_log", []).is_err());
-    assert!(db.conn().execute("INSERT INTO alert_levels (kind, value) VALUES ('percent', 10000)", []).is_err());
+    assert!(db.sqlite().unwrap().execute("DELETE FROM audit_log", []).is_err());
     assert!(db
-        .conn()
+        .sqlite()
+        .unwrap()
+        .execute("INSERT INTO alert_levels (kind, value) VALUES ('percent', 10000)", [])
+        .is_err());
+    assert!(db
+        .sqlite()
+        .unwrap()
         .execute("INSERT INTO recipients (address, only, added_at) VALUES ('c@x.y', 'all', 't')", [])
         .is_err());
 }

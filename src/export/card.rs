@@ -148,11 +148,11 @@ fn read_lines(
     filter: &ActivityFilter,
     to_writer: &std::sync::mpsc::SyncSender<Msg>,
 ) -> Result<()> {
-    let tx = db.read()?;
-    let currency = crate::account::account_in(&tx)?.currency;
-    let mut total = card(&tx, card_id)?.lines as u64;
-    let f = filter_sql(&tx, filter, 1)?;
-    let mut params = vec![rusqlite::types::Value::Integer(card_id)];
+    let tx = db.sqlite_read()?;
+    let currency = crate::account::account_in(crate::sql::Conn::from(&tx))?.currency;
+    let mut total = card(crate::sql::Conn::from(&tx), card_id)?.lines as u64;
+    let f = filter_sql(crate::sql::Conn::from(&tx), filter, 1)?;
+    let mut params = vec![crate::sql::Value::Int(card_id)];
     params.extend(f.params);
     if !filter.is_empty() {
         // The lines a filter shows are counted first, so progress has its true end.
@@ -309,7 +309,7 @@ pub fn export_lines(
     check_target(target)?;
     db.refuse_own_file(target, "out")?;
     // Validate the card (and the filter's user) before creating anything.
-    card(db.conn(), card_id)?;
+    card(crate::sql::Conn::from(db.sqlite()?), card_id)?;
     filter_sql(db.conn(), filter, 1)?;
     let rows = write_atomically(target, |file| write_lines_csv(db, card_id, filter, file, opts, progress))?;
     Ok(ExportSummary { card_id, rows, path: target.to_path_buf() })

@@ -262,9 +262,10 @@ fn parse_batches(mut source: Records<'_>, to_biller: &std::sync::mpsc::SyncSende
 type Billed = (Vec<RecordResult>, bool, i64, Vec<Parsed>);
 
 fn bill_batch(db: &mut Db, batch: Vec<Parsed>, now: Timestamp) -> Result<Billed> {
-    let (tx, rates) = db.write_with_cache::<crate::rates::RateCache>()?;
+    let (tx, rates) = db.sqlite_write_with_cache::<crate::rates::RateCache>()?;
     let mut reactions = crate::billing::reactions();
-    let mut biller = Biller::new(&tx, &mut reactions)?.with_rates(rates.current(&tx)?);
+    let mut biller = Biller::new(crate::sql::Conn::from(&tx), &mut reactions)?
+        .with_rates(rates.current(crate::sql::Conn::from(&tx))?);
     let mut results = Vec::with_capacity(batch.len());
     let mut billed_units = 0i64;
     let mut records = batch.into_iter();

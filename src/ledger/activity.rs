@@ -2,7 +2,6 @@
 //! faxes' submit-time order (by submit time and line number, on an index); filtered by user,
 //! dates and words; and the count and amount of what a filter shows.
 
-use rusqlite::types::Value;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +9,7 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::ledger::cards::{card, Card};
 use crate::money;
+use crate::sql::{Backend, Conn, Row, ToValue, Value};
 use crate::time::{ceil_second, fmt_ts, Timestamp};
 
 pub const MAX_PAGE: i64 = 1_000;
@@ -104,7 +104,7 @@ impl ActivityFilter {
 impl ActivityFilter {
     /// Bounds the filter to whole days of the account's zone (`YYYY-MM-DD`, both included):
     /// the days the spend chart counts, so a day's bar and that day's filter show the same faxes.
-    pub fn on_days(mut self, conn: &rusqlite::Connection, from: Option<&str>, to: Option<&str>) -> Result<Self> {
+    pub fn on_days(mut self, conn: Conn<'_>, from: Option<&str>, to: Option<&str>) -> Result<Self> {
         let (f, t) = crate::account::time_zone(conn)?.day_range(from, to)?;
         self.from = f.or(self.from);
         self.to = t.or(self.to);
@@ -135,7 +135,7 @@ pub struct ActivityTotals {
     pub amount: Decimal,
 }
 
-pub(crate) fn row_to_line(r: &rusqlite::Row<'_>) -> rusqlite::Result<ActivityLine> {
+pub(crate) fn row_to_line(r: &Row<'_>) -> Result<ActivityLine> {
     Ok(ActivityLine {
         line_no: r.get(0)?,
         card_id: r.get(1)?,
@@ -166,7 +166,7 @@ pub(crate) const LINE_SELECT: &str = "SELECT a.n, a.card_id, f.id, f.submit_time
 /// parameters, numbered after `first` parameters already bound.
 pub(crate) struct FilterSql {
     pub conditions: String,
-    pub params: Vec<Value>,
+    pub params: Vec<Value<'static>>,
     /// A condition reads the fax (user, words): the query must join `faxes f`.
     pub needs_fax: bool,
 }
@@ -193,17 +193,17 @@ fn phone_digits(s: &str) -> Option<String> {
     (ok && digits.len() >= 3).then_some(digits)
 }
 
-pub(crate) fn filter_sql(conn: &rusqlite::Connection, f: &ActivityFilter, first: usize) -> Result<FilterSql> {
+pub(crate) fn filter_sql(conn: Conn<'_>, f: &ActivityFilter, first: usize) -> Result<FilterSql> {
     let mut out = FilterSql { conditions: String::new(), params: Vec::new(), needs_fax: false };
-    let bind = |out: &mut FilterSql, v: Value| {
+    let bind = |out: &mut FilterSql, v: Value<'static>| {
         out.params.push(v);
         format!("?{}", first + out.params.len())
     };
     if let Some(u) = &f.user {
         let id: i64 = conn
-            .query_row("SELECT id FROM users WHERE name = ?1", [u.trim()], |r| r.get(0))
-            .map_err(|_| Error::NotFound(format!("no user named {:?}", crate::text::truncate(u, 60))))?;
-        let p = bind(&mut out, Value::Integer(id));
+            .query_opt("SELECT id FROM users WHERE name = ?1", &[&u.trim()], |r| r.get(0))?
+            .ok_or_else(|| Error::NotFound(format!("no user named {:?}", crate::text::truncate(u, 60))))?;
+        let p = bind(&mut out, Value::Int(id));
         out.conditions.push_str(&format!(" AND f.user_id = {p}"));
         out.needs_fax = true;
     }
@@ -211,18 +211,23 @@ pub(crate) fn filter_sql(conn: &rusqlite::Connection, f: &ActivityFilter, first:
     // (`time::ceil_second`), for `from` and `to` alike. The line's copy of the time is compared,
     // so a range is a range of the time index.
     if let Some(t) = &f.from {
-        let p = bind(&mut out, Value::Text(fmt_ts(&ceil_second(t))));
+        let p = bind(&mut out, Value::Text(fmt_ts(&ceil_second(t)).into()));
         out.conditions.push_str(&format!(" AND a.submit_time >= {p}"));
     }
     if let Some(t) = &f.to {
-        let p = bind(&mut out, Value::Text(fmt_ts(&ceil_second(t))));
+        let p = bind(&mut out, Value::Text(fmt_ts(&ceil_second(t)).into()));
         out.conditions.push_str(&format!(" AND a.submit_time < {p}"));
     }
     if let Some(s) = f.search_words() {
-        let p = bind(&mut out, Value::Text(like_pattern(s)));
-        let mut any = format!("f.destination LIKE {p} ESCAPE '\\' OR f.subject LIKE {p} ESCAPE '\\'");
+        let p = bind(&mut out, Value::Text(like_pattern(s).into()));
+        // Words match in any case: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
+        let like = match conn.backend() {
+            Backend::Sqlite => "LIKE",
+            Backend::Postgres => "ILIKE",
+        };
+        let mut any = format!("f.destination {like} {p} ESCAPE '\\' OR f.subject {like} {p} ESCAPE '\\'");
         if let Some(d) = phone_digits(s) {
-            let q = bind(&mut out, Value::Text(format!("%{d}%")));
+            let q = bind(&mut out, Value::Text(format!("%{d}%").into()));
             any.push_str(&format!(
                 " OR replace(replace(replace(replace(replace(replace(f.destination, ' ', ''), '-', ''), '.', ''), \
                  '(', ''), ')', ''), '+', '') LIKE {q}"
@@ -248,19 +253,23 @@ pub fn activity_page(db: &mut Db, q: &ActivityQuery) -> Result<ActivityPage> {
     if q.skip < 0 {
         return Err(Error::invalid("skip", "must not be negative"));
     }
-    let tx = db.read()?;
-    let card = card(&tx, q.card_id)?;
-    let filter = filter_sql(&tx, &q.filter(), 1)?;
-    let mut params: Vec<Value> = vec![Value::Integer(q.card_id)];
+    db.read(|tx| page_in(tx, q))
+}
+
+/// [`activity_page`] inside its read transaction.
+fn page_in(tx: Conn<'_>, q: &ActivityQuery) -> Result<ActivityPage> {
+    let card = card(tx, q.card_id)?;
+    let filter = filter_sql(tx, &q.filter(), 1)?;
+    let mut params: Vec<Value<'static>> = vec![Value::Int(q.card_id)];
     params.extend(filter.params);
-    let bind = |params: &mut Vec<Value>, v: Value| {
+    let bind = |params: &mut Vec<Value<'static>>, v: Value<'static>| {
         params.push(v);
         format!("?{}", params.len())
     };
     let mut keyset = String::new();
     let (order, skip) = match q.sort {
         Sort::Billing => {
-            let p = bind(&mut params, Value::Integer(q.before.unwrap_or(i64::MAX)));
+            let p = bind(&mut params, Value::Int(q.before.unwrap_or(i64::MAX)));
             keyset.push_str(&format!(" AND a.n < {p}"));
             ("a.n DESC", 0)
         }
@@ -271,8 +280,8 @@ pub fn activity_page(db: &mut Db, q: &ActivityQuery) -> Result<ActivityPage> {
             };
             match &q.after {
                 Some(k) => {
-                    let t = bind(&mut params, Value::Text(k.submit_time.clone()));
-                    let n = bind(&mut params, Value::Integer(k.n));
+                    let t = bind(&mut params, Value::Text(k.submit_time.clone().into()));
+                    let n = bind(&mut params, Value::Int(k.n));
                     keyset.push_str(&format!(" AND (a.submit_time, a.n) {cmp} ({t}, {n})"));
                     (order, 0)
                 }
@@ -280,8 +289,8 @@ pub fn activity_page(db: &mut Db, q: &ActivityQuery) -> Result<ActivityPage> {
             }
         }
     };
-    let limit = bind(&mut params, Value::Integer(q.limit + 1));
-    let offset = bind(&mut params, Value::Integer(skip));
+    let limit = bind(&mut params, Value::Int(q.limit + 1));
+    let offset = bind(&mut params, Value::Int(skip));
     // The page's keys first (from the index alone when no condition reads the fax), then their
     // lines: lines skipped by a jump are never joined.
     let join = if filter.needs_fax { "JOIN faxes f ON f.seq = a.fax_seq" } else { "" };
@@ -294,39 +303,40 @@ pub fn activity_page(db: &mut Db, q: &ActivityQuery) -> Result<ActivityPage> {
          ORDER BY {order}",
         conditions = filter.conditions,
     );
-    let mut lines: Vec<ActivityLine> = {
-        let mut st = tx.prepare_cached(&sql)?;
-        let rows = st.query_map(rusqlite::params_from_iter(params), row_to_line)?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
+    let mut lines: Vec<ActivityLine> = tx.query(&sql, &refs(&params), row_to_line)?;
     let more = lines.len() as i64 > q.limit;
     lines.truncate(q.limit as usize);
     let last = lines.last().filter(|_| more);
     let next_before = last.filter(|_| q.sort == Sort::Billing).map(|l| l.line_no);
     let next_after =
         last.filter(|_| q.sort != Sort::Billing).map(|l| TimeKey { submit_time: l.submit_time.clone(), n: l.line_no });
-    drop(tx);
     Ok(ActivityPage { card, lines, next_before, next_after })
+}
+
+/// Parameters built at run time, as a statement takes them.
+fn refs<'v>(values: &'v [Value<'static>]) -> Vec<&'v dyn ToValue> {
+    values.iter().map(|v| v as &dyn ToValue).collect()
 }
 
 /// How many of a card's lines match `filter`, and their amount (the card's own figures when
 /// nothing is filtered).
 pub fn activity_totals(db: &mut Db, card_id: i64, filter: &ActivityFilter) -> Result<ActivityTotals> {
-    let tx = db.read()?;
-    let c = card(&tx, card_id)?;
+    db.read(|tx| totals_in(tx, card_id, filter))
+}
+
+fn totals_in(tx: Conn<'_>, card_id: i64, filter: &ActivityFilter) -> Result<ActivityTotals> {
+    let c = card(tx, card_id)?;
     if filter.is_empty() {
         return Ok(ActivityTotals { lines: c.lines, amount: c.used });
     }
-    let f = filter_sql(&tx, filter, 1)?;
+    let f = filter_sql(tx, filter, 1)?;
     let join = if f.needs_fax { "JOIN faxes f ON f.seq = a.fax_seq" } else { "" };
     let sql = format!(
         "SELECT count(*), COALESCE(sum(a.amount), 0) FROM activity a {join} WHERE a.card_id = ?1{}",
         f.conditions
     );
-    let mut params = vec![Value::Integer(card_id)];
+    let mut params = vec![Value::Int(card_id)];
     params.extend(f.params);
-    let (lines, amount): (i64, i64) =
-        tx.prepare_cached(&sql)?.query_row(rusqlite::params_from_iter(params), |r| Ok((r.get(0)?, r.get(1)?)))?;
-    drop(tx);
+    let (lines, amount): (i64, i64) = tx.query_row(&sql, &refs(&params), |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(ActivityTotals { lines, amount: money::from_units(amount) })
 }

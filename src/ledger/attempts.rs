@@ -21,19 +21,19 @@ pub struct Attempt {
 }
 
 pub fn attempts(db: &Db, limit: i64) -> Result<Vec<Attempt>> {
-    let mut st = db.conn().prepare(
+    db.conn().query(
         "SELECT fax_id, user_name, destination, cost, available, code, at FROM attempts ORDER BY id DESC LIMIT ?1",
-    )?;
-    let rows = st.query_map([limit], |r| {
-        Ok(Attempt {
-            fax_id: r.get(0)?,
-            user: r.get(1)?,
-            destination: r.get(2)?,
-            cost: money::from_units(r.get(3)?),
-            available: money::from_units(r.get(4)?),
-            code: r.get(5)?,
-            at: r.get(6)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        &[&limit],
+        |r| {
+            Ok(Attempt {
+                fax_id: r.get(0)?,
+                user: r.get(1)?,
+                destination: r.get(2)?,
+                cost: money::from_units(r.get(3)?),
+                available: money::from_units(r.get(4)?),
+                code: r.get(5)?,
+                at: r.get(6)?,
+            })
+        },
+    )
 }

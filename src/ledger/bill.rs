@@ -2,7 +2,6 @@
 //! priced from the record or the rate table, paid from open cards oldest first (split across
 //! two when one runs out), refused whole with 205000 when the open cards cannot cover it.
 
-use rusqlite::Transaction;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -10,6 +9,7 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::ledger::biller::Biller;
 use crate::ledger::record::{Fax, Record};
+use crate::sql::Conn;
 use crate::time::Timestamp;
 
 /// The part of a fax billed to one card.
@@ -62,9 +62,9 @@ pub trait Reactions {
     fn threshold_percent(&self) -> Option<i64>;
     /// A billed fax took `card` of a prepaid account across the threshold. The cards' use is
     /// written before this is called. Returns whether it changed the cards (an order placed).
-    fn card_reached_threshold(&mut self, tx: &Transaction<'_>, card: i64, now: Timestamp) -> Result<bool>;
+    fn card_reached_threshold(&mut self, tx: Conn<'_>, card: i64, now: Timestamp) -> Result<bool>;
     /// A fax of a prepaid account costing `cost` (storage units) was refused with 205000.
-    fn fax_refused(&mut self, tx: &Transaction<'_>, cost: i64, now: Timestamp) -> Result<bool>;
+    fn fax_refused(&mut self, tx: Conn<'_>, cost: i64, now: Timestamp) -> Result<bool>;
 }
 
 /// Billing with no reactions: tools and tests of the ledger alone.
@@ -74,10 +74,10 @@ impl Reactions for NoReactions {
     fn threshold_percent(&self) -> Option<i64> {
         None
     }
-    fn card_reached_threshold(&mut self, _: &Transaction<'_>, _: i64, _: Timestamp) -> Result<bool> {
+    fn card_reached_threshold(&mut self, _: Conn<'_>, _: i64, _: Timestamp) -> Result<bool> {
         Ok(false)
     }
-    fn fax_refused(&mut self, _: &Transaction<'_>, _: i64, _: Timestamp) -> Result<bool> {
+    fn fax_refused(&mut self, _: Conn<'_>, _: i64, _: Timestamp) -> Result<bool> {
         Ok(false)
     }
 }
@@ -94,16 +94,19 @@ pub fn bill_record(db: &mut Db, record: &Record, now: Timestamp, reactions: &mut
     in_transaction(db, reactions, |biller| biller.bill_record(record, now))
 }
 
+/// The one write transaction of a fax. On PostgreSQL it may run again from the start (see
+/// `Db::write`): the biller is made afresh each time.
 fn in_transaction(
     db: &mut Db,
     reactions: &mut dyn Reactions,
-    bill: impl FnOnce(&mut Biller<'_>) -> Result<Outcome>,
+    bill: impl Fn(&mut Biller<'_>) -> Result<Outcome>,
 ) -> Result<Outcome> {
-    let (tx, rates) = db.write_with_cache::<crate::rates::RateCache>()?;
-    let mut biller = Biller::new(&tx, reactions)?.with_rates(rates.current(&tx)?);
-    let outcome = bill(&mut biller)?;
-    biller.finish()?;
-    tx.commit()?;
+    let outcome = db.write_with_cache(|tx, rates: &mut crate::rates::RateCache| {
+        let mut biller = Biller::new(tx, &mut *reactions)?.with_rates(rates.current(tx)?);
+        let outcome = bill(&mut biller)?;
+        biller.finish()?;
+        Ok(outcome)
+    })?;
     match outcome {
         Outcome::Refused { cost, available, .. } => {
             Err(Error::QuotaExceeded { cost: cost.to_string(), available: available.to_string() })

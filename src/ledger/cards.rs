@@ -1,7 +1,6 @@
 //! Cards: applying them, a credit account's monthly card, and the card list with used,
 //! balance and % used.
 
-use rusqlite::{params, OptionalExtension, Transaction};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -9,6 +8,7 @@ use crate::account::{account_in, AccountKind};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::money;
+use crate::sql::{Conn, Row};
 use crate::time::{fmt_ts, Timestamp, Zone};
 
 /// Card ids start here, so they read like account numbers (`card 1042`).
@@ -63,7 +63,7 @@ pub use crate::money::percent;
 const CARD_COLUMNS: &str =
     "id, issue_date, close_date, package, face_value, bonus, original_balance, used, previous_card, lines, source";
 
-fn row_to_card(r: &rusqlite::Row<'_>, oldest_open: Option<i64>) -> rusqlite::Result<Card> {
+fn row_to_card(r: &Row<'_>, oldest_open: Option<i64>) -> Result<Card> {
     let id: i64 = r.get(0)?;
     let close_date: Option<String> = r.get(2)?;
     let original: i64 = r.get(6)?;
@@ -92,35 +92,33 @@ fn row_to_card(r: &rusqlite::Row<'_>, oldest_open: Option<i64>) -> rusqlite::Res
     })
 }
 
-fn oldest_open(conn: &rusqlite::Connection) -> Result<Option<i64>> {
-    Ok(conn.query_row("SELECT min(id) FROM cards WHERE close_date IS NULL", [], |r| r.get(0)).optional()?.flatten())
+fn oldest_open(conn: Conn<'_>) -> Result<Option<i64>> {
+    conn.query_row("SELECT min(id) FROM cards WHERE close_date IS NULL", &[], |r| r.get(0))
 }
 
 /// Every card, newest first.
 pub fn cards(db: &mut Db) -> Result<Vec<Card>> {
-    let tx = db.read()?;
-    account_in(&tx)?;
-    let open = oldest_open(&tx)?;
-    let mut st = tx.prepare(&format!("SELECT {CARD_COLUMNS} FROM cards ORDER BY id DESC"))?;
-    let rows = st.query_map([], |r| row_to_card(r, open))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    db.read(|tx| {
+        account_in(tx)?;
+        let open = oldest_open(tx)?;
+        tx.query(&format!("SELECT {CARD_COLUMNS} FROM cards ORDER BY id DESC"), &[], |r| row_to_card(r, open))
+    })
 }
 
-pub fn card(conn: &rusqlite::Connection, id: i64) -> Result<Card> {
+pub fn card(conn: Conn<'_>, id: i64) -> Result<Card> {
     let open = oldest_open(conn)?;
-    conn.query_row(&format!("SELECT {CARD_COLUMNS} FROM cards WHERE id = ?1"), [id], |r| row_to_card(r, open))
-        .optional()?
+    conn.query_opt(&format!("SELECT {CARD_COLUMNS} FROM cards WHERE id = ?1"), &[&id], |r| row_to_card(r, open))?
         .ok_or_else(|| Error::NotFound(format!("no card {id}")))
 }
 
-fn next_card_id(tx: &Transaction<'_>) -> Result<(i64, Option<i64>)> {
-    let last: Option<i64> = tx.query_row("SELECT max(id) FROM cards", [], |r| r.get(0))?;
+fn next_card_id(tx: Conn<'_>) -> Result<(i64, Option<i64>)> {
+    let last: Option<i64> = tx.query_row("SELECT max(id) FROM cards", &[], |r| r.get(0))?;
     Ok((last.map_or(FIRST_CARD_ID, |l| l + 1), last))
 }
 
 /// Inserts a card inside the caller's transaction and returns its id.
 pub(crate) fn insert_card(
-    tx: &Transaction<'_>,
+    tx: Conn<'_>,
     face: i64,
     bonus: i64,
     package: Option<&str>,
@@ -132,7 +130,7 @@ pub(crate) fn insert_card(
     tx.execute(
         "INSERT INTO cards (id, issue_date, package, face_value, bonus, original_balance, previous_card, source, month)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![id, fmt_ts(&issue), package, face, bonus, face + bonus, previous, source, month],
+        &[&id, &fmt_ts(&issue), &package, &face, &bonus, &(face + bonus), &previous, &source, &month],
     )?;
     Ok(id)
 }
@@ -147,42 +145,41 @@ pub fn apply_card(db: &mut Db, value: Decimal, bonus: Decimal, now: Timestamp) -
     if bonus < 0 {
         return Err(Error::invalid("bonus", "must not be negative"));
     }
-    let tx = db.write()?;
-    crate::account::require_prepaid(&tx, "applying a prepaid card")?;
-    let package = crate::catalog::package_matching(&tx, face, bonus)?;
-    let id = insert_card(&tx, face, bonus, package.as_deref(), "applied", None, now)?;
-    let c = card(&tx, id)?;
-    tx.commit()?;
-    Ok(c)
+    db.write(|tx| {
+        crate::account::require_prepaid(tx, "applying a prepaid card")?;
+        let package = crate::catalog::package_matching(tx, face, bonus)?;
+        let id = insert_card(tx, face, bonus, package.as_deref(), "applied", None, now)?;
+        card(tx, id)
+    })
 }
 
 /// A credit account's card for the month of `now` in the account's zone, opened (and the
 /// previous month closed) if this is the first use of the month. Never goes back in time: a
 /// clock behind the newest month card keeps using that card.
-pub(crate) fn ensure_month_card(tx: &Transaction<'_>, zone: &Zone, now: Timestamp) -> Result<i64> {
+pub(crate) fn ensure_month_card(tx: Conn<'_>, zone: &Zone, now: Timestamp) -> Result<i64> {
     let month = zone.month_key(&now);
-    let latest: Option<(i64, String)> = tx
-        .query_row("SELECT id, month FROM cards WHERE month IS NOT NULL ORDER BY month DESC LIMIT 1", [], |r| {
+    let latest: Option<(i64, String)> =
+        tx.query_opt("SELECT id, month FROM cards WHERE month IS NOT NULL ORDER BY month DESC LIMIT 1", &[], |r| {
             Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()?;
+        })?;
     if let Some((id, m)) = &latest {
         if *m >= month {
             return Ok(*id);
         }
     }
     let limit: i64 = tx
-        .query_row("SELECT credit_limit FROM account WHERE id = 1", [], |r| r.get::<_, Option<i64>>(0))?
+        .query_row("SELECT credit_limit FROM account WHERE id = 1", &[], |r| r.get::<Option<i64>>(0))?
         .ok_or_else(|| Error::Invariant("credit account without a credit limit".into()))?;
     // The past months' cards close at the end of their month.
-    let mut st = tx.prepare("SELECT id, issue_date FROM cards WHERE month IS NOT NULL AND close_date IS NULL")?;
     let open: Vec<(i64, String)> =
-        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        tx.query("SELECT id, issue_date FROM cards WHERE month IS NOT NULL AND close_date IS NULL", &[], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
     for (id, issued) in open {
         let issued = crate::time::parse_ts(&issued, "issue_date")?;
         tx.execute(
             "UPDATE cards SET close_date = ?1 WHERE id = ?2",
-            params![fmt_ts(&zone.start_of_next_month(&issued)), id],
+            &[&fmt_ts(&zone.start_of_next_month(&issued)), &id],
         )?;
     }
     insert_card(tx, limit, 0, Some("Monthly credit"), "monthly", Some(&month), zone.start_of_month(&now))
@@ -198,14 +195,11 @@ pub fn roll_credit_month(db: &mut Db, now: Timestamp) -> Result<()> {
     let zone = crate::account::time_zone(db.conn())?;
     let month = zone.month_key(&now);
     let current: bool =
-        db.conn().query_row("SELECT EXISTS (SELECT 1 FROM cards WHERE month >= ?1)", [&month], |r| r.get(0))?;
+        db.conn().query_row("SELECT EXISTS (SELECT 1 FROM cards WHERE month >= ?1)", &[&month], |r| r.get(0))?;
     if current {
         return Ok(());
     }
-    let tx = db.write()?;
-    ensure_month_card(&tx, &zone, now)?;
-    tx.commit()?;
-    Ok(())
+    db.write(|tx| ensure_month_card(tx, &zone, now).map(|_| ()))
 }
 
 #[cfg(test)]

@@ -1,13 +1,13 @@
 //! `faxcredit check`: verifies every ledger invariant of DESIGN.md §2 on a database and says
 //! exactly what is wrong. Tests run it after every step; operators run it on any database.
 
-use rusqlite::{Connection, OptionalExtension};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::db::Db;
 use crate::error::Result;
 use crate::money::{self, fmt_units};
+use crate::sql::{Backend, Conn};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CheckReport {
@@ -43,42 +43,51 @@ impl Problems {
 
 /// Every invariant, one function each, in one read transaction (one consistent snapshot).
 pub fn check(db: &mut Db) -> Result<CheckReport> {
-    let tx = db.read()?;
-    crate::account::account_in(&tx)?;
-    let mut p = Problems::default();
-    storage_is_intact(&tx, &mut p)?;
-    lines_and_faxes_cannot_change(&tx, &mut p)?;
-    each_card_adds_up(&tx, &mut p)?;
-    each_fax_adds_up(&tx, &mut p)?;
-    every_line_has_its_fax_and_card(&tx, &mut p)?;
-    each_line_is_dated_with_its_fax(&tx, &mut p)?;
-    let total_lines = the_totals_agree(&tx, &mut p)?;
-    the_spend_is_the_faxes_by_quarter_hour(&tx, &mut p)?;
-    line_numbers_run_from_one(&tx, &mut p)?;
-    no_fax_refused_after_it_was_billed(&tx, &mut p)?;
+    db.read(check_in)
+}
 
-    let cards: i64 = tx.query_row("SELECT count(*) FROM cards", [], |r| r.get(0))?;
-    let faxes: i64 = tx.query_row("SELECT count(*) FROM faxes", [], |r| r.get(0))?;
-    let lines: i64 = tx.query_row("SELECT count(*) FROM activity", [], |r| r.get(0))?;
+fn check_in(tx: Conn<'_>) -> Result<CheckReport> {
+    crate::account::account_in(tx)?;
+    let mut p = Problems::default();
+    storage_is_intact(tx, &mut p)?;
+    lines_and_faxes_cannot_change(tx, &mut p)?;
+    each_card_adds_up(tx, &mut p)?;
+    each_fax_adds_up(tx, &mut p)?;
+    every_line_has_its_fax_and_card(tx, &mut p)?;
+    each_line_is_dated_with_its_fax(tx, &mut p)?;
+    let total_lines = the_totals_agree(tx, &mut p)?;
+    the_spend_is_the_faxes_by_quarter_hour(tx, &mut p)?;
+    line_numbers_run_from_one(tx, &mut p)?;
+    no_fax_refused_after_it_was_billed(tx, &mut p)?;
+
+    let cards: i64 = tx.query_row("SELECT count(*) FROM cards", &[], |r| r.get(0))?;
+    let faxes: i64 = tx.query_row("SELECT count(*) FROM faxes", &[], |r| r.get(0))?;
+    let lines: i64 = tx.query_row("SELECT count(*) FROM activity", &[], |r| r.get(0))?;
     Ok(CheckReport { cards, faxes, lines, total_billed: money::from_units(total_lines), problems: p.0 })
 }
 
-fn storage_is_intact(tx: &Connection, p: &mut Problems) -> Result<()> {
-    let quick: String = tx.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
-    if quick != "ok" {
-        p.push(format!("SQLite quick_check: {quick}"));
+/// SQLite's own check of its file. A PostgreSQL server keeps its files itself.
+fn storage_is_intact(tx: Conn<'_>, p: &mut Problems) -> Result<()> {
+    if tx.backend() == Backend::Sqlite {
+        let quick: String = tx.query_row("PRAGMA quick_check", &[], |r| r.get(0))?;
+        if quick != "ok" {
+            p.push(format!("SQLite quick_check: {quick}"));
+        }
     }
     Ok(())
 }
 
 /// No line or fax is ever updated or deleted: the triggers that refuse it are in place.
-fn lines_and_faxes_cannot_change(tx: &Connection, p: &mut Problems) -> Result<()> {
+fn lines_and_faxes_cannot_change(tx: Conn<'_>, p: &mut Problems) -> Result<()> {
     for trigger in ["activity_no_update", "activity_no_delete", "faxes_no_update", "faxes_no_delete"] {
-        let present: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND name = ?1)",
-            [trigger],
-            |r| r.get(0),
-        )?;
+        let sql = match tx.backend() {
+            Backend::Sqlite => "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND name = ?1)",
+            Backend::Postgres => {
+                "SELECT EXISTS (SELECT 1 FROM information_schema.triggers
+                 WHERE trigger_schema = current_schema() AND trigger_name = ?1)"
+            }
+        };
+        let present: bool = tx.query_row(sql, &[&trigger], |r| r.get(0))?;
         if !present {
             p.push(format!("trigger {trigger} is missing: activity lines could be changed"));
         }
@@ -88,20 +97,19 @@ fn lines_and_faxes_cannot_change(tx: &Connection, p: &mut Problems) -> Result<()
 
 /// Per card: used = sum of its lines, 0 <= used <= original balance = face + bonus, closed iff
 /// used up (a monthly card also closes at the end of its month).
-fn each_card_adds_up(tx: &Connection, p: &mut Problems) -> Result<()> {
-    let mut st = tx.prepare(
+fn each_card_adds_up(tx: Conn<'_>, p: &mut Problems) -> Result<()> {
+    let cards = tx.query(
         "SELECT c.id, c.face_value, c.bonus, c.original_balance, c.used, c.lines, c.close_date, c.source,
                 COALESCE(s.total, 0), COALESCE(s.n, 0)
          FROM cards c LEFT JOIN (SELECT card_id, sum(amount) AS total, count(*) AS n FROM activity GROUP BY card_id) s
            ON s.card_id = c.id ORDER BY c.id",
+        &[],
+        |r| {
+            let numbers: [i64; 6] = [r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?];
+            Ok((numbers, r.get::<Option<String>>(6)?, r.get::<String>(7)?, r.get::<i64>(8)?, r.get::<i64>(9)?))
+        },
     )?;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        let (id, face, bonus, orig, used, lines): (i64, i64, i64, i64, i64, i64) =
-            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
-        let closed: Option<String> = r.get(6)?;
-        let source: String = r.get(7)?;
-        let (sum, n): (i64, i64) = (r.get(8)?, r.get(9)?);
+    for ([id, face, bonus, orig, used, lines], closed, source, sum, n) in cards {
         if used != sum {
             p.push(format!("card {id}: used {} but its lines sum to {}", fmt_units(used), fmt_units(sum)));
         }
@@ -131,36 +139,37 @@ fn each_card_adds_up(tx: &Connection, p: &mut Problems) -> Result<()> {
 
 /// Per fax: its lines sum to its cost, and the cost follows from units × cost per unit with the
 /// one rounding rule.
-fn each_fax_adds_up(tx: &Connection, p: &mut Problems) -> Result<()> {
-    let mut st = tx.prepare(
+fn each_fax_adds_up(tx: Conn<'_>, p: &mut Problems) -> Result<()> {
+    // Every fax, one at a time: a ledger may hold millions.
+    tx.for_each(
         "SELECT f.id, f.units, f.cost_per_unit, f.cost, COALESCE(a.total, 0), COALESCE(a.lines, 0)
          FROM faxes f LEFT JOIN (SELECT fax_seq, sum(amount) AS total, count(*) AS lines
                                  FROM activity GROUP BY fax_seq) a ON a.fax_seq = f.seq",
-    )?;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        let id: String = r.get(0)?;
-        let (units, cpu, cost, sum, n): (i64, i64, i64, i64, i64) =
-            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
-        if sum != cost {
-            p.push(format!("fax {id}: costs {} but its lines sum to {}", fmt_units(cost), fmt_units(sum)));
-        }
-        if cost > 0 && n == 0 {
-            p.push(format!("fax {id}: costs {} but has no activity line", fmt_units(cost)));
-        }
-        let expect = money::round_cost(money::from_units(units) * money::from_units(cpu));
-        if money::to_units(expect, "cost").ok() != Some(cost) {
-            p.push(format!("fax {id}: cost {} is not units × cost per unit ({expect})", fmt_units(cost)));
-        }
-    }
-    Ok(())
+        &[],
+        |r| {
+            let id: String = r.get(0)?;
+            let (units, cpu, cost, sum, n): (i64, i64, i64, i64, i64) =
+                (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+            if sum != cost {
+                p.push(format!("fax {id}: costs {} but its lines sum to {}", fmt_units(cost), fmt_units(sum)));
+            }
+            if cost > 0 && n == 0 {
+                p.push(format!("fax {id}: costs {} but has no activity line", fmt_units(cost)));
+            }
+            let expect = money::round_cost(money::from_units(units) * money::from_units(cpu));
+            if money::to_units(expect, "cost").ok() != Some(cost) {
+                p.push(format!("fax {id}: cost {} is not units × cost per unit ({expect})", fmt_units(cost)));
+            }
+            Ok(())
+        },
+    )
 }
 
-fn every_line_has_its_fax_and_card(tx: &Connection, p: &mut Problems) -> Result<()> {
+fn every_line_has_its_fax_and_card(tx: Conn<'_>, p: &mut Problems) -> Result<()> {
     let orphans: i64 = tx.query_row(
         "SELECT count(*) FROM activity a WHERE NOT EXISTS (SELECT 1 FROM faxes f WHERE f.seq = a.fax_seq)
             OR NOT EXISTS (SELECT 1 FROM cards c WHERE c.id = a.card_id)",
-        [],
+        &[],
         |r| r.get(0),
     )?;
     if orphans > 0 {
@@ -170,15 +179,13 @@ fn every_line_has_its_fax_and_card(tx: &Connection, p: &mut Problems) -> Result<
 }
 
 /// A line's copy of its fax's submit time orders the card by time: it must be the fax's.
-fn each_line_is_dated_with_its_fax(tx: &Connection, p: &mut Problems) -> Result<()> {
-    let misdated: Option<(i64, i64)> = tx
-        .query_row(
-            "SELECT a.card_id, a.n FROM activity a JOIN faxes f ON f.seq = a.fax_seq
-             WHERE a.submit_time != f.submit_time LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
+fn each_line_is_dated_with_its_fax(tx: Conn<'_>, p: &mut Problems) -> Result<()> {
+    let misdated: Option<(i64, i64)> = tx.query_opt(
+        "SELECT a.card_id, a.n FROM activity a JOIN faxes f ON f.seq = a.fax_seq
+         WHERE a.submit_time != f.submit_time LIMIT 1",
+        &[],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     if let Some((card, n)) = misdated {
         p.push(format!("card {card}: line {n} is not dated with its fax's submit time"));
     }
@@ -187,17 +194,17 @@ fn each_line_is_dated_with_its_fax(tx: &Connection, p: &mut Problems) -> Result<
 
 /// All lines = all fax costs = the spend per quarter hour = the cards' use. Returns the lines'
 /// total.
-fn the_totals_agree(tx: &Connection, p: &mut Problems) -> Result<i64> {
-    let total_lines: i64 = tx.query_row("SELECT COALESCE(sum(amount), 0) FROM activity", [], |r| r.get(0))?;
-    let total_costs: i64 = tx.query_row("SELECT COALESCE(sum(cost), 0) FROM faxes", [], |r| r.get(0))?;
+fn the_totals_agree(tx: Conn<'_>, p: &mut Problems) -> Result<i64> {
+    let total_lines: i64 = tx.query_row("SELECT COALESCE(sum(amount), 0) FROM activity", &[], |r| r.get(0))?;
+    let total_costs: i64 = tx.query_row("SELECT COALESCE(sum(cost), 0) FROM faxes", &[], |r| r.get(0))?;
     if total_lines != total_costs {
         p.push(format!("all lines sum to {} but all fax costs to {}", fmt_units(total_lines), fmt_units(total_costs)));
     }
-    let spend: i64 = tx.query_row("SELECT COALESCE(sum(amount), 0) FROM spend_by_quarter", [], |r| r.get(0))?;
+    let spend: i64 = tx.query_row("SELECT COALESCE(sum(amount), 0) FROM spend_by_quarter", &[], |r| r.get(0))?;
     if spend != total_costs {
         p.push(format!("the spend sums to {} but all fax costs to {}", fmt_units(spend), fmt_units(total_costs)));
     }
-    let total_used: i64 = tx.query_row("SELECT COALESCE(sum(used), 0) FROM cards", [], |r| r.get(0))?;
+    let total_used: i64 = tx.query_row("SELECT COALESCE(sum(used), 0) FROM cards", &[], |r| r.get(0))?;
     if total_used != total_lines {
         p.push(format!("cards have used {} but all lines sum to {}", fmt_units(total_used), fmt_units(total_lines)));
     }
@@ -207,7 +214,7 @@ fn the_totals_agree(tx: &Connection, p: &mut Problems) -> Result<i64> {
 /// The spend of each quarter hour (the chart's days and this month's spend add them up) is
 /// exactly the cost and the count of the faxes submitted in it: a fax counted on another day
 /// than the one View Activity files it under shows here.
-fn the_spend_is_the_faxes_by_quarter_hour(tx: &Connection, p: &mut Problems) -> Result<()> {
+fn the_spend_is_the_faxes_by_quarter_hour(tx: Conn<'_>, p: &mut Problems) -> Result<()> {
     // The quarter hour of a stored time (`…T09:37:12Z` → `…T09:30:00Z`), as in schema_v8.sql.
     const QUARTERS: &str = "SELECT substr(submit_time, 1, 14)
                || CASE WHEN substr(submit_time, 15, 2) < '15' THEN '00'
@@ -215,18 +222,16 @@ fn the_spend_is_the_faxes_by_quarter_hour(tx: &Connection, p: &mut Problems) -> 
                        WHEN substr(submit_time, 15, 2) < '45' THEN '30'
                        ELSE '45' END || ':00Z' AS start, sum(cost) AS amount, count(*) AS faxes
         FROM faxes GROUP BY 1";
-    let wrong: Option<(String, i64, i64)> = tx
-        .query_row(
-            &format!(
-                "SELECT start, amount, faxes FROM ({QUARTERS} EXCEPT SELECT start, amount, faxes FROM spend_by_quarter)
-                 UNION ALL
-                 SELECT start, -amount, -faxes FROM (SELECT start, amount, faxes FROM spend_by_quarter EXCEPT {QUARTERS})
-                 LIMIT 1"
-            ),
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
+    let wrong: Option<(String, i64, i64)> = tx.query_opt(
+        &format!(
+            "SELECT start, amount, faxes FROM ({QUARTERS} EXCEPT SELECT start, amount, faxes FROM spend_by_quarter) m
+             UNION ALL
+             SELECT start, -amount, -faxes FROM (SELECT start, amount, faxes FROM spend_by_quarter EXCEPT {QUARTERS}) x
+             LIMIT 1"
+        ),
+        &[],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
     if let Some((start, amount, faxes)) = wrong {
         let (side, amount, faxes) =
             if amount < 0 || faxes < 0 { ("keeps", -amount, -faxes) } else { ("should keep", amount, faxes) };
@@ -238,14 +243,12 @@ fn the_spend_is_the_faxes_by_quarter_hour(tx: &Connection, p: &mut Problems) -> 
     Ok(())
 }
 
-fn line_numbers_run_from_one(tx: &Connection, p: &mut Problems) -> Result<()> {
-    let gaps: Option<i64> = tx
-        .query_row(
-            "SELECT card_id FROM activity GROUP BY card_id HAVING min(n) != 1 OR max(n) != count(*) LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
+fn line_numbers_run_from_one(tx: Conn<'_>, p: &mut Problems) -> Result<()> {
+    let gaps: Option<i64> = tx.query_opt(
+        "SELECT card_id FROM activity GROUP BY card_id HAVING min(n) != 1 OR max(n) != count(*) LIMIT 1",
+        &[],
+        |r| r.get(0),
+    )?;
     if let Some(card) = gaps {
         p.push(format!("card {card}: its line numbers are not 1..=lines"));
     }
@@ -253,14 +256,12 @@ fn line_numbers_run_from_one(tx: &Connection, p: &mut Problems) -> Result<()> {
 }
 
 /// A refused fax pins nothing, but a fax is never refused once it is billed.
-fn no_fax_refused_after_it_was_billed(tx: &Connection, p: &mut Problems) -> Result<()> {
-    let dup: Option<String> = tx
-        .query_row(
-            "SELECT fax_id FROM attempts a WHERE EXISTS (SELECT 1 FROM faxes f WHERE f.id = a.fax_id AND f.billed_at < a.at) LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
+fn no_fax_refused_after_it_was_billed(tx: Conn<'_>, p: &mut Problems) -> Result<()> {
+    let dup: Option<String> = tx.query_opt(
+        "SELECT fax_id FROM attempts a WHERE EXISTS (SELECT 1 FROM faxes f WHERE f.id = a.fax_id AND f.billed_at < a.at) LIMIT 1",
+        &[],
+        |r| r.get(0),
+    )?;
     if let Some(id) = dup {
         p.push(format!("fax {id}: refused after it had already been billed"));
     }

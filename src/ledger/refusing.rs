@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::account::{account_in, AccountKind};
 use crate::db::Db;
 use crate::error::Result;
+use crate::sql::Conn;
 use crate::time::{fmt_ts, Timestamp};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -23,22 +24,25 @@ pub struct Refusing {
 }
 
 pub fn refusing(db: &mut Db, now: Timestamp) -> Result<Refusing> {
-    let tx = db.read()?;
-    let account = account_in(&tx)?;
+    db.read(|tx| refusing_in(tx, now))
+}
+
+fn refusing_in(tx: Conn<'_>, now: Timestamp) -> Result<Refusing> {
+    let account = account_in(tx)?;
     let (left, newest): (i64, Option<String>) = tx.query_row(
         "SELECT (SELECT COALESCE(sum(original_balance - used), 0) FROM cards WHERE close_date IS NULL),
                 (SELECT max(issue_date) FROM cards)",
-        [],
+        &[],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let since = newest.unwrap_or_default();
     let (recent, last_at): (i64, Option<String>) =
-        tx.query_row("SELECT count(*), max(at) FROM attempts WHERE at >= ?1", [&since], |r| {
+        tx.query_row("SELECT count(*), max(at) FROM attempts WHERE at >= ?1", &[&since], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })?;
     let refusing = left == 0 || recent > 0;
     let until = match refusing && account.kind == AccountKind::Credit {
-        true => Some(fmt_ts(&crate::account::time_zone(&tx)?.start_of_next_month(&now))),
+        true => Some(fmt_ts(&crate::account::time_zone(tx)?.start_of_next_month(&now))),
         false => None,
     };
     Ok(Refusing { refusing, recent, last_at, until })

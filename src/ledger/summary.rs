@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::db::Db;
 use crate::error::Result;
 use crate::money;
+use crate::sql::Conn;
 use crate::time::{fmt_ts, Timestamp};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -35,16 +36,19 @@ pub struct Summary {
 }
 
 pub fn summary(db: &mut Db, now: Timestamp, days: i64) -> Result<Summary> {
-    let tx = db.read()?;
-    let zone = crate::account::time_zone(&tx)?;
+    db.read(|tx| summary_in(tx, now, days))
+}
+
+fn summary_in(tx: Conn<'_>, now: Timestamp, days: i64) -> Result<Summary> {
+    let zone = crate::account::time_zone(tx)?;
     let remaining: i64 = tx.query_row(
         "SELECT COALESCE(sum(original_balance - used), 0) FROM cards WHERE close_date IS NULL",
-        [],
+        &[],
         |r| r.get(0),
     )?;
     let (month_amount, month_faxes): (i64, i64) = tx.query_row(
         "SELECT COALESCE(sum(amount), 0), COALESCE(sum(faxes), 0) FROM spend_by_quarter WHERE start >= ?1 AND start < ?2",
-        [fmt_ts(&zone.start_of_month(&now)), fmt_ts(&zone.start_of_next_month(&now))],
+        &[&fmt_ts(&zone.start_of_month(&now)), &fmt_ts(&zone.start_of_next_month(&now))],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let today: NaiveDate = zone.day(&now);
@@ -55,20 +59,18 @@ pub fn summary(db: &mut Db, now: Timestamp, days: i64) -> Result<Summary> {
     let starts: Vec<String> =
         day_list.iter().chain(today.succ_opt().as_ref()).map(|d| fmt_ts(&zone.start_of_day(*d))).collect();
     let mut totals = vec![(0i64, 0i64); day_list.len()];
-    {
-        let mut st = tx.prepare_cached(
-            "SELECT start, amount, faxes FROM spend_by_quarter WHERE start >= ?1 AND start < ?2 ORDER BY start",
-        )?;
-        let mut rows = st.query([&starts[0], &starts[starts.len() - 1]])?;
-        let mut i = 0;
-        while let Some(r) = rows.next()? {
-            let start = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
-            while i + 1 < day_list.len() && start >= starts[i + 1].as_str() {
-                i += 1;
-            }
-            totals[i].0 += r.get::<_, i64>(1)?;
-            totals[i].1 += r.get::<_, i64>(2)?;
+    let quarters = tx.query(
+        "SELECT start, amount, faxes FROM spend_by_quarter WHERE start >= ?1 AND start < ?2 ORDER BY start",
+        &[&starts[0], &starts[starts.len() - 1]],
+        |r| Ok((r.get::<String>(0)?, r.get::<i64>(1)?, r.get::<i64>(2)?)),
+    )?;
+    let mut i = 0;
+    for (start, amount, faxes) in quarters {
+        while i + 1 < day_list.len() && start >= starts[i + 1] {
+            i += 1;
         }
+        totals[i].0 += amount;
+        totals[i].1 += faxes;
     }
     let daily = day_list
         .iter()

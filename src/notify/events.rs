@@ -1,33 +1,25 @@
 //! The messages the ledger's events write to the outbox, each in the event's own transaction.
 
-use rusqlite::{OptionalExtension, Transaction};
-
 use super::outbox::{enqueue, MessageKind};
 use crate::error::Result;
 use crate::money::fmt_for_people;
+use crate::sql::Conn;
 use crate::time::Timestamp;
 
 /// A fax refused with 205000. Emailed once per depletion: not again until a card has been added
 /// (a purchase, a card applied, or a credit account's new month).
-pub fn quota_exceeded(
-    tx: &Transaction<'_>,
-    fax_id: &str,
-    user: &str,
-    cost: i64,
-    available: i64,
-    now: Timestamp,
-) -> Result<()> {
+pub fn quota_exceeded(tx: Conn<'_>, fax_id: &str, user: &str, cost: i64, available: i64, now: Timestamp) -> Result<()> {
     let already: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM outbox WHERE kind = 'quota_exceeded'
                  AND created_at >= coalesce((SELECT max(issue_date) FROM cards), ''))",
-        [],
+        &[],
         |r| r.get(0),
     )?;
     if already {
         return Ok(());
     }
     let (name, currency): (String, String) =
-        tx.query_row("SELECT name, currency FROM account WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        tx.query_row("SELECT name, currency FROM account WHERE id = 1", &[], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let subject = format!("Fax Credit: faxes are being refused (205000 - Quota Exceeded) on {name}");
     let body = format!(
         "Outbound faxes on the account {name} are being refused with 205000 - Quota Exceeded.\r\n\r\n\
@@ -43,18 +35,16 @@ pub fn quota_exceeded(
 
 /// What the manager should know next: a card being bought (the refusal itself may have just
 /// ordered it), a purchase waiting for its retry, a paused repeat order, or what to do.
-fn what_now(tx: &Transaction<'_>, currency: &str) -> Result<String> {
+fn what_now(tx: Conn<'_>, currency: &str) -> Result<String> {
     /// id, package, price, status, reason, next retry.
     type OpenOrder = (i64, String, i64, String, Option<String>, Option<String>);
-    let order: Option<OpenOrder> = tx
-        .query_row(
-            "SELECT id, package, face_value, status, reason, next_retry_at FROM orders
-             WHERE status = 'pending' OR (status = 'declined' AND next_retry_at IS NOT NULL)
-             ORDER BY status = 'pending' DESC, id DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
-        )
-        .optional()?;
+    let order: Option<OpenOrder> = tx.query_opt(
+        "SELECT id, package, face_value, status, reason, next_retry_at FROM orders
+         WHERE status = 'pending' OR (status = 'declined' AND next_retry_at IS NOT NULL)
+         ORDER BY status = 'pending' DESC, id DESC LIMIT 1",
+        &[],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+    )?;
     if let Some((id, package, face, status, reason, next)) = order {
         let amount = fmt_for_people(face, currency);
         return Ok(if status == "pending" {
@@ -72,7 +62,7 @@ fn what_now(tx: &Transaction<'_>, currency: &str) -> Result<String> {
         });
     }
     let paused: Option<Option<String>> =
-        tx.query_row("SELECT paused_reason FROM repeat_order WHERE id = 1", [], |r| r.get(0)).optional()?;
+        tx.query_opt("SELECT paused_reason FROM repeat_order WHERE id = 1", &[], |r| r.get(0))?;
     Ok(match paused {
         Some(Some(why)) => format!(
             "The repeat order is paused ({why}): resume it, or buy credit in Fax Credit \

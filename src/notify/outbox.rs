@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::sql::Conn;
 use crate::time::{fmt_ts, parse_ts, Clock, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -86,11 +87,13 @@ pub const LEASE: Duration = Duration::minutes(5);
 /// ([`super::recipients`]), inside the caller's transaction (the event's own): one row per
 /// address, each delivered and retried on its own, so a mailbox that refuses it holds up no
 /// other. Returns the first row's id, which every row of the message carries as its `event`.
-pub fn enqueue(tx: &Transaction<'_>, kind: MessageKind, subject: &str, body: &str, now: Timestamp) -> Result<i64> {
-    let account_created: String = tx.query_row("SELECT created_at FROM account WHERE id = 1", [], |r| r.get(0))?;
+///
+/// Every row of the outbox is numbered here (so on PostgreSQL its identity is never used).
+pub fn enqueue(tx: Conn<'_>, kind: MessageKind, subject: &str, body: &str, now: Timestamp) -> Result<i64> {
+    let account_created: String = tx.query_row("SELECT created_at FROM account WHERE id = 1", &[], |r| r.get(0))?;
     let to = super::recipients::addresses_for(tx, kind)?;
     // The write lock is held, so max + 1 is ours alone; the Message-ID is fixed with the row.
-    let first: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM outbox", [], |r| r.get(0))?;
+    let first: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM outbox", &[], |r| r.get(0))?;
     let account_tag = parse_ts(&account_created, "created_at").map(|t| t.timestamp()).unwrap_or_default();
     let now_s = fmt_ts(&now);
     for (id, to) in (first..).zip(&to) {
@@ -98,7 +101,7 @@ pub fn enqueue(tx: &Transaction<'_>, kind: MessageKind, subject: &str, body: &st
         tx.execute(
             "INSERT INTO outbox (id, kind, to_addr, subject, body, message_id, created_at, next_attempt_at, event)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
-            params![id, kind.as_str(), to, subject, body, message_id, now_s, first],
+            &[&id, &kind.as_str(), to, &subject, &body, &message_id, &now_s, &first],
         )?;
     }
     Ok(first)
@@ -129,7 +132,7 @@ fn attachments(conn: &rusqlite::Connection, message_id: i64) -> Result<Vec<Attac
 /// The newest `limit` messages, newest first, with the state the app shows.
 pub fn messages(db: &Db, limit: i64) -> Result<Vec<Message>> {
     let configured = super::email_settings(db)?.is_some();
-    let mut st = db.conn().prepare_cached(
+    let mut st = db.sqlite()?.prepare_cached(
         "SELECT id, kind, to_addr, subject, body, message_id, created_at, state, attempts,
                 next_attempt_at, last_error, server_reply, sent_at, coalesce(event, id)
          FROM outbox ORDER BY id DESC LIMIT ?1",
@@ -214,14 +217,14 @@ pub fn deliver_due(db: &mut Db, clock: &dyn Clock, mailer: Option<&dyn Mailer>) 
     let mut report = DeliveryReport::default();
     let Some(mailer) = mailer else {
         report.waiting =
-            db.conn().query_row("SELECT count(*) FROM outbox WHERE state = 'pending'", [], |r| r.get(0))?;
+            db.sqlite()?.query_row("SELECT count(*) FROM outbox WHERE state = 'pending'", [], |r| r.get(0))?;
         return Ok(report);
     };
     for _ in 0..BATCH {
         let Some((id, mail, attempts)) = claim(db, clock.now())? else { break };
         let outcome = mailer.send(&mail);
         let now = clock.now();
-        let tx = db.write()?;
+        let tx = db.sqlite_write()?;
         match outcome {
             Ok(reply) => {
                 tx.execute(
@@ -255,7 +258,7 @@ pub fn deliver_due(db: &mut Db, clock: &dyn Clock, mailer: Option<&dyn Mailer>) 
 /// crash mid-send is still an attempt and the message is tried again once the lease expires.
 fn claim(db: &mut Db, now: Timestamp) -> Result<Option<(i64, Mail, i64)>> {
     let now_s = fmt_ts(&now);
-    let tx = db.write()?;
+    let tx = db.sqlite_write()?;
     let row = tx
         .query_row(
             "SELECT id, to_addr, subject, body, message_id, created_at, attempts, coalesce(event, id) FROM outbox
@@ -289,7 +292,7 @@ fn claim(db: &mut Db, now: Timestamp) -> Result<Option<(i64, Mail, i64)>> {
 
 /// Puts a failed (or waiting) message back in line to be tried at once: the app's Retry button.
 pub fn retry_now(db: &mut Db, id: i64, now: Timestamp) -> Result<()> {
-    let tx = db.write()?;
+    let tx = db.sqlite_write()?;
     let n = tx.execute(
         "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, lease_until = NULL
          WHERE id = ?1 AND state IN ('pending', 'failed')",

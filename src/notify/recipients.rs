@@ -9,6 +9,7 @@ use super::outbox::MessageKind;
 use crate::audit::{self, Action, Actor};
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::sql::Conn;
 use crate::text::validate_email;
 use crate::time::{fmt_ts, Timestamp};
 
@@ -64,9 +65,9 @@ pub struct Recipient {
 
 /// The account email, then every other recipient in the order they were added.
 pub fn recipients(db: &Db) -> Result<Vec<Recipient>> {
-    let email: String = db.conn().query_row("SELECT email FROM account WHERE id = 1", [], |r| r.get(0))?;
+    let email: String = db.sqlite()?.query_row("SELECT email FROM account WHERE id = 1", [], |r| r.get(0))?;
     let mut out = vec![Recipient { address: email, only: None, account_email: true, added_at: None }];
-    let mut st = db.conn().prepare("SELECT address, only, added_at FROM recipients ORDER BY id")?;
+    let mut st = db.sqlite()?.prepare("SELECT address, only, added_at FROM recipients ORDER BY id")?;
     let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get(2)?)))?;
     for row in rows {
         let (address, only, added_at) = row?;
@@ -92,7 +93,7 @@ pub fn validate_address(s: &str) -> Result<String> {
 /// recipient gets. Returns it as stored.
 pub fn add_recipient(db: &mut Db, address: &str, only: Option<Only>, by: &Actor, now: Timestamp) -> Result<Recipient> {
     let address = validate_address(address)?;
-    let tx = db.write()?;
+    let tx = db.sqlite_write()?;
     let account: String = tx.query_row("SELECT email FROM account WHERE id = 1", [], |r| r.get(0))?;
     if account.eq_ignore_ascii_case(&address) {
         return Err(Error::invalid(
@@ -113,7 +114,7 @@ pub fn add_recipient(db: &mut Db, address: &str, only: Option<Only>, by: &Actor,
     )?;
     let what = only.map_or_else(|| "every message".to_string(), |o| format!("{} only", o.as_str()));
     let detail = if before.is_some() { format!("{address}: now {what}") } else { format!("{address}: {what}") };
-    audit::record(&tx, by, Action::RecipientAdded, &detail, now)?;
+    audit::record(crate::sql::Conn::from(&tx), by, Action::RecipientAdded, &detail, now)?;
     let r = stored(&tx, &address)?;
     tx.commit()?;
     Ok(r)
@@ -135,7 +136,7 @@ fn stored(tx: &Transaction<'_>, address: &str) -> Result<Recipient> {
 /// Removes a recipient (any case). The account email cannot be removed.
 pub fn remove_recipient(db: &mut Db, address: &str, by: &Actor, now: Timestamp) -> Result<()> {
     let address = crate::text::validate_text("email", address, 254)?;
-    let tx = db.write()?;
+    let tx = db.sqlite_write()?;
     let account: String = tx.query_row("SELECT email FROM account WHERE id = 1", [], |r| r.get(0))?;
     if account.eq_ignore_ascii_case(&address) {
         return Err(Error::invalid(
@@ -149,20 +150,20 @@ pub fn remove_recipient(db: &mut Db, address: &str, by: &Actor, now: Timestamp) 
     let Some(removed) = removed else {
         return Err(Error::NotFound(format!("{address} is not a recipient")));
     };
-    audit::record(&tx, by, Action::RecipientRemoved, &removed, now)?;
+    audit::record(crate::sql::Conn::from(&tx), by, Action::RecipientRemoved, &removed, now)?;
     tx.commit()?;
     Ok(())
 }
 
 /// The addresses a message of `kind` goes to, each once (whatever its case): the account email
 /// first, then the recipients in the order they were added.
-pub(crate) fn addresses_for(tx: &Transaction<'_>, kind: MessageKind) -> Result<Vec<String>> {
-    let account: String = tx.query_row("SELECT email FROM account WHERE id = 1", [], |r| r.get(0))?;
+pub(crate) fn addresses_for(tx: Conn<'_>, kind: MessageKind) -> Result<Vec<String>> {
+    let account: String = tx.query_row("SELECT email FROM account WHERE id = 1", &[], |r| r.get(0))?;
     let mut out = vec![account];
-    let mut st = tx.prepare_cached("SELECT address, only FROM recipients ORDER BY id")?;
-    let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
-    for row in rows {
-        let (address, only) = row?;
+    let rows = tx.query("SELECT address, \"only\" FROM recipients ORDER BY id", &[], |r| {
+        Ok((r.get::<String>(0)?, r.get::<Option<String>>(1)?))
+    })?;
+    for (address, only) in rows {
         let wanted = match only.as_deref() {
             None => true,
             Some(o) => Only::parse(o)?.covers(kind),
@@ -200,8 +201,7 @@ mod tests {
     }
 
     fn to(db: &mut Db, kind: MessageKind) -> Vec<String> {
-        let tx = db.write().unwrap();
-        addresses_for(&tx, kind).unwrap()
+        db.write(|tx| addresses_for(tx, kind)).unwrap()
     }
 
     #[test]

@@ -88,7 +88,7 @@ pub fn is_loopback(host: &str) -> bool {
 /// The stored settings, or `None` when email was never set up.
 pub fn email_settings(db: &Db) -> Result<Option<EmailSettings>> {
     let row = db
-        .conn()
+        .sqlite()?
         .query_row("SELECT host, port, security, username, from_addr FROM email_settings WHERE id = 1", [], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -119,7 +119,7 @@ pub(crate) fn save(
     now: Timestamp,
 ) -> Result<EmailSettings> {
     let s = s.validated()?;
-    let tx = db.write()?;
+    let tx = db.sqlite_write()?;
     tx.execute(
         "INSERT INTO email_settings (id, host, port, security, username, from_addr, updated_at)
          VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)
@@ -130,18 +130,18 @@ pub(crate) fn save(
     )?;
     let user = s.username.as_deref().map(|u| format!(", user {u}")).unwrap_or_default();
     let detail = format!("{}:{} ({}), from {}{user}{password_note}", s.host, s.port, s.security.as_str(), s.from);
-    audit::record(&tx, by, Action::EmailSettingsSaved, &detail, now)?;
+    audit::record(crate::sql::Conn::from(&tx), by, Action::EmailSettingsSaved, &detail, now)?;
     tx.commit()?;
     Ok(s)
 }
 
 /// Forgets the settings; messages wait in the outbox as "not configured".
 pub fn clear_email_settings(db: &mut Db, by: &Actor, now: Timestamp) -> Result<()> {
-    let tx = db.write()?;
+    let tx = db.sqlite_write()?;
     let host: Option<String> =
         tx.query_row("DELETE FROM email_settings RETURNING host", [], |r| r.get(0)).optional()?;
     if let Some(host) = host {
-        audit::record(&tx, by, Action::EmailSettingsRemoved, &format!("was {host}"), now)?;
+        audit::record(crate::sql::Conn::from(&tx), by, Action::EmailSettingsRemoved, &format!("was {host}"), now)?;
     }
     tx.commit()?;
     Ok(())

@@ -192,7 +192,7 @@ pub fn attempts(conn: &Connection, order_id: i64) -> Result<Vec<Attempt>> {
 
 /// Records the start of attempt `n` of an order, with the card on file it will charge.
 pub(crate) fn start_attempt(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     order_id: i64,
     n: i64,
     charge_key: &str,
@@ -210,7 +210,7 @@ pub(crate) fn start_attempt(
 
 /// Ends the current attempt of an order.
 pub(crate) fn finish_attempt(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     order_id: i64,
     charge_key: &str,
     outcome: &str,
@@ -236,11 +236,11 @@ pub(crate) fn finish_attempt(
 
 /// Every order, newest first, each with its attempts.
 pub fn orders(db: &Db) -> Result<Vec<Order>> {
-    let mut st = db.conn().prepare(&format!("SELECT {COLUMNS} FROM orders ORDER BY id DESC"))?;
+    let mut st = db.sqlite()?.prepare(&format!("SELECT {COLUMNS} FROM orders ORDER BY id DESC"))?;
     let rows = st.query_map([], from_row)?;
     let mut list: Vec<Order> = rows.collect::<rusqlite::Result<_>>()?;
     for o in &mut list {
-        o.attempt_history = attempts(db.conn(), o.id)?;
+        o.attempt_history = attempts(db.sqlite()?, o.id)?;
     }
     Ok(list)
 }

@@ -15,7 +15,7 @@ pub const AUTOMATIC: &str = "automatic";
 /// Records that `user` placed the order of `key` (the first record of a key stays: a retried
 /// confirmation keeps its placer).
 pub fn record(db: &mut Db, key: &str, user: &str) -> Result<()> {
-    let tx = db.write()?;
+    let tx = db.sqlite_write()?;
     tx.execute("INSERT OR IGNORE INTO order_placers (order_key, placed_by) VALUES (?1, ?2)", params![key, user])?;
     tx.commit()?;
     Ok(())
@@ -23,7 +23,7 @@ pub fn record(db: &mut Db, key: &str, user: &str) -> Result<()> {
 
 /// The placer of every order that has one, by order key.
 pub fn placers(db: &Db) -> Result<HashMap<String, String>> {
-    let mut st = db.conn().prepare("SELECT order_key, placed_by FROM order_placers")?;
+    let mut st = db.sqlite()?.prepare("SELECT order_key, placed_by FROM order_placers")?;
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -101,10 +101,10 @@ pub fn purchase_with_po(
     let stored = payment_method::load(p.secrets)?; // keyring first: with no card or no keyring, nothing is written
     let now = p.clock.now();
     let o = {
-        let tx = db.write()?;
-        crate::account::require_prepaid(&tx, "buying credit")?;
-        let acct = crate::account::account_in(&tx)?;
-        let pkg = crate::catalog::find_package(&tx, package)?;
+        let tx = db.sqlite_write()?;
+        crate::account::require_prepaid(crate::sql::Conn::from(&tx), "buying credit")?;
+        let acct = crate::account::account_in(crate::sql::Conn::from(&tx))?;
+        let pkg = crate::catalog::find_package(crate::sql::Conn::from(&tx), package)?;
         if !pkg.active {
             return Err(Error::invalid("package", format!("{} is no longer sold", pkg.name)));
         }
@@ -143,7 +143,7 @@ pub fn purchase_with_po(
                     pkg.name,
                     crate::money::fmt_for_people(face, &acct.currency)
                 );
-                crate::audit::record(&tx, by, crate::audit::Action::Purchase, &detail, now)?;
+                crate::audit::record(crate::sql::Conn::from(&tx), by, crate::audit::Action::Purchase, &detail, now)?;
                 order(&tx, id)?
             }
         };
@@ -188,7 +188,7 @@ fn charge_and_record(db: &mut Db, p: &Purchaser<'_>, o: Order, card: &StoredCard
 /// process may have recorded its outcome meanwhile).
 fn mark_sending(db: &mut Db, o: &Order, card: &StoredCard, clock: &dyn Clock) -> Result<Order> {
     let brand = card.brand().map_or("Card", Brand::name);
-    let tx = db.write()?;
+    let tx = db.sqlite_write()?;
     let first_send = tx.execute(
         "UPDATE order_attempts SET card_brand = ?3, card_last4 = ?4, sent_at = ?5
          WHERE order_id = ?1 AND charge_key = ?2 AND sent_at IS NULL",
@@ -211,7 +211,7 @@ fn record(db: &mut Db, id: i64, outcome: &ChargeOutcome, p: &Purchaser<'_>) -> R
     let clock = p.clock;
     let now = clock.now();
     let now_s = fmt_ts(&now);
-    let tx = db.write()?;
+    let tx = db.sqlite_write()?;
     let o = order(&tx, id)?;
     if o.status != Status::Pending {
         return Ok(o);
@@ -219,7 +219,7 @@ fn record(db: &mut Db, id: i64, outcome: &ChargeOutcome, p: &Purchaser<'_>) -> R
     match outcome {
         ChargeOutcome::Approved { charge_id } => {
             let card_id = crate::ledger::cards::insert_card(
-                &tx,
+                crate::sql::Conn::from(&tx),
                 o.face_units,
                 o.bonus_units,
                 Some(&o.package),
@@ -269,7 +269,7 @@ pub struct ReconcileReport {
 /// Whether any order waits for [`reconcile`]: pending, or declined with a retry to come. Cheap,
 /// so front ends ask it before reaching for the keyring.
 pub fn has_open_orders(db: &Db) -> Result<bool> {
-    Ok(db.conn().query_row(
+    Ok(db.sqlite()?.query_row(
         "SELECT EXISTS (SELECT 1 FROM orders WHERE status = 'pending' OR (status = 'declined' AND next_retry_at IS NOT NULL))",
         [],
         |r| r.get(0),
@@ -283,7 +283,7 @@ pub fn reconcile(db: &mut Db, p: &Purchaser<'_>) -> Result<ReconcileReport> {
     let mut report =
         ReconcileReport { retried: p.follow_up.start_due_retries(db, p.clock.now())?, ..Default::default() };
     let pending: Vec<i64> = {
-        let mut st = db.conn().prepare("SELECT id FROM orders WHERE status = 'pending' ORDER BY id")?;
+        let mut st = db.sqlite()?.prepare("SELECT id FROM orders WHERE status = 'pending' ORDER BY id")?;
         let ids = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         ids
     };
@@ -296,7 +296,7 @@ pub fn reconcile(db: &mut Db, p: &Purchaser<'_>) -> Result<ReconcileReport> {
         Err(e) => return Err(e),
     };
     for id in pending {
-        let o = order(db.conn(), id)?;
+        let o = order(db.sqlite()?, id)?;
         let result = match &stored {
             Some(c) => charge_and_record(db, p, o, c),
             // No card on file any more: the order cannot be paid; it is declined, not lost.

@@ -107,8 +107,8 @@ pub fn receipt(conn: &Connection, order_id: i64) -> Result<Receipt> {
         .ok_or_else(|| Error::Invariant(format!("paid order {order_id} has no receipt number")))?;
     let po_reference: Option<String> =
         conn.query_row("SELECT po_reference FROM order_po WHERE order_key = ?1", [&o.key], |r| r.get(0)).optional()?;
-    let account = crate::account::account_in(conn)?;
-    let details = crate::billing_details::billing_details(conn)?;
+    let account = crate::account::account_in(crate::sql::Conn::from(conn))?;
+    let details = crate::billing_details::billing_details(crate::sql::Conn::from(conn))?;
     Ok(Receipt {
         number,
         order_id,
@@ -135,7 +135,7 @@ pub fn receipt(conn: &Connection, order_id: i64) -> Result<Receipt> {
 /// When the account asks for receipts by email, attaches the receipt of `order_id` to the
 /// message `message_id` (the purchase's email), in the transaction that records the payment.
 pub(crate) fn attach_if_wanted(tx: &Transaction<'_>, message_id: i64, order_id: i64) -> Result<()> {
-    if !crate::billing_details::billing_details(tx)?.email_receipts {
+    if !crate::billing_details::billing_details(crate::sql::Conn::from(tx))?.email_receipts {
         return Ok(());
     }
     let r = receipt(tx, order_id)?;

@@ -205,11 +205,11 @@ pub fn set(
     now: Timestamp,
 ) -> Result<CardOnFile> {
     let card = validate(input, now)?;
-    crate::account::require_prepaid(db.conn(), "a payment card")?;
+    crate::account::require_prepaid(crate::sql::Conn::from(db.sqlite()?), "a payment card")?;
     let json = serde_json::to_string(&card).map_err(|e| Error::Invariant(e.to_string()))?;
     secrets.set(SECRET_NAME, &json)?;
     let brand = card.brand().map(Brand::name).unwrap_or("Card");
-    let tx = db.write()?;
+    let tx = db.sqlite_write()?;
     tx.execute(
         "INSERT INTO payment_card (id, brand, last4, exp_month, exp_year, updated_at) VALUES (1, ?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (id) DO UPDATE SET brand = excluded.brand, last4 = excluded.last4,
@@ -223,7 +223,13 @@ pub fn set(
         [fmt_ts(&now)],
     )?;
     let expiry = format!("{:02}/{:02}", card.exp_month, card.exp_year % 100);
-    audit::record(&tx, by, Action::PaymentCardSaved, &format!("{brand} •••• {}, expires {expiry}", card.last4()), now)?;
+    audit::record(
+        crate::sql::Conn::from(&tx),
+        by,
+        Action::PaymentCardSaved,
+        &format!("{brand} •••• {}, expires {expiry}", card.last4()),
+        now,
+    )?;
     tx.commit()?;
     Ok(CardOnFile {
         brand: brand.into(),
@@ -236,7 +242,7 @@ pub fn set(
 /// What is on file, for display (no keyring needed).
 pub fn on_file(db: &Db, now: Timestamp) -> Result<Option<CardOnFile>> {
     let row = db
-        .conn()
+        .sqlite()?
         .query_row("SELECT brand, last4, exp_month, exp_year FROM payment_card WHERE id = 1", [], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, u32>(2)?, r.get::<_, i32>(3)?))
         })
@@ -252,11 +258,11 @@ pub fn on_file(db: &Db, now: Timestamp) -> Result<Option<CardOnFile>> {
 /// Removes the card from the keyring and the display row.
 pub fn remove(db: &mut Db, secrets: &dyn SecretStore, by: &Actor, now: Timestamp) -> Result<bool> {
     secrets.delete(SECRET_NAME)?;
-    let tx = db.write()?;
+    let tx = db.sqlite_write()?;
     let removed: Option<String> =
         tx.query_row("DELETE FROM payment_card RETURNING brand || ' •••• ' || last4", [], |r| r.get(0)).optional()?;
     if let Some(card) = &removed {
-        audit::record(&tx, by, Action::PaymentCardRemoved, card, now)?;
+        audit::record(crate::sql::Conn::from(&tx), by, Action::PaymentCardRemoved, card, now)?;
     }
     tx.commit()?;
     Ok(removed.is_some())

@@ -39,7 +39,7 @@ pub(crate) fn paid(tx: &Transaction<'_>, o: &Order, new_card: i64, now: Timestam
         card_text(o),
         o.id
     );
-    let message = enqueue(tx, MessageKind::RepeatOrderSuccess, &subject, &body, now)?;
+    let message = enqueue(crate::sql::Conn::from(tx), MessageKind::RepeatOrderSuccess, &subject, &body, now)?;
     crate::orders::receipt::attach_if_wanted(tx, message, o.id)?;
     Ok(())
 }
@@ -66,7 +66,7 @@ pub(crate) fn declined(tx: &Transaction<'_>, o: &Order, code: &str, reason: &str
                 o.package,
                 card_text(o)
             );
-            enqueue(tx, MessageKind::RepeatOrderFailure, &subject, &body, now)?;
+            enqueue(crate::sql::Conn::from(tx), MessageKind::RepeatOrderFailure, &subject, &body, now)?;
         }
     } else {
         tx.execute(
@@ -90,7 +90,7 @@ pub(crate) fn declined(tx: &Transaction<'_>, o: &Order, code: &str, reason: &str
 /// processor key (the first key would only repeat the decline) and the card on file now.
 pub(crate) fn start_due_retries(db: &mut Db, now: Timestamp) -> Result<u32> {
     let now_s = fmt_ts(&now);
-    let due: bool = db.conn().query_row(
+    let due: bool = db.sqlite()?.query_row(
         "SELECT EXISTS (SELECT 1 FROM orders WHERE status = 'declined' AND kind = 'automatic' AND next_retry_at <= ?1)",
         [&now_s],
         |r| r.get(0),
@@ -98,7 +98,7 @@ pub(crate) fn start_due_retries(db: &mut Db, now: Timestamp) -> Result<u32> {
     if !due {
         return Ok(0);
     }
-    let tx = db.write()?;
+    let tx = db.sqlite_write()?;
     let due: Vec<Order> = {
         let mut st = tx.prepare(&format!(
             "SELECT {COLUMNS} FROM orders WHERE status = 'declined' AND kind = 'automatic' AND next_retry_at <= ?1

@@ -1,6 +1,6 @@
 //! Setting, removing, resuming and reading the repeat order. Prepaid accounts only.
 
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, OptionalExtension};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -32,7 +32,7 @@ pub struct RepeatLogEntry {
 }
 
 pub(crate) fn write_log(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     card: Option<i64>,
     event: &str,
     detail: &str,
@@ -57,9 +57,9 @@ pub fn set(
     if cap.is_some_and(|c| c <= 0) {
         return Err(Error::invalid("cap", "must be more than zero"));
     }
-    let tx = db.write()?;
-    crate::account::require_prepaid(&tx, "a repeat order")?;
-    let p = find_package(&tx, package)?;
+    let tx = db.sqlite_write()?;
+    crate::account::require_prepaid(crate::sql::Conn::from(&tx), "a repeat order")?;
+    let p = find_package(crate::sql::Conn::from(&tx), package)?;
     if !p.active {
         return Err(Error::invalid("package", format!("{} is no longer sold", p.name)));
     }
@@ -72,7 +72,7 @@ pub fn set(
     let cap_text = cap.map(|c| format!(", at most {} a month", money::fmt_units(c))).unwrap_or_default();
     let detail = format!("{} ({}){cap_text}", p.name, p.face_value);
     write_log(&tx, None, "set", &detail, now)?;
-    audit::record(&tx, by, Action::RepeatOrderSet, &detail, now)?;
+    audit::record(crate::sql::Conn::from(&tx), by, Action::RepeatOrderSet, &detail, now)?;
     // A card in use already past 95% fired no trigger while there was no repeat order.
     super::trigger::arm(&tx, now)?;
     let r = show_in(&tx)?.ok_or_else(|| Error::Invariant("repeat order not stored".into()))?;
@@ -82,13 +82,19 @@ pub fn set(
 
 /// Removes the repeat order (no card is bought automatically any more).
 pub fn remove(db: &mut Db, by: &Actor, now: Timestamp) -> Result<bool> {
-    let tx = db.write()?;
-    crate::account::require_prepaid(&tx, "a repeat order")?;
+    let tx = db.sqlite_write()?;
+    crate::account::require_prepaid(crate::sql::Conn::from(&tx), "a repeat order")?;
     let was = show_in(&tx)?;
     let n = tx.execute("DELETE FROM repeat_order", [])?;
     if let Some(was) = was.filter(|_| n > 0) {
         write_log(&tx, None, "removed", "no automatic purchases", now)?;
-        audit::record(&tx, by, Action::RepeatOrderRemoved, &format!("was {}", was.package.name), now)?;
+        audit::record(
+            crate::sql::Conn::from(&tx),
+            by,
+            Action::RepeatOrderRemoved,
+            &format!("was {}", was.package.name),
+            now,
+        )?;
     }
     tx.commit()?;
     Ok(n > 0)
@@ -96,8 +102,8 @@ pub fn remove(db: &mut Db, by: &Actor, now: Timestamp) -> Result<bool> {
 
 /// Resumes a paused repeat order.
 pub fn resume(db: &mut Db, by: &Actor, now: Timestamp) -> Result<RepeatOrder> {
-    let tx = db.write()?;
-    crate::account::require_prepaid(&tx, "a repeat order")?;
+    let tx = db.sqlite_write()?;
+    crate::account::require_prepaid(crate::sql::Conn::from(&tx), "a repeat order")?;
     let n = tx.execute(
         "UPDATE repeat_order SET paused_at = NULL, paused_reason = NULL, updated_at = ?1 WHERE paused_at IS NOT NULL",
         [fmt_ts(&now)],
@@ -105,7 +111,7 @@ pub fn resume(db: &mut Db, by: &Actor, now: Timestamp) -> Result<RepeatOrder> {
     let r = show_in(&tx)?.ok_or_else(|| Error::NotFound("there is no repeat order to resume".into()))?;
     if n > 0 {
         write_log(&tx, None, "resumed", "resumed by the manager", now)?;
-        audit::record(&tx, by, Action::RepeatOrderResumed, &r.package.name, now)?;
+        audit::record(crate::sql::Conn::from(&tx), by, Action::RepeatOrderResumed, &r.package.name, now)?;
     }
     // What the card in use missed while the repeat order was paused is asked for now.
     super::trigger::arm(&tx, now)?;
@@ -114,7 +120,7 @@ pub fn resume(db: &mut Db, by: &Actor, now: Timestamp) -> Result<RepeatOrder> {
 }
 
 pub fn show(db: &Db) -> Result<Option<RepeatOrder>> {
-    show_in(db.conn())
+    show_in(db.sqlite()?)
 }
 
 pub(crate) fn show_in(conn: &rusqlite::Connection) -> Result<Option<RepeatOrder>> {
@@ -135,7 +141,7 @@ pub(crate) fn show_in(conn: &rusqlite::Connection) -> Result<Option<RepeatOrder>
         .optional()?;
     let Some((pid, cap, paused_at, paused_reason, updated_at)) = row else { return Ok(None) };
     Ok(Some(RepeatOrder {
-        package: find_package(conn, &pid.to_string())?,
+        package: find_package(crate::sql::Conn::from(conn), &pid.to_string())?,
         monthly_cap: cap.map(money::from_units),
         paused_at,
         paused_reason,
@@ -145,7 +151,7 @@ pub(crate) fn show_in(conn: &rusqlite::Connection) -> Result<Option<RepeatOrder>
 
 /// The newest `limit` entries of the repeat order's log.
 pub fn log(db: &Db, limit: i64) -> Result<Vec<RepeatLogEntry>> {
-    let mut st = db.conn().prepare("SELECT at, card_id, event, detail FROM repeat_log ORDER BY id DESC LIMIT ?1")?;
+    let mut st = db.sqlite()?.prepare("SELECT at, card_id, event, detail FROM repeat_log ORDER BY id DESC LIMIT ?1")?;
     let rows = st.query_map([limit.clamp(1, 10_000)], |r| {
         Ok(RepeatLogEntry { at: r.get(0)?, card_id: r.get(1)?, event: r.get(2)?, detail: r.get(3)? })
     })?;

@@ -5,7 +5,7 @@
 //! unique: one purchase per card) or logs why not. The charge runs after commit, through the
 //! purchase protocol.
 
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, OptionalExtension};
 
 use super::decide::{decide, Decision, Plan, Situation, Trigger};
 use super::settings::{show_in, write_log, RepeatOrder};
@@ -13,6 +13,7 @@ use crate::error::Result;
 use crate::money::{fmt_for_people, to_units};
 use crate::notify::outbox::{enqueue, MessageKind};
 use crate::orders::history::{order_by_key, Order, Status};
+use crate::sql::Conn;
 use crate::time::{fmt_ts, Timestamp};
 
 pub(crate) fn plan_of(r: &RepeatOrder) -> Result<Plan> {
@@ -25,7 +26,7 @@ pub(crate) fn plan_of(r: &RepeatOrder) -> Result<Plan> {
 
 /// Credit that reaches the faxes without a purchase for `card`: open cards other than it that are
 /// below 95% used, and the cards that pending orders (other than `order`) are buying.
-pub(crate) fn credit_ahead(tx: &Transaction<'_>, card: Option<i64>, order: Option<i64>) -> Result<i64> {
+pub(crate) fn credit_ahead(tx: &rusqlite::Connection, card: Option<i64>, order: Option<i64>) -> Result<i64> {
     let open: i64 = tx.query_row(
         "SELECT coalesce(sum(original_balance - used), 0) FROM cards
          WHERE close_date IS NULL AND id IS NOT ?1 AND used * 100 < original_balance * ?2",
@@ -41,13 +42,13 @@ pub(crate) fn credit_ahead(tx: &Transaction<'_>, card: Option<i64>, order: Optio
 }
 
 /// The month of `now` in the account's zone: the month whose automatic purchases the cap counts.
-pub(crate) fn cap_month(tx: &Transaction<'_>, now: Timestamp) -> Result<String> {
-    Ok(crate::account::time_zone(tx)?.month_key(&now))
+pub(crate) fn cap_month(tx: &rusqlite::Connection, now: Timestamp) -> Result<String> {
+    Ok(crate::account::time_zone(crate::sql::Conn::from(tx))?.month_key(&now))
 }
 
 /// What counts against the cap of the month of `now`: automatic orders paid in that month, and
 /// those that may still be paid (pending, or declined with a retry to come), `order` excluded.
-pub(crate) fn spent_this_month(tx: &Transaction<'_>, now: Timestamp, order: Option<i64>) -> Result<i64> {
+pub(crate) fn spent_this_month(tx: &rusqlite::Connection, now: Timestamp, order: Option<i64>) -> Result<i64> {
     Ok(tx.query_row(
         "SELECT coalesce(sum(face_value), 0) FROM orders
          WHERE kind = 'automatic' AND id IS NOT ?2
@@ -60,7 +61,7 @@ pub(crate) fn spent_this_month(tx: &Transaction<'_>, now: Timestamp, order: Opti
 
 /// The card faxes are billed to now: the oldest open card, else the newest card (all are used
 /// up). `None` before the first card.
-pub(crate) fn card_in_use(tx: &Transaction<'_>) -> Result<Option<(i64, i64, i64)>> {
+pub(crate) fn card_in_use(tx: &rusqlite::Connection) -> Result<Option<(i64, i64, i64)>> {
     let open = tx
         .query_row(
             "SELECT id, used, original_balance FROM cards WHERE close_date IS NULL ORDER BY id LIMIT 1",
@@ -79,7 +80,7 @@ pub(crate) fn card_in_use(tx: &Transaction<'_>) -> Result<Option<(i64, i64, i64)
 }
 
 /// The card on file as the orders show it: brand and last four digits (empty when none).
-pub(crate) fn card_on_file(tx: &Transaction<'_>) -> Result<(String, String)> {
+pub(crate) fn card_on_file(tx: &rusqlite::Connection) -> Result<(String, String)> {
     Ok(tx
         .query_row("SELECT brand, last4 FROM payment_card WHERE id = 1", [], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?
@@ -89,7 +90,7 @@ pub(crate) fn card_on_file(tx: &Transaction<'_>) -> Result<(String, String)> {
 /// Asks for a card for `card_id`. Returns whether an order was placed (or ordered again), so the
 /// front end charges it after commit. Kept whole because its steps share one transaction's
 /// reads (settings, open credit, the month's spend) and the rule in `decide` is already apart.
-pub(crate) fn fire(tx: &Transaction<'_>, trigger: Trigger, card_id: i64, now: Timestamp) -> Result<bool> {
+pub(crate) fn fire(tx: &rusqlite::Connection, trigger: Trigger, card_id: i64, now: Timestamp) -> Result<bool> {
     let Some(r) = show_in(tx)? else { return Ok(false) };
     let key = format!("repeat:{card_id}");
     let existing = order_by_key(tx, &key)?;
@@ -152,7 +153,7 @@ pub(crate) fn fire(tx: &Transaction<'_>, trigger: Trigger, card_id: i64, now: Ti
                  Buy a card by hand in Fax Credit (Settings > Outbound Fax Credit > Purchase), or raise the cap.\r\n",
                 r.package.name
             );
-            enqueue(tx, MessageKind::RepeatOrderFailure, &subject, &body, now)?;
+            enqueue(crate::sql::Conn::from(tx), MessageKind::RepeatOrderFailure, &subject, &body, now)?;
             Ok(false)
         }
         Decision::Buy => {
@@ -187,7 +188,7 @@ pub(crate) fn capped_reason(cap: i64, spent: i64, price: i64, currency: &str, mo
 
 #[allow(clippy::too_many_arguments)]
 fn insert(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     key: &str,
     package: &str,
     price: i64,
@@ -212,7 +213,7 @@ fn insert(
 /// new processor key, and three retries again.
 #[allow(clippy::too_many_arguments)]
 fn reopen(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     o: &Order,
     package: &str,
     price: i64,
@@ -235,7 +236,7 @@ fn reopen(
 
 /// The repeat order was just set or resumed: if the card in use is already at 95% or more (or
 /// used up), the trigger it missed fires now.
-pub(crate) fn arm(tx: &Transaction<'_>, now: Timestamp) -> Result<bool> {
+pub(crate) fn arm(tx: &rusqlite::Connection, now: Timestamp) -> Result<bool> {
     match card_in_use(tx)? {
         Some((id, used, original)) if super::decide::reached_threshold(used, original) => {
             fire(tx, Trigger::Armed, id, now)
@@ -253,14 +254,31 @@ impl crate::ledger::Reactions for BillingReactions {
         Some(super::TRIGGER_PERCENT)
     }
 
-    fn card_reached_threshold(&mut self, tx: &Transaction<'_>, card: i64, now: Timestamp) -> Result<bool> {
-        fire(tx, Trigger::Threshold, card, now)
+    fn card_reached_threshold(&mut self, tx: Conn<'_>, card: i64, now: Timestamp) -> Result<bool> {
+        match on_sqlite(tx)? {
+            Some(tx) => fire(tx, Trigger::Threshold, card, now),
+            None => Ok(false),
+        }
     }
 
-    fn fax_refused(&mut self, tx: &Transaction<'_>, cost: i64, now: Timestamp) -> Result<bool> {
+    fn fax_refused(&mut self, tx: Conn<'_>, cost: i64, now: Timestamp) -> Result<bool> {
+        let Some(tx) = on_sqlite(tx)? else { return Ok(false) };
         match card_in_use(tx)? {
             Some((card, _, _)) => fire(tx, Trigger::Refusal { cost }, card, now),
             None => Ok(false),
         }
     }
+}
+
+/// The SQLite connection the trigger runs on. The repeat order is not on PostgreSQL yet (issue
+/// 15): there, with no repeat order set (`repeat-order set` is refused on PostgreSQL), there is
+/// nothing to fire (`None`); with one set, it is `not_on_postgres` rather than a silent skip.
+fn on_sqlite(tx: Conn<'_>) -> Result<Option<&rusqlite::Connection>> {
+    if let Some(c) = tx.sqlite() {
+        return Ok(Some(c));
+    }
+    if tx.query_row("SELECT EXISTS (SELECT 1 FROM repeat_order WHERE id = 1)", &[], |r| r.get::<bool>(0))? {
+        return Err(crate::error::Error::NotOnPostgres("the repeat order".into()));
+    }
+    Ok(None)
 }

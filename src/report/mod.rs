@@ -119,9 +119,9 @@ struct Sum {
 
 /// The report of `range` by `by`, from one read transaction.
 pub fn spend_report(db: &mut Db, range: Range, by: GroupBy) -> Result<SpendReport> {
-    let tx = db.read()?;
-    let currency = crate::account::account_in(&tx)?.currency;
-    let zone = crate::account::time_zone(&tx)?;
+    let tx = db.sqlite_read()?;
+    let currency = crate::account::account_in(crate::sql::Conn::from(&tx))?.currency;
+    let zone = crate::account::time_zone(crate::sql::Conn::from(&tx))?;
     let (lo, hi) = day::coarse_bounds(range.from, range.to);
     let mut sums: BTreeMap<String, Sum> = BTreeMap::new();
     // No index on the faxes' submit time: billing would pay for one on every fax. A report is
@@ -209,11 +209,11 @@ pub struct UserFax {
 
 /// The faxes `user` sent in `range`, newest submitted first, at most `limit`; and how many there are.
 pub fn user_faxes(db: &mut Db, range: Range, user: &str, limit: usize) -> Result<(Vec<UserFax>, i64)> {
-    let tx = db.read()?;
+    let tx = db.sqlite_read()?;
     let user_id: i64 = tx
         .query_row("SELECT id FROM users WHERE name = ?1", [user.trim()], |r| r.get(0))
         .map_err(|_| Error::NotFound(format!("no user named {user:?}")))?;
-    let zone = crate::account::time_zone(&tx)?;
+    let zone = crate::account::time_zone(crate::sql::Conn::from(&tx))?;
     let (lo, hi) = day::coarse_bounds(range.from, range.to);
     let mut st = tx.prepare(
         "SELECT f.seq, f.id, f.billed_at, f.submit_time, f.destination, f.pages_sent, f.cost FROM faxes f

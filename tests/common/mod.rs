@@ -1,11 +1,15 @@
 //! Shared helpers for the core's integration tests.
 #![allow(dead_code)]
 
+pub mod backends;
 pub mod counting;
 pub mod scenario;
 pub mod smtp;
 
+use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
+
+pub use backends::Backend;
 
 use faxcredit::account::{self, AccountKind, NewAccount, Role};
 use faxcredit::ledger::{self, Fax, RawFax};
@@ -26,21 +30,39 @@ pub fn dec(s: &str) -> Decimal {
     s.parse().unwrap()
 }
 
+/// A test's ledger, open, with a folder of its own. Dropped in this order: the connection, then
+/// the PostgreSQL schema, then the folder.
 pub struct TestDb {
-    pub dir: tempfile::TempDir,
     pub db: Db,
+    /// What `--db` takes for this ledger: its file, or its PostgreSQL URL.
+    pub arg: OsString,
+    pub backend: Backend,
+    pub guard: backends::Dropped,
+    pub dir: tempfile::TempDir,
 }
 
 impl TestDb {
+    /// The ledger's file on SQLite; on PostgreSQL the same name in the test's folder, where no
+    /// ledger is (files that go beside the ledger, such as the sandbox processor's, go there).
     pub fn path(&self) -> PathBuf {
         self.dir.path().join("ledger.db")
     }
+
+    /// Another connection to the same ledger.
+    pub fn open_again(&self) -> Db {
+        Db::open(faxcredit::db::Location::parse(&self.arg).unwrap()).unwrap()
+    }
 }
 
-/// A file database with a prepaid (or credit) account and the users alice (manager) and bob.
+/// A SQLite file with a prepaid (or credit) account and the users alice (manager) and bob.
 pub fn account(kind: AccountKind) -> TestDb {
-    let dir = tempfile::tempdir().unwrap();
-    let mut db = Db::create(&dir.path().join("ledger.db")).unwrap();
+    account_on(&Backend::Sqlite, kind)
+}
+
+/// [`account`] on `backend`: a fresh ledger with the account and alice and bob.
+pub fn account_on(backend: &Backend, kind: AccountKind) -> TestDb {
+    let backends::Fresh { arg, dir, guard } = backend.fresh();
+    let mut db = Db::create(faxcredit::db::Location::parse(&arg).unwrap()).unwrap();
     faxcredit::setup::create_account(
         &mut db,
         &NewAccount {
@@ -55,11 +77,15 @@ pub fn account(kind: AccountKind) -> TestDb {
     .unwrap();
     account::add_user(&mut db, "alice", Role::Manager, "alice-password", t("2026-10-15T08:00:00Z")).unwrap();
     account::add_user(&mut db, "bob", Role::User, "bob-password", t("2026-10-15T08:00:00Z")).unwrap();
-    TestDb { dir, db }
+    TestDb { db, arg, backend: backend.clone(), guard, dir }
 }
 
 pub fn prepaid() -> TestDb {
     account(AccountKind::Prepaid)
+}
+
+pub fn prepaid_on(backend: &Backend) -> TestDb {
+    account_on(backend, AccountKind::Prepaid)
 }
 
 /// A US fax of `pages` pages by bob, priced by the rate table (0.10 a page).
@@ -93,12 +119,17 @@ pub fn card(db: &mut Db, id: i64) -> ledger::Card {
 }
 
 /// The `faxcredit` binary with `stdin` on standard input; its output.
-pub fn cli_with_stdin(bin: &str, db: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+pub fn cli_with_stdin(
+    bin: &str,
+    db: &(impl AsRef<OsStr> + ?Sized),
+    args: &[&str],
+    stdin: &str,
+) -> std::process::Output {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let mut c = Command::new(bin)
         .arg("--db")
-        .arg(db)
+        .arg(db.as_ref())
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -110,7 +141,8 @@ pub fn cli_with_stdin(bin: &str, db: &std::path::Path, args: &[&str], stdin: &st
 }
 
 /// Through the CLI: a prepaid account at `db` with the user bob.
-pub fn cli_account_with_bob(bin: &str, db: &std::path::Path) {
+pub fn cli_account_with_bob(bin: &str, db: &(impl AsRef<OsStr> + ?Sized)) {
+    let db = db.as_ref();
     let o =
         cli_with_stdin(bin, db, &["init", "--name", "Acme", "--kind", "prepaid", "--email", "ops@acme.example"], "");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

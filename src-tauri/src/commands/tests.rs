@@ -238,7 +238,7 @@ fn reopens_the_ledger_and_says_so_once_when_its_files_are_removed_under_the_app(
     // What the other program does: checkpoint everything into the database, then unlink the
     // WAL and the shared memory, believing itself the last to close the ledger.
     let other = faxcredit::Db::open(&db).unwrap();
-    other.conn().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
+    other.sqlite().unwrap().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
     drop(other);
     for f in faxcredit::db::ledger_files(&db).into_iter().skip(1) {
         std::fs::remove_file(f).unwrap();

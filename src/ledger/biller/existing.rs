@@ -1,8 +1,6 @@
 //! A fax billed before: what its id's row says about a record that comes again (TigerBeetle's
 //! rule: the same fields are `Exists`, a different one is its field's error).
 
-use rusqlite::OptionalExtension;
-
 use super::Biller;
 use crate::error::Result;
 use crate::ledger::bill::Outcome;
@@ -17,14 +15,12 @@ impl Biller<'_> {
     }
 
     pub(super) fn existing_claims(&self, fax_id: &str, claims: &Claims<'_>) -> Result<Option<Outcome>> {
-        let stored = self
-            .tx
-            .prepare_cached(
-                "SELECT u.name, f.destination, f.submit_time, f.completion_time, f.pages_submitted,
-                        f.pages_sent, f.duration, f.units_given, f.cpu_given, f.status, f.subject, f.attempts_made
-                 FROM faxes f JOIN users u ON u.id = f.user_id WHERE f.id = ?1",
-            )?
-            .query_row([fax_id], |r| {
+        let stored = self.tx.query_opt(
+            "SELECT u.name, f.destination, f.submit_time, f.completion_time, f.pages_submitted,
+                    f.pages_sent, f.duration, f.units_given, f.cpu_given, f.status, f.subject, f.attempts_made
+             FROM faxes f JOIN users u ON u.id = f.user_id WHERE f.id = ?1",
+            &[&fax_id],
+            |r| {
                 Ok(Stored {
                     user: r.get(0)?,
                     destination: r.get(1)?,
@@ -39,8 +35,8 @@ impl Biller<'_> {
                     subject: r.get(10)?,
                     attempts_made: r.get(11)?,
                 })
-            })
-            .optional()?;
+            },
+        )?;
         match stored {
             Some(s) => {
                 compare(fax_id, claims, &s)?;

@@ -6,8 +6,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use rusqlite::{params, CachedStatement, OptionalExtension, Transaction};
-
 use crate::account::AccountKind;
 use crate::alerts::{Draw, Level};
 use crate::error::{Error, Result};
@@ -17,6 +15,7 @@ use crate::ledger::cards::ensure_month_card;
 use crate::ledger::record::{Fax, Record};
 use crate::money;
 use crate::rates::{price_from_table, Price, RateTable};
+use crate::sql::{Conn, Stmt};
 use crate::time::{fmt_ts, Timestamp, Zone};
 
 mod existing;
@@ -39,7 +38,7 @@ struct OpenCard {
 /// [`Biller::finish`], which the caller runs before committing. A batch of faxes then updates
 /// each card and quarter hour once, not once per fax.
 pub struct Biller<'t> {
-    tx: &'t Transaction<'t>,
+    tx: Conn<'t>,
     reactions: &'t mut dyn Reactions,
     kind: AccountKind,
     /// The account's zone, loaded on a credit account's first fax (its monthly card).
@@ -62,17 +61,14 @@ pub struct Biller<'t> {
     alert_levels: Option<Vec<Level>>,
     /// What the fax being billed drew from each card, for the percent levels.
     draws: Vec<Draw>,
-    insert_fax: CachedStatement<'t>,
-    insert_line: CachedStatement<'t>,
+    insert_fax: Stmt<'t>,
+    insert_line: Stmt<'t>,
 }
 
 impl<'t> Biller<'t> {
-    pub fn new(tx: &'t Transaction<'t>, reactions: &'t mut dyn Reactions) -> Result<Biller<'t>> {
-        let kind: String = tx
-            .prepare_cached("SELECT kind FROM account WHERE id = 1")?
-            .query_row([], |r| r.get(0))
-            .optional()?
-            .ok_or(Error::NotInitialized)?;
+    pub fn new(tx: Conn<'t>, reactions: &'t mut dyn Reactions) -> Result<Biller<'t>> {
+        let kind: String =
+            tx.query_opt("SELECT kind FROM account WHERE id = 1", &[], |r| r.get(0))?.ok_or(Error::NotInitialized)?;
         Ok(Biller {
             tx,
             reactions,
@@ -90,14 +86,15 @@ impl<'t> Biller<'t> {
             draws: Vec::with_capacity(2),
             // A fax billed before is found by this insert's conflict on its id, so a new fax
             // (nearly every one) costs no lookup first.
-            insert_fax: tx.prepare_cached(
+            insert_fax: tx.prepare_insert(
                 "INSERT INTO faxes (id, user_id, destination, submit_time, completion_time, pages_submitted,
                     pages_sent, duration, units_given, cpu_given, status, subject, attempts_made,
                     units, cost_per_unit, cost, billed_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
                  ON CONFLICT (id) DO NOTHING",
+                "seq",
             )?,
-            insert_line: tx.prepare_cached(
+            insert_line: tx.prepare(
                 "INSERT INTO activity (card_id, n, fax_seq, amount, split, submit_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?,
         })
@@ -113,17 +110,18 @@ impl<'t> Biller<'t> {
     /// Writes the cards' use and the spend per quarter hour added up so far.
     fn flush(&mut self) -> Result<()> {
         for (card, amount, lines) in self.pending_cards.drain(..) {
-            self.tx
-                .prepare_cached("UPDATE cards SET used = used + ?1, lines = lines + ?2 WHERE id = ?3")?
-                .execute(params![amount, lines, card])?;
+            self.tx.execute(
+                "UPDATE cards SET used = used + ?1, lines = lines + ?2 WHERE id = ?3",
+                &[&amount, &lines, &card],
+            )?;
         }
         for (start, amount, faxes) in self.pending_quarters.drain(..) {
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO spend_by_quarter (start, amount, faxes) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (start) DO UPDATE SET amount = amount + excluded.amount, faxes = faxes + excluded.faxes",
-                )?
-                .execute(params![fmt_ts(&start), amount, faxes])?;
+            self.tx.execute(
+                "INSERT INTO spend_by_quarter (start, amount, faxes) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (start) DO UPDATE SET amount = spend_by_quarter.amount + excluded.amount,
+                 faxes = spend_by_quarter.faxes + excluded.faxes",
+                &[&fmt_ts(&start), &amount, &faxes],
+            )?;
         }
         Ok(())
     }
@@ -164,14 +162,11 @@ impl<'t> Biller<'t> {
             return Ok(());
         }
         self.flush()?;
-        let mut st = self.tx.prepare_cached(
+        self.open = self.tx.query(
             "SELECT id, original_balance - used, lines, original_balance FROM cards WHERE close_date IS NULL ORDER BY id",
+            &[],
+            |r| Ok(OpenCard { id: r.get(0)?, balance: r.get(1)?, lines: r.get(2)?, original: r.get(3)? }),
         )?;
-        self.open = st
-            .query_map([], |r| {
-                Ok(OpenCard { id: r.get(0)?, balance: r.get(1)?, lines: r.get(2)?, original: r.get(3)? })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
         self.open_loaded = true;
         Ok(())
     }
@@ -181,11 +176,7 @@ impl<'t> Biller<'t> {
         if let Some(id) = self.users.get(name) {
             return Ok(Some(*id));
         }
-        let id: Option<i64> = self
-            .tx
-            .prepare_cached("SELECT id FROM users WHERE name = ?1")?
-            .query_row([name], |r| r.get(0))
-            .optional()?;
+        let id: Option<i64> = self.tx.query_opt("SELECT id FROM users WHERE name = ?1", &[&name], |r| r.get(0))?;
         if let Some(id) = id {
             self.users.insert(name.to_string(), id);
         }
@@ -195,10 +186,11 @@ impl<'t> Biller<'t> {
     /// Registers a name first seen on a fax as a fax sender of the account: no password, so no
     /// login, until a manager gives it one (`user add` of the same name).
     fn register_sender(&mut self, name: &str, now: Timestamp) -> Result<i64> {
-        self.tx
-            .prepare_cached("INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, 'user', NULL, ?2)")?
-            .execute(params![name, fmt_ts(&now)])?;
-        let id = self.tx.last_insert_rowid();
+        let id: i64 = self.tx.query_row(
+            "INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, 'user', NULL, ?2) RETURNING id",
+            &[&name, &fmt_ts(&now)],
+            |r| r.get(0),
+        )?;
         self.users.insert(name.to_string(), id);
         Ok(id)
     }
@@ -272,13 +264,11 @@ impl<'t> Biller<'t> {
         };
         let now_s = fmt_ts(&now);
         let submit_time = fmt_ts(&fax.submit_time);
-        let inserted = self.insert_fax(fax, user_id, (units, cpu, cost), &submit_time, &now_s)?;
-        if inserted == 0 {
+        let Some(seq) = self.insert_fax(fax, user_id, (units, cpu, cost), &submit_time, &now_s)? else {
             return self
                 .existing(fax)?
                 .ok_or_else(|| Error::Invariant(format!("fax {} conflicted but is not stored", fax.id)));
-        }
-        let seq = self.tx.last_insert_rowid();
+        };
         self.refusal_asked = None;
         let before: i64 = self.open.iter().map(|c| c.balance).sum();
         let (lines, closed) = self.pay(&parts, seq, &submit_time, now)?;
@@ -300,12 +290,11 @@ impl<'t> Biller<'t> {
         if let Some(outcome) = self.existing(fax)? {
             return Ok(outcome);
         }
-        self.tx
-            .prepare_cached(
-                "INSERT INTO attempts (fax_id, user_name, destination, cost, available, code, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'quota_exceeded', ?6)",
-            )?
-            .execute(params![fax.id, fax.user, fax.destination, cost, available, fmt_ts(&now)])?;
+        self.tx.execute(
+            "INSERT INTO attempts (fax_id, user_name, destination, cost, available, code, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'quota_exceeded', ?6)",
+            &[&fax.id, &fax.user, &fax.destination, &cost, &available, &fmt_ts(&now)],
+        )?;
         self.refused_fires_repeat_order(cost, now)?;
         crate::notify::events::quota_exceeded(self.tx, &fax.id, &fax.user, cost, available, now)?;
         Ok(Outcome::Refused {

@@ -2,8 +2,6 @@
 //! cards it empties, asking the repeat order at the threshold), the low-credit alerts it
 //! crosses, and its quarter hour's spend.
 
-use rusqlite::params;
-
 use super::Biller;
 use crate::account::AccountKind;
 use crate::alerts::Draw;
@@ -14,7 +12,8 @@ use crate::money;
 use crate::time::{fmt_ts, quarter_start, Timestamp};
 
 impl Biller<'_> {
-    /// Inserts the fax row; 0 when its id was billed before (the conflict).
+    /// Inserts the fax row and returns its `seq`; `None` when its id was billed before (the
+    /// conflict).
     pub(super) fn insert_fax(
         &mut self,
         fax: &Fax,
@@ -22,27 +21,27 @@ impl Biller<'_> {
         (units, cpu, cost): (i64, i64, i64),
         submit_time: &str,
         now_s: &str,
-    ) -> Result<usize> {
+    ) -> Result<Option<i64>> {
         // Bound one by one with their concrete types: this is the import's innermost loop.
         let st = &mut self.insert_fax;
-        st.raw_bind_parameter(1, fax.id.as_str())?;
-        st.raw_bind_parameter(2, user_id)?;
-        st.raw_bind_parameter(3, fax.destination.as_str())?;
-        st.raw_bind_parameter(4, submit_time)?;
-        st.raw_bind_parameter(5, fax.completion_time.as_ref().map(fmt_ts))?;
-        st.raw_bind_parameter(6, fax.pages_submitted)?;
-        st.raw_bind_parameter(7, fax.pages_sent)?;
-        st.raw_bind_parameter(8, fax.duration)?;
-        st.raw_bind_parameter(9, fax.units.map(|u| money::to_units(u, "units")).transpose()?)?;
-        st.raw_bind_parameter(10, fax.cost_per_unit.map(|u| money::to_units(u, "costPerUnit")).transpose()?)?;
-        st.raw_bind_parameter(11, fax.status)?;
-        st.raw_bind_parameter(12, fax.subject.as_deref())?;
-        st.raw_bind_parameter(13, fax.attempts_made)?;
-        st.raw_bind_parameter(14, units)?;
-        st.raw_bind_parameter(15, cpu)?;
-        st.raw_bind_parameter(16, cost)?;
-        st.raw_bind_parameter(17, now_s)?;
-        Ok(st.raw_execute()?)
+        st.bind(1, &fax.id.as_str())?;
+        st.bind(2, &user_id)?;
+        st.bind(3, &fax.destination.as_str())?;
+        st.bind(4, &submit_time)?;
+        st.bind(5, &fax.completion_time.as_ref().map(fmt_ts))?;
+        st.bind(6, &fax.pages_submitted)?;
+        st.bind(7, &fax.pages_sent)?;
+        st.bind(8, &fax.duration)?;
+        st.bind(9, &fax.units.map(|u| money::to_units(u, "units")).transpose()?)?;
+        st.bind(10, &fax.cost_per_unit.map(|u| money::to_units(u, "costPerUnit")).transpose()?)?;
+        st.bind(11, &fax.status)?;
+        st.bind(12, &fax.subject.as_deref())?;
+        st.bind(13, &fax.attempts_made)?;
+        st.bind(14, &units)?;
+        st.bind(15, &cpu)?;
+        st.bind(16, &cost)?;
+        st.bind(17, &now_s)?;
+        st.insert()
     }
 
     /// Writes the fax's activity lines on the cards `parts` names, closes the cards it empties,
@@ -69,13 +68,13 @@ impl Biller<'_> {
                 used_after: used_before + amount,
             });
             let st = &mut self.insert_line;
-            st.raw_bind_parameter(1, card.id)?;
-            st.raw_bind_parameter(2, card.lines + 1)?;
-            st.raw_bind_parameter(3, seq)?;
-            st.raw_bind_parameter(4, amount)?;
-            st.raw_bind_parameter(5, split)?;
-            st.raw_bind_parameter(6, submit_time)?;
-            st.raw_execute()?;
+            st.bind(1, &card.id)?;
+            st.bind(2, &(card.lines + 1))?;
+            st.bind(3, &seq)?;
+            st.bind(4, &amount)?;
+            st.bind(5, &split)?;
+            st.bind(6, &submit_time)?;
+            st.execute()?;
             match self.pending_cards.iter_mut().find(|p| p.0 == card.id) {
                 Some(p) => {
                     p.1 += amount;
@@ -87,9 +86,7 @@ impl Biller<'_> {
             if closes {
                 // Its own statement, and only on closing: naming `close_date` in the per-fax
                 // update, even unchanged, would rewrite the open-cards index on every fax.
-                self.tx
-                    .prepare_cached("UPDATE cards SET close_date = ?1 WHERE id = ?2")?
-                    .execute(params![now_s, card.id])?;
+                self.tx.execute("UPDATE cards SET close_date = ?1 WHERE id = ?2", &[&now_s, &card.id])?;
             }
             self.open[i].balance -= amount;
             self.open[i].lines += 1;

@@ -1,0 +1,141 @@
+//! A result row of either engine, read by column index into plain Rust values. PostgreSQL is
+//! strict about types where SQLite is not: `count(*)` is an `int8`, `sum(…)` a `numeric`,
+//! `EXISTS (…)` and `x IS NULL` are booleans. The readers here take each of those as the integer
+//! SQLite would have returned, so the code that reads a row is the same on both.
+
+use postgres::types::{FromSql as PgFromSql, Type};
+use rust_decimal::prelude::ToPrimitive;
+
+use crate::error::{Error, Result};
+
+/// One row, borrowed while the closure that reads it runs.
+pub struct Row<'r>(pub(super) Inner<'r>);
+
+pub(super) enum Inner<'r> {
+    Sqlite(&'r rusqlite::Row<'r>),
+    Pg(&'r postgres::Row),
+}
+
+impl Row<'_> {
+    /// The value of column `i` (from 0) as a `T`: `i64`, `bool`, `String`, `Vec<u8>` or an
+    /// `Option` of one of them for a column that may be NULL.
+    pub fn get<T: FromColumn>(&self, i: usize) -> Result<T> {
+        match &self.0 {
+            Inner::Sqlite(r) => T::from_sqlite(r, i),
+            Inner::Pg(r) => T::from_pg(r, i),
+        }
+    }
+}
+
+/// A Rust type a column reads into, on each engine.
+pub trait FromColumn: Sized {
+    fn from_sqlite(row: &rusqlite::Row<'_>, i: usize) -> Result<Self>;
+    fn from_pg(row: &postgres::Row, i: usize) -> Result<Self>;
+}
+
+/// An integer column of any width, a whole `numeric` (a sum) or a boolean, as `i64`.
+struct PgInt(i64);
+
+impl<'a> PgFromSql<'a> for PgInt {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(PgInt(match *ty {
+            Type::INT8 => i64::from_sql(ty, raw)?,
+            Type::INT4 => i64::from(i32::from_sql(ty, raw)?),
+            Type::INT2 => i64::from(i16::from_sql(ty, raw)?),
+            Type::BOOL => i64::from(bool::from_sql(ty, raw)?),
+            _ => {
+                let d = rust_decimal::Decimal::from_sql(ty, raw)?;
+                d.fract().is_zero().then(|| d.to_i64()).flatten().ok_or_else(|| format!("{d} is not a whole i64"))?
+            }
+        }))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        matches!(*ty, Type::INT8 | Type::INT4 | Type::INT2 | Type::BOOL | Type::NUMERIC)
+    }
+}
+
+fn pg<'a, T: PgFromSql<'a>>(row: &'a postgres::Row, i: usize) -> Result<T> {
+    row.try_get(i).map_err(crate::sql::pg::error)
+}
+
+fn lite<T: rusqlite::types::FromSql>(row: &rusqlite::Row<'_>, i: usize) -> Result<T> {
+    Ok(row.get(i)?)
+}
+
+impl FromColumn for i64 {
+    fn from_sqlite(row: &rusqlite::Row<'_>, i: usize) -> Result<Self> {
+        lite(row, i)
+    }
+    fn from_pg(row: &postgres::Row, i: usize) -> Result<Self> {
+        pg::<PgInt>(row, i).map(|v| v.0)
+    }
+}
+
+impl FromColumn for Option<i64> {
+    fn from_sqlite(row: &rusqlite::Row<'_>, i: usize) -> Result<Self> {
+        lite(row, i)
+    }
+    fn from_pg(row: &postgres::Row, i: usize) -> Result<Self> {
+        pg::<Option<PgInt>>(row, i).map(|v| v.map(|v| v.0))
+    }
+}
+
+impl FromColumn for bool {
+    fn from_sqlite(row: &rusqlite::Row<'_>, i: usize) -> Result<Self> {
+        lite(row, i)
+    }
+    fn from_pg(row: &postgres::Row, i: usize) -> Result<Self> {
+        pg::<PgInt>(row, i).map(|v| v.0 != 0)
+    }
+}
+
+impl FromColumn for Option<bool> {
+    fn from_sqlite(row: &rusqlite::Row<'_>, i: usize) -> Result<Self> {
+        lite(row, i)
+    }
+    fn from_pg(row: &postgres::Row, i: usize) -> Result<Self> {
+        pg::<Option<PgInt>>(row, i).map(|v| v.map(|v| v.0 != 0))
+    }
+}
+
+impl FromColumn for String {
+    fn from_sqlite(row: &rusqlite::Row<'_>, i: usize) -> Result<Self> {
+        lite(row, i)
+    }
+    fn from_pg(row: &postgres::Row, i: usize) -> Result<Self> {
+        pg(row, i)
+    }
+}
+
+impl FromColumn for Option<String> {
+    fn from_sqlite(row: &rusqlite::Row<'_>, i: usize) -> Result<Self> {
+        lite(row, i)
+    }
+    fn from_pg(row: &postgres::Row, i: usize) -> Result<Self> {
+        pg(row, i)
+    }
+}
+
+impl FromColumn for Vec<u8> {
+    fn from_sqlite(row: &rusqlite::Row<'_>, i: usize) -> Result<Self> {
+        lite(row, i)
+    }
+    fn from_pg(row: &postgres::Row, i: usize) -> Result<Self> {
+        pg(row, i)
+    }
+}
+
+impl FromColumn for Option<Vec<u8>> {
+    fn from_sqlite(row: &rusqlite::Row<'_>, i: usize) -> Result<Self> {
+        lite(row, i)
+    }
+    fn from_pg(row: &postgres::Row, i: usize) -> Result<Self> {
+        pg(row, i)
+    }
+}
+
+/// The error of a row read that found no row where one was required.
+pub(super) fn no_row() -> Error {
+    Error::Invariant("the query returned no row".into())
+}
