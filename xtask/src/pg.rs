@@ -65,11 +65,13 @@ impl Cluster {
         self.dir.join("ctl")
     }
 
-    /// What every test process of the run is given to reach the cluster.
+    /// What every test process of the run is given to reach the cluster. `FAXCREDIT_REQUIRE_PG`
+    /// turns a PostgreSQL half that could not run into a failure, never a quiet skip.
     pub fn env(&self) -> Vec<(String, String)> {
         vec![
             ("FAXCREDIT_TEST_PG".into(), self.url()),
             ("FAXCREDIT_TEST_PG_CTL".into(), self.ctl().display().to_string()),
+            ("FAXCREDIT_REQUIRE_PG".into(), "1".into()),
         ]
     }
 
