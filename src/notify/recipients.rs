@@ -2,7 +2,6 @@
 //! addresses get every message or only one sort of them (purchases, low-credit alerts, or
 //! refusals). [`addresses_for`] is what the outbox writes to, each address once.
 
-use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::outbox::MessageKind;
@@ -65,12 +64,13 @@ pub struct Recipient {
 
 /// The account email, then every other recipient in the order they were added.
 pub fn recipients(db: &Db) -> Result<Vec<Recipient>> {
-    let email: String = db.sqlite()?.query_row("SELECT email FROM account WHERE id = 1", [], |r| r.get(0))?;
+    let conn = db.conn();
+    let email: String = conn.query_row("SELECT email FROM account WHERE id = 1", &[], |r| r.get(0))?;
     let mut out = vec![Recipient { address: email, only: None, account_email: true, added_at: None }];
-    let mut st = db.sqlite()?.prepare("SELECT address, only, added_at FROM recipients ORDER BY id")?;
-    let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get(2)?)))?;
-    for row in rows {
-        let (address, only, added_at) = row?;
+    let rows = conn.query("SELECT address, \"only\", added_at FROM recipients ORDER BY id", &[], |r| {
+        Ok((r.get::<String>(0)?, r.get::<Option<String>>(1)?, r.get::<Option<String>>(2)?))
+    })?;
+    for (address, only, added_at) in rows {
         out.push(Recipient {
             address,
             only: only.as_deref().map(Only::parse).transpose()?,
@@ -93,36 +93,35 @@ pub fn validate_address(s: &str) -> Result<String> {
 /// recipient gets. Returns it as stored.
 pub fn add_recipient(db: &mut Db, address: &str, only: Option<Only>, by: &Actor, now: Timestamp) -> Result<Recipient> {
     let address = validate_address(address)?;
-    let tx = db.sqlite_write()?;
-    let account: String = tx.query_row("SELECT email FROM account WHERE id = 1", [], |r| r.get(0))?;
-    if account.eq_ignore_ascii_case(&address) {
-        return Err(Error::invalid(
-            "email",
-            format!("{address} is the account email, which gets every message already"),
-        ));
-    }
-    let before: Option<Option<String>> =
-        tx.query_row("SELECT only FROM recipients WHERE address = ?1", [&address], |r| r.get(0)).optional()?;
-    let only_s = only.map(Only::as_str);
-    if before.as_ref().is_some_and(|b| b.as_deref() == only_s) {
-        return stored(&tx, &address); // nothing to change
-    }
-    tx.execute(
-        "INSERT INTO recipients (address, only, added_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (address) DO UPDATE SET only = excluded.only",
-        params![address, only_s, fmt_ts(&now)],
-    )?;
-    let what = only.map_or_else(|| "every message".to_string(), |o| format!("{} only", o.as_str()));
-    let detail = if before.is_some() { format!("{address}: now {what}") } else { format!("{address}: {what}") };
-    audit::record(crate::sql::Conn::from(&tx), by, Action::RecipientAdded, &detail, now)?;
-    let r = stored(&tx, &address)?;
-    tx.commit()?;
-    Ok(r)
+    db.write(|tx| {
+        let account: String = tx.query_row("SELECT email FROM account WHERE id = 1", &[], |r| r.get(0))?;
+        if account.eq_ignore_ascii_case(&address) {
+            return Err(Error::invalid(
+                "email",
+                format!("{address} is the account email, which gets every message already"),
+            ));
+        }
+        let before: Option<Option<String>> =
+            tx.query_opt("SELECT \"only\" FROM recipients WHERE address = ?1", &[&address], |r| r.get(0))?;
+        let only_s = only.map(Only::as_str);
+        if before.as_ref().is_some_and(|b| b.as_deref() == only_s) {
+            return stored(tx, &address); // nothing to change
+        }
+        tx.execute(
+            "INSERT INTO recipients (address, \"only\", added_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (address) DO UPDATE SET \"only\" = excluded.\"only\"",
+            &[&address, &only_s, &fmt_ts(&now)],
+        )?;
+        let what = only.map_or_else(|| "every message".to_string(), |o| format!("{} only", o.as_str()));
+        let detail = if before.is_some() { format!("{address}: now {what}") } else { format!("{address}: {what}") };
+        audit::record(tx, by, Action::RecipientAdded, &detail, now)?;
+        stored(tx, &address)
+    })
 }
 
-fn stored(tx: &Transaction<'_>, address: &str) -> Result<Recipient> {
+fn stored(tx: Conn<'_>, address: &str) -> Result<Recipient> {
     let (address, only, added_at): (String, Option<String>, String) =
-        tx.query_row("SELECT address, only, added_at FROM recipients WHERE address = ?1", [address], |r| {
+        tx.query_row("SELECT address, \"only\", added_at FROM recipients WHERE address = ?1", &[&address], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
     Ok(Recipient {
@@ -136,23 +135,21 @@ fn stored(tx: &Transaction<'_>, address: &str) -> Result<Recipient> {
 /// Removes a recipient (any case). The account email cannot be removed.
 pub fn remove_recipient(db: &mut Db, address: &str, by: &Actor, now: Timestamp) -> Result<()> {
     let address = crate::text::validate_text("email", address, 254)?;
-    let tx = db.sqlite_write()?;
-    let account: String = tx.query_row("SELECT email FROM account WHERE id = 1", [], |r| r.get(0))?;
-    if account.eq_ignore_ascii_case(&address) {
-        return Err(Error::invalid(
-            "email",
-            format!("{address} is the account email, which always gets every message"),
-        ));
-    }
-    let removed: Option<String> = tx
-        .query_row("DELETE FROM recipients WHERE address = ?1 RETURNING address", [&address], |r| r.get(0))
-        .optional()?;
-    let Some(removed) = removed else {
-        return Err(Error::NotFound(format!("{address} is not a recipient")));
-    };
-    audit::record(crate::sql::Conn::from(&tx), by, Action::RecipientRemoved, &removed, now)?;
-    tx.commit()?;
-    Ok(())
+    db.write(|tx| {
+        let account: String = tx.query_row("SELECT email FROM account WHERE id = 1", &[], |r| r.get(0))?;
+        if account.eq_ignore_ascii_case(&address) {
+            return Err(Error::invalid(
+                "email",
+                format!("{address} is the account email, which always gets every message"),
+            ));
+        }
+        let removed: Option<String> =
+            tx.query_opt("DELETE FROM recipients WHERE address = ?1 RETURNING address", &[&address], |r| r.get(0))?;
+        let Some(removed) = removed else {
+            return Err(Error::NotFound(format!("{address} is not a recipient")));
+        };
+        audit::record(tx, by, Action::RecipientRemoved, &removed, now)
+    })
 }
 
 /// The addresses a message of `kind` goes to, each once (whatever its case): the account email
