@@ -215,7 +215,8 @@ const BATCH: u32 = 200;
 pub fn deliver_due(db: &mut Db, clock: &dyn Clock, mailer: Option<&dyn Mailer>) -> Result<DeliveryReport> {
     let mut report = DeliveryReport::default();
     let Some(mailer) = mailer else {
-        let waiting: i64 = db.conn().query_row("SELECT count(*) FROM outbox WHERE state = 'pending'", &[], |r| r.get(0))?;
+        let waiting: i64 =
+            db.conn().query_row("SELECT count(*) FROM outbox WHERE state = 'pending'", &[], |r| r.get(0))?;
         report.waiting = u32::try_from(waiting).unwrap_or(u32::MAX);
         return Ok(report);
     };
@@ -282,7 +283,10 @@ fn claim(db: &mut Db, now: Timestamp) -> Result<Option<(i64, Mail, i64)>> {
                 claimed,
             )?;
             if let Some(r) = &row {
-                tx.execute("UPDATE outbox SET lease_until = ?2, attempts = attempts + 1 WHERE id = ?1", &[&r.0, &until])?;
+                tx.execute(
+                    "UPDATE outbox SET lease_until = ?2, attempts = attempts + 1 WHERE id = ?1",
+                    &[&r.0, &until],
+                )?;
             }
             Ok(row)
         })?,

@@ -24,7 +24,8 @@ pub fn record(db: &mut Db, key: &str, user: &str) -> Result<()> {
 
 /// The placer of every order that has one, by order key.
 pub fn placers(db: &Db) -> Result<HashMap<String, String>> {
-    let rows = db.conn().query("SELECT order_key, placed_by FROM order_placers", &[], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let rows =
+        db.conn().query("SELECT order_key, placed_by FROM order_placers", &[], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.into_iter().collect())
 }
 

@@ -133,7 +133,9 @@ fn write_order(
         .query_opt("SELECT brand, last4 FROM payment_card WHERE id = 1", &[], |r| Ok((r.get(0)?, r.get(1)?)))?
         .ok_or(Error::NoPaymentCard)?;
     match order_by_key(tx, key)? {
-        Some(o) if o.package != pkg.name => Err(Error::Conflict(format!("purchase key {key} was used for {}", o.package))),
+        Some(o) if o.package != pkg.name => {
+            Err(Error::Conflict(format!("purchase key {key} was used for {}", o.package)))
+        }
         Some(o) => Ok(o),
         None => {
             let face = crate::money::to_units(pkg.face_value, "price")?;
@@ -286,7 +288,8 @@ pub fn has_open_orders(db: &Db) -> Result<bool> {
 pub fn reconcile(db: &mut Db, p: &Purchaser<'_>) -> Result<ReconcileReport> {
     let mut report =
         ReconcileReport { retried: p.follow_up.start_due_retries(db, p.clock.now())?, ..Default::default() };
-    let pending: Vec<i64> = db.conn().query("SELECT id FROM orders WHERE status = 'pending' ORDER BY id", &[], |r| r.get(0))?;
+    let pending: Vec<i64> =
+        db.conn().query("SELECT id FROM orders WHERE status = 'pending' ORDER BY id", &[], |r| r.get(0))?;
     if pending.is_empty() {
         return Ok(report);
     }

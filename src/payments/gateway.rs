@@ -199,8 +199,7 @@ impl Sandbox {
                 let pg = crate::db::pg_session(url)?;
                 let conn = Conn::from(&pg);
                 let table = format!("\"{}\".charges", server_schema(url));
-                let exists: bool =
-                    conn.query_row("SELECT to_regclass(?1) IS NOT NULL", &[&table], |r| r.get(0))?;
+                let exists: bool = conn.query_row("SELECT to_regclass(?1) IS NOT NULL", &[&table], |r| r.get(0))?;
                 if !exists {
                     return Ok(Vec::new());
                 }

@@ -238,11 +238,14 @@ pub fn set(
 
 /// What is on file, for display (no keyring needed).
 pub fn on_file(db: &Db, now: Timestamp) -> Result<Option<CardOnFile>> {
-    let row = db.conn().query_opt("SELECT brand, last4, exp_month, exp_year FROM payment_card WHERE id = 1", &[], |r| {
-        let month = u32::try_from(r.get::<i64>(2)?).map_err(|_| Error::Invariant("stored card expiry month".into()))?;
-        let year = i32::try_from(r.get::<i64>(3)?).map_err(|_| Error::Invariant("stored card expiry year".into()))?;
-        Ok((r.get::<String>(0)?, r.get::<String>(1)?, month, year))
-    })?;
+    let row =
+        db.conn().query_opt("SELECT brand, last4, exp_month, exp_year FROM payment_card WHERE id = 1", &[], |r| {
+            let month =
+                u32::try_from(r.get::<i64>(2)?).map_err(|_| Error::Invariant("stored card expiry month".into()))?;
+            let year =
+                i32::try_from(r.get::<i64>(3)?).map_err(|_| Error::Invariant("stored card expiry year".into()))?;
+            Ok((r.get::<String>(0)?, r.get::<String>(1)?, month, year))
+        })?;
     Ok(row.map(|(brand, last4, m, y)| CardOnFile {
         brand,
         last4,

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod backends;
+pub mod buying;
 pub mod counting;
 pub mod scenario;
 pub mod smtp;
