@@ -200,27 +200,4 @@ mod tests {
             "settings stored before the rule are refused when mail is sent"
         );
     }
-
-    #[test]
-    fn stores_replaces_and_clears_the_settings() {
-        let mut db = Db::in_memory().unwrap();
-        let now = crate::time::parse_ts("2026-11-24T10:00:00Z", "t").unwrap();
-        assert_eq!(email_settings(&db).unwrap(), None);
-        let me = Actor::cli("ops");
-        set_email_settings(&mut db, good(), &me, now).unwrap();
-        let mut other = good();
-        other.security = Security::Tls;
-        other.port = 465;
-        other.username = Some("  ".into());
-        set_email_settings(&mut db, other, &me, now).unwrap();
-        let s = email_settings(&db).unwrap().unwrap();
-        assert_eq!((s.port, s.security, s.username), (465, Security::Tls, None));
-        clear_email_settings(&mut db, &me, now).unwrap();
-        assert_eq!(email_settings(&db).unwrap(), None);
-        let log: Vec<(String, String)> =
-            crate::audit::entries(&db, 10, None).unwrap().into_iter().map(|e| (e.action, e.detail)).collect();
-        assert_eq!(log.len(), 3);
-        assert_eq!(log[0], ("email_settings_removed".into(), "was smtp.example.com".into()));
-        assert_eq!(log[1].0, "email_settings_saved");
-    }
 }
