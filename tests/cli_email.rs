@@ -46,7 +46,7 @@ on_both! {
         let server = SmtpServer::start();
         let port = server.port().to_string();
         ok(
-            &db,
+            db,
             &["email", "set", "--host", "127.0.0.1", "--port", &port, "--security", "none", "--from", "fc@acme.example"],
         );
         let shown = ok(db, &["email", "show", "--json"]);
@@ -133,7 +133,7 @@ on_both! {
         let server = SmtpServer::start();
         let port = server.port().to_string();
         ok(
-            &db,
+            db,
             &["email", "set", "--host", "127.0.0.1", "--port", &port, "--security", "none", "--from", "fc@acme.example"],
         );
         let o = at(&["outbox", "--deliver", "--json"]);
