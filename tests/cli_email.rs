@@ -194,3 +194,95 @@ on_both! {
         assert_eq!(String::from_utf8_lossy(&o.stderr).lines().count(), 1);
     }
 }
+
+/// Everything the ledger keeps, as text: on SQLite its files (the database, its WAL, the sandbox
+/// processor's records); on PostgreSQL every row of every table of its schema and of the
+/// sandbox's schema beside it.
+fn everything_stored(fresh: &common::backends::Fresh) -> String {
+    match fresh.location() {
+        faxcredit::db::Location::File(_) => std::fs::read_dir(fresh.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("ledger.db"))
+            .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned())
+            .collect(),
+        faxcredit::db::Location::Postgres(url) => {
+            let mut client = url.config.connect(postgres::NoTls).unwrap();
+            let sandbox = format!("{}.sandbox-payments", url.schema);
+            let tables = client
+                .query(
+                    "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN ($1, $2)",
+                    &[&url.schema, &sandbox],
+                )
+                .unwrap();
+            assert!(tables.len() > 20, "the ledger's tables and the sandbox's");
+            let mut all = String::new();
+            for t in tables {
+                let (schema, table): (String, String) = (t.get(0), t.get(1));
+                let sql = format!("SELECT coalesce(string_agg(t::text, E'\\n'), '') FROM \"{schema}\".\"{table}\" t");
+                all.push_str(&client.query_one(&sql, &[]).unwrap().get::<_, String>(0));
+            }
+            all
+        }
+    }
+}
+
+const NUMBER: &str = "4242424242424242";
+const CVV: &str = "737";
+const SMTP_PASSWORD: &str = "smtp-s3cret-Pw";
+
+/// The card (with its CVV) and an SMTP login stored through the CLI, in a private keyring, then a
+/// purchase charged with the card.
+const STORE_SECRETS: &str = r#"
+set -eu
+printf '%s\n12/30\nAlice Smith\n%s\n' "$NUMBER" "$CVV" | "$BIN" --db "$DB" payment-card set
+"$BIN" --db "$DB" purchase business
+printf '%s\n' "$SMTP_PASSWORD" | "$BIN" --db "$DB" email set --host 127.0.0.1 --port 2525 --security none \
+    --from f@acme.example --user mailer
+"#;
+
+on_both! {
+    /// DESIGN §2 on either backend: the card number, its CVV and the SMTP password go to the OS
+    /// keyring only; the ledger (and the sandbox processor's records) keep the brand, last four
+    /// digits and expiry, and the user name.
+    fn no_card_number_cvv_or_smtp_password_is_stored_in_the_ledger(backend) {
+        let fresh = backend.fresh();
+        let db = fresh.arg.as_os_str();
+        common::cli_account_with_bob(BIN, db);
+        let keyring = tempfile::tempdir().unwrap();
+        let env: [(&str, &OsStr); 5] = [
+            ("BIN", BIN.as_ref()),
+            ("DB", db),
+            ("NUMBER", NUMBER.as_ref()),
+            ("CVV", CVV.as_ref()),
+            ("SMTP_PASSWORD", SMTP_PASSWORD.as_ref()),
+        ];
+        let Some(o) = common::keyring::in_private_keyring(module_path!(), keyring.path(), STORE_SECRETS, &env) else {
+            return;
+        };
+        let out = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{out}");
+        assert!(out.contains("bought: Business for 100.00 USD with Visa •••• 4242"), "{out}");
+        assert!(!out.contains(NUMBER) && !out.contains(SMTP_PASSWORD), "{out}");
+        let card = json(db, &["payment-card", "show", "--json"]);
+        assert_eq!((card["brand"].as_str(), card["last4"].as_str()), (Some("Visa"), Some("4242")));
+        assert_eq!(json(db, &["email", "show", "--json"])["settings"]["username"], "mailer");
+
+        let stored = everything_stored(&fresh);
+        assert!(stored.contains("4242") && stored.contains("mailer"), "what is kept is there to be found");
+        for secret in [NUMBER, "4242 4242", "424242424242", SMTP_PASSWORD] {
+            assert!(!stored.contains(secret), "{secret} is stored in the ledger");
+        }
+        // Three digits occur anywhere in a ledger, so the CVV is looked for where a card is kept.
+        let mut s = faxcredit::Db::open(fresh.location()).unwrap();
+        let kept: Vec<String> = s
+            .read(|c| {
+                let mut kept = c.query("SELECT brand || last4 || exp_month || exp_year FROM payment_card", &[], |r| r.get(0))?;
+                kept.extend(c.query("SELECT card_brand || card_last4 || coalesce(reason, '') FROM orders", &[], |r| r.get(0))?);
+                Ok(kept)
+            })
+            .unwrap();
+        assert_eq!(kept.len(), 2, "{kept:?}");
+        assert!(kept.iter().all(|k| !k.contains(CVV)), "{kept:?}");
+    }
+}

@@ -102,13 +102,12 @@ on_both! {
 /// The real binary, as the gateways run it.
 const BIN: &str = env!("CARGO_BIN_EXE_faxcredit");
 
-/// Four gateways bill in one session bus with an unlocked keyring of their own (a private
-/// gnome-keyring: the CLI keeps the payment card only in a real keyring). Each bills its faxes
-/// one process per fax, and sends a refused fax again, as a gateway does (up to 5 times). Prints
-/// `<fax id> <exit code>` a line in `dir/gateway-N.out`, its errors in `gateway-N.err`.
+/// Four gateways bill in one private keyring session (the CLI keeps the payment card only in a
+/// real keyring). Each bills its faxes one process per fax, and sends a refused fax again, as a
+/// gateway does (up to 5 times). Prints `<fax id> <exit code>` a line in `dir/gateway-N.out`, its
+/// errors in `gateway-N.err`.
 const GATEWAYS: &str = r#"
 set -u
-echo -n faxcredit-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null || exit 90
 printf '4242424242424242\n12/30\nRace Test\n' | "$BIN" --db "$DB" payment-card set >/dev/null || exit 91
 for g in 1 2 3 4; do
   (
@@ -131,33 +130,21 @@ on_both! {
     /// unique), and every process that finds it pending when it starts or ends races to charge it
     /// with the order's one key: one order, one charge, one card; every fax billed once.
     fn four_gateway_processes_crossing_95_percent_buy_one_card_with_one_charge(backend) {
-        let tools = std::process::Command::new("sh")
-            .args(["-c", "command -v dbus-run-session && command -v gnome-keyring-daemon"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !tools {
-            common::scenario::cannot_run(module_path!(), "needs dbus-run-session and gnome-keyring-daemon");
-            return;
-        }
         let mut s = common::prepaid_on(&backend);
         let at = t("2026-11-24T09:00:00Z");
         faxcredit::ledger::apply_card(&mut s.db, common::dec("10.00"), common::dec("0"), at).unwrap();
         faxcredit::repeat::set(&mut s.db, "starter", None, &common::tester(), at).unwrap();
         bill(&mut s.db, &common::fax("before", 90), at).unwrap(); // 9.00 of 10.00: 90%
-        let home = s.dir.path().join("home");
-        std::fs::create_dir_all(&home).unwrap();
-        let run = std::process::Command::new("dbus-run-session")
-            .args(["--", "sh", "-c", GATEWAYS])
-            .env("BIN", BIN)
-            .env("DB", &s.arg)
-            .env("DIR", s.dir.path())
-            .env("FAXES", "5")
-            .env("FAXCREDIT_NOW", "2026-11-24T10:00:00Z")
-            .env("HOME", &home)
-            .env("XDG_DATA_HOME", home.join("data"))
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap();
+        let env: [(&str, &std::ffi::OsStr); 5] = [
+            ("BIN", BIN.as_ref()),
+            ("DB", &s.arg),
+            ("DIR", s.dir.path().as_os_str()),
+            ("FAXES", "5".as_ref()),
+            ("FAXCREDIT_NOW", "2026-11-24T10:00:00Z".as_ref()),
+        ];
+        let Some(run) = common::keyring::in_private_keyring(module_path!(), s.dir.path(), GATEWAYS, &env) else {
+            return;
+        };
         assert!(run.status.success(), "the gateways' session: {}", String::from_utf8_lossy(&run.stderr));
         let (mut results, mut refused, mut charging) = (Vec::new(), 0, 0);
         for g in 1..=4 {
