@@ -230,3 +230,56 @@ fn the_command_line_runs_on_a_url_and_says_when_the_server_cannot_be_used() {
         assert_eq!(out.status.code(), Some(code), "{db}: {err}");
     }
 }
+
+/// Eight gateways bill 0.10 faxes at one 20.00 card, each fax a `faxcredit bill` process of its
+/// own: exactly 200 are billed, every other one is refused with 205000 (exit 3), nothing else
+/// goes wrong, the card is used to the cent and never past it, and `check` passes.
+#[test]
+fn eight_gateways_billing_one_card_at_once_never_overdraw_it() {
+    let Some(backend) = server("eight_gateways_billing_one_card_at_once_never_overdraw_it") else { return };
+    let fresh = backend.fresh();
+    common::cli_account_with_bob(CLI, &fresh.arg);
+    let out = common::cli_with_stdin(CLI, &fresh.arg, &["card", "apply", "20"], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    const GATEWAYS: usize = 8;
+    const EACH: usize = 30;
+    let results: Vec<(usize, usize)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..GATEWAYS)
+            .map(|g| {
+                let arg = &fresh.arg;
+                scope.spawn(move || {
+                    let (mut billed, mut refused) = (0, 0);
+                    for i in 0..EACH {
+                        let id = format!("gw{g}-{i}");
+                        let args = ["bill", "--id", &id, "--user", "bob", "--to", "+1 212 555 0100", "--pages", "1"];
+                        let out = common::cli_with_stdin(CLI, arg, &args, "");
+                        let err = String::from_utf8_lossy(&out.stderr);
+                        match out.status.code() {
+                            Some(0) => billed += 1,
+                            Some(3) if err.contains("205000 - Quota Exceeded") => refused += 1,
+                            other => panic!("gateway {g}, fax {i}: exit {other:?}: {err}"),
+                        }
+                    }
+                    (billed, refused)
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    let billed: usize = results.iter().map(|r| r.0).sum();
+    let refused: usize = results.iter().map(|r| r.1).sum();
+    assert_eq!((billed, refused), (200, GATEWAYS * EACH - 200), "per gateway: {results:?}");
+    let mut db = Db::open(fresh.location()).unwrap();
+    let card = faxcredit::ledger::cards(&mut db).unwrap().remove(0);
+    assert_eq!((card.used.to_string(), card.balance.to_string()), ("20.0000".into(), "0.0000".into()));
+    assert!(card.close_date.is_some(), "the used-up card is closed");
+    let (faxes, attempts): (i64, i64) = db
+        .conn()
+        .query_row("SELECT (SELECT count(*) FROM faxes), (SELECT count(*) FROM attempts)", &[], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!((faxes, attempts), (200, (GATEWAYS * EACH - 200) as i64));
+    let out = common::cli_with_stdin(CLI, &fresh.arg, &["check"], "");
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}

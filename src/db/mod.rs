@@ -287,6 +287,13 @@ impl Db {
     }
 }
 
+/// A plain session on the server of a PostgreSQL ledger (libpq's defaults, TLS by `sslmode`),
+/// outside any ledger: no migration, no account lock. For what keeps its own tables beside the
+/// ledger on the same server: the sandbox processor's records.
+pub(crate) fn pg_session(url: &PgUrl) -> Result<PgConn> {
+    postgres::connect(url)
+}
+
 impl Drop for Db {
     fn drop(&mut self) {
         // Closing the last connection checkpoints its WAL into the database and unlinks the WAL

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use crate::sh::{cmd, Step};
 
-pub fn bench(root: &Path, quick: bool) -> Step {
+/// `env` is given to the benchmark process (the test run's PostgreSQL cluster, say).
+pub fn bench(root: &Path, quick: bool, env: &[(String, String)]) -> Step {
     crate::deps::ensure(crate::deps::Need::Test)?;
     let profile = if quick { "debug" } else { "release" };
     let mut build = vec!["build", "-p", "faxcredit", "--example", "bench", "--bin", "faxcredit"];
@@ -26,7 +27,7 @@ pub fn bench(root: &Path, quick: bool) -> Step {
         args.push("--quick".into());
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    cmd(&bin.join("examples/bench").display().to_string(), &args).dir(root).run()?;
+    cmd(&bin.join("examples/bench").display().to_string(), &args).dir(root).envs(env).run()?;
     if !quick {
         app_start(root, &out)?;
     }

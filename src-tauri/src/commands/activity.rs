@@ -36,7 +36,7 @@ impl FilterInput {
             to: given(self.to).map(|s| parse_ts(&s, "to")).transpose()?,
             search: given(self.search),
         }
-        .on_days(db.sqlite()?, given(self.from_day).as_deref(), given(self.to_day).as_deref())
+        .on_days(db.conn(), given(self.from_day).as_deref(), given(self.to_day).as_deref())
     }
 }
 

@@ -117,7 +117,7 @@ fn migrate_in(conn: &PgConn, schema: &str, known: i64) -> Result<()> {
 }
 
 /// A session on the server, in the account's schema.
-fn connect(url: &PgUrl) -> Result<PgConn> {
+pub(super) fn connect(url: &PgUrl) -> Result<PgConn> {
     let config = complete(url);
     let shown = url.shown.clone();
     let client = match tls::connector(url)? {
