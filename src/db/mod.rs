@@ -157,6 +157,7 @@ impl Db {
 
     fn open_postgres(url: Box<PgUrl>, create: bool) -> Result<Db> {
         let conn = postgres::open(&url, create, SCHEMA_VERSION)?;
+        phase::mark("opened");
         Ok(Db::with(Engine::Postgres(conn), Location::Postgres(url), None, OpenFlags::default()))
     }
 
