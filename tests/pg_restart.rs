@@ -13,6 +13,7 @@
 mod common;
 
 use std::ffi::OsString;
+use std::io::Write;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -32,10 +33,16 @@ impl PgCtl {
         match std::env::var("FAXCREDIT_TEST_PG_CTL").ok().filter(|v| !v.is_empty()) {
             Some(ctl) => Some(PgCtl(ctl)),
             None if std::env::var("FAXCREDIT_REQUIRE_PG").is_ok_and(|v| v == "1") => {
-                panic!("{test}: FAXCREDIT_REQUIRE_PG=1 but FAXCREDIT_TEST_PG_CTL names no pg_ctl to stop the server with")
+                panic!(
+                    "{test}: FAXCREDIT_REQUIRE_PG=1 but FAXCREDIT_TEST_PG_CTL names no pg_ctl to stop the server with"
+                )
             }
             None => {
-                eprintln!("skipped {test}: FAXCREDIT_TEST_PG_CTL is not set (it stops the server)");
+                // Straight to stderr, past the test harness's capture, so a run shows what it skipped.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "skipped {test}: FAXCREDIT_TEST_PG_CTL is not set (it stops the server)"
+                );
                 None
             }
         }
