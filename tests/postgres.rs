@@ -283,3 +283,73 @@ fn eight_gateways_billing_one_card_at_once_never_overdraw_it() {
     let out = common::cli_with_stdin(CLI, &fresh.arg, &["check"], "");
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
 }
+
+/// Two accounts on one server, each schema owned by its own role (README, "A shared ledger on
+/// PostgreSQL"): each role opens its own account; a URL naming the other account's schema is
+/// `forbidden` (exit 5) and changes nothing there; and the server itself refuses the other
+/// account's rows to that role, so the isolation does not rest on our check alone.
+#[test]
+fn one_accounts_role_cannot_open_another_accounts_schema() {
+    let Some(Backend::Postgres(server)) = server("one_accounts_role_cannot_open_another_accounts_schema") else {
+        return;
+    };
+    let tag = std::process::id();
+    let roles = Roles(server.clone(), vec![format!("acme_{tag}"), format!("globex_{tag}")]);
+    let (acme, globex) = (&roles.1[0], &roles.1[1]);
+    roles
+        .admin()
+        .batch_execute(&format!(
+            "CREATE ROLE {acme} LOGIN; CREATE ROLE {globex} LOGIN;
+         DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO {acme}, {globex}', current_database()); END $$;"
+        ))
+        .unwrap();
+    let url = |role: &str, schema: &str| format!("{}schema={schema}", rewrite(&server, role, ""));
+    let cli =
+        |url: &str, args: &[&str]| std::process::Command::new(CLI).arg("--db").arg(url).args(args).output().unwrap();
+    let init = |role: &str, name: &str| {
+        let out = cli(&url(role, role), &["init", "--name", name, "--kind", "prepaid", "--email", "m@test.example"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    init(acme, "Acme");
+    init(globex, "Globex");
+    let out = cli(&url(acme, acme), &["card", "apply", "20.00"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    for args in [&["cards"][..], &["init", "--name", "X", "--kind", "prepaid", "--email", "x@test.example"]] {
+        let out = cli(&url(globex, acme), args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("may not use the schema \"{acme}\"")) && stderr.contains("[forbidden]"),
+            "{stderr}"
+        );
+    }
+    let acme_db = Db::open(&Location::parse(url(acme, acme).as_ref()).unwrap()).unwrap();
+    let cards: i64 = acme_db.conn().query_row("SELECT count(*) FROM cards", &[], |r| r.get(0)).unwrap();
+    let name: String = acme_db.conn().query_row("SELECT name FROM account", &[], |r| r.get(0)).unwrap();
+    assert_eq!((cards, name.as_str()), (1, "Acme"), "Acme's ledger is as Acme left it");
+
+    let Location::Postgres(as_globex) = Location::parse(url(globex, globex).as_ref()).unwrap() else { unreachable!() };
+    let mut as_globex = as_globex.config.connect(postgres::NoTls).unwrap();
+    let e = as_globex.query_one(&format!("SELECT count(*) FROM \"{acme}\".cards"), &[]).unwrap_err();
+    assert_eq!(e.code(), Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{e}");
+}
+
+/// Login roles made by a test, dropped with everything they own when it ends, passed or not.
+struct Roles(String, Vec<String>);
+
+impl Roles {
+    fn admin(&self) -> postgres::Client {
+        let Location::Postgres(pg) = Location::parse(self.0.as_ref()).unwrap() else { unreachable!() };
+        pg.config.connect(postgres::NoTls).unwrap()
+    }
+}
+
+impl Drop for Roles {
+    fn drop(&mut self) {
+        let mut admin = self.admin();
+        for role in &self.1 {
+            let _ = admin.batch_execute(&format!("DROP OWNED BY {role} CASCADE; DROP ROLE IF EXISTS {role}"));
+        }
+    }
+}

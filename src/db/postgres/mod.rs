@@ -31,6 +31,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// ledger in it) that does not exist yet is made; otherwise it is `no_database`.
 pub fn open(url: &PgUrl, create: bool, known: i64) -> Result<PgConn> {
     let conn = connect(url)?;
+    refuse_other_accounts_schema(&conn, url)?;
     match version(&conn)? {
         Some(v) if v > known => return Err(Error::NewerSchema { found: v, known }),
         Some(v) if v == known => return Ok(conn),
@@ -39,6 +40,25 @@ pub fn open(url: &PgUrl, create: bool, known: i64) -> Result<PgConn> {
     }
     migrate(&conn, &url.schema, known)?;
     Ok(conn)
+}
+
+/// Each account's schema belongs to its own role (README, "A shared ledger on PostgreSQL"): a
+/// role without USAGE on the schema its URL names cannot see a table in it, and would otherwise
+/// be told the schema holds no ledger, or, with `init`, fail half way. Say so instead.
+fn refuse_other_accounts_schema(conn: &PgConn, url: &PgUrl) -> Result<()> {
+    let refused: bool = crate::sql::Conn::from(conn).query_row(
+        "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ?1)
+                AND NOT has_schema_privilege(?1, 'USAGE')",
+        &[&url.schema],
+        |r| r.get(0),
+    )?;
+    if refused {
+        return Err(Error::Forbidden(format!(
+            "the database user of {} may not use the schema \"{}\": it holds another account's ledger",
+            url.shown, url.schema
+        )));
+    }
+    Ok(())
 }
 
 /// The ledger's version in the session's schema: `None` when it holds no ledger.
