@@ -87,6 +87,7 @@ fn migrate(conn: &PgConn, schema: &str, known: i64) -> Result<()> {
 /// For moving a SQLite ledger up (`migrate`).
 pub fn create_with<T>(url: &PgUrl, known: i64, fill: impl FnOnce(&PgConn) -> Result<T>) -> Result<T> {
     let conn = connect(url)?;
+    refuse_other_accounts_schema(&conn, url)?;
     in_transaction(&conn, || {
         migrate_in(&conn, &url.schema, known)?;
         fill(&conn)
