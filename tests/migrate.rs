@@ -135,6 +135,7 @@ fn schema_of(fresh: &common::backends::Fresh) -> (postgres::Client, String) {
     (url.config.connect(postgres::NoTls).unwrap(), url.schema.clone())
 }
 
+/// One story, read top to bottom: the copy and its progress, its rows, its schema, its next ids.
 #[test]
 fn every_table_and_row_moves_up_with_its_ids_and_check_passes_on_both() {
     let Some(server) = Backend::postgres("every_table_and_row_moves_up_with_its_ids_and_check_passes_on_both") else {
