@@ -1,10 +1,9 @@
 //! Secrets live only in the OS keyring (Keychain, Windows Credential Manager, Secret Service),
-//! never in SQLite, logs or exports: the stored payment card and the SMTP password. With no
-//! keyring available, nothing is stored and the caller gets `keyring_unavailable`.
+//! never in the ledger (SQLite or PostgreSQL), logs or exports: the stored payment card and the
+//! SMTP password. With no keyring available, nothing is stored and the caller gets
+//! `keyring_unavailable`.
 
 use std::sync::Arc;
-
-use rusqlite::OptionalExtension;
 
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -132,20 +131,18 @@ pub fn ledger_password_entry(shown_url: &str) -> String {
 /// A random name for this database's keyring entries, made once and kept in the database (it is
 /// not a secret: it only keeps two accounts' entries apart).
 fn scope(db: &mut Db) -> Result<String> {
-    let get = |db: &Db| -> Result<Option<String>> {
-        Ok(db.sqlite()?.query_row("SELECT scope FROM keyring_scope WHERE id = 1", [], |r| r.get(0)).optional()?)
-    };
-    if let Some(s) = get(db)? {
+    const SCOPE: &str = "SELECT scope FROM keyring_scope WHERE id = 1";
+    if let Some(s) = db.conn().query_opt(SCOPE, &[], |r| r.get(0))? {
         return Ok(s);
     }
     use argon2::password_hash::{rand_core::OsRng, SaltString};
     let fresh: String =
         SaltString::generate(&mut OsRng).as_str().chars().filter(char::is_ascii_alphanumeric).take(16).collect();
-    let tx = db.sqlite_write()?;
-    tx.execute("INSERT OR IGNORE INTO keyring_scope (id, scope) VALUES (1, ?1)", [&fresh])?;
-    let s: String = tx.query_row("SELECT scope FROM keyring_scope WHERE id = 1", [], |r| r.get(0))?;
-    tx.commit()?;
-    Ok(s)
+    // Another program may make the scope first: its scope stays, and is the one used.
+    db.write(|tx| {
+        tx.execute("INSERT INTO keyring_scope (id, scope) VALUES (1, ?1) ON CONFLICT (id) DO NOTHING", &[&fresh])?;
+        tx.query_row(SCOPE, &[], |r| r.get(0))
+    })
 }
 
 /// Secrets in memory, for tests only: not in the release library (feature `test-support`).

@@ -5,10 +5,9 @@
 //!
 //! Nothing else in the core opens the keyring or the processor, or reads the system clock.
 
-use std::path::Path;
 use std::sync::Arc;
 
-use crate::db::Db;
+use crate::db::{Db, Location};
 use crate::error::Result;
 use crate::notify::{self, EmailSettings, SmtpMailer};
 use crate::orders::{Crash, Purchaser};
@@ -27,7 +26,8 @@ enum Secrets {
 
 /// Which processor charges.
 enum Processor {
-    /// The sandbox processor beside the ledger (`<ledger>.sandbox-payments`).
+    /// The sandbox processor beside the ledger (`<ledger>.sandbox-payments`; on PostgreSQL, a
+    /// schema of that name on the ledger's server).
     SandboxBesideLedger(Fault),
     Given(Arc<dyn PaymentGateway + Send + Sync>),
 }
@@ -87,9 +87,9 @@ impl Services {
         }
     }
 
-    fn gateway(&self, db_path: &Path) -> Box<dyn PaymentGateway> {
+    fn gateway(&self, ledger: &Location) -> Box<dyn PaymentGateway> {
         match &self.processor {
-            Processor::SandboxBesideLedger(fault) => Box::new(Sandbox::beside(db_path, *fault)),
+            Processor::SandboxBesideLedger(fault) => Box::new(Sandbox::for_ledger(ledger, *fault)),
             Processor::Given(g) => Box::new(Arc::clone(g)),
         }
     }
@@ -98,7 +98,7 @@ impl Services {
     /// the clock, and the repeat order's follow-up of automatic orders.
     pub fn with_purchaser<T>(&self, db: &mut Db, f: impl FnOnce(&mut Db, &Purchaser<'_>) -> Result<T>) -> Result<T> {
         let secrets = self.secrets(db)?;
-        let gateway = self.gateway(db.path());
+        let gateway = self.gateway(db.location());
         let p = Purchaser {
             gateway: gateway.as_ref(),
             secrets: secrets.as_ref(),

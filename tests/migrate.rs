@@ -135,6 +135,7 @@ fn schema_of(fresh: &common::backends::Fresh) -> (postgres::Client, String) {
     (url.config.connect(postgres::NoTls).unwrap(), url.schema.clone())
 }
 
+/// One story, read top to bottom: the copy and its progress, its rows, its schema, its next ids.
 #[test]
 fn every_table_and_row_moves_up_with_its_ids_and_check_passes_on_both() {
     let Some(server) = Backend::postgres("every_table_and_row_moves_up_with_its_ids_and_check_passes_on_both") else {
@@ -179,8 +180,14 @@ fn every_table_and_row_moves_up_with_its_ids_and_check_passes_on_both() {
     assert_eq!(carol.id, users + 1);
     faxcredit::billing::bill(&mut pg, &fax("f4", 1), t("2026-11-25T00:00:00Z")).unwrap();
     assert_eq!(max(&pg, "SELECT max(seq) FROM faxes"), faxes + 1);
-    // … and for every identity column of the schema.
+    // The schema is a new ledger's, with every key, index and trigger the copy might have set
+    // aside…
     let (mut client, schema) = schema_of(&target);
+    let new_ledger = server.fresh();
+    Db::create(new_ledger.location()).unwrap();
+    let (_, new_schema) = schema_of(&new_ledger);
+    assert_eq!(shape(&mut client, &schema), shape(&mut client, &new_schema));
+    // … and every identity column continues after the highest id.
     let identities = client
         .query(
             "SELECT table_name::text, column_name::text FROM information_schema.columns
@@ -199,6 +206,22 @@ fn every_table_and_row_moves_up_with_its_ids_and_check_passes_on_both() {
         let (next, highest): (i64, i64) = (r.get(0), r.get(1));
         assert_eq!(next, highest + 1, "{table}.{column}");
     }
+}
+
+/// A schema's constraints, indexes and triggers, written without the schema's name.
+fn shape(client: &mut postgres::Client, schema: &str) -> Vec<String> {
+    let sql = "SELECT 'key ' || t.relname::text || ' ' || k.conname::text || ' ' || pg_get_constraintdef(k.oid)
+               FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid JOIN pg_namespace n ON n.oid = k.connamespace
+               WHERE n.nspname = $1
+               UNION ALL SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = $1
+               UNION ALL SELECT 'trigger ' || c.relname::text || ' ' || g.tgname::text || ' ' || g.tgenabled::text
+               FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = $1 AND NOT g.tgisinternal
+               ORDER BY 1";
+    let rows = client.query(sql, &[&schema]).unwrap();
+    let shape: Vec<String> = rows.iter().map(|r| r.get::<_, String>(0).replace(&format!("{schema}."), "")).collect();
+    assert!(shape.iter().filter(|s| s.contains("FOREIGN KEY")).count() >= 10, "{shape:#?}");
+    shape
 }
 
 #[test]

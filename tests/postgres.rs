@@ -230,3 +230,137 @@ fn the_command_line_runs_on_a_url_and_says_when_the_server_cannot_be_used() {
         assert_eq!(out.status.code(), Some(code), "{db}: {err}");
     }
 }
+
+/// Eight gateways bill 0.10 faxes at one 20.00 card, each fax a `faxcredit bill` process of its
+/// own: exactly 200 are billed, every other one is refused with 205000 (exit 3), nothing else
+/// goes wrong, the card is used to the cent and never past it, and `check` passes.
+#[test]
+fn eight_gateways_billing_one_card_at_once_never_overdraw_it() {
+    let Some(backend) = server("eight_gateways_billing_one_card_at_once_never_overdraw_it") else { return };
+    let fresh = backend.fresh();
+    common::cli_account_with_bob(CLI, &fresh.arg);
+    let out = common::cli_with_stdin(CLI, &fresh.arg, &["card", "apply", "20"], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    const GATEWAYS: usize = 8;
+    const EACH: usize = 30;
+    let results: Vec<(usize, usize)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..GATEWAYS)
+            .map(|g| {
+                let arg = &fresh.arg;
+                scope.spawn(move || {
+                    let (mut billed, mut refused) = (0, 0);
+                    for i in 0..EACH {
+                        let id = format!("gw{g}-{i}");
+                        let args = ["bill", "--id", &id, "--user", "bob", "--to", "+1 212 555 0100", "--pages", "1"];
+                        let out = common::cli_with_stdin(CLI, arg, &args, "");
+                        let err = String::from_utf8_lossy(&out.stderr);
+                        match out.status.code() {
+                            Some(0) => billed += 1,
+                            Some(3) if err.contains("205000 - Quota Exceeded") => refused += 1,
+                            other => panic!("gateway {g}, fax {i}: exit {other:?}: {err}"),
+                        }
+                    }
+                    (billed, refused)
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    let billed: usize = results.iter().map(|r| r.0).sum();
+    let refused: usize = results.iter().map(|r| r.1).sum();
+    assert_eq!((billed, refused), (200, GATEWAYS * EACH - 200), "per gateway: {results:?}");
+    let mut db = Db::open(fresh.location()).unwrap();
+    let card = faxcredit::ledger::cards(&mut db).unwrap().remove(0);
+    assert_eq!((card.used.to_string(), card.balance.to_string()), ("20.0000".into(), "0.0000".into()));
+    assert!(card.close_date.is_some(), "the used-up card is closed");
+    let (faxes, attempts): (i64, i64) = db
+        .conn()
+        .query_row("SELECT (SELECT count(*) FROM faxes), (SELECT count(*) FROM attempts)", &[], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!((faxes, attempts), (200, (GATEWAYS * EACH - 200) as i64));
+    let out = common::cli_with_stdin(CLI, &fresh.arg, &["check"], "");
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}
+
+/// Two accounts on one server, each schema owned by its own role (README, "A shared ledger on
+/// PostgreSQL"): each role opens its own account; a URL naming the other account's schema is
+/// `forbidden` (exit 5) and changes nothing there; and the server itself refuses the other
+/// account's rows to that role, so the isolation does not rest on our check alone.
+#[test]
+fn one_accounts_role_cannot_open_another_accounts_schema() {
+    let Some(Backend::Postgres(server)) = server("one_accounts_role_cannot_open_another_accounts_schema") else {
+        return;
+    };
+    let tag = std::process::id();
+    let roles = Roles(server.clone(), vec![format!("acme_{tag}"), format!("globex_{tag}")]);
+    let (acme, globex) = (&roles.1[0], &roles.1[1]);
+    roles
+        .admin()
+        .batch_execute(&format!(
+            "CREATE ROLE {acme} LOGIN; CREATE ROLE {globex} LOGIN;
+         DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO {acme}, {globex}', current_database()); END $$;"
+        ))
+        .unwrap();
+    let url = |role: &str, schema: &str| format!("{}schema={schema}", rewrite(&server, role, ""));
+    let cli =
+        |url: &str, args: &[&str]| std::process::Command::new(CLI).arg("--db").arg(url).args(args).output().unwrap();
+    let init = |role: &str, name: &str| {
+        let out = cli(&url(role, role), &["init", "--name", name, "--kind", "prepaid", "--email", "m@test.example"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    init(acme, "Acme");
+    init(globex, "Globex");
+    let out = cli(&url(acme, acme), &["card", "apply", "20.00"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    for args in [&["cards"][..], &["init", "--name", "X", "--kind", "prepaid", "--email", "x@test.example"]] {
+        let out = cli(&url(globex, acme), args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("may not use the schema \"{acme}\"")) && stderr.contains("[forbidden]"),
+            "{stderr}"
+        );
+    }
+    // Nor may a SQLite ledger be moved up into it.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ledger.db");
+    common::cli_account_with_bob(CLI, &file);
+    let out = std::process::Command::new(CLI)
+        .arg("--db")
+        .arg(&file)
+        .args(["migrate-to", &url(globex, acme)])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "migrate-to: {}", String::from_utf8_lossy(&out.stderr));
+    let acme_db = Db::open(&Location::parse(url(acme, acme).as_ref()).unwrap()).unwrap();
+    let cards: i64 = acme_db.conn().query_row("SELECT count(*) FROM cards", &[], |r| r.get(0)).unwrap();
+    let name: String = acme_db.conn().query_row("SELECT name FROM account", &[], |r| r.get(0)).unwrap();
+    assert_eq!((cards, name.as_str()), (1, "Acme"), "Acme's ledger is as Acme left it");
+
+    let Location::Postgres(as_globex) = Location::parse(url(globex, globex).as_ref()).unwrap() else { unreachable!() };
+    let mut as_globex = as_globex.config.connect(postgres::NoTls).unwrap();
+    let e = as_globex.query_one(&format!("SELECT count(*) FROM \"{acme}\".cards"), &[]).unwrap_err();
+    assert_eq!(e.code(), Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{e}");
+}
+
+/// Login roles made by a test, dropped with everything they own when it ends, passed or not.
+struct Roles(String, Vec<String>);
+
+impl Roles {
+    fn admin(&self) -> postgres::Client {
+        let Location::Postgres(pg) = Location::parse(self.0.as_ref()).unwrap() else { unreachable!() };
+        pg.config.connect(postgres::NoTls).unwrap()
+    }
+}
+
+impl Drop for Roles {
+    fn drop(&mut self) {
+        let mut admin = self.admin();
+        for role in &self.1 {
+            let _ = admin.batch_execute(&format!("DROP OWNED BY {role} CASCADE; DROP ROLE IF EXISTS {role}"));
+        }
+    }
+}

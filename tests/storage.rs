@@ -123,3 +123,33 @@ fn a_write_that_fails_leaves_nothing_and_one_that_succeeds_everything(backend) {
     assert!(e.to_string().contains("the audit log is never changed"), "{e}");
 }
 }
+
+on_both! {
+fn a_scan_reads_every_row_once_and_stops_at_the_first_error(backend) {
+    let s = prepaid_on(&backend);
+    let c = s.db.conn();
+    let mut names = Vec::new();
+    c.for_each("SELECT name FROM packages WHERE face_value > ?1 ORDER BY face_value", &[&500_000i64], |r| {
+        names.push(r.get::<String>(0)?);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(names, ["Business", "Pro", "Enterprise"]);
+    // A query of several rows read for one gives its first, on both engines.
+    let first = c.query_row("SELECT name FROM packages ORDER BY face_value DESC", &[], |r| r.get::<String>(0));
+    assert_eq!(first.unwrap(), "Enterprise");
+    let mut seen = 0;
+    let e = c
+        .for_each("SELECT id FROM packages ORDER BY id", &[], |_| {
+            seen += 1;
+            if seen == 2 {
+                return Err(faxcredit::Error::invalid("scan", "stopped"));
+            }
+            Ok(())
+        })
+        .unwrap_err();
+    assert_eq!((seen, e.code().as_str()), (2, "invalid_input"));
+    // The connection is free again after a scan that stopped early.
+    assert_eq!(c.query_row("SELECT count(*) FROM packages", &[], |r| r.get::<i64>(0)).unwrap(), 5);
+}
+}

@@ -19,7 +19,7 @@ pub fn migrate_to(path: &Location, url: &str, json: bool) -> Result<i32> {
     let show = std::io::stderr().is_terminal();
     let mut shown = 0;
     let mut progress = |done: u64, all: u64| {
-        let percent = if all == 0 { 100 } else { done * 100 / all };
+        let percent = (done * 100).checked_div(all).unwrap_or(100);
         if show && percent >= shown + 10 {
             shown = percent;
             eprintln!("copied {done} of {all} rows ({percent}%)");

@@ -160,6 +160,7 @@ impl Db {
 
     fn open_postgres(url: Box<PgUrl>, create: bool) -> Result<Db> {
         let conn = postgres::open(&url, create, SCHEMA_VERSION)?;
+        phase::mark("opened");
         Ok(Db::with(Engine::Postgres(conn), Location::Postgres(url), None, OpenFlags::default()))
     }
 
@@ -316,6 +317,13 @@ impl Db {
             Engine::Postgres(_) => Err(Error::NotOnPostgres("this command".into())),
         }
     }
+}
+
+/// A plain session on the server of a PostgreSQL ledger (libpq's defaults, TLS by `sslmode`),
+/// outside any ledger: no migration, no account lock. For what keeps its own tables beside the
+/// ledger on the same server: the sandbox processor's records.
+pub(crate) fn pg_session(url: &PgUrl) -> Result<PgConn> {
+    postgres::connect(url)
 }
 
 impl Drop for Db {

@@ -13,7 +13,7 @@ use crate::orders::receipt::Receipt;
 /// before anything is written.
 pub fn save_receipt(db: &Db, order_id: i64, target: &Path) -> Result<Receipt> {
     db.refuse_own_file(target, "out")?;
-    let r = crate::orders::receipt(db.sqlite()?, order_id)?;
+    let r = crate::orders::receipt(db.conn(), order_id)?;
     let pdf = crate::orders::receipt_pdf::render(&r);
     write_atomically(target, |file: &mut dyn Write| Ok(file.write_all(&pdf)?))?;
     Ok(r)

@@ -3,14 +3,17 @@
 //! one claim at a time under a lease, so two workers (the app and `faxcredit outbox --deliver`)
 //! never send the same row at once; retries keep the row's Message-ID, so a message that a crash
 //! made us send twice reads as one message in the manager's mail client.
+//!
+//! The claim: on SQLite, under the write lock; on PostgreSQL, one statement that takes the row
+//! `FOR UPDATE SKIP LOCKED`, so senders never wait for each other nor for billing, and never
+//! claim the same row.
 
 use chrono::Duration;
-use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::sql::Conn;
+use crate::sql::{Backend, Conn, Row};
 use crate::time::{fmt_ts, parse_ts, Clock, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -110,34 +113,31 @@ pub fn enqueue(tx: Conn<'_>, kind: MessageKind, subject: &str, body: &str, now: 
 /// Attaches a file to a message in the outbox, in the transaction that wrote the message: a
 /// retry sends the same bytes. `message_id` is what [`enqueue`] returned (the message's event):
 /// the row of every recipient of the message carries the file.
-pub fn attach(tx: &Transaction<'_>, message_id: i64, file_name: &str, content_type: &str, data: &[u8]) -> Result<()> {
+pub fn attach(tx: Conn<'_>, message_id: i64, file_name: &str, content_type: &str, data: &[u8]) -> Result<()> {
     tx.execute(
         "INSERT INTO outbox_attachments (message_id, n, file_name, content_type, data)
-         SELECT ?1, coalesce(max(n), 0) + 1, ?2, ?3, ?4 FROM outbox_attachments WHERE message_id = ?1",
-        params![message_id, file_name, content_type, data],
+         SELECT ?1, coalesce(max(n), 0) + 1, CAST(?2 AS TEXT), CAST(?3 AS TEXT), ?4
+         FROM outbox_attachments WHERE message_id = ?1",
+        &[&message_id, &file_name, &content_type, &data],
     )?;
     Ok(())
 }
 
-fn attachments(conn: &rusqlite::Connection, message_id: i64) -> Result<Vec<Attachment>> {
-    let mut st = conn.prepare_cached(
+fn attachments(conn: Conn<'_>, message_id: i64) -> Result<Vec<Attachment>> {
+    conn.query(
         "SELECT file_name, content_type, data FROM outbox_attachments WHERE message_id = ?1 ORDER BY n",
-    )?;
-    let rows = st.query_map([message_id], |r| {
-        Ok(Attachment { file_name: r.get(0)?, content_type: r.get(1)?, data: r.get(2)? })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        &[&message_id],
+        |r| Ok(Attachment { file_name: r.get(0)?, content_type: r.get(1)?, data: r.get(2)? }),
+    )
 }
 
 /// The newest `limit` messages, newest first, with the state the app shows.
 pub fn messages(db: &Db, limit: i64) -> Result<Vec<Message>> {
     let configured = super::email_settings(db)?.is_some();
-    let mut st = db.sqlite()?.prepare_cached(
-        "SELECT id, kind, to_addr, subject, body, message_id, created_at, state, attempts,
-                next_attempt_at, last_error, server_reply, sent_at, coalesce(event, id)
-         FROM outbox ORDER BY id DESC LIMIT ?1",
-    )?;
-    let rows = st.query_map([limit.clamp(1, 10_000)], |r| {
+    let sql = "SELECT id, kind, to_addr, subject, body, message_id, created_at, state, attempts,
+                      next_attempt_at, last_error, server_reply, sent_at, coalesce(event, id)
+               FROM outbox ORDER BY id DESC LIMIT ?1";
+    db.conn().query(sql, &[&limit.clamp(1, 10_000)], |r| {
         let stored: String = r.get(7)?;
         let attempts: i64 = r.get(8)?;
         let state = match stored.as_str() {
@@ -163,8 +163,7 @@ pub fn messages(db: &Db, limit: i64) -> Result<Vec<Message>> {
             server_reply: r.get(11)?,
             sent_at: r.get(12)?,
         })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    })
 }
 
 /// One message handed to a [`Mailer`].
@@ -216,96 +215,118 @@ const BATCH: u32 = 200;
 pub fn deliver_due(db: &mut Db, clock: &dyn Clock, mailer: Option<&dyn Mailer>) -> Result<DeliveryReport> {
     let mut report = DeliveryReport::default();
     let Some(mailer) = mailer else {
-        report.waiting =
-            db.sqlite()?.query_row("SELECT count(*) FROM outbox WHERE state = 'pending'", [], |r| r.get(0))?;
+        let waiting: i64 =
+            db.conn().query_row("SELECT count(*) FROM outbox WHERE state = 'pending'", &[], |r| r.get(0))?;
+        report.waiting = u32::try_from(waiting).unwrap_or(u32::MAX);
         return Ok(report);
     };
     for _ in 0..BATCH {
         let Some((id, mail, attempts)) = claim(db, clock.now())? else { break };
         let outcome = mailer.send(&mail);
         let now = clock.now();
-        let tx = db.sqlite_write()?;
         match outcome {
             Ok(reply) => {
-                tx.execute(
-                    "UPDATE outbox SET state = 'sent', sent_at = ?2, server_reply = ?3, lease_until = NULL,
-                       last_error = NULL WHERE id = ?1",
-                    params![id, fmt_ts(&now), reply],
-                )?;
+                db.write(|tx| {
+                    tx.execute(
+                        "UPDATE outbox SET state = 'sent', sent_at = ?2, server_reply = ?3, lease_until = NULL,
+                           last_error = NULL WHERE id = ?1",
+                        &[&id, &fmt_ts(&now), &reply],
+                    )
+                })?;
                 report.sent += 1;
             }
             Err(f) if f.permanent => {
-                tx.execute(
-                    "UPDATE outbox SET state = 'failed', last_error = ?2, lease_until = NULL WHERE id = ?1",
-                    params![id, f.message],
-                )?;
+                db.write(|tx| {
+                    tx.execute(
+                        "UPDATE outbox SET state = 'failed', last_error = ?2, lease_until = NULL WHERE id = ?1",
+                        &[&id, &f.message],
+                    )
+                })?;
                 report.failed += 1;
             }
             Err(f) => {
-                tx.execute(
-                    "UPDATE outbox SET next_attempt_at = ?2, last_error = ?3, lease_until = NULL WHERE id = ?1",
-                    params![id, fmt_ts(&(now + retry_delay(attempts))), f.message],
-                )?;
+                let next = fmt_ts(&(now + retry_delay(attempts)));
+                db.write(|tx| {
+                    tx.execute(
+                        "UPDATE outbox SET next_attempt_at = ?2, last_error = ?3, lease_until = NULL WHERE id = ?1",
+                        &[&id, &next, &f.message],
+                    )
+                })?;
                 report.retrying += 1;
             }
         }
-        tx.commit()?;
     }
     Ok(report)
+}
+
+/// A claimed row: id, address, subject, body, Message-ID, created at, attempts (this one
+/// counted), and the message's event (the row its attachments hang on).
+type Claimed = (i64, String, String, String, String, String, i64, i64);
+
+fn claimed(r: &Row<'_>) -> Result<Claimed> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
 }
 
 /// Takes the oldest due message under a lease and counts the attempt before sending it, so a
 /// crash mid-send is still an attempt and the message is tried again once the lease expires.
 fn claim(db: &mut Db, now: Timestamp) -> Result<Option<(i64, Mail, i64)>> {
     let now_s = fmt_ts(&now);
-    let tx = db.sqlite_write()?;
-    let row = tx
-        .query_row(
-            "SELECT id, to_addr, subject, body, message_id, created_at, attempts, coalesce(event, id) FROM outbox
-             WHERE state = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
-             ORDER BY next_attempt_at, id LIMIT 1",
-            [&now_s],
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, i64>(6)?,
-                    r.get::<_, i64>(7)?,
-                ))
-            },
-        )
-        .optional()?;
+    let until = fmt_ts(&(now + LEASE));
+    let row = match db.backend() {
+        Backend::Sqlite => db.write(|tx| {
+            let row = tx.query_opt(
+                "SELECT id, to_addr, subject, body, message_id, created_at, attempts + 1, coalesce(event, id)
+                 FROM outbox
+                 WHERE state = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
+                 ORDER BY next_attempt_at, id LIMIT 1",
+                &[&now_s],
+                claimed,
+            )?;
+            if let Some(r) = &row {
+                tx.execute(
+                    "UPDATE outbox SET lease_until = ?2, attempts = attempts + 1 WHERE id = ?1",
+                    &[&r.0, &until],
+                )?;
+            }
+            Ok(row)
+        })?,
+        // One statement, its own transaction: the row is locked as it is chosen, and a row
+        // another sender holds is passed over, not waited for.
+        Backend::Postgres => db.conn().query_opt(
+            "UPDATE outbox SET lease_until = ?2, attempts = attempts + 1
+             WHERE id = (SELECT id FROM outbox
+                         WHERE state = 'pending' AND next_attempt_at <= ?1
+                           AND (lease_until IS NULL OR lease_until <= ?1)
+                         ORDER BY next_attempt_at, id LIMIT 1
+                         FOR UPDATE SKIP LOCKED)
+             RETURNING id, to_addr, subject, body, message_id, created_at, attempts, coalesce(event, id)",
+            &[&now_s, &until],
+            claimed,
+        )?,
+    };
     let Some((id, to, subject, body, message_id, created, attempts, event)) = row else { return Ok(None) };
-    tx.execute(
-        "UPDATE outbox SET lease_until = ?2, attempts = attempts + 1 WHERE id = ?1",
-        params![id, fmt_ts(&(now + LEASE))],
-    )?;
-    let attachments = attachments(&tx, event)?;
-    tx.commit()?;
+    // A message's attachments are written with it and never change.
+    let attachments = attachments(db.conn(), event)?;
     let date = parse_ts(&created, "created_at")?;
-    Ok(Some((id, Mail { to, subject, body, message_id, date, attachments }, attempts + 1)))
+    Ok(Some((id, Mail { to, subject, body, message_id, date, attachments }, attempts)))
 }
 
 /// Puts a failed (or waiting) message back in line to be tried at once: the app's Retry button.
 pub fn retry_now(db: &mut Db, id: i64, now: Timestamp) -> Result<()> {
-    let tx = db.sqlite_write()?;
-    let n = tx.execute(
-        "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, lease_until = NULL
-         WHERE id = ?1 AND state IN ('pending', 'failed')",
-        params![id, fmt_ts(&now)],
-    )?;
-    if n == 0 {
-        let exists: bool = tx.query_row("SELECT count(*) > 0 FROM outbox WHERE id = ?1", [id], |r| r.get(0))?;
-        return Err(if exists {
-            Error::Conflict(format!("message {id} was already sent"))
-        } else {
-            Error::NotFound(format!("no message {id}"))
-        });
-    }
-    tx.commit()?;
-    Ok(())
+    db.write(|tx| {
+        let n = tx.execute(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, lease_until = NULL
+             WHERE id = ?1 AND state IN ('pending', 'failed')",
+            &[&id, &fmt_ts(&now)],
+        )?;
+        if n == 0 {
+            let exists: bool = tx.query_row("SELECT count(*) > 0 FROM outbox WHERE id = ?1", &[&id], |r| r.get(0))?;
+            return Err(if exists {
+                Error::Conflict(format!("message {id} was already sent"))
+            } else {
+                Error::NotFound(format!("no message {id}"))
+            });
+        }
+        Ok(())
+    })
 }

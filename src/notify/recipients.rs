@@ -2,7 +2,6 @@
 //! addresses get every message or only one sort of them (purchases, low-credit alerts, or
 //! refusals). [`addresses_for`] is what the outbox writes to, each address once.
 
-use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::outbox::MessageKind;
@@ -65,12 +64,13 @@ pub struct Recipient {
 
 /// The account email, then every other recipient in the order they were added.
 pub fn recipients(db: &Db) -> Result<Vec<Recipient>> {
-    let email: String = db.sqlite()?.query_row("SELECT email FROM account WHERE id = 1", [], |r| r.get(0))?;
+    let conn = db.conn();
+    let email: String = conn.query_row("SELECT email FROM account WHERE id = 1", &[], |r| r.get(0))?;
     let mut out = vec![Recipient { address: email, only: None, account_email: true, added_at: None }];
-    let mut st = db.sqlite()?.prepare("SELECT address, only, added_at FROM recipients ORDER BY id")?;
-    let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get(2)?)))?;
-    for row in rows {
-        let (address, only, added_at) = row?;
+    let rows = conn.query("SELECT address, \"only\", added_at FROM recipients ORDER BY id", &[], |r| {
+        Ok((r.get::<String>(0)?, r.get::<Option<String>>(1)?, r.get::<Option<String>>(2)?))
+    })?;
+    for (address, only, added_at) in rows {
         out.push(Recipient {
             address,
             only: only.as_deref().map(Only::parse).transpose()?,
@@ -93,36 +93,35 @@ pub fn validate_address(s: &str) -> Result<String> {
 /// recipient gets. Returns it as stored.
 pub fn add_recipient(db: &mut Db, address: &str, only: Option<Only>, by: &Actor, now: Timestamp) -> Result<Recipient> {
     let address = validate_address(address)?;
-    let tx = db.sqlite_write()?;
-    let account: String = tx.query_row("SELECT email FROM account WHERE id = 1", [], |r| r.get(0))?;
-    if account.eq_ignore_ascii_case(&address) {
-        return Err(Error::invalid(
-            "email",
-            format!("{address} is the account email, which gets every message already"),
-        ));
-    }
-    let before: Option<Option<String>> =
-        tx.query_row("SELECT only FROM recipients WHERE address = ?1", [&address], |r| r.get(0)).optional()?;
-    let only_s = only.map(Only::as_str);
-    if before.as_ref().is_some_and(|b| b.as_deref() == only_s) {
-        return stored(&tx, &address); // nothing to change
-    }
-    tx.execute(
-        "INSERT INTO recipients (address, only, added_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (address) DO UPDATE SET only = excluded.only",
-        params![address, only_s, fmt_ts(&now)],
-    )?;
-    let what = only.map_or_else(|| "every message".to_string(), |o| format!("{} only", o.as_str()));
-    let detail = if before.is_some() { format!("{address}: now {what}") } else { format!("{address}: {what}") };
-    audit::record(crate::sql::Conn::from(&tx), by, Action::RecipientAdded, &detail, now)?;
-    let r = stored(&tx, &address)?;
-    tx.commit()?;
-    Ok(r)
+    db.write(|tx| {
+        let account: String = tx.query_row("SELECT email FROM account WHERE id = 1", &[], |r| r.get(0))?;
+        if account.eq_ignore_ascii_case(&address) {
+            return Err(Error::invalid(
+                "email",
+                format!("{address} is the account email, which gets every message already"),
+            ));
+        }
+        let before: Option<Option<String>> =
+            tx.query_opt("SELECT \"only\" FROM recipients WHERE address = ?1", &[&address], |r| r.get(0))?;
+        let only_s = only.map(Only::as_str);
+        if before.as_ref().is_some_and(|b| b.as_deref() == only_s) {
+            return stored(tx, &address); // nothing to change
+        }
+        tx.execute(
+            "INSERT INTO recipients (address, \"only\", added_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (address) DO UPDATE SET \"only\" = excluded.\"only\"",
+            &[&address, &only_s, &fmt_ts(&now)],
+        )?;
+        let what = only.map_or_else(|| "every message".to_string(), |o| format!("{} only", o.as_str()));
+        let detail = if before.is_some() { format!("{address}: now {what}") } else { format!("{address}: {what}") };
+        audit::record(tx, by, Action::RecipientAdded, &detail, now)?;
+        stored(tx, &address)
+    })
 }
 
-fn stored(tx: &Transaction<'_>, address: &str) -> Result<Recipient> {
+fn stored(tx: Conn<'_>, address: &str) -> Result<Recipient> {
     let (address, only, added_at): (String, Option<String>, String) =
-        tx.query_row("SELECT address, only, added_at FROM recipients WHERE address = ?1", [address], |r| {
+        tx.query_row("SELECT address, \"only\", added_at FROM recipients WHERE address = ?1", &[&address], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
     Ok(Recipient {
@@ -136,23 +135,21 @@ fn stored(tx: &Transaction<'_>, address: &str) -> Result<Recipient> {
 /// Removes a recipient (any case). The account email cannot be removed.
 pub fn remove_recipient(db: &mut Db, address: &str, by: &Actor, now: Timestamp) -> Result<()> {
     let address = crate::text::validate_text("email", address, 254)?;
-    let tx = db.sqlite_write()?;
-    let account: String = tx.query_row("SELECT email FROM account WHERE id = 1", [], |r| r.get(0))?;
-    if account.eq_ignore_ascii_case(&address) {
-        return Err(Error::invalid(
-            "email",
-            format!("{address} is the account email, which always gets every message"),
-        ));
-    }
-    let removed: Option<String> = tx
-        .query_row("DELETE FROM recipients WHERE address = ?1 RETURNING address", [&address], |r| r.get(0))
-        .optional()?;
-    let Some(removed) = removed else {
-        return Err(Error::NotFound(format!("{address} is not a recipient")));
-    };
-    audit::record(crate::sql::Conn::from(&tx), by, Action::RecipientRemoved, &removed, now)?;
-    tx.commit()?;
-    Ok(())
+    db.write(|tx| {
+        let account: String = tx.query_row("SELECT email FROM account WHERE id = 1", &[], |r| r.get(0))?;
+        if account.eq_ignore_ascii_case(&address) {
+            return Err(Error::invalid(
+                "email",
+                format!("{address} is the account email, which always gets every message"),
+            ));
+        }
+        let removed: Option<String> =
+            tx.query_opt("DELETE FROM recipients WHERE address = ?1 RETURNING address", &[&address], |r| r.get(0))?;
+        let Some(removed) = removed else {
+            return Err(Error::NotFound(format!("{address} is not a recipient")));
+        };
+        audit::record(tx, by, Action::RecipientRemoved, &removed, now)
+    })
 }
 
 /// The addresses a message of `kind` goes to, each once (whatever its case): the account email
@@ -173,80 +170,4 @@ pub(crate) fn addresses_for(tx: Conn<'_>, kind: MessageKind) -> Result<Vec<Strin
         }
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn t(s: &str) -> Timestamp {
-        crate::time::parse_ts(s, "t").unwrap()
-    }
-
-    fn account() -> Db {
-        let mut db = Db::in_memory().unwrap();
-        crate::setup::create_account(
-            &mut db,
-            &crate::account::NewAccount {
-                name: "Test Co".into(),
-                kind: crate::account::AccountKind::Prepaid,
-                email: "billing@test.example".into(),
-                currency: "USD".into(),
-                credit_limit: None,
-            },
-            t("2026-10-15T08:00:00Z"),
-        )
-        .unwrap();
-        db
-    }
-
-    fn to(db: &mut Db, kind: MessageKind) -> Vec<String> {
-        db.write(|tx| addresses_for(tx, kind)).unwrap()
-    }
-
-    #[test]
-    fn each_message_goes_to_the_account_email_and_the_recipients_of_its_sort_once() {
-        let mut db = account();
-        let me = Actor::cli("ops");
-        let now = t("2026-11-01T10:00:00Z");
-        add_recipient(&mut db, "finance@test.example", None, &me, now).unwrap();
-        add_recipient(&mut db, "alerts@test.example", Some(Only::Alerts), &me, now).unwrap();
-        add_recipient(&mut db, "buyer@test.example", Some(Only::Purchases), &me, now).unwrap();
-        assert_eq!(
-            to(&mut db, MessageKind::LowCredit),
-            ["billing@test.example", "finance@test.example", "alerts@test.example"]
-        );
-        assert_eq!(
-            to(&mut db, MessageKind::RepeatOrderFailure),
-            ["billing@test.example", "finance@test.example", "buyer@test.example"]
-        );
-        assert_eq!(to(&mut db, MessageKind::QuotaExceeded), ["billing@test.example", "finance@test.example"]);
-        // Added again: what it gets changes, it is not listed twice.
-        add_recipient(&mut db, "FINANCE@test.example", Some(Only::Refusals), &me, now).unwrap();
-        assert_eq!(to(&mut db, MessageKind::LowCredit), ["billing@test.example", "alerts@test.example"]);
-        assert_eq!(recipients(&db).unwrap().len(), 4);
-        remove_recipient(&mut db, "Alerts@Test.example", &me, now).unwrap();
-        assert_eq!(to(&mut db, MessageKind::LowCredit), ["billing@test.example"]);
-        let log: Vec<String> = crate::audit::entries(&db, 10, None).unwrap().into_iter().map(|e| e.detail).collect();
-        assert_eq!(log[0], "alerts@test.example");
-        assert_eq!(log[1], "FINANCE@test.example: now refusals only");
-    }
-
-    #[test]
-    fn refuses_a_bad_address_the_account_email_and_an_unknown_one_and_changes_nothing() {
-        let mut db = account();
-        let me = Actor::app("alice");
-        let now = t("2026-11-01T10:00:00Z");
-        for bad in ["not-an-address", "a@b", "two@@x.example", "sp ace@x.example", "", "a\"b@x.example"] {
-            let e = add_recipient(&mut db, bad, None, &me, now).unwrap_err();
-            assert_eq!((e.code(), e.exit_code()), ("invalid_input".to_string(), 2), "{bad}");
-            assert!(matches!(&e, Error::Invalid { field, .. } if field == "email"), "{bad}: {e}");
-        }
-        assert_eq!(add_recipient(&mut db, "Billing@Test.example", None, &me, now).unwrap_err().code(), "invalid_input");
-        assert_eq!(remove_recipient(&mut db, "billing@test.example", &me, now).unwrap_err().code(), "invalid_input");
-        assert_eq!(remove_recipient(&mut db, "nobody@test.example", &me, now).unwrap_err().code(), "not_found");
-        assert_eq!(Only::parse("invoices").unwrap_err().code(), "invalid_input");
-        assert_eq!(recipients(&db).unwrap().len(), 1);
-        assert!(crate::audit::entries(&db, 10, None).unwrap().is_empty());
-    }
 }

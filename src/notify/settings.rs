@@ -1,7 +1,6 @@
 //! The SMTP settings of Settings → Email: host, port, security, user and sender. The password is
 //! not here; front ends keep it in the OS keyring and pass it to the mailer.
 
-use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Action, Actor};
@@ -87,18 +86,19 @@ pub fn is_loopback(host: &str) -> bool {
 
 /// The stored settings, or `None` when email was never set up.
 pub fn email_settings(db: &Db) -> Result<Option<EmailSettings>> {
-    let row = db
-        .sqlite()?
-        .query_row("SELECT host, port, security, username, from_addr FROM email_settings WHERE id = 1", [], |r| {
+    let row = db.conn().query_opt(
+        "SELECT host, port, security, username, from_addr FROM email_settings WHERE id = 1",
+        &[],
+        |r| {
             Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, String>(4)?,
+                r.get::<String>(0)?,
+                r.get::<i64>(1)?,
+                r.get::<String>(2)?,
+                r.get::<Option<String>>(3)?,
+                r.get::<String>(4)?,
             ))
-        })
-        .optional()?;
+        },
+    )?;
     let Some((host, port, security, username, from)) = row else { return Ok(None) };
     let port = u16::try_from(port).map_err(|_| Error::Invariant(format!("stored SMTP port {port}")))?;
     Ok(Some(EmailSettings { host, port, security: Security::parse(&security)?, username, from }))
@@ -119,32 +119,31 @@ pub(crate) fn save(
     now: Timestamp,
 ) -> Result<EmailSettings> {
     let s = s.validated()?;
-    let tx = db.sqlite_write()?;
-    tx.execute(
-        "INSERT INTO email_settings (id, host, port, security, username, from_addr, updated_at)
-         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (id) DO UPDATE SET host = excluded.host, port = excluded.port,
-           security = excluded.security, username = excluded.username,
-           from_addr = excluded.from_addr, updated_at = excluded.updated_at",
-        params![s.host, i64::from(s.port), s.security.as_str(), s.username, s.from, fmt_ts(&now)],
-    )?;
     let user = s.username.as_deref().map(|u| format!(", user {u}")).unwrap_or_default();
     let detail = format!("{}:{} ({}), from {}{user}{password_note}", s.host, s.port, s.security.as_str(), s.from);
-    audit::record(crate::sql::Conn::from(&tx), by, Action::EmailSettingsSaved, &detail, now)?;
-    tx.commit()?;
+    db.write(|tx| {
+        tx.execute(
+            "INSERT INTO email_settings (id, host, port, security, username, from_addr, updated_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (id) DO UPDATE SET host = excluded.host, port = excluded.port,
+               security = excluded.security, username = excluded.username,
+               from_addr = excluded.from_addr, updated_at = excluded.updated_at",
+            &[&s.host, &i64::from(s.port), &s.security.as_str(), &s.username, &s.from, &fmt_ts(&now)],
+        )?;
+        audit::record(tx, by, Action::EmailSettingsSaved, &detail, now)
+    })?;
     Ok(s)
 }
 
 /// Forgets the settings; messages wait in the outbox as "not configured".
 pub fn clear_email_settings(db: &mut Db, by: &Actor, now: Timestamp) -> Result<()> {
-    let tx = db.sqlite_write()?;
-    let host: Option<String> =
-        tx.query_row("DELETE FROM email_settings RETURNING host", [], |r| r.get(0)).optional()?;
-    if let Some(host) = host {
-        audit::record(crate::sql::Conn::from(&tx), by, Action::EmailSettingsRemoved, &format!("was {host}"), now)?;
-    }
-    tx.commit()?;
-    Ok(())
+    db.write(|tx| {
+        let host: Option<String> = tx.query_opt("DELETE FROM email_settings RETURNING host", &[], |r| r.get(0))?;
+        if let Some(host) = host {
+            audit::record(tx, by, Action::EmailSettingsRemoved, &format!("was {host}"), now)?;
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -200,28 +199,5 @@ mod tests {
             "insecure_smtp_login",
             "settings stored before the rule are refused when mail is sent"
         );
-    }
-
-    #[test]
-    fn stores_replaces_and_clears_the_settings() {
-        let mut db = Db::in_memory().unwrap();
-        let now = crate::time::parse_ts("2026-11-24T10:00:00Z", "t").unwrap();
-        assert_eq!(email_settings(&db).unwrap(), None);
-        let me = Actor::cli("ops");
-        set_email_settings(&mut db, good(), &me, now).unwrap();
-        let mut other = good();
-        other.security = Security::Tls;
-        other.port = 465;
-        other.username = Some("  ".into());
-        set_email_settings(&mut db, other, &me, now).unwrap();
-        let s = email_settings(&db).unwrap().unwrap();
-        assert_eq!((s.port, s.security, s.username), (465, Security::Tls, None));
-        clear_email_settings(&mut db, &me, now).unwrap();
-        assert_eq!(email_settings(&db).unwrap(), None);
-        let log: Vec<(String, String)> =
-            crate::audit::entries(&db, 10, None).unwrap().into_iter().map(|e| (e.action, e.detail)).collect();
-        assert_eq!(log.len(), 3);
-        assert_eq!(log[0], ("email_settings_removed".into(), "was smtp.example.com".into()));
-        assert_eq!(log[1].0, "email_settings_saved");
     }
 }

@@ -1,11 +1,11 @@
 //! Reading orders: the order history the app and the CLI show, and its CSV export.
 
-use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::money;
+use crate::sql::{Conn, Row};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -123,20 +123,20 @@ pub(crate) const COLUMNS: &str = "id, key, kind, package, face_value, bonus, cur
     attempts, next_retry_at, charge_key, charge_id, decline_code, reason, new_card, trigger_card, created_at, updated_at,
     round_start";
 
-pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Order> {
+pub(crate) fn from_row(r: &Row<'_>) -> Result<Order> {
     let face: i64 = r.get(4)?;
     let bonus: i64 = r.get(5)?;
     Ok(Order {
         id: r.get(0)?,
         key: r.get(1)?,
-        kind: OrderKind::from_stored(&r.get::<_, String>(2)?),
+        kind: OrderKind::from_stored(&r.get::<String>(2)?),
         package: r.get(3)?,
         amount: money::fmt_units(face),
         bonus: money::fmt_units(bonus),
         currency: r.get(6)?,
         card_brand: r.get(7)?,
         card_last4: r.get(8)?,
-        status: Status::parse(&r.get::<_, String>(9)?),
+        status: Status::parse(&r.get::<String>(9)?),
         attempts: r.get(10)?,
         next_retry_at: r.get(11)?,
         charge_key: r.get(12)?,
@@ -154,45 +154,47 @@ pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Order> {
     })
 }
 
-pub fn order(conn: &Connection, id: i64) -> Result<Order> {
+/// Order `id` with its attempts. Takes any connection: a `Conn`, or (for callers not yet on the
+/// storage seam) a rusqlite connection.
+pub fn order<'c>(conn: impl Into<Conn<'c>>, id: i64) -> Result<Order> {
+    let conn = conn.into();
     let mut o = conn
-        .query_row(&format!("SELECT {COLUMNS} FROM orders WHERE id = ?1"), [id], from_row)
-        .optional()?
+        .query_opt(&format!("SELECT {COLUMNS} FROM orders WHERE id = ?1"), &[&id], from_row)?
         .ok_or_else(|| Error::NotFound(format!("no order {id}")))?;
     o.attempt_history = attempts(conn, id)?;
     Ok(o)
 }
 
-pub(crate) fn order_by_key(conn: &Connection, key: &str) -> Result<Option<Order>> {
-    Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM orders WHERE key = ?1"), [key], from_row).optional()?)
+pub(crate) fn order_by_key(conn: Conn<'_>, key: &str) -> Result<Option<Order>> {
+    conn.query_opt(&format!("SELECT {COLUMNS} FROM orders WHERE key = ?1"), &[&key], from_row)
 }
 
 /// An order's charge attempts, first first.
-pub fn attempts(conn: &Connection, order_id: i64) -> Result<Vec<Attempt>> {
-    let mut st = conn.prepare_cached(
+pub fn attempts(conn: Conn<'_>, order_id: i64) -> Result<Vec<Attempt>> {
+    conn.query(
         "SELECT n, charge_key, card_brand, card_last4, started_at, outcome, decline_code, reason, charge_id, finished_at
          FROM order_attempts WHERE order_id = ?1 ORDER BY n",
-    )?;
-    let rows = st.query_map([order_id], |r| {
-        Ok(Attempt {
-            n: r.get(0)?,
-            charge_key: r.get(1)?,
-            card_brand: r.get(2)?,
-            card_last4: r.get(3)?,
-            started_at: r.get(4)?,
-            outcome: r.get(5)?,
-            decline_code: r.get(6)?,
-            reason: r.get(7)?,
-            charge_id: r.get(8)?,
-            finished_at: r.get(9)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        &[&order_id],
+        |r| {
+            Ok(Attempt {
+                n: r.get(0)?,
+                charge_key: r.get(1)?,
+                card_brand: r.get(2)?,
+                card_last4: r.get(3)?,
+                started_at: r.get(4)?,
+                outcome: r.get(5)?,
+                decline_code: r.get(6)?,
+                reason: r.get(7)?,
+                charge_id: r.get(8)?,
+                finished_at: r.get(9)?,
+            })
+        },
+    )
 }
 
 /// Records the start of attempt `n` of an order, with the card on file it will charge.
 pub(crate) fn start_attempt(
-    tx: &rusqlite::Connection,
+    tx: Conn<'_>,
     order_id: i64,
     n: i64,
     charge_key: &str,
@@ -200,17 +202,17 @@ pub(crate) fn start_attempt(
     last4: &str,
     now: crate::time::Timestamp,
 ) -> Result<()> {
-    tx.prepare_cached(
+    tx.execute(
         "INSERT INTO order_attempts (order_id, n, charge_key, card_brand, card_last4, started_at, outcome)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending')",
-    )?
-    .execute(rusqlite::params![order_id, n, charge_key, brand, last4, crate::time::fmt_ts(&now)])?;
+        &[&order_id, &n, &charge_key, &brand, &last4, &crate::time::fmt_ts(&now)],
+    )?;
     Ok(())
 }
 
 /// Ends the current attempt of an order.
 pub(crate) fn finish_attempt(
-    tx: &rusqlite::Connection,
+    tx: Conn<'_>,
     order_id: i64,
     charge_key: &str,
     outcome: &str,
@@ -218,29 +220,28 @@ pub(crate) fn finish_attempt(
     charge_id: Option<&str>,
     now: crate::time::Timestamp,
 ) -> Result<()> {
-    tx.prepare_cached(
+    tx.execute(
         "UPDATE order_attempts SET outcome = ?3, decline_code = ?4, reason = ?5, charge_id = ?6, finished_at = ?7
          WHERE order_id = ?1 AND charge_key = ?2",
-    )?
-    .execute(rusqlite::params![
-        order_id,
-        charge_key,
-        outcome,
-        code_reason.map(|c| c.0),
-        code_reason.map(|c| c.1),
-        charge_id,
-        crate::time::fmt_ts(&now)
-    ])?;
+        &[
+            &order_id,
+            &charge_key,
+            &outcome,
+            &code_reason.map(|c| c.0),
+            &code_reason.map(|c| c.1),
+            &charge_id,
+            &crate::time::fmt_ts(&now),
+        ],
+    )?;
     Ok(())
 }
 
 /// Every order, newest first, each with its attempts.
 pub fn orders(db: &Db) -> Result<Vec<Order>> {
-    let mut st = db.sqlite()?.prepare(&format!("SELECT {COLUMNS} FROM orders ORDER BY id DESC"))?;
-    let rows = st.query_map([], from_row)?;
-    let mut list: Vec<Order> = rows.collect::<rusqlite::Result<_>>()?;
+    let conn = db.conn();
+    let mut list = conn.query(&format!("SELECT {COLUMNS} FROM orders ORDER BY id DESC"), &[], from_row)?;
     for o in &mut list {
-        o.attempt_history = attempts(db.sqlite()?, o.id)?;
+        o.attempt_history = attempts(conn, o.id)?;
     }
     Ok(list)
 }

@@ -3,8 +3,6 @@
 
 use std::collections::HashMap;
 
-use rusqlite::params;
-
 use crate::db::Db;
 use crate::error::Result;
 
@@ -15,17 +13,20 @@ pub const AUTOMATIC: &str = "automatic";
 /// Records that `user` placed the order of `key` (the first record of a key stays: a retried
 /// confirmation keeps its placer).
 pub fn record(db: &mut Db, key: &str, user: &str) -> Result<()> {
-    let tx = db.sqlite_write()?;
-    tx.execute("INSERT OR IGNORE INTO order_placers (order_key, placed_by) VALUES (?1, ?2)", params![key, user])?;
-    tx.commit()?;
-    Ok(())
+    db.write(|tx| {
+        tx.execute(
+            "INSERT INTO order_placers (order_key, placed_by) VALUES (?1, ?2) ON CONFLICT (order_key) DO NOTHING",
+            &[&key, &user],
+        )?;
+        Ok(())
+    })
 }
 
 /// The placer of every order that has one, by order key.
 pub fn placers(db: &Db) -> Result<HashMap<String, String>> {
-    let mut st = db.sqlite()?.prepare("SELECT order_key, placed_by FROM order_placers")?;
-    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let rows =
+        db.conn().query("SELECT order_key, placed_by FROM order_placers", &[], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.into_iter().collect())
 }
 
 /// The "placed by" of an order: its manager, `automatic`, or "" when the command line placed it.

@@ -5,7 +5,6 @@
 //! 4. orders left pending (a crash, a lost answer) are charged again with the same key at the
 //!    next start: the processor answers the first result, so nothing is charged twice.
 
-use rusqlite::{params, Transaction};
 use serde::Serialize;
 
 use super::history::{finish_attempt, order, order_by_key, start_attempt, Order, OrderKind, Status};
@@ -14,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::payments::payment_method::{self, Brand, StoredCard};
 use crate::payments::{ChargeOutcome, ChargeRequest, PaymentGateway};
 use crate::secrets::SecretStore;
+use crate::sql::Conn;
 use crate::time::{fmt_ts, Clock, Timestamp};
 
 /// A point where a test makes the process die, to prove the protocol survives it.
@@ -36,17 +36,17 @@ impl Crash {
     }
 }
 
-/// What a purchase needs besides the database.
 /// What the layer above does when an automatic order has its answer, in the transaction that
 /// records it (the repeat order's log, its emails, its retries: `repeat::AfterPurchase`), and
 /// which retries it starts when they are due. The orders know nothing of the repeat order.
 pub trait FollowUp {
-    fn paid(&self, tx: &Transaction<'_>, order: &Order, new_card: i64, now: Timestamp) -> Result<()>;
-    fn declined(&self, tx: &Transaction<'_>, order: &Order, code: &str, reason: &str, now: Timestamp) -> Result<()>;
+    fn paid(&self, tx: Conn<'_>, order: &Order, new_card: i64, now: Timestamp) -> Result<()>;
+    fn declined(&self, tx: Conn<'_>, order: &Order, code: &str, reason: &str, now: Timestamp) -> Result<()>;
     /// Starts the retries that are due; how many.
     fn start_due_retries(&self, db: &mut Db, now: Timestamp) -> Result<u32>;
 }
 
+/// What a purchase needs besides the database.
 pub struct Purchaser<'a> {
     pub gateway: &'a dyn PaymentGateway,
     pub secrets: &'a dyn SecretStore,
@@ -100,56 +100,7 @@ pub fn purchase_with_po(
     }
     let stored = payment_method::load(p.secrets)?; // keyring first: with no card or no keyring, nothing is written
     let now = p.clock.now();
-    let o = {
-        let tx = db.sqlite_write()?;
-        crate::account::require_prepaid(crate::sql::Conn::from(&tx), "buying credit")?;
-        let acct = crate::account::account_in(crate::sql::Conn::from(&tx))?;
-        let pkg = crate::catalog::find_package(crate::sql::Conn::from(&tx), package)?;
-        if !pkg.active {
-            return Err(Error::invalid("package", format!("{} is no longer sold", pkg.name)));
-        }
-        let (brand, last4): (String, String) = tx
-            .query_row("SELECT brand, last4 FROM payment_card WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(|_| Error::NoPaymentCard)?;
-        let o = match order_by_key(&tx, key)? {
-            Some(o) if o.package != pkg.name => {
-                return Err(Error::Conflict(format!("purchase key {key} was used for {}", o.package)));
-            }
-            Some(o) => o,
-            None => {
-                let face = crate::money::to_units(pkg.face_value, "price")?;
-                let bonus = crate::money::to_units(pkg.bonus, "bonus")?;
-                tx.execute(
-                    "INSERT INTO orders (key, kind, package, face_value, bonus, currency, card_brand, card_last4,
-                        status, charge_key, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?1, ?9, ?9)",
-                    params![
-                        key,
-                        if kind_automatic { "automatic" } else { "manual" },
-                        pkg.name,
-                        face,
-                        bonus,
-                        acct.currency,
-                        brand,
-                        last4,
-                        fmt_ts(&now)
-                    ],
-                )?;
-                let id = tx.last_insert_rowid();
-                start_attempt(&tx, id, 1, key, &brand, &last4, now)?;
-                super::receipt::keep_po(&tx, key, po.as_deref())?;
-                let detail = format!(
-                    "order {id}: {} card, {} with {brand} •••• {last4}",
-                    pkg.name,
-                    crate::money::fmt_for_people(face, &acct.currency)
-                );
-                crate::audit::record(crate::sql::Conn::from(&tx), by, crate::audit::Action::Purchase, &detail, now)?;
-                order(&tx, id)?
-            }
-        };
-        tx.commit()?;
-        o
-    };
+    let o = db.write(|tx| write_order(tx, package, key, kind_automatic, po.as_deref(), by, now))?;
     p.crash_point(Crash::AfterOrder)?;
     let o = charge_and_record(db, p, o, &stored)?;
     match o.status {
@@ -158,6 +109,64 @@ pub fn purchase_with_po(
             reason: o.reason.clone().unwrap_or_else(|| "Your card was declined.".into()),
         }),
         _ => Ok(o),
+    }
+}
+
+/// Step 1: the order row of `key` (with its first attempt, its PO reference and its audit line),
+/// or the order that `key` already made.
+fn write_order(
+    tx: Conn<'_>,
+    package: &str,
+    key: &str,
+    kind_automatic: bool,
+    po: Option<&str>,
+    by: &crate::audit::Actor,
+    now: Timestamp,
+) -> Result<Order> {
+    crate::account::require_prepaid(tx, "buying credit")?;
+    let acct = crate::account::account_in(tx)?;
+    let pkg = crate::catalog::find_package(tx, package)?;
+    if !pkg.active {
+        return Err(Error::invalid("package", format!("{} is no longer sold", pkg.name)));
+    }
+    let (brand, last4): (String, String) = tx
+        .query_opt("SELECT brand, last4 FROM payment_card WHERE id = 1", &[], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .ok_or(Error::NoPaymentCard)?;
+    match order_by_key(tx, key)? {
+        Some(o) if o.package != pkg.name => {
+            Err(Error::Conflict(format!("purchase key {key} was used for {}", o.package)))
+        }
+        Some(o) => Ok(o),
+        None => {
+            let face = crate::money::to_units(pkg.face_value, "price")?;
+            let bonus = crate::money::to_units(pkg.bonus, "bonus")?;
+            let id: i64 = tx.query_row(
+                "INSERT INTO orders (key, kind, package, face_value, bonus, currency, card_brand, card_last4,
+                    status, charge_key, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?1, ?9, ?9) RETURNING id",
+                &[
+                    &key,
+                    &if kind_automatic { "automatic" } else { "manual" },
+                    &pkg.name,
+                    &face,
+                    &bonus,
+                    &acct.currency,
+                    &brand,
+                    &last4,
+                    &fmt_ts(&now),
+                ],
+                |r| r.get(0),
+            )?;
+            start_attempt(tx, id, 1, key, &brand, &last4, now)?;
+            super::receipt::keep_po(tx, key, po)?;
+            let detail = format!(
+                "order {id}: {} card, {} with {brand} •••• {last4}",
+                pkg.name,
+                crate::money::fmt_for_people(face, &acct.currency)
+            );
+            crate::audit::record(tx, by, crate::audit::Action::Purchase, &detail, now)?;
+            order(tx, id)
+        }
     }
 }
 
@@ -188,72 +197,69 @@ fn charge_and_record(db: &mut Db, p: &Purchaser<'_>, o: Order, card: &StoredCard
 /// process may have recorded its outcome meanwhile).
 fn mark_sending(db: &mut Db, o: &Order, card: &StoredCard, clock: &dyn Clock) -> Result<Order> {
     let brand = card.brand().map_or("Card", Brand::name);
-    let tx = db.sqlite_write()?;
-    let first_send = tx.execute(
-        "UPDATE order_attempts SET card_brand = ?3, card_last4 = ?4, sent_at = ?5
-         WHERE order_id = ?1 AND charge_key = ?2 AND sent_at IS NULL",
-        params![o.id, o.charge_key, brand, card.last4(), fmt_ts(&clock.now())],
-    )?;
-    if first_send > 0 {
-        tx.execute(
-            "UPDATE orders SET card_brand = ?3, card_last4 = ?4 WHERE id = ?1 AND charge_key = ?2 AND status = 'pending'",
-            params![o.id, o.charge_key, brand, card.last4()],
+    let sent_at = fmt_ts(&clock.now());
+    db.write(|tx| {
+        let first_send = tx.execute(
+            "UPDATE order_attempts SET card_brand = ?3, card_last4 = ?4, sent_at = ?5
+             WHERE order_id = ?1 AND charge_key = ?2 AND sent_at IS NULL",
+            &[&o.id, &o.charge_key, &brand, &card.last4(), &sent_at],
         )?;
-    }
-    let now = order(&tx, o.id)?;
-    tx.commit()?;
-    Ok(now)
+        if first_send > 0 {
+            tx.execute(
+                "UPDATE orders SET card_brand = ?3, card_last4 = ?4
+                 WHERE id = ?1 AND charge_key = ?2 AND status = 'pending'",
+                &[&o.id, &o.charge_key, &brand, &card.last4()],
+            )?;
+        }
+        order(tx, o.id)
+    })
 }
 
 /// Step 3: the processor's answer, the new card and the email, in one transaction. An order
 /// that is no longer pending (another process recorded it first) is left as it is.
 fn record(db: &mut Db, id: i64, outcome: &ChargeOutcome, p: &Purchaser<'_>) -> Result<Order> {
-    let clock = p.clock;
-    let now = clock.now();
-    let now_s = fmt_ts(&now);
-    let tx = db.sqlite_write()?;
-    let o = order(&tx, id)?;
-    if o.status != Status::Pending {
-        return Ok(o);
-    }
-    match outcome {
-        ChargeOutcome::Approved { charge_id } => {
-            let card_id = crate::ledger::cards::insert_card(
-                crate::sql::Conn::from(&tx),
-                o.face_units,
-                o.bonus_units,
-                Some(&o.package),
-                "purchase",
-                None,
-                now,
-            )?;
-            // The decline of an earlier attempt is history now (kept in the attempts).
-            tx.execute(
-                "UPDATE orders SET status = 'paid', charge_id = ?2, new_card = ?3, next_retry_at = NULL,
-                   decline_code = NULL, reason = NULL, updated_at = ?4 WHERE id = ?1",
-                params![id, charge_id, card_id, now_s],
-            )?;
-            finish_attempt(&tx, id, &o.charge_key, "paid", None, Some(charge_id), now)?;
-            super::receipt::issue(&tx, id, now)?;
-            if o.kind == OrderKind::Automatic {
-                p.follow_up.paid(&tx, &o, card_id, now)?;
+    let now = p.clock.now();
+    db.write(|tx| {
+        let o = order(tx, id)?;
+        if o.status != Status::Pending {
+            return Ok(o);
+        }
+        match outcome {
+            ChargeOutcome::Approved { charge_id } => paid(tx, &o, charge_id, p, now)?,
+            ChargeOutcome::Declined { code, reason } => {
+                finish_attempt(tx, id, &o.charge_key, "declined", Some((code, reason)), None, now)?;
+                if o.kind == OrderKind::Automatic {
+                    p.follow_up.declined(tx, &o, code, reason, now)?;
+                } else {
+                    tx.execute(
+                        "UPDATE orders SET status = 'declined', decline_code = ?2, reason = ?3, updated_at = ?4
+                         WHERE id = ?1",
+                        &[&id, code, reason, &fmt_ts(&now)],
+                    )?;
+                }
             }
         }
-        ChargeOutcome::Declined { code, reason } => {
-            finish_attempt(&tx, id, &o.charge_key, "declined", Some((code, reason)), None, now)?;
-            if o.kind == OrderKind::Automatic {
-                p.follow_up.declined(&tx, &o, code, reason, now)?;
-            } else {
-                tx.execute(
-                    "UPDATE orders SET status = 'declined', decline_code = ?2, reason = ?3, updated_at = ?4 WHERE id = ?1",
-                    params![id, code, reason, now_s],
-                )?;
-            }
-        }
+        order(tx, id)
+    })
+}
+
+/// A pending order approved: its card, the order paid, the attempt ended, the receipt, and for an
+/// automatic order the repeat order's follow-up; in the transaction of [`record`].
+fn paid(tx: Conn<'_>, o: &Order, charge_id: &str, p: &Purchaser<'_>, now: Timestamp) -> Result<()> {
+    let card_id =
+        crate::ledger::cards::insert_card(tx, o.face_units, o.bonus_units, Some(&o.package), "purchase", None, now)?;
+    // The decline of an earlier attempt is history now (kept in the attempts).
+    tx.execute(
+        "UPDATE orders SET status = 'paid', charge_id = ?2, new_card = ?3, next_retry_at = NULL,
+           decline_code = NULL, reason = NULL, updated_at = ?4 WHERE id = ?1",
+        &[&o.id, &charge_id, &card_id, &fmt_ts(&now)],
+    )?;
+    finish_attempt(tx, o.id, &o.charge_key, "paid", None, Some(charge_id), now)?;
+    super::receipt::issue(tx, o.id, now)?;
+    if o.kind == OrderKind::Automatic {
+        p.follow_up.paid(tx, o, card_id, now)?;
     }
-    let o = order(&tx, id)?;
-    tx.commit()?;
-    Ok(o)
+    Ok(())
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
@@ -269,11 +275,11 @@ pub struct ReconcileReport {
 /// Whether any order waits for [`reconcile`]: pending, or declined with a retry to come. Cheap,
 /// so front ends ask it before reaching for the keyring.
 pub fn has_open_orders(db: &Db) -> Result<bool> {
-    Ok(db.sqlite()?.query_row(
+    db.conn().query_row(
         "SELECT EXISTS (SELECT 1 FROM orders WHERE status = 'pending' OR (status = 'declined' AND next_retry_at IS NOT NULL))",
-        [],
+        &[],
         |r| r.get(0),
-    )?)
+    )
 }
 
 /// Step 4, run by every front end when it starts (and by the app's worker): charges every
@@ -282,11 +288,8 @@ pub fn has_open_orders(db: &Db) -> Result<bool> {
 pub fn reconcile(db: &mut Db, p: &Purchaser<'_>) -> Result<ReconcileReport> {
     let mut report =
         ReconcileReport { retried: p.follow_up.start_due_retries(db, p.clock.now())?, ..Default::default() };
-    let pending: Vec<i64> = {
-        let mut st = db.sqlite()?.prepare("SELECT id FROM orders WHERE status = 'pending' ORDER BY id")?;
-        let ids = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-        ids
-    };
+    let pending: Vec<i64> =
+        db.conn().query("SELECT id FROM orders WHERE status = 'pending' ORDER BY id", &[], |r| r.get(0))?;
     if pending.is_empty() {
         return Ok(report);
     }
@@ -296,7 +299,7 @@ pub fn reconcile(db: &mut Db, p: &Purchaser<'_>) -> Result<ReconcileReport> {
         Err(e) => return Err(e),
     };
     for id in pending {
-        let o = order(db.sqlite()?, id)?;
+        let o = order(db.conn(), id)?;
         let result = match &stored {
             Some(c) => charge_and_record(db, p, o, c),
             // No card on file any more: the order cannot be paid; it is declined, not lost.

@@ -3,12 +3,12 @@
 //! changes), with what finance asks for: who bought (the account, its billing address and tax
 //! ID), what (package, credit), how much, how it was paid, and the buyer's PO reference.
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 
 use super::history::{order, Status};
 use crate::error::{Error, Result};
 use crate::money;
+use crate::sql::Conn;
 use crate::time::{fmt_ts, Timestamp};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -71,27 +71,32 @@ pub fn validate_po(s: &str) -> Result<Option<String>> {
 }
 
 /// Keeps the PO reference of the order of `key`, with the order row (the first one given stays).
-pub(crate) fn keep_po(tx: &Transaction<'_>, key: &str, po: Option<&str>) -> Result<()> {
+pub(crate) fn keep_po(tx: Conn<'_>, key: &str, po: Option<&str>) -> Result<()> {
     if let Some(po) = po {
-        tx.execute("INSERT OR IGNORE INTO order_po (order_key, po_reference) VALUES (?1, ?2)", params![key, po])?;
+        tx.execute(
+            "INSERT INTO order_po (order_key, po_reference) VALUES (?1, ?2) ON CONFLICT (order_key) DO NOTHING",
+            &[&key, &po],
+        )?;
     }
     Ok(())
 }
 
 /// Gives a just-paid order its receipt number, the next of the account, in the transaction
 /// that records the payment (which holds the write lock, so no other payment takes the same).
-pub(crate) fn issue(tx: &Transaction<'_>, order_id: i64, now: Timestamp) -> Result<i64> {
-    Ok(tx.query_row(
+pub(crate) fn issue(tx: Conn<'_>, order_id: i64, now: Timestamp) -> Result<i64> {
+    tx.query_row(
         "INSERT INTO receipts (order_id, number, issued_at)
-         SELECT ?1, coalesce(max(number), 0) + 1, ?2 FROM receipts RETURNING number",
-        params![order_id, fmt_ts(&now)],
+         SELECT CAST(?1 AS BIGINT), coalesce(max(number), 0) + 1, CAST(?2 AS TEXT) FROM receipts RETURNING number",
+        &[&order_id, &fmt_ts(&now)],
         |r| r.get(0),
-    )?)
+    )
 }
 
 /// The receipt of order `order_id`; an order that is not paid has none (`invalid_input` on
-/// `order`, saying what it is instead).
-pub fn receipt(conn: &Connection, order_id: i64) -> Result<Receipt> {
+/// `order`, saying what it is instead). Takes any connection: a `Conn`, or (for callers not yet on
+/// the storage seam) a rusqlite connection.
+pub fn receipt<'c>(conn: impl Into<Conn<'c>>, order_id: i64) -> Result<Receipt> {
+    let conn = conn.into();
     let o = order(conn, order_id)?;
     if o.status != Status::Paid {
         return Err(Error::invalid(
@@ -100,15 +105,14 @@ pub fn receipt(conn: &Connection, order_id: i64) -> Result<Receipt> {
         ));
     }
     let (number, issued_at): (i64, String) = conn
-        .query_row("SELECT number, issued_at FROM receipts WHERE order_id = ?1", [order_id], |r| {
+        .query_opt("SELECT number, issued_at FROM receipts WHERE order_id = ?1", &[&order_id], |r| {
             Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()?
+        })?
         .ok_or_else(|| Error::Invariant(format!("paid order {order_id} has no receipt number")))?;
     let po_reference: Option<String> =
-        conn.query_row("SELECT po_reference FROM order_po WHERE order_key = ?1", [&o.key], |r| r.get(0)).optional()?;
-    let account = crate::account::account_in(crate::sql::Conn::from(conn))?;
-    let details = crate::billing_details::billing_details(crate::sql::Conn::from(conn))?;
+        conn.query_opt("SELECT po_reference FROM order_po WHERE order_key = ?1", &[&o.key], |r| r.get(0))?;
+    let account = crate::account::account_in(conn)?;
+    let details = crate::billing_details::billing_details(conn)?;
     Ok(Receipt {
         number,
         order_id,
@@ -134,8 +138,8 @@ pub fn receipt(conn: &Connection, order_id: i64) -> Result<Receipt> {
 
 /// When the account asks for receipts by email, attaches the receipt of `order_id` to the
 /// message `message_id` (the purchase's email), in the transaction that records the payment.
-pub(crate) fn attach_if_wanted(tx: &Transaction<'_>, message_id: i64, order_id: i64) -> Result<()> {
-    if !crate::billing_details::billing_details(crate::sql::Conn::from(tx))?.email_receipts {
+pub(crate) fn attach_if_wanted(tx: Conn<'_>, message_id: i64, order_id: i64) -> Result<()> {
+    if !crate::billing_details::billing_details(tx)?.email_receipts {
         return Ok(());
     }
     let r = receipt(tx, order_id)?;

@@ -1,9 +1,9 @@
 //! The payment card: checked (brand and length, Luhn, expiry, holder, CVV) before anything is
-//! stored; the number, expiry and holder go to the OS keyring only, and SQLite keeps the brand,
-//! the last four digits and the expiry for display. The CVV is checked and dropped.
+//! stored; the number, expiry and holder go to the OS keyring only, and the ledger (SQLite or
+//! PostgreSQL) keeps the brand, the last four digits and the expiry for display. The CVV is
+//! checked and dropped.
 
 use chrono::Datelike;
-use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Action, Actor};
@@ -205,32 +205,29 @@ pub fn set(
     now: Timestamp,
 ) -> Result<CardOnFile> {
     let card = validate(input, now)?;
-    crate::account::require_prepaid(crate::sql::Conn::from(db.sqlite()?), "a payment card")?;
+    crate::account::require_prepaid(db.conn(), "a payment card")?;
     let json = serde_json::to_string(&card).map_err(|e| Error::Invariant(e.to_string()))?;
     secrets.set(SECRET_NAME, &json)?;
     let brand = card.brand().map(Brand::name).unwrap_or("Card");
-    let tx = db.sqlite_write()?;
-    tx.execute(
-        "INSERT INTO payment_card (id, brand, last4, exp_month, exp_year, updated_at) VALUES (1, ?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (id) DO UPDATE SET brand = excluded.brand, last4 = excluded.last4,
-           exp_month = excluded.exp_month, exp_year = excluded.exp_year, updated_at = excluded.updated_at",
-        params![brand, card.last4(), card.exp_month, card.exp_year, fmt_ts(&now)],
-    )?;
-    // A declined automatic purchase is tried with the new card at once, not at its next retry:
-    // faxes may be refused meanwhile.
-    tx.execute(
-        "UPDATE orders SET next_retry_at = ?1 WHERE kind = 'automatic' AND status = 'declined' AND next_retry_at > ?1",
-        [fmt_ts(&now)],
-    )?;
+    let now_s = fmt_ts(&now);
     let expiry = format!("{:02}/{:02}", card.exp_month, card.exp_year % 100);
-    audit::record(
-        crate::sql::Conn::from(&tx),
-        by,
-        Action::PaymentCardSaved,
-        &format!("{brand} •••• {}, expires {expiry}", card.last4()),
-        now,
-    )?;
-    tx.commit()?;
+    db.write(|tx| {
+        tx.execute(
+            "INSERT INTO payment_card (id, brand, last4, exp_month, exp_year, updated_at) VALUES (1, ?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET brand = excluded.brand, last4 = excluded.last4,
+               exp_month = excluded.exp_month, exp_year = excluded.exp_year, updated_at = excluded.updated_at",
+            &[&brand, &card.last4(), &card.exp_month, &card.exp_year, &now_s],
+        )?;
+        // A declined automatic purchase is tried with the new card at once, not at its next
+        // retry: faxes may be refused meanwhile.
+        tx.execute(
+            "UPDATE orders SET next_retry_at = ?1
+             WHERE kind = 'automatic' AND status = 'declined' AND next_retry_at > ?1",
+            &[&now_s],
+        )?;
+        let detail = format!("{brand} •••• {}, expires {expiry}", card.last4());
+        audit::record(tx, by, Action::PaymentCardSaved, &detail, now)
+    })?;
     Ok(CardOnFile {
         brand: brand.into(),
         last4: card.last4().into(),
@@ -241,12 +238,14 @@ pub fn set(
 
 /// What is on file, for display (no keyring needed).
 pub fn on_file(db: &Db, now: Timestamp) -> Result<Option<CardOnFile>> {
-    let row = db
-        .sqlite()?
-        .query_row("SELECT brand, last4, exp_month, exp_year FROM payment_card WHERE id = 1", [], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, u32>(2)?, r.get::<_, i32>(3)?))
-        })
-        .optional()?;
+    let row =
+        db.conn().query_opt("SELECT brand, last4, exp_month, exp_year FROM payment_card WHERE id = 1", &[], |r| {
+            let month =
+                u32::try_from(r.get::<i64>(2)?).map_err(|_| Error::Invariant("stored card expiry month".into()))?;
+            let year =
+                i32::try_from(r.get::<i64>(3)?).map_err(|_| Error::Invariant("stored card expiry year".into()))?;
+            Ok((r.get::<String>(0)?, r.get::<String>(1)?, month, year))
+        })?;
     Ok(row.map(|(brand, last4, m, y)| CardOnFile {
         brand,
         last4,
@@ -258,14 +257,14 @@ pub fn on_file(db: &Db, now: Timestamp) -> Result<Option<CardOnFile>> {
 /// Removes the card from the keyring and the display row.
 pub fn remove(db: &mut Db, secrets: &dyn SecretStore, by: &Actor, now: Timestamp) -> Result<bool> {
     secrets.delete(SECRET_NAME)?;
-    let tx = db.sqlite_write()?;
-    let removed: Option<String> =
-        tx.query_row("DELETE FROM payment_card RETURNING brand || ' •••• ' || last4", [], |r| r.get(0)).optional()?;
-    if let Some(card) = &removed {
-        audit::record(crate::sql::Conn::from(&tx), by, Action::PaymentCardRemoved, card, now)?;
-    }
-    tx.commit()?;
-    Ok(removed.is_some())
+    db.write(|tx| {
+        let removed: Option<String> =
+            tx.query_opt("DELETE FROM payment_card RETURNING brand || ' •••• ' || last4", &[], |r| r.get(0))?;
+        if let Some(card) = &removed {
+            audit::record(tx, by, Action::PaymentCardRemoved, card, now)?;
+        }
+        Ok(removed.is_some())
+    })
 }
 
 /// The stored card, read from the keyring to charge it.

@@ -1,6 +1,5 @@
 //! Setting, removing, resuming and reading the repeat order. Prepaid accounts only.
 
-use rusqlite::{params, OptionalExtension};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -9,6 +8,7 @@ use crate::catalog::{find_package, Package};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::money;
+use crate::sql::Conn;
 use crate::time::{fmt_ts, Timestamp};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,15 +31,11 @@ pub struct RepeatLogEntry {
     pub detail: String,
 }
 
-pub(crate) fn write_log(
-    tx: &rusqlite::Connection,
-    card: Option<i64>,
-    event: &str,
-    detail: &str,
-    now: Timestamp,
-) -> Result<()> {
-    tx.prepare_cached("INSERT INTO repeat_log (at, card_id, event, detail) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![fmt_ts(&now), card, event, detail])?;
+pub(crate) fn write_log(tx: Conn<'_>, card: Option<i64>, event: &str, detail: &str, now: Timestamp) -> Result<()> {
+    tx.execute(
+        "INSERT INTO repeat_log (at, card_id, event, detail) VALUES (?1, ?2, ?3, ?4)",
+        &[&fmt_ts(&now), &card, &event, &detail],
+    )?;
     Ok(())
 }
 
@@ -57,91 +53,82 @@ pub fn set(
     if cap.is_some_and(|c| c <= 0) {
         return Err(Error::invalid("cap", "must be more than zero"));
     }
-    let tx = db.sqlite_write()?;
-    crate::account::require_prepaid(crate::sql::Conn::from(&tx), "a repeat order")?;
-    let p = find_package(crate::sql::Conn::from(&tx), package)?;
-    if !p.active {
-        return Err(Error::invalid("package", format!("{} is no longer sold", p.name)));
-    }
-    tx.execute(
-        "INSERT INTO repeat_order (id, package_id, monthly_cap, updated_at) VALUES (1, ?1, ?2, ?3)
-         ON CONFLICT (id) DO UPDATE SET package_id = excluded.package_id, monthly_cap = excluded.monthly_cap,
-           paused_at = NULL, paused_reason = NULL, updated_at = excluded.updated_at",
-        params![p.id, cap, fmt_ts(&now)],
-    )?;
-    let cap_text = cap.map(|c| format!(", at most {} a month", money::fmt_units(c))).unwrap_or_default();
-    let detail = format!("{} ({}){cap_text}", p.name, p.face_value);
-    write_log(&tx, None, "set", &detail, now)?;
-    audit::record(crate::sql::Conn::from(&tx), by, Action::RepeatOrderSet, &detail, now)?;
-    // A card in use already past 95% fired no trigger while there was no repeat order.
-    super::trigger::arm(&tx, now)?;
-    let r = show_in(&tx)?.ok_or_else(|| Error::Invariant("repeat order not stored".into()))?;
-    tx.commit()?;
-    Ok(r)
+    db.write(|tx| {
+        crate::account::require_prepaid(tx, "a repeat order")?;
+        let p = find_package(tx, package)?;
+        if !p.active {
+            return Err(Error::invalid("package", format!("{} is no longer sold", p.name)));
+        }
+        tx.execute(
+            "INSERT INTO repeat_order (id, package_id, monthly_cap, updated_at) VALUES (1, ?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET package_id = excluded.package_id, monthly_cap = excluded.monthly_cap,
+               paused_at = NULL, paused_reason = NULL, updated_at = excluded.updated_at",
+            &[&p.id, &cap, &fmt_ts(&now)],
+        )?;
+        let cap_text = cap.map(|c| format!(", at most {} a month", money::fmt_units(c))).unwrap_or_default();
+        let detail = format!("{} ({}){cap_text}", p.name, p.face_value);
+        write_log(tx, None, "set", &detail, now)?;
+        audit::record(tx, by, Action::RepeatOrderSet, &detail, now)?;
+        // A card in use already past 95% fired no trigger while there was no repeat order.
+        super::trigger::arm(tx, now)?;
+        show_in(tx)?.ok_or_else(|| Error::Invariant("repeat order not stored".into()))
+    })
 }
 
 /// Removes the repeat order (no card is bought automatically any more).
 pub fn remove(db: &mut Db, by: &Actor, now: Timestamp) -> Result<bool> {
-    let tx = db.sqlite_write()?;
-    crate::account::require_prepaid(crate::sql::Conn::from(&tx), "a repeat order")?;
-    let was = show_in(&tx)?;
-    let n = tx.execute("DELETE FROM repeat_order", [])?;
-    if let Some(was) = was.filter(|_| n > 0) {
-        write_log(&tx, None, "removed", "no automatic purchases", now)?;
-        audit::record(
-            crate::sql::Conn::from(&tx),
-            by,
-            Action::RepeatOrderRemoved,
-            &format!("was {}", was.package.name),
-            now,
-        )?;
-    }
-    tx.commit()?;
-    Ok(n > 0)
+    db.write(|tx| {
+        crate::account::require_prepaid(tx, "a repeat order")?;
+        let was = show_in(tx)?;
+        let n = tx.execute("DELETE FROM repeat_order", &[])?;
+        if let Some(was) = was.filter(|_| n > 0) {
+            write_log(tx, None, "removed", "no automatic purchases", now)?;
+            audit::record(tx, by, Action::RepeatOrderRemoved, &format!("was {}", was.package.name), now)?;
+        }
+        Ok(n > 0)
+    })
 }
 
 /// Resumes a paused repeat order.
 pub fn resume(db: &mut Db, by: &Actor, now: Timestamp) -> Result<RepeatOrder> {
-    let tx = db.sqlite_write()?;
-    crate::account::require_prepaid(crate::sql::Conn::from(&tx), "a repeat order")?;
-    let n = tx.execute(
-        "UPDATE repeat_order SET paused_at = NULL, paused_reason = NULL, updated_at = ?1 WHERE paused_at IS NOT NULL",
-        [fmt_ts(&now)],
-    )?;
-    let r = show_in(&tx)?.ok_or_else(|| Error::NotFound("there is no repeat order to resume".into()))?;
-    if n > 0 {
-        write_log(&tx, None, "resumed", "resumed by the manager", now)?;
-        audit::record(crate::sql::Conn::from(&tx), by, Action::RepeatOrderResumed, &r.package.name, now)?;
-    }
-    // What the card in use missed while the repeat order was paused is asked for now.
-    super::trigger::arm(&tx, now)?;
-    tx.commit()?;
-    Ok(r)
+    db.write(|tx| {
+        crate::account::require_prepaid(tx, "a repeat order")?;
+        let n = tx.execute(
+            "UPDATE repeat_order SET paused_at = NULL, paused_reason = NULL, updated_at = ?1 WHERE paused_at IS NOT NULL",
+            &[&fmt_ts(&now)],
+        )?;
+        let r = show_in(tx)?.ok_or_else(|| Error::NotFound("there is no repeat order to resume".into()))?;
+        if n > 0 {
+            write_log(tx, None, "resumed", "resumed by the manager", now)?;
+            audit::record(tx, by, Action::RepeatOrderResumed, &r.package.name, now)?;
+        }
+        // What the card in use missed while the repeat order was paused is asked for now.
+        super::trigger::arm(tx, now)?;
+        Ok(r)
+    })
 }
 
 pub fn show(db: &Db) -> Result<Option<RepeatOrder>> {
-    show_in(db.sqlite()?)
+    show_in(db.conn())
 }
 
-pub(crate) fn show_in(conn: &rusqlite::Connection) -> Result<Option<RepeatOrder>> {
-    let row = conn
-        .query_row(
-            "SELECT package_id, monthly_cap, paused_at, paused_reason, updated_at FROM repeat_order WHERE id = 1",
-            [],
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, Option<i64>>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
-            },
-        )
-        .optional()?;
+pub(crate) fn show_in(conn: Conn<'_>) -> Result<Option<RepeatOrder>> {
+    let row = conn.query_opt(
+        "SELECT package_id, monthly_cap, paused_at, paused_reason, updated_at FROM repeat_order WHERE id = 1",
+        &[],
+        |r| {
+            Ok((
+                r.get::<i64>(0)?,
+                r.get::<Option<i64>>(1)?,
+                r.get::<Option<String>>(2)?,
+                r.get::<Option<String>>(3)?,
+                r.get::<String>(4)?,
+            ))
+        },
+    )?;
     let Some((pid, cap, paused_at, paused_reason, updated_at)) = row else { return Ok(None) };
     Ok(Some(RepeatOrder {
-        package: find_package(crate::sql::Conn::from(conn), &pid.to_string())?,
+        package: find_package(conn, &pid.to_string())?,
         monthly_cap: cap.map(money::from_units),
         paused_at,
         paused_reason,
@@ -151,9 +138,9 @@ pub(crate) fn show_in(conn: &rusqlite::Connection) -> Result<Option<RepeatOrder>
 
 /// The newest `limit` entries of the repeat order's log.
 pub fn log(db: &Db, limit: i64) -> Result<Vec<RepeatLogEntry>> {
-    let mut st = db.sqlite()?.prepare("SELECT at, card_id, event, detail FROM repeat_log ORDER BY id DESC LIMIT ?1")?;
-    let rows = st.query_map([limit.clamp(1, 10_000)], |r| {
-        Ok(RepeatLogEntry { at: r.get(0)?, card_id: r.get(1)?, event: r.get(2)?, detail: r.get(3)? })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    db.conn().query(
+        "SELECT at, card_id, event, detail FROM repeat_log ORDER BY id DESC LIMIT ?1",
+        &[&limit.clamp(1, 10_000)],
+        |r| Ok(RepeatLogEntry { at: r.get(0)?, card_id: r.get(1)?, event: r.get(2)?, detail: r.get(3)? }),
+    )
 }

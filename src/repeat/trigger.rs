@@ -5,8 +5,6 @@
 //! unique: one purchase per card) or logs why not. The charge runs after commit, through the
 //! purchase protocol.
 
-use rusqlite::{params, OptionalExtension};
-
 use super::decide::{decide, Decision, Plan, Situation, Trigger};
 use super::settings::{show_in, write_log, RepeatOrder};
 use crate::error::Result;
@@ -26,71 +24,66 @@ pub(crate) fn plan_of(r: &RepeatOrder) -> Result<Plan> {
 
 /// Credit that reaches the faxes without a purchase for `card`: open cards other than it that are
 /// below 95% used, and the cards that pending orders (other than `order`) are buying.
-pub(crate) fn credit_ahead(tx: &rusqlite::Connection, card: Option<i64>, order: Option<i64>) -> Result<i64> {
+pub(crate) fn credit_ahead(tx: Conn<'_>, card: Option<i64>, order: Option<i64>) -> Result<i64> {
     let open: i64 = tx.query_row(
         "SELECT coalesce(sum(original_balance - used), 0) FROM cards
-         WHERE close_date IS NULL AND id IS NOT ?1 AND used * 100 < original_balance * ?2",
-        params![card, super::TRIGGER_PERCENT],
+         WHERE close_date IS NULL AND id IS DISTINCT FROM ?1 AND used * 100 < original_balance * ?2",
+        &[&card, &super::TRIGGER_PERCENT],
         |r| r.get(0),
     )?;
     let incoming: i64 = tx.query_row(
-        "SELECT coalesce(sum(face_value + bonus), 0) FROM orders WHERE status = 'pending' AND id IS NOT ?1",
-        [order],
+        "SELECT coalesce(sum(face_value + bonus), 0) FROM orders WHERE status = 'pending' AND id IS DISTINCT FROM ?1",
+        &[&order],
         |r| r.get(0),
     )?;
     Ok(open + incoming)
 }
 
 /// The month of `now` in the account's zone: the month whose automatic purchases the cap counts.
-pub(crate) fn cap_month(tx: &rusqlite::Connection, now: Timestamp) -> Result<String> {
-    Ok(crate::account::time_zone(crate::sql::Conn::from(tx))?.month_key(&now))
+pub(crate) fn cap_month(tx: Conn<'_>, now: Timestamp) -> Result<String> {
+    Ok(crate::account::time_zone(tx)?.month_key(&now))
 }
 
 /// What counts against the cap of the month of `now`: automatic orders paid in that month, and
 /// those that may still be paid (pending, or declined with a retry to come), `order` excluded.
-pub(crate) fn spent_this_month(tx: &rusqlite::Connection, now: Timestamp, order: Option<i64>) -> Result<i64> {
-    Ok(tx.query_row(
+pub(crate) fn spent_this_month(tx: Conn<'_>, now: Timestamp, order: Option<i64>) -> Result<i64> {
+    tx.query_row(
         "SELECT coalesce(sum(face_value), 0) FROM orders
-         WHERE kind = 'automatic' AND id IS NOT ?2
+         WHERE kind = 'automatic' AND id IS DISTINCT FROM ?2
            AND (status = 'pending' OR (status = 'declined' AND next_retry_at IS NOT NULL)
                 OR (status = 'paid' AND cap_month = ?1))",
-        params![cap_month(tx, now)?, order],
+        &[&cap_month(tx, now)?, &order],
         |r| r.get(0),
-    )?)
+    )
 }
 
 /// The card faxes are billed to now: the oldest open card, else the newest card (all are used
 /// up). `None` before the first card.
-pub(crate) fn card_in_use(tx: &rusqlite::Connection) -> Result<Option<(i64, i64, i64)>> {
-    let open = tx
-        .query_row(
-            "SELECT id, used, original_balance FROM cards WHERE close_date IS NULL ORDER BY id LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
+pub(crate) fn card_in_use(tx: Conn<'_>) -> Result<Option<(i64, i64, i64)>> {
+    let open = tx.query_opt(
+        "SELECT id, used, original_balance FROM cards WHERE close_date IS NULL ORDER BY id LIMIT 1",
+        &[],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
     if open.is_some() {
         return Ok(open);
     }
-    Ok(tx
-        .query_row("SELECT id, used, original_balance FROM cards ORDER BY id DESC LIMIT 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
-        .optional()?)
+    tx.query_opt("SELECT id, used, original_balance FROM cards ORDER BY id DESC LIMIT 1", &[], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })
 }
 
 /// The card on file as the orders show it: brand and last four digits (empty when none).
-pub(crate) fn card_on_file(tx: &rusqlite::Connection) -> Result<(String, String)> {
+pub(crate) fn card_on_file(tx: Conn<'_>) -> Result<(String, String)> {
     Ok(tx
-        .query_row("SELECT brand, last4 FROM payment_card WHERE id = 1", [], |row| Ok((row.get(0)?, row.get(1)?)))
-        .optional()?
+        .query_opt("SELECT brand, last4 FROM payment_card WHERE id = 1", &[], |row| Ok((row.get(0)?, row.get(1)?)))?
         .unwrap_or_default())
 }
 
 /// Asks for a card for `card_id`. Returns whether an order was placed (or ordered again), so the
 /// front end charges it after commit. Kept whole because its steps share one transaction's
 /// reads (settings, open credit, the month's spend) and the rule in `decide` is already apart.
-pub(crate) fn fire(tx: &rusqlite::Connection, trigger: Trigger, card_id: i64, now: Timestamp) -> Result<bool> {
+pub(crate) fn fire(tx: Conn<'_>, trigger: Trigger, card_id: i64, now: Timestamp) -> Result<bool> {
     let Some(r) = show_in(tx)? else { return Ok(false) };
     let key = format!("repeat:{card_id}");
     let existing = order_by_key(tx, &key)?;
@@ -109,7 +102,7 @@ pub(crate) fn fire(tx: &rusqlite::Connection, trigger: Trigger, card_id: i64, no
         credit_ahead: credit_ahead(tx, Some(card_id), order_id)?,
         spent_this_month: spent_this_month(tx, now, order_id)?,
     });
-    let currency: String = tx.query_row("SELECT currency FROM account WHERE id = 1", [], |row| row.get(0))?;
+    let currency: String = tx.query_row("SELECT currency FROM account WHERE id = 1", &[], |row| row.get(0))?;
     // A card crosses 95% once; refusals and re-arming may come again and again for the same card:
     // its log and email say why once.
     let repeated = |event: &str| -> Result<bool> {
@@ -117,12 +110,11 @@ pub(crate) fn fire(tx: &rusqlite::Connection, trigger: Trigger, card_id: i64, no
             return Ok(false);
         }
         Ok(tx
-            .query_row(
+            .query_opt(
                 "SELECT event = ?2 FROM repeat_log WHERE card_id = ?1 ORDER BY id DESC LIMIT 1",
-                params![card_id, event],
-                |row| row.get::<_, bool>(0),
-            )
-            .optional()?
+                &[&card_id, &event],
+                |row| row.get::<bool>(0),
+            )?
             .unwrap_or(false))
     };
     match decision {
@@ -153,7 +145,7 @@ pub(crate) fn fire(tx: &rusqlite::Connection, trigger: Trigger, card_id: i64, no
                  Buy a card by hand in Fax Credit (Settings > Outbound Fax Credit > Purchase), or raise the cap.\r\n",
                 r.package.name
             );
-            enqueue(crate::sql::Conn::from(tx), MessageKind::RepeatOrderFailure, &subject, &body, now)?;
+            enqueue(tx, MessageKind::RepeatOrderFailure, &subject, &body, now)?;
             Ok(false)
         }
         Decision::Buy => {
@@ -188,7 +180,7 @@ pub(crate) fn capped_reason(cap: i64, spent: i64, price: i64, currency: &str, mo
 
 #[allow(clippy::too_many_arguments)]
 fn insert(
-    tx: &rusqlite::Connection,
+    tx: Conn<'_>,
     key: &str,
     package: &str,
     price: i64,
@@ -200,20 +192,22 @@ fn insert(
     now: Timestamp,
 ) -> Result<()> {
     let now_s = fmt_ts(&now);
-    tx.execute(
+    // `repeat:<card>` is the orders' unique key: a second order for one card cannot be written.
+    let id: i64 = tx.query_row(
         "INSERT INTO orders (key, kind, package, face_value, bonus, currency, card_brand, card_last4, status,
             charge_key, trigger_card, cap_month, created_at, updated_at)
-         VALUES (?1, 'automatic', ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?1, ?8, ?9, ?10, ?10)",
-        params![key, package, price, bonus, currency, brand, last4, card_id, cap_month(tx, now)?, now_s],
+         VALUES (?1, 'automatic', ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?1, ?8, ?9, ?10, ?10) RETURNING id",
+        &[&key, &package, &price, &bonus, &currency, &brand, &last4, &card_id, &cap_month(tx, now)?, &now_s],
+        |r| r.get(0),
     )?;
-    crate::orders::history::start_attempt(tx, tx.last_insert_rowid(), 1, key, brand, last4, now)
+    crate::orders::history::start_attempt(tx, id, 1, key, brand, last4, now)
 }
 
 /// A new round for an automatic order that failed or was cancelled: the package as set now, a
 /// new processor key, and three retries again.
 #[allow(clippy::too_many_arguments)]
 fn reopen(
-    tx: &rusqlite::Connection,
+    tx: Conn<'_>,
     o: &Order,
     package: &str,
     price: i64,
@@ -229,14 +223,14 @@ fn reopen(
             card_last4 = ?6, attempts = ?7, round_start = ?7, charge_key = ?8, next_retry_at = NULL,
             decline_code = NULL, reason = NULL, cap_month = ?9, updated_at = ?10
          WHERE id = ?1",
-        params![o.id, package, price, bonus, brand, last4, n, charge_key, cap_month(tx, now)?, fmt_ts(&now)],
+        &[&o.id, &package, &price, &bonus, &brand, &last4, &n, &charge_key, &cap_month(tx, now)?, &fmt_ts(&now)],
     )?;
     crate::orders::history::start_attempt(tx, o.id, n, &charge_key, brand, last4, now)
 }
 
 /// The repeat order was just set or resumed: if the card in use is already at 95% or more (or
 /// used up), the trigger it missed fires now.
-pub(crate) fn arm(tx: &rusqlite::Connection, now: Timestamp) -> Result<bool> {
+pub(crate) fn arm(tx: Conn<'_>, now: Timestamp) -> Result<bool> {
     match card_in_use(tx)? {
         Some((id, used, original)) if super::decide::reached_threshold(used, original) => {
             fire(tx, Trigger::Armed, id, now)
@@ -255,30 +249,13 @@ impl crate::ledger::Reactions for BillingReactions {
     }
 
     fn card_reached_threshold(&mut self, tx: Conn<'_>, card: i64, now: Timestamp) -> Result<bool> {
-        match on_sqlite(tx)? {
-            Some(tx) => fire(tx, Trigger::Threshold, card, now),
-            None => Ok(false),
-        }
+        fire(tx, Trigger::Threshold, card, now)
     }
 
     fn fax_refused(&mut self, tx: Conn<'_>, cost: i64, now: Timestamp) -> Result<bool> {
-        let Some(tx) = on_sqlite(tx)? else { return Ok(false) };
         match card_in_use(tx)? {
             Some((card, _, _)) => fire(tx, Trigger::Refusal { cost }, card, now),
             None => Ok(false),
         }
     }
-}
-
-/// The SQLite connection the trigger runs on. The repeat order is not on PostgreSQL yet (issue
-/// 15): there, with no repeat order set (`repeat-order set` is refused on PostgreSQL), there is
-/// nothing to fire (`None`); with one set, it is `not_on_postgres` rather than a silent skip.
-fn on_sqlite(tx: Conn<'_>) -> Result<Option<&rusqlite::Connection>> {
-    if let Some(c) = tx.sqlite() {
-        return Ok(Some(c));
-    }
-    if tx.query_row("SELECT EXISTS (SELECT 1 FROM repeat_order WHERE id = 1)", &[], |r| r.get::<bool>(0))? {
-        return Err(crate::error::Error::NotOnPostgres("the repeat order".into()));
-    }
-    Ok(None)
 }

@@ -115,9 +115,21 @@ impl<'a> Conn<'a> {
                 rows.next()?.map(|r| f(&Row(row::Inner::Sqlite(r)))).transpose()
             }
             Engine::Pg(c) => {
+                // The first row, as SQLite gives it, even when the query has more (the
+                // client's own query_opt refuses those).
+                use postgres::fallible_iterator::FallibleIterator;
                 let st = c.statement(sql)?;
                 let values = pg_values(params);
-                let row = c.client()?.query_opt(&st, &pg_refs(&values)).map_err(|e| c.failed(e))?;
+                let row = {
+                    let mut client = c.client()?;
+                    let mut rows = client.query_raw(&st, pg_refs(&values)).map_err(|e| c.failed(e))?;
+                    let first = rows.next().map_err(|e| c.failed(e))?;
+                    // The rest are read to the end (an ended stream must not be read again).
+                    if first.is_some() {
+                        while rows.next().map_err(|e| c.failed(e))?.is_some() {}
+                    }
+                    first
+                };
                 row.as_ref().map(|r| f(&Row(row::Inner::Pg(r)))).transpose()
             }
         }

@@ -79,7 +79,8 @@ impl Fresh {
     }
 }
 
-/// Drops a test's PostgreSQL schema (URL, name) when the test ends, passed or not.
+/// Drops a test's PostgreSQL schema (URL, name) when the test ends, passed or not, and the
+/// sandbox processor's records beside it (`"<schema>.sandbox-payments"`).
 pub struct Dropped(Option<(OsString, String)>);
 
 impl Drop for Dropped {
@@ -87,7 +88,9 @@ impl Drop for Dropped {
         let Some((url, schema)) = &self.0 else { return };
         let Location::Postgres(pg) = Location::parse(url).unwrap() else { return };
         if let Ok(mut client) = pg.config.connect(postgres::NoTls) {
-            let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"));
+            let _ = client.batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS \"{schema}\" CASCADE; DROP SCHEMA IF EXISTS \"{schema}.sandbox-payments\" CASCADE"
+            ));
         }
     }
 }

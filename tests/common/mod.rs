@@ -2,8 +2,11 @@
 #![allow(dead_code)]
 
 pub mod backends;
+pub mod buying;
 pub mod counting;
+pub mod crash;
 pub mod fake_pg;
+pub mod keyring;
 pub mod scenario;
 pub mod smtp;
 
@@ -51,7 +54,23 @@ impl TestDb {
 
     /// Another connection to the same ledger.
     pub fn open_again(&self) -> Db {
-        Db::open(faxcredit::db::Location::parse(&self.arg).unwrap()).unwrap()
+        Db::open(self.location()).unwrap()
+    }
+
+    /// Where the ledger is, as `--db` gives it.
+    pub fn location(&self) -> faxcredit::db::Location {
+        faxcredit::db::Location::parse(&self.arg).unwrap()
+    }
+
+    /// The sandbox processor of this ledger, as the front ends find it: beside its file, or on
+    /// its PostgreSQL server.
+    pub fn sandbox(&self, fault: faxcredit::payments::Fault) -> faxcredit::payments::Sandbox {
+        faxcredit::payments::Sandbox::for_ledger(&self.location(), fault)
+    }
+
+    /// The one number a query returns, on either backend.
+    pub fn count(&self, sql: &str) -> i64 {
+        self.db.conn().query_row(sql, &[], |r| r.get(0)).unwrap()
     }
 }
 

@@ -36,6 +36,10 @@ const TEST: &[&str] = &[
     "sqlite3",
     // pdftotext: the receipts' text is read back from their PDFs.
     "poppler-utils",
+    // The server of the tests' private cluster (xtask/src/pg.rs), and psql.
+    "postgresql",
+    // kill(1): a server or display that does not stop when asked is killed.
+    "procps",
 ];
 
 fn installed(pkg: &str) -> bool {
@@ -45,7 +49,7 @@ fn installed(pkg: &str) -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     std::process::Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 

@@ -1,10 +1,12 @@
 //! `cargo xtask run | test`: the README's two commands. Each installs what is missing on a
 //! Debian/Ubuntu machine (apt packages as root or with sudo; otherwise it prints the exact
-//! command), builds the UI and the app, then runs the app or every test.
+//! command), builds the UI and the app, then runs the app or every test; and the other commands
+//! of the usage text (`e2e`, `bundle`, `bench`, `soak`, `fuzz`, `pg`, `deps`).
 
 mod bench;
 mod bundle;
 mod deps;
+mod pg;
 mod reliability;
 mod sh;
 
@@ -19,7 +21,7 @@ fn root() -> PathBuf {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: cargo xtask <command>\n\n  run [--release] [-- APP ARGS]  install what is missing, build, open the app on the demo account\n  test                           install what is missing, run every test (core, UI, app)\n  e2e [FILE|PATTERN]             build, then only the end-to-end tests of tests/e2e/FILE.test.mjs (or whose names match PATTERN)\n  bundle [--verify]              the release .deb and .rpm in target/dist, checked; --verify installs the .deb on a clean Debian root\n  bench [--quick]                the performance figures against their references (target/bench/results.json)\n  soak                           200,000 faxes from five writers at once, 1,000 SIGKILLs mid-work\n  fuzz                           the importers and the CLI parser under 20,000 generated inputs each\n  deps                           only install what is missing"
+        "usage: cargo xtask <command>\n\n  run [--release] [-- APP ARGS]  install what is missing, build, open the app on the demo account\n  test                           install what is missing, run every test (core, UI, app)\n  e2e [FILE|PATTERN]             build, then only the end-to-end tests of tests/e2e/FILE.test.mjs (or whose names match PATTERN)\n  bundle [--verify]              the release .deb and .rpm in target/dist, checked; --verify installs the .deb on a clean Debian root\n  bench [--quick] [--only NAME]  the performance figures against their references (target/bench/results.json)\n  soak                           200,000 faxes from five writers at once, 1,000 SIGKILLs mid-work\n  fuzz                           the importers and the CLI parser under 20,000 generated inputs each\n  pg                             a private PostgreSQL server as the tests get it: prints its URL and export lines; Enter or Ctrl-C stops it\n  deps                           only install what is missing"
     );
     ExitCode::from(2)
 }
@@ -29,15 +31,12 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("test") => test(&args[1..]),
-        Some("e2e") => deps::ensure(deps::Need::Test)
-            .and_then(|()| deps::ensure_tauri_driver())
-            .and_then(|()| build_ui())
-            .and_then(|()| build_app(false))
-            .and_then(|()| e2e(&root(), args.get(1).map(String::as_str))),
+        Some("e2e") => e2e_only(args.get(1).map(String::as_str)),
         Some("bundle") => bundle::bundle(&root(), args.iter().any(|a| a == "--verify")),
-        Some("bench") => bench::bench(&root(), args.iter().any(|a| a == "--quick")),
+        Some("bench") => bench_alone(&args[1..]),
         Some("soak") => reliability::soak(&root()),
         Some("fuzz") => reliability::fuzz(&root()),
+        Some("pg") => pg_by_hand(),
         Some("deps") => deps::ensure(deps::Need::Test),
         _ => return usage(),
     };
@@ -103,22 +102,89 @@ fn test(_args: &[String]) -> Step {
     println!("xtask: [3/4] lints, then core, CLI and app command tests");
     cmd("cargo", &["fmt", "--all", "--check"]).dir(&r).run()?;
     cmd("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]).dir(&r).run()?;
-    cmd("cargo", &["test", "--workspace", "--", "--test-threads=2"]).dir(&r).run()?;
+    // One private PostgreSQL cluster for every test process from here to the end; dropped (stopped
+    // and removed) when this function returns, whether the tests passed or not.
+    let pg = start_pg()?;
+    let env = pg.env();
+    cmd("cargo", &["test", "--workspace", "--", "--test-threads=2"]).dir(&r).envs(&env).run()?;
     println!("xtask: the OS keyring tests against a real Secret Service (gnome-keyring on a private bus)");
-    secret_service_tests(&r)?;
+    secret_service_tests(&r, &env)?;
     // Speed is not judged on small sizes, but every round checks its own work (faxes billed,
     // pages full, rows counted), so a figure that stops measuring what it names fails here.
     println!("xtask: the benchmarks on small sizes: each figure's work checked, its speed not judged");
-    bench::bench(&r, true)?;
+    bench::bench(&r, true, None, &env)?;
     println!("xtask: [4/4] end-to-end tests of the real app under Xvfb");
-    e2e(&r, None)?;
+    e2e(&r, None, &env)?;
     println!("xtask: all tests passed");
+    Ok(())
+}
+
+/// `cargo xtask bench [--quick] [--only NAME]`: the PostgreSQL figures bill on a private
+/// cluster, as the tests do, stopped at the end; a figure of SQLite alone needs none.
+fn bench_alone(args: &[String]) -> Step {
+    let quick = args.iter().any(|a| a == "--quick");
+    let only = args.iter().position(|a| a == "--only").map(|i| args.get(i + 1).map(String::as_str));
+    let only = match only {
+        Some(None) => return Err("bench: --only takes the name of a figure".into()),
+        Some(Some(name)) => Some(name),
+        None => None,
+    };
+    if only.is_some_and(|name| !name.starts_with("pg_")) {
+        return bench::bench(&root(), quick, only, &[]);
+    }
+    let pg = start_pg()?;
+    bench::bench(&root(), quick, only, &pg.env())
+}
+
+/// A private PostgreSQL cluster for the tests (xtask/src/pg.rs), said where it is.
+fn start_pg() -> Result<pg::Cluster, String> {
+    let pg = pg::Cluster::start()?;
+    println!(
+        "xtask: the tests' private PostgreSQL cluster: {} (in {}; FAXCREDIT_TEST_PG_CTL={}), stopped at the end",
+        pg.url(),
+        pg.dir().display(),
+        pg.ctl().display()
+    );
+    Ok(pg)
+}
+
+/// `cargo xtask e2e`: only the end-to-end tests, with a private PostgreSQL cluster as in `test`.
+fn e2e_only(pattern: Option<&str>) -> Step {
+    deps::ensure(deps::Need::Test)?;
+    deps::ensure_tauri_driver()?;
+    build_app(false)?;
+    let pg = start_pg()?;
+    e2e(&root(), pattern, &pg.env())
+}
+
+/// `cargo xtask pg`: a private cluster in the foreground for a developer, until Enter, Ctrl-C
+/// or SIGTERM (pg.rs's handler stops it on a signal; dropping it here on Enter).
+fn pg_by_hand() -> Step {
+    deps::ensure_packages(&["postgresql"])?;
+    let pg = pg::Cluster::start()?;
+    println!("xtask: a private PostgreSQL cluster in {}, as `cargo xtask test` gives the tests:", pg.dir().display());
+    println!("\n  {}\n", pg.url());
+    for (k, v) in pg.env() {
+        println!("export {k}='{v}'");
+    }
+    println!("\n  {} -h 127.0.0.1 -p {} -U postgres\n", pg.bin().join("psql").display(), pg.port());
+    println!("xtask: press Enter (or Ctrl-C) to stop it and remove its directory");
+    let mut line = String::new();
+    if let Ok(0) = std::io::stdin().read_line(&mut line) {
+        // No terminal to press Enter in (stdin closed): wait for Ctrl-C or SIGTERM.
+        println!("xtask: stdin is closed; Ctrl-C or SIGTERM stops it");
+        loop {
+            std::thread::park();
+        }
+    }
+    drop(pg);
+    println!("xtask: stopped and removed");
     Ok(())
 }
 
 /// The tests marked for a real Secret Service, on a private session bus with an unlocked
 /// gnome-keyring, so they never touch the developer's own keyring.
-fn secret_service_tests(r: &Path) -> Step {
+fn secret_service_tests(r: &Path, env: &[(String, String)]) -> Step {
     let script = "echo -n faxcredit-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && \
                   cargo test --workspace --test keyring_secret_service -- --include-ignored && \
                   cargo test --workspace --test crash -- --ignored --nocapture";
@@ -126,6 +192,7 @@ fn secret_service_tests(r: &Path) -> Step {
     std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
     let result = cmd("dbus-run-session", &["--", "sh", "-c", script])
         .dir(r)
+        .envs(env)
         .env("HOME", &home.display().to_string())
         .env("XDG_DATA_HOME", &home.join("data").display().to_string())
         .env(
@@ -145,7 +212,7 @@ fn secret_service_tests(r: &Path) -> Step {
 
 /// The real app binary under a virtual display, driven over WebDriver (tauri-driver and
 /// WebKitWebDriver) and xdotool: tests/e2e/*.test.mjs on Node's test runner.
-fn e2e(r: &Path, pattern: Option<&str>) -> Step {
+fn e2e(r: &Path, pattern: Option<&str>, env: &[(String, String)]) -> Step {
     let display = sh::Xvfb::start()?;
     let app = r.join("target/debug").join(exe("fax-credit"));
     let cli = r.join("target/debug").join(exe("faxcredit"));
@@ -166,6 +233,7 @@ fn e2e(r: &Path, pattern: Option<&str>) -> Step {
         format!("echo -n faxcredit-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && {node}");
     let result = cmd("dbus-run-session", &["--", "sh", "-c", &script])
         .dir(r)
+        .envs(env)
         .env("DISPLAY", display.name())
         .env("FAXCREDIT_APP", &app.display().to_string())
         .env("FAXCREDIT_CLI", &cli.display().to_string())

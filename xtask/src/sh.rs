@@ -28,6 +28,11 @@ impl Cmd {
         self
     }
 
+    pub fn envs(mut self, vars: &[(String, String)]) -> Self {
+        self.envs.extend(vars.iter().cloned());
+        self
+    }
+
     fn command(&self) -> Command {
         let mut c = Command::new(&self.program);
         c.args(&self.args);

@@ -33,6 +33,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// ledger in it) that does not exist yet is made; otherwise it is `no_database`.
 pub fn open(url: &PgUrl, create: bool, known: i64) -> Result<PgConn> {
     let conn = connect(url)?;
+    refuse_other_accounts_schema(&conn, url)?;
     match version(&conn)? {
         Some(v) if v > known => return Err(Error::NewerSchema { found: v, known }),
         Some(v) if v == known => return Ok(conn),
@@ -41,6 +42,25 @@ pub fn open(url: &PgUrl, create: bool, known: i64) -> Result<PgConn> {
     }
     migrate(&conn, &url.schema, known)?;
     Ok(conn)
+}
+
+/// Each account's schema belongs to its own role (README, "A shared ledger on PostgreSQL"): a
+/// role without USAGE on the schema its URL names cannot see a table in it, and would otherwise
+/// be told the schema holds no ledger, or, with `init`, fail half way. Say so instead.
+fn refuse_other_accounts_schema(conn: &PgConn, url: &PgUrl) -> Result<()> {
+    let refused: bool = crate::sql::Conn::from(conn).query_row(
+        "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ?1)
+                AND NOT has_schema_privilege(?1, 'USAGE')",
+        &[&url.schema],
+        |r| r.get(0),
+    )?;
+    if refused {
+        return Err(Error::Forbidden(format!(
+            "the database user of {} may not use the schema \"{}\": it holds another account's ledger",
+            url.shown, url.schema
+        )));
+    }
+    Ok(())
 }
 
 /// The ledger's version in the session's schema: `None` when it holds no ledger.
@@ -69,6 +89,7 @@ fn migrate(conn: &PgConn, schema: &str, known: i64) -> Result<()> {
 /// For moving a SQLite ledger up (`migrate`).
 pub fn create_with<T>(url: &PgUrl, known: i64, fill: impl FnOnce(&PgConn) -> Result<T>) -> Result<T> {
     let conn = connect(url)?;
+    refuse_other_accounts_schema(&conn, url)?;
     in_transaction(&conn, || {
         migrate_in(&conn, &url.schema, known)?;
         fill(&conn)
@@ -119,7 +140,7 @@ fn migrate_in(conn: &PgConn, schema: &str, known: i64) -> Result<()> {
 }
 
 /// A session on the server, in the account's schema.
-fn connect(url: &PgUrl) -> Result<PgConn> {
+pub(super) fn connect(url: &PgUrl) -> Result<PgConn> {
     let mut conn = PgConn::new(connect_client(url)?, url.shown.clone());
     conn.announce_writes(&listen::channel(&url.schema));
     Ok(conn)
