@@ -1,32 +1,51 @@
 //! The real `faxcredit` binary: commands, exit codes, hostile input, and several processes
-//! billing one database at once.
+//! billing one database at once. What imports, exports and seeds the demo runs on both storage
+//! engines (`on_both!`).
 
+mod common;
+
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use std::io::Write;
 
+use common::Backend;
+
 const BIN: &str = env!("CARGO_BIN_EXE_faxcredit");
 
 struct Cli {
-    _dir: tempfile::TempDir,
+    place: common::backends::Fresh,
+    /// The SQLite file (on PostgreSQL, a name in the test's folder where no ledger is).
     db: PathBuf,
+    /// What `--db` takes: the file or the URL.
+    arg: OsString,
+    backend: Backend,
 }
 
 impl Cli {
     fn new() -> Cli {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("acct.db");
-        Cli { _dir: dir, db }
+        Cli::on(&Backend::Sqlite)
+    }
+
+    /// A place for a ledger on `backend`, nothing created yet.
+    fn on(backend: &Backend) -> Cli {
+        let place = backend.fresh();
+        let db = place.dir.path().join("acct.db");
+        let arg = match backend {
+            Backend::Sqlite => db.clone().into(),
+            Backend::Postgres(_) => place.arg.clone(),
+        };
+        Cli { place, db, arg, backend: backend.clone() }
     }
 
     fn dir(&self) -> &Path {
-        self._dir.path()
+        self.place.dir.path()
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(BIN);
-        c.arg("--db").arg(&self.db).args(args).env("FAXCREDIT_NOW", "2026-11-24T10:00:00Z");
+        c.arg("--db").arg(&self.arg).args(args).env("FAXCREDIT_NOW", "2026-11-24T10:00:00Z");
         c
     }
 
@@ -49,7 +68,11 @@ impl Cli {
 
     /// A prepaid account with users bob (user) and alice (manager) and one card.
     fn prepaid(value: &str) -> Cli {
-        let c = Cli::new();
+        Cli::prepaid_on(&Backend::Sqlite, value)
+    }
+
+    fn prepaid_on(backend: &Backend, value: &str) -> Cli {
+        let c = Cli::on(backend);
         c.ok(&["init", "--name", "Acme", "--kind", "prepaid", "--email", "ops@acme.example"]);
         assert!(c.run_stdin(&["user", "add", "alice", "--role", "manager"], "alice-password\n").status.success());
         assert!(c.run_stdin(&["user", "add", "bob", "--role", "user"], "bob-password\n").status.success());
@@ -59,17 +82,33 @@ impl Cli {
 
     /// Every row of every table: to prove a refused command changed nothing.
     fn fingerprint(&self) -> String {
-        let conn = rusqlite::Connection::open(&self.db).unwrap();
+        let tables = ["account", "users", "packages", "rates", "cards", "faxes", "activity", "attempts"];
         let mut out = String::new();
-        for table in ["account", "users", "packages", "rates", "cards", "faxes", "activity", "attempts"] {
-            let mut st = conn.prepare(&format!("SELECT * FROM {table}")).unwrap();
-            let n = st.column_count();
-            let mut rows = st.query([]).unwrap();
-            while let Some(r) = rows.next().unwrap() {
-                for i in 0..n {
-                    out.push_str(&format!("{:?}|", r.get_ref(i).unwrap()));
+        match self.backend {
+            Backend::Sqlite => {
+                let conn = rusqlite::Connection::open(&self.db).unwrap();
+                for table in tables {
+                    let mut st = conn.prepare(&format!("SELECT * FROM {table}")).unwrap();
+                    let n = st.column_count();
+                    let mut rows = st.query([]).unwrap();
+                    while let Some(r) = rows.next().unwrap() {
+                        for i in 0..n {
+                            out.push_str(&format!("{:?}|", r.get_ref(i).unwrap()));
+                        }
+                        out.push('\n');
+                    }
                 }
-                out.push('\n');
+            }
+            // A row as PostgreSQL writes a whole record in text.
+            Backend::Postgres(_) => {
+                let db = faxcredit::Db::open(self.place.location()).unwrap();
+                for table in tables {
+                    let sql = format!("SELECT CAST(t AS TEXT) FROM {table} t ORDER BY 1");
+                    for row in db.conn().query(&sql, &[], |r| r.get::<String>(0)).unwrap() {
+                        out.push_str(&row);
+                        out.push('\n');
+                    }
+                }
             }
         }
         out
@@ -298,43 +337,44 @@ fn refuses_files_that_are_not_databases_and_databases_that_do_not_exist() {
     assert!(!missing.db.exists(), "a refused init leaves no file");
 }
 
-#[test]
-fn imports_hostile_files_record_by_record() {
-    let c = Cli::prepaid("100");
-    let dir = c.dir();
-    // A 10 MB line, a line that is not UTF-8, and good records around them.
-    let mut data = Vec::new();
-    data.extend_from_slice(br#"{"id":"G1","userId":"bob","destinationFax":"+12125550100","submitTime":"2026-11-24T09:00:00Z","pagesSent":1}"#);
-    data.push(b'\n');
-    data.extend_from_slice(b"{\"id\":\"BIG\",\"subject\":\"");
-    data.extend(std::iter::repeat_n(b'A', 10 * 1024 * 1024));
-    data.extend_from_slice(b"\"}\n");
-    data.extend_from_slice(b"{\"id\":\"BAD\",\"subject\":\"\xff\xfe\"}\n");
-    data.extend_from_slice(br#"{"id":"G2","userId":"bob","destinationFax":"+12125550100","submitTime":"2026-11-24T09:01:00Z","pagesSent":2}"#);
-    data.push(b'\n');
-    let f = dir.join("hostile.ndjson");
-    std::fs::write(&f, &data).unwrap();
-    let o = c.run(&["import", f.to_str().unwrap()]);
-    assert_eq!(code(&o), 2, "invalid records make the import exit 2");
-    let err = stderr(&o);
-    assert!(err.contains("line 2") && err.contains("longer than"), "{err}");
-    assert!(err.contains("line 3") && err.contains("UTF-8"), "{err}");
-    assert!(
-        String::from_utf8_lossy(&o.stdout).contains("4 records: 2 billed"),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
-    // A binary file: every "line" is reported, nothing billed, nothing crashes.
-    let bin = dir.join("random.bin");
-    std::fs::write(&bin, (0..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect::<Vec<u8>>())
-        .unwrap();
-    let before = c.fingerprint();
-    let o = c.run(&["import", bin.to_str().unwrap()]);
-    assert_eq!(code(&o), 2, "{}", stderr(&o));
-    assert_eq!(c.fingerprint(), before);
-    let o = c.run(&["import", dir.join("missing.csv").to_str().unwrap()]);
-    assert_eq!(code(&o), 2);
-    assert!(c.ok(&["check"]).starts_with("ok:"));
+on_both! {
+    fn imports_hostile_files_record_by_record(backend) {
+        let c = Cli::prepaid_on(&backend, "100");
+        let dir = c.dir();
+        // A 10 MB line, a line that is not UTF-8, and good records around them.
+        let mut data = Vec::new();
+        data.extend_from_slice(br#"{"id":"G1","userId":"bob","destinationFax":"+12125550100","submitTime":"2026-11-24T09:00:00Z","pagesSent":1}"#);
+        data.push(b'\n');
+        data.extend_from_slice(b"{\"id\":\"BIG\",\"subject\":\"");
+        data.extend(std::iter::repeat_n(b'A', 10 * 1024 * 1024));
+        data.extend_from_slice(b"\"}\n");
+        data.extend_from_slice(b"{\"id\":\"BAD\",\"subject\":\"\xff\xfe\"}\n");
+        data.extend_from_slice(br#"{"id":"G2","userId":"bob","destinationFax":"+12125550100","submitTime":"2026-11-24T09:01:00Z","pagesSent":2}"#);
+        data.push(b'\n');
+        let f = dir.join("hostile.ndjson");
+        std::fs::write(&f, &data).unwrap();
+        let o = c.run(&["import", f.to_str().unwrap()]);
+        assert_eq!(code(&o), 2, "invalid records make the import exit 2");
+        let err = stderr(&o);
+        assert!(err.contains("line 2") && err.contains("longer than"), "{err}");
+        assert!(err.contains("line 3") && err.contains("UTF-8"), "{err}");
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains("4 records: 2 billed"),
+            "{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+        // A binary file: every "line" is reported, nothing billed, nothing crashes.
+        let bin = dir.join("random.bin");
+        std::fs::write(&bin, (0..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect::<Vec<u8>>())
+            .unwrap();
+        let before = c.fingerprint();
+        let o = c.run(&["import", bin.to_str().unwrap()]);
+        assert_eq!(code(&o), 2, "{}", stderr(&o));
+        assert_eq!(c.fingerprint(), before);
+        let o = c.run(&["import", dir.join("missing.csv").to_str().unwrap()]);
+        assert_eq!(code(&o), 2);
+        assert!(c.ok(&["check"]).starts_with("ok:"));
+    }
 }
 
 #[test]
@@ -409,36 +449,59 @@ fn several_processes_billing_one_database_never_overdraw_and_bill_each_fax_once(
     assert!(c.ok(&["check"]).starts_with("ok:"));
 }
 
-#[test]
-fn demo_seeds_a_realistic_account_that_exports_cleanly() {
-    let c = Cli::new();
-    let out = c.ok(&["demo", "--faxes", "3000"]);
-    assert!(out.contains("alice"), "{out}");
-    let cards: Vec<serde_json::Value> = serde_json::from_str(&c.ok(&["cards", "--json"])).unwrap();
-    assert!(cards.len() >= 5, "several cards");
-    let statuses: std::collections::BTreeSet<&str> = cards.iter().map(|c| c["status"].as_str().unwrap()).collect();
-    assert!(statuses.contains("depleted") && statuses.contains("active"), "{statuses:?}");
-    let packages: std::collections::BTreeSet<&str> = cards.iter().filter_map(|c| c["package"].as_str()).collect();
-    assert!(packages.len() >= 3, "{packages:?}");
-    let depleted = cards.iter().find(|c| c["status"] == "depleted").unwrap()["id"].as_i64().unwrap();
-    let out = c.dir().join("demo.csv");
-    c.ok(&["export", &depleted.to_string(), "--out", out.to_str().unwrap()]);
-    let mut rdr = csv::Reader::from_path(&out).unwrap();
-    let total: rust_decimal::Decimal =
-        rdr.records().map(|r| r.unwrap()[11].parse::<rust_decimal::Decimal>().unwrap()).sum();
-    let card = cards.iter().find(|c| c["id"] == depleted).unwrap();
-    assert_eq!(total.to_string(), card["used"].as_str().unwrap());
-    assert!(c.ok(&["check"]).starts_with("ok:"));
-    let again = c.run(&["demo"]);
-    assert_eq!(code(&again), 2, "a database that holds an account is never re-seeded");
+on_both! {
+    fn demo_seeds_a_realistic_account_that_exports_cleanly(backend) {
+        let c = Cli::on(&backend);
+        let out = c.ok(&["demo", "--faxes", "3000"]);
+        assert!(out.contains("alice"), "{out}");
+        let cards: Vec<serde_json::Value> = serde_json::from_str(&c.ok(&["cards", "--json"])).unwrap();
+        assert!(cards.len() >= 5, "several cards");
+        let statuses: std::collections::BTreeSet<&str> = cards.iter().map(|c| c["status"].as_str().unwrap()).collect();
+        assert!(statuses.contains("depleted") && statuses.contains("active"), "{statuses:?}");
+        let packages: std::collections::BTreeSet<&str> = cards.iter().filter_map(|c| c["package"].as_str()).collect();
+        assert!(packages.len() >= 3, "{packages:?}");
+        let depleted = cards.iter().find(|c| c["status"] == "depleted").unwrap()["id"].as_i64().unwrap();
+        let out = c.dir().join("demo.csv");
+        c.ok(&["export", &depleted.to_string(), "--out", out.to_str().unwrap()]);
+        let mut rdr = csv::Reader::from_path(&out).unwrap();
+        let total: rust_decimal::Decimal =
+            rdr.records().map(|r| r.unwrap()[11].parse::<rust_decimal::Decimal>().unwrap()).sum();
+        let card = cards.iter().find(|c| c["id"] == depleted).unwrap();
+        assert_eq!(total.to_string(), card["used"].as_str().unwrap());
+        assert!(c.ok(&["check"]).starts_with("ok:"));
+        let again = c.run(&["demo"]);
+        assert_eq!(code(&again), 2, "a database that holds an account is never re-seeded");
+    }
 }
 
-/// Issue 13, item 14: every CSV export starts with a UTF-8 byte-order mark, so Excel reads
-/// "Réponse" and "Müller" as written; `--no-bom` leaves it out for pipelines.
+on_both! {
+    /// Issue 13, item 14: every CSV export starts with a UTF-8 byte-order mark, so Excel reads
+    /// "Réponse" and "Müller" as written; `--no-bom` leaves it out for pipelines.
+    fn every_csv_export_starts_with_a_utf8_bom_unless_no_bom_is_given(backend) {
+        let c = Cli::prepaid_on(&backend, "50");
+        c.ok(&["bill", "--id", "T1", "--user", "bob", "--to", "+12125550100", "--pages", "1", "--subject", "Réponse"]);
+        let read = |name: &str, args: &[&str]| -> Vec<u8> {
+            let out = c.dir().join(name);
+            let mut all: Vec<&str> = args.to_vec();
+            all.extend(["--out", out.to_str().unwrap()]);
+            c.ok(&all);
+            std::fs::read(&out).unwrap()
+        };
+        let card = read("card.csv", &["export", "1001"]);
+        assert!(card.starts_with(b"\xEF\xBB\xBFcard_id,"), "{:?}", &card[..8]);
+        assert!(String::from_utf8(card).unwrap().contains(",Réponse\r\n"));
+        assert!(read("plain.csv", &["export", "1001", "--no-bom"]).starts_with(b"card_id,"));
+        let report = ["report", "--from", "2026-11-01", "--to", "2026-11-30", "--by", "user"];
+        assert!(read("report.csv", &report).starts_with(b"\xEF\xBB\xBFfrom,to,user,"));
+        assert!(read("plain-report.csv", &[&report[..], &["--no-bom"]].concat()).starts_with(b"from,to,user,"));
+    }
+}
+
+/// As the exports above, the order history's (on SQLite until the orders are on the storage
+/// seam).
 #[test]
-fn every_csv_export_starts_with_a_utf8_bom_unless_no_bom_is_given() {
+fn the_order_history_export_starts_with_a_utf8_bom_unless_no_bom_is_given() {
     let c = Cli::prepaid("50");
-    c.ok(&["bill", "--id", "T1", "--user", "bob", "--to", "+12125550100", "--pages", "1", "--subject", "Réponse"]);
     let read = |name: &str, args: &[&str]| -> Vec<u8> {
         let out = c.dir().join(name);
         let mut all: Vec<&str> = args.to_vec();
@@ -446,28 +509,25 @@ fn every_csv_export_starts_with_a_utf8_bom_unless_no_bom_is_given() {
         c.ok(&all);
         std::fs::read(&out).unwrap()
     };
-    let card = read("card.csv", &["export", "1001"]);
-    assert!(card.starts_with(b"\xEF\xBB\xBFcard_id,"), "{:?}", &card[..8]);
-    assert!(String::from_utf8(card).unwrap().contains(",Réponse\r\n"));
     assert!(read("orders.csv", &["orders", "export"]).starts_with(b"\xEF\xBB\xBForder_id,"));
-    assert!(read("plain.csv", &["export", "1001", "--no-bom"]).starts_with(b"card_id,"));
     assert!(read("plain-orders.csv", &["orders", "export", "--no-bom"]).starts_with(b"order_id,"));
 }
 
-#[test]
-fn a_reader_that_goes_away_ends_the_output_quietly() {
-    let c = Cli::new();
-    c.ok(&["demo", "--faxes", "300"]);
-    let card = c.ok(&["cards", "--json"]);
-    let card: serde_json::Value = serde_json::from_str(&card).unwrap();
-    let card = card[0]["id"].to_string();
-    // `| head` closes the pipe: here before the first byte is written, so every write fails.
-    for args in [&["cards"][..], &["cards", "--json"], &["activity", &card], &["activity", &card, "--json"]] {
-        let mut child = c.cmd(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        drop(child.stdout.take());
-        let o = child.wait_with_output().unwrap();
-        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
-        assert_eq!(stderr(&o), "", "{args:?}");
+on_both! {
+    fn a_reader_that_goes_away_ends_the_output_quietly(backend) {
+        let c = Cli::on(&backend);
+        c.ok(&["demo", "--faxes", "300"]);
+        let card = c.ok(&["cards", "--json"]);
+        let card: serde_json::Value = serde_json::from_str(&card).unwrap();
+        let card = card[0]["id"].to_string();
+        // `| head` closes the pipe: here before the first byte is written, so every write fails.
+        for args in [&["cards"][..], &["cards", "--json"], &["activity", &card], &["activity", &card, "--json"]] {
+            let mut child = c.cmd(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+            drop(child.stdout.take());
+            let o = child.wait_with_output().unwrap();
+            assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+            assert_eq!(stderr(&o), "", "{args:?}");
+        }
     }
 }
 
