@@ -14,6 +14,8 @@ use serde::Serialize;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::money;
+use crate::sql::Conn;
+use crate::time::Zone;
 
 /// What the rows of a report are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -122,41 +124,7 @@ pub fn spend_report(db: &mut Db, range: Range, by: GroupBy) -> Result<SpendRepor
     let (currency, zone, mut sums) = db.read(|tx| {
         let currency = crate::account::account_in(tx)?.currency;
         let zone = crate::account::time_zone(tx)?;
-        let (lo, hi) = day::coarse_bounds(range.from, range.to);
-        let mut sums: BTreeMap<String, Sum> = BTreeMap::new();
-        // No index on the faxes' submit time: billing would pay for one on every fax. A report is
-        // a scan, streamed on both engines.
-        tx.for_each(
-            "SELECT f.submit_time, u.name, f.destination, f.pages_sent, f.cost
-             FROM faxes f JOIN users u ON u.id = f.user_id WHERE f.submit_time >= ?1 AND f.submit_time < ?2",
-            &[&lo, &hi],
-            |r| {
-                let submitted: String = r.get(0)?;
-                let d = day::day_of(&crate::time::parse_ts(&submitted, "submit_time")?, &zone);
-                if !range.contains(d) {
-                    return Ok(());
-                }
-                let (key, label) = match by {
-                    GroupBy::User => {
-                        let name: String = r.get(1)?;
-                        (name.clone(), name)
-                    }
-                    GroupBy::Country => {
-                        let c = crate::countries::country_of(&r.get::<String>(2)?);
-                        (c.code.to_string(), c.name.to_string())
-                    }
-                    GroupBy::Day => {
-                        let s = d.format("%Y-%m-%d").to_string();
-                        (s.clone(), s)
-                    }
-                };
-                let sum = sums.entry(key).or_insert_with(|| Sum { label, ..Sum::default() });
-                sum.faxes += 1;
-                sum.pages += r.get::<i64>(3)?;
-                sum.amount += r.get::<i64>(4)?;
-                Ok(())
-            },
-        )?;
+        let sums = sums_in(tx, range, by, &zone)?;
         Ok((currency, zone, sums))
     })?;
     if by == GroupBy::Day {
@@ -192,6 +160,47 @@ pub fn spend_report(db: &mut Db, range: Range, by: GroupBy) -> Result<SpendRepor
         total_units,
         rows: out,
     })
+}
+
+/// The faxes of `range` added up by `by`: one scan of the faxes submitted around the range,
+/// streamed on both engines, each fax counted on its day in `zone`.
+fn sums_in(tx: Conn<'_>, range: Range, by: GroupBy, zone: &Zone) -> Result<BTreeMap<String, Sum>> {
+    let (lo, hi) = day::coarse_bounds(range.from, range.to);
+    let mut sums: BTreeMap<String, Sum> = BTreeMap::new();
+    // No index on the faxes' submit time: billing would pay for one on every fax. A report is
+    // a scan.
+    tx.for_each(
+        "SELECT f.submit_time, u.name, f.destination, f.pages_sent, f.cost
+         FROM faxes f JOIN users u ON u.id = f.user_id WHERE f.submit_time >= ?1 AND f.submit_time < ?2",
+        &[&lo, &hi],
+        |r| {
+            let submitted: String = r.get(0)?;
+            let d = day::day_of(&crate::time::parse_ts(&submitted, "submit_time")?, zone);
+            if !range.contains(d) {
+                return Ok(());
+            }
+            let (key, label) = match by {
+                GroupBy::User => {
+                    let name: String = r.get(1)?;
+                    (name.clone(), name)
+                }
+                GroupBy::Country => {
+                    let c = crate::countries::country_of(&r.get::<String>(2)?);
+                    (c.code.to_string(), c.name.to_string())
+                }
+                GroupBy::Day => {
+                    let s = d.format("%Y-%m-%d").to_string();
+                    (s.clone(), s)
+                }
+            };
+            let sum = sums.entry(key).or_insert_with(|| Sum { label, ..Sum::default() });
+            sum.faxes += 1;
+            sum.pages += r.get::<i64>(3)?;
+            sum.amount += r.get::<i64>(4)?;
+            Ok(())
+        },
+    )?;
+    Ok(sums)
 }
 
 /// One fax of a user in a report's range: "View Activity of this user".
