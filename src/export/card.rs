@@ -15,7 +15,7 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::ledger::activity::{filter_sql, ActivityFilter};
 use crate::ledger::cards::card;
-use crate::sql::{Conn, ToValue, Value};
+use crate::sql::{Backend, Conn, Row, ToValue, Value};
 
 pub const HEADER: [&str; 16] = [
     "card_id",
@@ -151,16 +151,13 @@ fn read_lines(
 ) -> Result<()> {
     let mut gone = false;
     let read = db.read(|tx| {
-        let (start, sql, params) = start_of(tx, card_id, filter)?;
+        let (start, conditions, params) = start_of(tx, card_id, filter)?;
         if to_writer.send(start).is_err() {
             gone = true;
             return Ok(());
         }
-        let refs: Vec<&dyn ToValue> = params.iter().map(|v| v as &dyn ToValue).collect();
         let mut batch = Batch::new();
-        // Streamed on both engines (SQLite steps the statement; PostgreSQL's rows arrive as
-        // this reads them): two batches wait at most, whatever the card holds.
-        tx.for_each(&sql, &refs, |r| {
+        scan(tx, &conditions, &params, &mut |r| {
             for i in 0..TEXTS {
                 if let Some(t) = r.text_bytes(i)? {
                     batch.text.extend_from_slice(t);
@@ -192,7 +189,7 @@ fn read_lines(
 }
 
 /// What the writer needs before the first line (the currency, the count, the users' names),
-/// and the query of the lines with its parameters.
+/// and the conditions of the lines' query after the card's (`?1`) with their parameters.
 fn start_of(tx: Conn<'_>, card_id: i64, filter: &ActivityFilter) -> Result<(Msg, String, Vec<Value<'static>>)> {
     let currency = crate::account::account_in(tx)?.currency;
     let mut total = card(tx, card_id)?.lines as u64;
@@ -212,15 +209,50 @@ fn start_of(tx: Conn<'_>, card_id: i64, filter: &ActivityFilter) -> Result<(Msg,
     // The users are few: their names come from memory, not a join per line.
     let users: HashMap<i64, String> =
         tx.query("SELECT id, name FROM users", &[], |r| Ok((r.get(0)?, r.get(1)?)))?.into_iter().collect();
-    let sql = format!(
+    Ok((Msg::Start { currency, total, users }, f.conditions, params))
+}
+
+/// Lines per statement of a PostgreSQL export: each is streamed, and a cancelled export reads
+/// at most the rest of one before its connection is free again.
+const PG_LINES_PER_STATEMENT: i64 = 65_536;
+
+/// Hands the card's lines that `conditions` keep to `line`, in order, streamed on both engines.
+/// SQLite steps one statement. PostgreSQL streams statements of [`PG_LINES_PER_STATEMENT`] lines
+/// by keyset on the line number (the card's primary key), all in the read transaction's one
+/// snapshot: a single statement would be as fast, but an export cancelled early would first
+/// have to take in every remaining row the server had started sending.
+fn scan(
+    tx: Conn<'_>,
+    conditions: &str,
+    params: &[Value<'_>],
+    line: &mut dyn FnMut(&Row<'_>) -> Result<()>,
+) -> Result<()> {
+    let select = format!(
         "SELECT f.id, f.submit_time, f.completion_time, f.destination, f.subject,
                 f.user_id, f.pages_submitted, f.pages_sent, f.duration, f.units, f.cost_per_unit, a.amount,
-                f.cost, f.status
+                f.cost, f.status, a.n
          FROM activity a JOIN faxes f ON f.seq = a.fax_seq
-         WHERE a.card_id = ?1{} ORDER BY a.n",
-        f.conditions
+         WHERE a.card_id = ?1{conditions}"
     );
-    Ok((Msg::Start { currency, total, users }, sql, params))
+    let refs: Vec<&dyn ToValue> = params.iter().map(|v| v as &dyn ToValue).collect();
+    if tx.backend() == Backend::Sqlite {
+        return tx.for_each(&format!("{select} ORDER BY a.n"), &refs, |r| line(r));
+    }
+    let sql = format!("{select} AND a.n > ?{} ORDER BY a.n LIMIT {PG_LINES_PER_STATEMENT}", params.len() + 1);
+    let mut after = 0i64;
+    loop {
+        let (from, mut read) = (after, 0);
+        let page_refs: Vec<&dyn ToValue> = refs.iter().copied().chain([&from as &dyn ToValue]).collect();
+        tx.for_each(&sql, &page_refs, |r| {
+            line(r)?;
+            after = r.get::<i64>(TEXTS + INTS)?;
+            read += 1;
+            Ok(())
+        })?;
+        if read < PG_LINES_PER_STATEMENT {
+            return Ok(());
+        }
+    }
 }
 
 /// The writing side: encodes the batches as they come. Returns the lines written; when the
