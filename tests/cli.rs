@@ -111,6 +111,7 @@ impl Cli {
                 }
             }
         }
+        assert!(out.lines().count() >= 3, "the fingerprint holds the account, its users, its packages: {out}");
         out
     }
 }
@@ -123,193 +124,195 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-#[test]
-fn a_gateway_bills_faxes_and_reads_cards_through_the_cli() {
-    let c = Cli::prepaid("50");
-    let out = c.ok(&[
-        "bill",
-        "--id",
-        "T1",
-        "--user",
-        "bob",
-        "--to",
-        "+1 212 555 0100",
-        "--pages",
-        "3",
-        "--at",
-        "2026-11-24T09:00:00Z",
-        "--subject",
-        "Hello",
-    ]);
-    assert!(out.contains("billed fax T1: 0.3000"), "{out}");
-    // The same fax again: exists, exit 0, nothing changed.
-    let before = c.fingerprint();
-    let again = c.run(&[
-        "bill",
-        "--id",
-        "T1",
-        "--user",
-        "bob",
-        "--to",
-        "+1 212 555 0100",
-        "--pages",
-        "3",
-        "--at",
-        "2026-11-24T09:00:00Z",
-        "--subject",
-        "Hello",
-    ]);
-    assert_eq!(code(&again), 0);
-    assert!(String::from_utf8_lossy(&again.stdout).starts_with("exists"));
-    assert_eq!(c.fingerprint(), before);
-    // Different pages: 4, and one line naming the field.
-    let diff = c.run(&[
-        "bill",
-        "--id",
-        "T1",
-        "--user",
-        "bob",
-        "--to",
-        "+1 212 555 0100",
-        "--pages",
-        "4",
-        "--at",
-        "2026-11-24T09:00:00Z",
-        "--subject",
-        "Hello",
-    ]);
-    assert_eq!(code(&diff), 4);
-    assert!(stderr(&diff).contains("exists_with_different_pages"));
-    assert_eq!(stderr(&diff).lines().count(), 1);
-    // A JSON record with InterFAX's field names.
-    c.ok(&["bill", "--json", r#"{"id":"T2","userId":"alice","destinationFax":"0044 20 7946 0000","submitTime":"2026-11-24T09:05:00Z","pagesSent":2,"units":2,"costPerUnit":0.0725}"#]);
-    // Too costly: 205000, exit 3.
-    let big = c.run(&["bill", "--id", "T3", "--user", "bob", "--to", "+12125550100", "--pages", "9999"]);
-    assert_eq!(code(&big), 3);
-    assert!(stderr(&big).contains("205000 - Quota Exceeded"), "{}", stderr(&big));
+on_both! {
+    fn a_gateway_bills_faxes_and_reads_cards_through_the_cli(backend) {
+        let c = Cli::prepaid_on(&backend, "50");
+        let out = c.ok(&[
+            "bill",
+            "--id",
+            "T1",
+            "--user",
+            "bob",
+            "--to",
+            "+1 212 555 0100",
+            "--pages",
+            "3",
+            "--at",
+            "2026-11-24T09:00:00Z",
+            "--subject",
+            "Hello",
+        ]);
+        assert!(out.contains("billed fax T1: 0.3000"), "{out}");
+        // The same fax again: exists, exit 0, nothing changed.
+        let before = c.fingerprint();
+        let again = c.run(&[
+            "bill",
+            "--id",
+            "T1",
+            "--user",
+            "bob",
+            "--to",
+            "+1 212 555 0100",
+            "--pages",
+            "3",
+            "--at",
+            "2026-11-24T09:00:00Z",
+            "--subject",
+            "Hello",
+        ]);
+        assert_eq!(code(&again), 0);
+        assert!(String::from_utf8_lossy(&again.stdout).starts_with("exists"));
+        assert_eq!(c.fingerprint(), before);
+        // Different pages: 4, and one line naming the field.
+        let diff = c.run(&[
+            "bill",
+            "--id",
+            "T1",
+            "--user",
+            "bob",
+            "--to",
+            "+1 212 555 0100",
+            "--pages",
+            "4",
+            "--at",
+            "2026-11-24T09:00:00Z",
+            "--subject",
+            "Hello",
+        ]);
+        assert_eq!(code(&diff), 4);
+        assert!(stderr(&diff).contains("exists_with_different_pages"));
+        assert_eq!(stderr(&diff).lines().count(), 1);
+        // A JSON record with InterFAX's field names.
+        c.ok(&["bill", "--json", r#"{"id":"T2","userId":"alice","destinationFax":"0044 20 7946 0000","submitTime":"2026-11-24T09:05:00Z","pagesSent":2,"units":2,"costPerUnit":0.0725}"#]);
+        // Too costly: 205000, exit 3.
+        let big = c.run(&["bill", "--id", "T3", "--user", "bob", "--to", "+12125550100", "--pages", "9999"]);
+        assert_eq!(code(&big), 3);
+        assert!(stderr(&big).contains("205000 - Quota Exceeded"), "{}", stderr(&big));
 
-    let cards: serde_json::Value = serde_json::from_str(&c.ok(&["cards", "--json"])).unwrap();
-    let card = &cards[0];
-    let mut keys: Vec<&str> = card.as_object().unwrap().keys().map(String::as_str).collect();
-    keys.sort_unstable();
-    assert_eq!(
-        keys,
-        [
-            "balance",
-            "bonus",
-            "close_date",
-            "face_value",
-            "id",
-            "issue_date",
-            "original_balance",
-            "package",
-            "percent_used",
-            "previous_card",
-            "status",
-            "used"
-        ]
-    );
-    assert_eq!(card["used"], "0.4450");
-    assert_eq!(card["balance"], "49.5550");
-    assert_eq!(card["original_balance"], "50.0000");
-    assert_eq!(card["package"], serde_json::Value::Null, "no catalog package is 50.00 without bonus");
-    assert_eq!(card["status"], "active");
-    assert_eq!(card["issue_date"], "2026-11-24T10:00:00Z");
+        let cards: serde_json::Value = serde_json::from_str(&c.ok(&["cards", "--json"])).unwrap();
+        let card = &cards[0];
+        let mut keys: Vec<&str> = card.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "balance",
+                "bonus",
+                "close_date",
+                "face_value",
+                "id",
+                "issue_date",
+                "original_balance",
+                "package",
+                "percent_used",
+                "previous_card",
+                "status",
+                "used"
+            ]
+        );
+        assert_eq!(card["used"], "0.4450");
+        assert_eq!(card["balance"], "49.5550");
+        assert_eq!(card["original_balance"], "50.0000");
+        assert_eq!(card["package"], serde_json::Value::Null, "no catalog package is 50.00 without bonus");
+        assert_eq!(card["status"], "active");
+        assert_eq!(card["issue_date"], "2026-11-24T10:00:00Z");
 
-    let lines: Vec<serde_json::Value> =
-        c.ok(&["activity", "1001", "--json"]).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(lines.iter().map(|l| l["fax_id"].as_str().unwrap()).collect::<Vec<_>>(), ["T2", "T1"]);
-    let human = c.ok(&["activity", "1001"]);
-    assert!(human.contains("card 1001: 2 lines"), "{human}");
+        let lines: Vec<serde_json::Value> =
+            c.ok(&["activity", "1001", "--json"]).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.iter().map(|l| l["fax_id"].as_str().unwrap()).collect::<Vec<_>>(), ["T2", "T1"]);
+        let human = c.ok(&["activity", "1001"]);
+        assert!(human.contains("card 1001: 2 lines"), "{human}");
 
-    let out = c.dir().join("card.csv");
-    c.ok(&["export", "1001", "--out", out.to_str().unwrap()]);
-    let csv = std::fs::read_to_string(&out).unwrap();
-    assert!(csv.starts_with("\u{feff}card_id,fax_id,submit_time"));
-    assert_eq!(csv.lines().count(), 3);
-    assert!(c.ok(&["check"]).starts_with("ok:"));
-    let attempts = c.ok(&["attempts"]);
-    assert!(attempts.contains("T3"));
+        let out = c.dir().join("card.csv");
+        c.ok(&["export", "1001", "--out", out.to_str().unwrap()]);
+        let csv = std::fs::read_to_string(&out).unwrap();
+        assert!(csv.starts_with("\u{feff}card_id,fax_id,submit_time"));
+        assert_eq!(csv.lines().count(), 3);
+        assert!(c.ok(&["check"]).starts_with("ok:"));
+        let attempts = c.ok(&["attempts"]);
+        assert!(attempts.contains("T3"));
+    }
 }
 
-#[test]
-fn hostile_input_gets_one_clear_error_with_the_right_exit_code_and_changes_nothing() {
-    let c = Cli::prepaid("20");
-    c.ok(&["bill", "--id", "OK1", "--user", "bob", "--to", "+12125550100", "--pages", "1"]);
-    let before = c.fingerprint();
-    let base = |id: &str| -> Vec<String> {
-        ["bill", "--id", id, "--user", "bob", "--to", "+12125550100", "--pages", "1"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
-    };
-    let with = |k: &str, v: &str| -> Vec<String> {
-        let mut a = base("H1");
-        if let Some(i) = a.iter().position(|x| x == k) {
-            a[i + 1] = v.to_string();
-        } else {
-            a.push(k.to_string());
-            a.push(v.to_string());
+on_both! {
+    fn hostile_input_gets_one_clear_error_with_the_right_exit_code_and_changes_nothing(backend) {
+        let c = Cli::prepaid_on(&backend, "20");
+        c.ok(&["bill", "--id", "OK1", "--user", "bob", "--to", "+12125550100", "--pages", "1"]);
+        let before = c.fingerprint();
+        let base = |id: &str| -> Vec<String> {
+            ["bill", "--id", id, "--user", "bob", "--to", "+12125550100", "--pages", "1"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        };
+        let with = |k: &str, v: &str| -> Vec<String> {
+            let mut a = base("H1");
+            if let Some(i) = a.iter().position(|x| x == k) {
+                a[i + 1] = v.to_string();
+            } else {
+                a.push(k.to_string());
+                a.push(v.to_string());
+            }
+            a
+        };
+        let cases: Vec<(Vec<String>, i32, &str)> = vec![
+            (with("--pages", "-1"), 2, "pagesSent"),
+            (with("--pages", "0"), 2, "pagesSubmitted"),
+            (with("--pages", "100000000"), 2, "pagesSent"),
+            (with("--pages", "three"), 2, "pagesSent"),
+            (with("--pages", "1.5"), 2, "pagesSent"),
+            (with("--duration", "-30"), 2, "duration"),
+            (with("--duration", "99999999999999999999999"), 2, "duration"),
+            (with("--user", "x'; DROP TABLE faxes; --"), 2, "userId"),
+            (with("--to", "not-a-number"), 2, "destinationFax"),
+            (with("--to", "+1 212 555 0100; rm -rf /"), 2, "destinationFax"),
+            (with("--at", "2026-02-30T10:00:00Z"), 2, "submitTime"),
+            (with("--at", "now"), 2, "submitTime"),
+            (with("--id", "=HYPERLINK(\"x\")"), 2, "id"),
+            (with("--id", ""), 2, "id"),
+            (with("--subject", "a\u{7}bell"), 2, "subject"),
+            (vec!["bill".into(), "--json".into(), "{not json".into()], 2, "JSON"),
+            (vec!["bill".into(), "--json".into(), "{\"id\":\"J\",\"userId\":\"bob\",\"destinationFax\":\"+12125550100\",\"submitTime\":\"2026-11-24T09:00:00Z\",\"pagesSent\":1e400}".into()], 2, "pagesSent"),
+            (vec!["bill".into(), "--id".into(), "X".into()], 2, "required"),
+            (vec!["card".into(), "apply".into(), "-5".into()], 2, "value"),
+            (vec!["card".into(), "apply".into(), "abc".into()], 2, "value"),
+            (vec!["card".into(), "apply".into(), "1e3".into()], 2, "value"),
+            (vec!["card".into(), "apply".into(), "10.000001".into()], 2, "value"),
+            (vec!["activity".into(), "9999".into()], 2, "no card 9999"),
+            (vec!["activity".into(), "'; DROP TABLE cards".into()], 2, "card"),
+            (vec!["export".into(), "1001".into(), "--out".into(), "/nonexistent-dir/x.csv".into()], 2, "does not exist"),
+            (vec!["init".into(), "--name".into(), "Again".into(), "--kind".into(), "prepaid".into(), "--email".into(), "a@b.example".into()], 2, "already"),
+            (vec!["frobnicate".into()], 2, ""),
+        ];
+        for (args, want, needle) in cases {
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            let o = c.run(&refs);
+            let err = stderr(&o);
+            assert_eq!(code(&o), want, "{args:?}: {err}");
+            assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
+            if !args[0].starts_with("frob") && !needle.contains("required") {
+                assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: one line, got {err:?}");
+            }
+            assert_eq!(c.fingerprint(), before, "{args:?} changed the database");
         }
-        a
-    };
-    let cases: Vec<(Vec<String>, i32, &str)> = vec![
-        (with("--pages", "-1"), 2, "pagesSent"),
-        (with("--pages", "0"), 2, "pagesSubmitted"),
-        (with("--pages", "100000000"), 2, "pagesSent"),
-        (with("--pages", "three"), 2, "pagesSent"),
-        (with("--pages", "1.5"), 2, "pagesSent"),
-        (with("--duration", "-30"), 2, "duration"),
-        (with("--duration", "99999999999999999999999"), 2, "duration"),
-        (with("--user", "x'; DROP TABLE faxes; --"), 2, "userId"),
-        (with("--to", "not-a-number"), 2, "destinationFax"),
-        (with("--to", "+1 212 555 0100; rm -rf /"), 2, "destinationFax"),
-        (with("--at", "2026-02-30T10:00:00Z"), 2, "submitTime"),
-        (with("--at", "now"), 2, "submitTime"),
-        (with("--id", "=HYPERLINK(\"x\")"), 2, "id"),
-        (with("--id", ""), 2, "id"),
-        (with("--subject", "a\u{7}bell"), 2, "subject"),
-        (vec!["bill".into(), "--json".into(), "{not json".into()], 2, "JSON"),
-        (vec!["bill".into(), "--json".into(), "{\"id\":\"J\",\"userId\":\"bob\",\"destinationFax\":\"+12125550100\",\"submitTime\":\"2026-11-24T09:00:00Z\",\"pagesSent\":1e400}".into()], 2, "pagesSent"),
-        (vec!["bill".into(), "--id".into(), "X".into()], 2, "required"),
-        (vec!["card".into(), "apply".into(), "-5".into()], 2, "value"),
-        (vec!["card".into(), "apply".into(), "abc".into()], 2, "value"),
-        (vec!["card".into(), "apply".into(), "1e3".into()], 2, "value"),
-        (vec!["card".into(), "apply".into(), "10.000001".into()], 2, "value"),
-        (vec!["activity".into(), "9999".into()], 2, "no card 9999"),
-        (vec!["activity".into(), "'; DROP TABLE cards".into()], 2, "card"),
-        (vec!["export".into(), "1001".into(), "--out".into(), "/nonexistent-dir/x.csv".into()], 2, "does not exist"),
-        (vec!["init".into(), "--name".into(), "Again".into(), "--kind".into(), "prepaid".into(), "--email".into(), "a@b.example".into()], 2, "already"),
-        (vec!["frobnicate".into()], 2, ""),
-    ];
-    for (args, want, needle) in cases {
-        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        let o = c.run(&refs);
-        let err = stderr(&o);
-        assert_eq!(code(&o), want, "{args:?}: {err}");
-        assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
-        if !args[0].starts_with("frob") && !needle.contains("required") {
-            assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: one line, got {err:?}");
-        }
-        assert_eq!(c.fingerprint(), before, "{args:?} changed the database");
+        // SQL in a subject is only text: stored as given, the database intact.
+        c.ok(&[
+            "bill",
+            "--id",
+            "SQL1",
+            "--user",
+            "bob",
+            "--to",
+            "+12125550100",
+            "--pages",
+            "1",
+            "--subject",
+            "'); DROP TABLE activity; --",
+        ]);
+        assert!(c.ok(&["check"]).starts_with("ok:"));
+        let lines = c.ok(&["activity", "1001", "--json", "--limit", "1"]);
+        assert!(lines.contains("DROP TABLE activity"));
     }
-    // SQL in a subject is only text: stored as given, the database intact.
-    c.ok(&[
-        "bill",
-        "--id",
-        "SQL1",
-        "--user",
-        "bob",
-        "--to",
-        "+12125550100",
-        "--pages",
-        "1",
-        "--subject",
-        "'); DROP TABLE activity; --",
-    ]);
-    assert!(c.ok(&["check"]).starts_with("ok:"));
-    let lines = c.ok(&["activity", "1001", "--json", "--limit", "1"]);
-    assert!(lines.contains("DROP TABLE activity"));
 }
 
 #[test]
