@@ -48,7 +48,7 @@ pub async fn save_receipt<R: Runtime>(
     order_id: i64,
 ) -> Result<SaveResult, ErrorBody> {
     state.require_manager()?;
-    let receipt = state.with_db(|db| faxcredit::orders::receipt(db.sqlite()?, order_id))?;
+    let receipt = state.with_db(|db| faxcredit::orders::receipt(db.conn(), order_id))?;
     let Some(target) = state.save_as_file(&window, "Save Receipt", receipt.file_name(), FileKind::Pdf).await? else {
         return Ok(SaveResult::Cancelled);
     };
