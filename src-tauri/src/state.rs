@@ -193,12 +193,12 @@ impl AppState {
         let mut slot = lock(&self.db);
         if matches!(&*slot, Err(e) if e.code == "ledger_replaced") {
             // An earlier reopen found another connection still on the old files: try again.
-            *slot = Db::open(&self.location()).map(Some).map_err(|e| ErrorBody::from(&e));
+            *slot = Db::open(self.location()).map(Some).map_err(|e| ErrorBody::from(&e));
         }
         if matches!(&*slot, Ok(Some(db)) if db.is_lost()) {
             // The shared ledger's server restarted or cut us off: a new session, or its error
             // (and another try next time).
-            match Db::open(&self.location()) {
+            match Db::open(self.location()) {
                 Ok(db) => *slot = Ok(Some(db)),
                 Err(e) => return Err(ErrorBody::from(&e)),
             }
@@ -231,7 +231,7 @@ impl AppState {
         let mut last = None;
         for _ in 0..50 {
             self.wake_worker();
-            match Db::open(&self.location()) {
+            match Db::open(self.location()) {
                 Ok(db) => return Ok(Some(db)),
                 Err(e @ Error::LedgerReplaced(_)) => last = Some(e),
                 Err(e) => return Err(ErrorBody::from(&e)),

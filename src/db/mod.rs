@@ -78,7 +78,9 @@ pub struct Db {
 
 enum Engine {
     Sqlite(Connection),
-    Postgres(PgConn),
+    /// Boxed: a PostgreSQL connection (its client, statements and commit text) is twice the
+    /// size of SQLite's.
+    Postgres(Box<PgConn>),
 }
 
 /// One value of each type, for caches kept with a connection by the layers above it.
@@ -134,7 +136,7 @@ impl Db {
         match at {
             Location::Postgres(url) => {
                 let conn = postgres::create_in_empty(url, SCHEMA_VERSION)?;
-                Ok(Db::with(Engine::Postgres(conn), at.clone(), None, OpenFlags::default()))
+                Ok(Db::with(Engine::Postgres(Box::new(conn)), at.clone(), None, OpenFlags::default()))
             }
             Location::File(p) => {
                 Err(Error::invalid("db", format!("{} is a file, not a PostgreSQL schema", p.display())))
@@ -175,7 +177,7 @@ impl Db {
     fn open_postgres(url: Box<PgUrl>, create: bool) -> Result<Db> {
         let conn = postgres::open(&url, create, SCHEMA_VERSION)?;
         phase::mark("opened");
-        Ok(Db::with(Engine::Postgres(conn), Location::Postgres(url), None, OpenFlags::default()))
+        Ok(Db::with(Engine::Postgres(Box::new(conn)), Location::Postgres(url), None, OpenFlags::default()))
     }
 
     /// `Err(LedgerReplaced)` when the ledger's files at its path are no longer the ones this
@@ -260,7 +262,7 @@ impl Db {
     pub fn conn(&self) -> Conn<'_> {
         match &self.engine {
             Engine::Sqlite(c) => Conn::from(c),
-            Engine::Postgres(c) => Conn::from(c),
+            Engine::Postgres(c) => Conn::from(&**c),
         }
     }
 
