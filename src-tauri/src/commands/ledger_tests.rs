@@ -172,3 +172,21 @@ fn a_manager_moves_the_ledger_up_to_postgresql_and_the_app_then_uses_it() {
     let e = call(&t, "move_to_postgres", json!({"settings": form, "password": null})).unwrap_err();
     assert_eq!(e["code"], "invalid_input", "already there: {e}");
 }
+
+#[test]
+fn once_an_account_is_open_only_a_manager_may_look_for_another_ledger() {
+    let logins = MemoryStore::default();
+    let t = app_in(tempfile::tempdir().unwrap(), &logins);
+    call(&t, "setup_account", new_account()).unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let form = json!({"settings": {"url": format!("postgres://127.0.0.1:{closed}/fax?schema=acme"), "user": "desk", "tls": "disable"}, "password": "x"});
+    call(&t, "logout", json!({})).unwrap();
+    for cmd in ["test_connection", "use_shared_ledger", "use_local_ledger"] {
+        let e = call(&t, cmd, form.clone()).unwrap_err();
+        assert_eq!(e["code"], "forbidden", "{cmd} logged out: {e}");
+    }
+    call(&t, "login", json!({"name": "boss", "password": "long-enough"})).unwrap();
+    // A manager may test another server (Settings → Shared ledger…), never swap the open ledger.
+    assert_eq!(call(&t, "test_connection", form.clone()).unwrap_err()["code"], "database_unavailable");
+    assert_eq!(call(&t, "use_shared_ledger", form).unwrap_err()["code"], "forbidden");
+}
