@@ -8,12 +8,13 @@ use chrono::Duration;
 use serde::Serialize;
 
 use crate::account::{self, AccountKind, NewAccount, Role};
-use crate::db::Db;
+use crate::db::{Db, Location};
 use crate::error::{Error, Result};
 use crate::ledger::bill::Outcome;
 use crate::ledger::biller::Biller;
 use crate::ledger::cards::{ensure_month_card, insert_card};
 use crate::ledger::record::RawFax;
+use crate::sql::Conn;
 use crate::time::{fmt_ts, Timestamp};
 
 /// Every demo user's password (shown on the login screen of the demo).
@@ -58,6 +59,7 @@ pub struct DemoSummary {
 }
 
 /// splitmix64: a few lines of our own are enough for repeatable demo data.
+#[derive(Clone)]
 struct Rng(u64);
 
 impl Rng {
@@ -137,8 +139,61 @@ pub fn open_or_create(path: &Path, now: Timestamp) -> Result<Db> {
     }
 }
 
-/// Seeds a fresh database with the demo account. One long function on purpose: it is the demo
-/// account's script, read top to bottom (account, users, cards, faxes, orders, outbox).
+/// Creates the demo ledger at `at` and seeds it (`faxcredit demo`). A ledger that holds an
+/// account is refused (`already_initialized`), and so, on PostgreSQL, is a schema that holds
+/// anything at all: the demo writes only into a new or empty place.
+pub fn create(at: &Location, opts: &DemoOptions, now: Timestamp) -> Result<(Db, DemoSummary)> {
+    let existing = match at {
+        Location::File(path) if !path.exists() => None,
+        _ => match Db::open(at) {
+            Ok(db) => Some(db),
+            // A PostgreSQL schema that holds no ledger (it may not exist yet).
+            Err(Error::NoDatabase(_)) if at.file().is_none() => None,
+            Err(e) => return Err(e),
+        },
+    };
+    if let Some(db) = &existing {
+        if let Ok(a) = account::account(db) {
+            return Err(Error::AlreadyInitialized(a.name));
+        }
+    }
+    drop(existing);
+    let mut db = match at {
+        Location::File(path) => Db::create(path)?,
+        Location::Postgres(_) => Db::create_in_empty_schema(at)?,
+    };
+    let summary = seed(&mut db, opts, now)?;
+    Ok((db, summary))
+}
+
+/// Where the seeding is between two transactions: what each batch of faxes reads and leaves
+/// for the next. A batch's transaction starts from a copy, so that on PostgreSQL a batch that
+/// runs again (a serialization failure) draws the same faxes.
+#[derive(Clone)]
+struct Progress {
+    rng: Rng,
+    /// Faxes seeded so far.
+    done: u64,
+    next_package: usize,
+    refused: u64,
+    queued_extra: bool,
+}
+
+/// What every batch shares: the options, the time span and the pools to draw from.
+struct Plan<'a> {
+    opts: &'a DemoOptions,
+    start: Timestamp,
+    span: i64,
+    total: u64,
+    pool: Vec<String>,
+    senders: Vec<&'static str>,
+}
+
+/// Faxes per write transaction while seeding.
+const SEED_BATCH: u64 = 5_000;
+
+/// Seeds a fresh database with the demo account: the account, its users, then the faxes in
+/// batches of one write transaction each (the cards are applied as they run out).
 pub fn seed(db: &mut Db, opts: &DemoOptions, now: Timestamp) -> Result<DemoSummary> {
     use chrono::SubsecRound;
     let now = now.trunc_subsecs(0);
@@ -158,19 +213,44 @@ pub fn seed(db: &mut Db, opts: &DemoOptions, now: Timestamp) -> Result<DemoSumma
         },
         start,
     )?;
-    {
-        let hash = account::hash_for_seed(DEMO_PASSWORD)?;
-        let tx = db.sqlite_write()?;
+    let hash = account::hash_for_seed(DEMO_PASSWORD)?;
+    db.write(|tx| {
         for (name, role) in DEMO_USERS {
-            account::insert_user(crate::sql::Conn::from(&tx), name, *role, &hash, start)?;
+            account::insert_user(tx, name, *role, &hash, start)?;
         }
-        tx.commit()?;
-    }
+        Ok(())
+    })?;
 
     let mut rng = Rng(opts.seed);
-    // A pool of recurring destinations, as real offices fax the same places again and again.
+    let pool = destinations(&mut rng);
+    let senders: Vec<&'static str> = DEMO_USERS
+        .iter()
+        .flat_map(|(n, r)| {
+            let w = if *r == Role::Manager { 1 } else { 3 };
+            std::iter::repeat_n(*n, w)
+        })
+        .collect();
+    let plan =
+        Plan { opts, start, span: (now - start).num_seconds().max(1) - 3_600, total: opts.faxes.max(1), pool, senders };
+    let mut at = Progress { rng, done: 0, next_package: 0, refused: 0, queued_extra: false };
+    while at.done < plan.total {
+        at = db.write(|tx| seed_batch(tx, &plan, at.clone()))?;
+    }
+    let cards: i64 = db.conn().query_row("SELECT count(*) FROM cards", &[], |r| r.get(0))?;
+    Ok(DemoSummary {
+        account: name.into(),
+        users: DEMO_USERS.iter().map(|(n, _)| n.to_string()).collect(),
+        password: DEMO_PASSWORD.into(),
+        cards,
+        faxes: plan.total,
+        refused: at.refused,
+    })
+}
+
+/// A pool of recurring destinations, as real offices fax the same places again and again.
+fn destinations(rng: &mut Rng) -> Vec<String> {
     let weights: u64 = PLACES.iter().map(|p| p.2).sum();
-    let pool: Vec<String> = (0..400)
+    (0..400)
         .map(|_| {
             let mut w = rng.below(weights);
             let place = PLACES.iter().find(|p| {
@@ -189,99 +269,77 @@ pub fn seed(db: &mut Db, opts: &DemoOptions, now: Timestamp) -> Result<DemoSumma
             }
             s
         })
-        .collect();
-    let senders: Vec<&str> = DEMO_USERS
-        .iter()
-        .flat_map(|(n, r)| {
-            let w = if *r == Role::Manager { 1 } else { 3 };
-            std::iter::repeat_n(*n, w)
-        })
-        .collect();
-
-    let mut next_package = 0usize;
-    let mut refused = 0u64;
-    let span = (now - start).num_seconds().max(1) - 3_600;
-    let total = opts.faxes.max(1);
-    let mut i: u64 = 0;
-    let mut queued_extra = false;
-    while i < total {
-        let tx = db.sqlite_write()?;
-        {
-            let mut reactions = crate::billing::reactions();
-            let zone = crate::account::time_zone(crate::sql::Conn::from(&tx))?;
-            let mut biller = Biller::new(crate::sql::Conn::from(&tx), &mut reactions)?;
-            if opts.kind == AccountKind::Prepaid && i == 0 {
-                if opts.single_card {
-                    // Room for every fax: the largest demo fax costs well under 25.00.
-                    let face =
-                        i64::try_from(total).unwrap_or(i64::MAX / 1_000_000).saturating_mul(25 * crate::money::ONE);
-                    insert_card(crate::sql::Conn::from(&tx), face, 0, None, "applied", None, start)?;
-                } else {
-                    apply_next(&tx, &mut next_package, start)?;
-                }
-                biller.cards_changed();
-            }
-            let end = (i + 5_000).min(total);
-            while i < end {
-                let offset = (span as i128 * i as i128 / total as i128) as i64 + rng.below(600) as i64;
-                let submit = start + Duration::seconds(offset);
-                let raw = demo_fax(&mut rng, i, submit, &pool, &senders);
-                let fax = raw.validate()?;
-                let billed_at = fax.completion_time.unwrap_or(fax.submit_time);
-                if opts.kind == AccountKind::Credit {
-                    ensure_month_card(crate::sql::Conn::from(&tx), &zone, billed_at)?;
-                    biller.cards_changed();
-                }
-                if opts.kind == AccountKind::Prepaid && !opts.single_card && !queued_extra && i * 1000 >= total * 995 {
-                    // Near the end the manager bought one card ahead: it waits, queued.
-                    apply_next(&tx, &mut next_package, billed_at)?;
-                    biller.cards_changed();
-                    queued_extra = true;
-                }
-                match biller.bill(&fax, billed_at)? {
-                    Outcome::Refused { .. } if opts.kind == AccountKind::Prepaid => {
-                        // The card ran dry: the fax was refused (205000), the manager bought the
-                        // next card, and the gateway sent the fax again.
-                        refused += 1;
-                        apply_next(&tx, &mut next_package, billed_at)?;
-                        biller.cards_changed();
-                        let retry = biller.bill(&fax, billed_at + Duration::minutes(20))?;
-                        if !matches!(retry, Outcome::Billed { .. }) {
-                            return Err(Error::Invariant(format!("demo fax {} could not be billed", fax.id)));
-                        }
-                    }
-                    Outcome::Refused { .. } => refused += 1,
-                    _ => {}
-                }
-                i += 1;
-            }
-            biller.finish()?;
-        }
-        // The history's notifications were delivered back then; the demo sends none of them now.
-        tx.execute(
-            "UPDATE outbox SET state = 'sent', sent_at = created_at, server_reply = '250 OK (demo history: delivered when it happened)'",
-            [],
-        )?;
-        tx.commit()?;
-    }
-    let cards: i64 = db.sqlite()?.query_row("SELECT count(*) FROM cards", [], |r| r.get(0))?;
-    Ok(DemoSummary {
-        account: name.into(),
-        users: DEMO_USERS.iter().map(|(n, _)| n.to_string()).collect(),
-        password: DEMO_PASSWORD.into(),
-        cards,
-        faxes: total,
-        refused,
-    })
+        .collect()
 }
 
-fn apply_next(tx: &rusqlite::Transaction<'_>, next: &mut usize, at: Timestamp) -> Result<()> {
+/// One write transaction of the seeding: up to [`SEED_BATCH`] faxes from where `at` left off.
+/// Long because it is the demo's story, read top to bottom: the first card, a month's card on
+/// a credit account, the card bought ahead near the end, and the card bought when one ran dry.
+fn seed_batch(tx: Conn<'_>, plan: &Plan<'_>, mut at: Progress) -> Result<Progress> {
+    let opts = plan.opts;
+    let mut reactions = crate::billing::reactions();
+    let zone = crate::account::time_zone(tx)?;
+    let mut biller = Biller::new(tx, &mut reactions)?;
+    if opts.kind == AccountKind::Prepaid && at.done == 0 {
+        if opts.single_card {
+            // Room for every fax: the largest demo fax costs well under 25.00.
+            let face = i64::try_from(plan.total).unwrap_or(i64::MAX / 1_000_000).saturating_mul(25 * crate::money::ONE);
+            insert_card(tx, face, 0, None, "applied", None, plan.start)?;
+        } else {
+            apply_next(tx, &mut at.next_package, plan.start)?;
+        }
+        biller.cards_changed();
+    }
+    let end = (at.done + SEED_BATCH).min(plan.total);
+    while at.done < end {
+        let i = at.done;
+        let offset = (plan.span as i128 * i as i128 / plan.total as i128) as i64 + at.rng.below(600) as i64;
+        let submit = plan.start + Duration::seconds(offset);
+        let fax = demo_fax(&mut at.rng, i, submit, &plan.pool, &plan.senders).validate()?;
+        let billed_at = fax.completion_time.unwrap_or(fax.submit_time);
+        if opts.kind == AccountKind::Credit {
+            ensure_month_card(tx, &zone, billed_at)?;
+            biller.cards_changed();
+        }
+        if opts.kind == AccountKind::Prepaid && !opts.single_card && !at.queued_extra && i * 1000 >= plan.total * 995 {
+            // Near the end the manager bought one card ahead: it waits, queued.
+            apply_next(tx, &mut at.next_package, billed_at)?;
+            biller.cards_changed();
+            at.queued_extra = true;
+        }
+        match biller.bill(&fax, billed_at)? {
+            Outcome::Refused { .. } if opts.kind == AccountKind::Prepaid => {
+                // The card ran dry: the fax was refused (205000), the manager bought the
+                // next card, and the gateway sent the fax again.
+                at.refused += 1;
+                apply_next(tx, &mut at.next_package, billed_at)?;
+                biller.cards_changed();
+                let retry = biller.bill(&fax, billed_at + Duration::minutes(20))?;
+                if !matches!(retry, Outcome::Billed { .. }) {
+                    return Err(Error::Invariant(format!("demo fax {} could not be billed", fax.id)));
+                }
+            }
+            Outcome::Refused { .. } => at.refused += 1,
+            _ => {}
+        }
+        at.done += 1;
+    }
+    biller.finish()?;
+    // The history's notifications were delivered back then; the demo sends none of them now.
+    tx.execute(
+        "UPDATE outbox SET state = 'sent', sent_at = created_at, server_reply = '250 OK (demo history: delivered when it happened)'",
+        &[],
+    )?;
+    Ok(at)
+}
+
+fn apply_next(tx: Conn<'_>, next: &mut usize, at: Timestamp) -> Result<()> {
     let name = PACKAGES[*next % PACKAGES.len()];
     *next += 1;
-    let p = crate::catalog::find_package(crate::sql::Conn::from(tx), name)?;
+    let p = crate::catalog::find_package(tx, name)?;
     let face = crate::money::to_units(p.face_value, "face")?;
     let bonus = crate::money::to_units(p.bonus, "bonus")?;
-    insert_card(crate::sql::Conn::from(tx), face, bonus, Some(&p.name), "applied", None, at)?;
+    insert_card(tx, face, bonus, Some(&p.name), "applied", None, at)?;
     Ok(())
 }
 

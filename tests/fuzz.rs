@@ -1,15 +1,25 @@
 //! Hostile input, fuzzed with proptest: arbitrary bytes and mangled records into the NDJSON and
 //! CSV importers (the CLI parser's fuzzer lives with the CLI, in `src/cli/mod.rs`). Nothing panics, every record gets
-//! one result, nothing is half-billed, the ledger's invariants hold. `cargo xtask fuzz` runs many
-//! more cases (PROPTEST_CASES).
+//! one result, nothing is half-billed, the ledger's invariants hold; on both storage engines.
+//! `cargo xtask fuzz` runs many more cases (PROPTEST_CASES).
 
 mod common;
 
+use std::cell::RefCell;
+
+use common::Backend;
 use faxcredit::import::{import_reader, Format};
+use faxcredit::Db;
 use proptest::prelude::*;
 
-fn cases(default: u32) -> ProptestConfig {
+/// `default` cases per property (PROPTEST_CASES if set); a quarter as many on PostgreSQL, where
+/// every record is a few round trips to the server.
+fn cases(backend: &Backend, default: u32) -> ProptestConfig {
     let n = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(default);
+    let n = match backend {
+        Backend::Sqlite => n,
+        Backend::Postgres(_) => (n / 4).max(1),
+    };
     ProptestConfig { cases: n, failure_persistence: None, ..ProptestConfig::default() }
 }
 
@@ -80,43 +90,96 @@ fn template() -> &'static std::path::Path {
     .1
 }
 
-fn run_import(bytes: &[u8], format: Format) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("case.db");
-    std::fs::copy(template(), &path).unwrap();
-    let mut db = faxcredit::Db::open(&path).unwrap();
+/// Where a property's cases import. On SQLite each case gets a fresh copy of the template
+/// account (a file copy). On PostgreSQL, where a new schema takes about a second, every case of
+/// the property imports into one account like the template's: a case leaves it sound, and the
+/// checks read it by difference, so the records of earlier cases are simply part of the ledger
+/// the next case meets (its ids may be billed already, its card may have run out).
+enum Ledgers {
+    Copies,
+    Shared(Box<common::TestDb>),
+}
+
+impl Ledgers {
+    fn on(backend: &Backend) -> RefCell<Ledgers> {
+        RefCell::new(match backend {
+            Backend::Sqlite => Ledgers::Copies,
+            Backend::Postgres(_) => {
+                let mut s = common::prepaid_on(backend);
+                faxcredit::ledger::apply_card(
+                    &mut s.db,
+                    common::dec("50.00"),
+                    common::dec("0"),
+                    common::t("2026-11-01T00:00:00Z"),
+                )
+                .unwrap();
+                Ledgers::Shared(Box::new(s))
+            }
+        })
+    }
+
+    /// Runs `case` on this case's ledger.
+    fn with<R>(&mut self, case: impl FnOnce(&mut Db) -> R) -> R {
+        match self {
+            Ledgers::Copies => {
+                let dir = tempfile::tempdir().unwrap();
+                let path = dir.path().join("case.db");
+                std::fs::copy(template(), &path).unwrap();
+                case(&mut Db::open(&path).unwrap())
+            }
+            Ledgers::Shared(s) => case(&mut s.db),
+        }
+    }
+}
+
+/// The faxes billed and what they cost, in storage units.
+fn faxes_and_cost(db: &Db) -> (i64, i64) {
+    db.conn()
+        .query_row("SELECT count(*), coalesce(sum(cost), 0) FROM faxes", &[], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+}
+
+fn run_import(ledgers: &RefCell<Ledgers>, bytes: &[u8], format: Format) {
+    ledgers.borrow_mut().with(|db| import_on(db, bytes, format));
+}
+
+fn import_on(db: &mut Db, bytes: &[u8], format: Format) {
     let now = common::t("2026-11-24T10:00:00Z");
     let mut results = 0u64;
-    let r = import_reader(&mut db, bytes, format, now, &mut |_| results += 1);
+    let (faxes_before, cost_before) = faxes_and_cost(db);
+    let r = import_reader(db, bytes, format, now, &mut |_| results += 1);
     if let Ok(summary) = r {
         assert_eq!(summary.records, results, "every record gets one result");
-        let (billed, cost): (i64, i64) = db
-            .sqlite()
-            .unwrap()
-            .query_row("SELECT count(*), COALESCE(sum(cost), 0) FROM faxes", [], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap();
-        assert_eq!(billed as u64, summary.billed, "billed = faxes in the ledger; pending and summaries add none");
-        assert_eq!(summary.amount_billed, faxcredit::money::from_units(cost), "the money billed is the faxes' cost");
+        let (faxes, cost) = faxes_and_cost(db);
+        assert_eq!(
+            (faxes - faxes_before) as u64,
+            summary.billed,
+            "billed = faxes new in the ledger; pending and summaries add none"
+        );
+        assert_eq!(
+            summary.amount_billed,
+            faxcredit::money::from_units(cost - cost_before),
+            "the money billed is the new faxes' cost"
+        );
         let idle_senders: i64 = db
-            .sqlite()
-            .unwrap()
+            .conn()
             .query_row(
                 "SELECT count(*) FROM users u WHERE password_hash IS NULL
                  AND NOT EXISTS (SELECT 1 FROM faxes f WHERE f.user_id = u.id)",
-                [],
+                &[],
                 |r| r.get(0),
             )
             .unwrap();
         assert_eq!(idle_senders, 0, "a sender is registered only with a billed fax");
-        common::assert_sound(&mut db);
+        common::assert_sound(db);
         // The same input again bills nothing: what was billed exists, the rest is as it was.
-        let cards = faxcredit::ledger::cards(&mut db).unwrap();
-        let again = import_reader(&mut db, bytes, format, now, &mut |_| {}).unwrap();
+        let cards = faxcredit::ledger::cards(db).unwrap();
+        let again = import_reader(db, bytes, format, now, &mut |_| {}).unwrap();
         assert_eq!((again.records, again.billed), (summary.records, 0));
         assert_eq!(again.pending, summary.pending, "a fax in process stays pending");
-        assert_eq!(faxcredit::ledger::cards(&mut db).unwrap(), cards);
+        assert_eq!(faxcredit::ledger::cards(db).unwrap(), cards);
     }
-    common::assert_sound(&mut db);
+    common::assert_sound(db);
 }
 
 /// One fax as InterFAX knows it, with the variations real logs have: senders never seen (and
@@ -240,81 +303,116 @@ fn csv_row(record: &str, header: &[&str]) -> String {
         .join(",")
 }
 
-proptest! {
-    #![proptest_config(cases(64))]
-
-    #[test]
-    fn ndjson_import_survives_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
-        run_import(&bytes, Format::Ndjson);
+on_both! {
+    fn ndjson_import_survives_arbitrary_bytes(backend) {
+        let ledgers = Ledgers::on(&backend);
+        proptest!(cases(&backend, 64), |(bytes in prop::collection::vec(any::<u8>(), 0..2048))| {
+            run_import(&ledgers, &bytes, Format::Ndjson);
+        });
     }
+}
 
-    #[test]
-    fn csv_import_survives_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
-        run_import(&bytes, Format::Csv);
+on_both! {
+    fn csv_import_survives_arbitrary_bytes(backend) {
+        let ledgers = Ledgers::on(&backend);
+        proptest!(cases(&backend, 64), |(bytes in prop::collection::vec(any::<u8>(), 0..2048))| {
+            run_import(&ledgers, &bytes, Format::Csv);
+        });
     }
+}
 
-    #[test]
-    fn ndjson_import_takes_mangled_records_one_by_one(lines in prop::collection::vec(mangled_record(), 0..40)) {
-        run_import(lines.join("\n").as_bytes(), Format::Ndjson);
+on_both! {
+    fn ndjson_import_takes_mangled_records_one_by_one(backend) {
+        let ledgers = Ledgers::on(&backend);
+        proptest!(cases(&backend, 64), |(lines in prop::collection::vec(mangled_record(), 0..40))| {
+            run_import(&ledgers, lines.join("\n").as_bytes(), Format::Ndjson);
+        });
     }
+}
 
-    #[test]
-    fn csv_import_takes_mangled_rows_one_by_one(rows in prop::collection::vec(prop::collection::vec("[^\n]{0,12}", 0..8), 0..30)) {
-        let mut text = String::from("id,userId,destinationFax,submitTime,pagesSent,costPerUnit,units\n");
-        for r in rows {
-            text.push_str(&r.join(","));
-            text.push('\n');
-        }
-        run_import(text.as_bytes(), Format::Csv);
-    }
-
-    #[test]
-    fn ndjson_import_takes_interfax_logs_as_they_are(lines in interfax_log()) {
-        run_import(lines.join("\n").as_bytes(), Format::Ndjson);
-    }
-
-    #[test]
-    fn ndjson_import_refuses_every_json_value_that_is_not_an_object(lines in prop::collection::vec(prop_oneof![
-        3 => interfax_record(),
-        1 => interfax_record().prop_map(|r| format!("[{r}]")),
-        1 => interfax_record().prop_map(|r| {
-            // The record's values in order, as an array: what serde would read by position.
-            let v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&r).unwrap();
-            serde_json::to_string(&v.values().collect::<Vec<_>>()).unwrap()
-        }),
-        1 => any::<u32>().prop_map(|n| n.to_string()),
-        1 => Just("null".to_string()),
-    ], 0..30)) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("case.db");
-        std::fs::copy(template(), &path).unwrap();
-        let mut db = faxcredit::Db::open(&path).unwrap();
-        let mut refused = Vec::new();
-        import_reader(&mut db, lines.join("\n").as_bytes(), Format::Ndjson, common::t("2026-11-24T10:00:00Z"), &mut |r| {
-            if r.message.as_deref().is_some_and(|m| m.contains("a fax record is a JSON object, not")) {
-                refused.push(r.line as usize - 1);
+on_both! {
+    fn csv_import_takes_mangled_rows_one_by_one(backend) {
+        let ledgers = Ledgers::on(&backend);
+        proptest!(
+            cases(&backend, 64),
+            |(rows in prop::collection::vec(prop::collection::vec("[^\n]{0,12}", 0..8), 0..30))| {
+                let mut text = String::from("id,userId,destinationFax,submitTime,pagesSent,costPerUnit,units\n");
+                for r in rows {
+                    text.push_str(&r.join(","));
+                    text.push('\n');
+                }
+                run_import(&ledgers, text.as_bytes(), Format::Csv);
             }
-        })
-        .unwrap();
-        let not_objects: Vec<usize> = lines.iter().enumerate().filter(|(_, l)| !l.starts_with('{')).map(|(i, _)| i).collect();
-        prop_assert_eq!(refused, not_objects);
-        common::assert_sound(&mut db);
+        );
     }
+}
 
-    #[test]
-    fn csv_import_takes_interfax_columns_in_any_order_with_unknown_ones(
-        lines in interfax_log(),
-        header in Just(vec![
+on_both! {
+    fn ndjson_import_takes_interfax_logs_as_they_are(backend) {
+        let ledgers = Ledgers::on(&backend);
+        proptest!(cases(&backend, 64), |(lines in interfax_log())| {
+            run_import(&ledgers, lines.join("\n").as_bytes(), Format::Ndjson);
+        });
+    }
+}
+
+/// Every line that is a JSON value but not an object: an array of the record's values (what
+/// serde would read by position), the record in an array, a number, null.
+fn not_objects_among_records() -> impl Strategy<Value = Vec<String>> {
+    prop::collection::vec(
+        prop_oneof![
+            3 => interfax_record(),
+            1 => interfax_record().prop_map(|r| format!("[{r}]")),
+            1 => interfax_record().prop_map(|r| {
+                let v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&r).unwrap();
+                serde_json::to_string(&v.values().collect::<Vec<_>>()).unwrap()
+            }),
+            1 => any::<u32>().prop_map(|n| n.to_string()),
+            1 => Just("null".to_string()),
+        ],
+        0..30,
+    )
+}
+
+on_both! {
+    fn ndjson_import_refuses_every_json_value_that_is_not_an_object(backend) {
+        let ledgers = Ledgers::on(&backend);
+        proptest!(cases(&backend, 64), |(lines in not_objects_among_records())| {
+            let refused = ledgers.borrow_mut().with(|db| {
+                let mut refused = Vec::new();
+                let now = common::t("2026-11-24T10:00:00Z");
+                import_reader(db, lines.join("\n").as_bytes(), Format::Ndjson, now, &mut |r| {
+                    if r.message.as_deref().is_some_and(|m| m.contains("a fax record is a JSON object, not")) {
+                        refused.push(r.line as usize - 1);
+                    }
+                })
+                .unwrap();
+                common::assert_sound(db);
+                refused
+            });
+            let not_objects: Vec<usize> =
+                lines.iter().enumerate().filter(|(_, l)| !l.starts_with('{')).map(|(i, _)| i).collect();
+            prop_assert_eq!(refused, not_objects);
+        });
+    }
+}
+
+on_both! {
+    fn csv_import_takes_interfax_columns_in_any_order_with_unknown_ones(backend) {
+        let ledgers = Ledgers::on(&backend);
+        let header = Just(vec![
             "id", "uri", "status", "userId", "destinationFax", "submitTime", "completionTime", "pagesSubmitted",
             "pagesSent", "duration", "units", "costPerUnit", "subject", "attemptsMade", "x-senderCSID", "x-priority",
-        ]).prop_shuffle(),
-    ) {
-        let mut text = header.join(",");
-        text.push_str("\r\n");
-        for l in &lines {
-            text.push_str(&csv_row(l, &header));
+        ])
+        .prop_shuffle();
+        proptest!(cases(&backend, 64), |(lines in interfax_log(), header in header)| {
+            let mut text = header.join(",");
             text.push_str("\r\n");
-        }
-        run_import(text.as_bytes(), Format::Csv);
+            for l in &lines {
+                text.push_str(&csv_row(l, &header));
+                text.push_str("\r\n");
+            }
+            run_import(&ledgers, text.as_bytes(), Format::Csv);
+        });
     }
 }

@@ -1,7 +1,7 @@
 //! `check` the ledger's invariants, and seed a `demo` account.
 
 use super::io::print_json;
-use faxcredit::account::{self, AccountKind, Role};
+use faxcredit::account::{AccountKind, Role};
 use faxcredit::db::Db;
 use faxcredit::error::{Error, Result};
 use faxcredit::ledger;
@@ -33,24 +33,11 @@ pub fn demo(
     if faxes == 0 || faxes > 10_000_000 {
         return Err(Error::invalid("faxes", "must be 1..=10000000"));
     }
-    if path.file().is_none_or(std::path::Path::exists) {
-        match Db::open(path) {
-            Ok(db) => {
-                if let Ok(a) = account::account(&db) {
-                    return Err(Error::AlreadyInitialized(a.name));
-                }
-            }
-            // A PostgreSQL schema without a ledger yet: the demo creates it.
-            Err(Error::NoDatabase(_)) if path.file().is_none() => {}
-            Err(e) => return Err(e),
-        }
-    }
-    let mut db = Db::create(path)?;
     if single_card && kind == AccountKind::Credit {
         return Err(Error::invalid("single-card", "only a prepaid demo has one large card"));
     }
     let opts = faxcredit::demo::DemoOptions { faxes, kind, single_card, ..Default::default() };
-    let s = faxcredit::demo::seed(&mut db, &opts, now)?;
+    let (_db, s) = faxcredit::demo::create(path, &opts, now)?;
     outln!(
         "seeded {:?} in {}: {} cards, {} faxes ({} refused then retried); users {} (password {:?}; {} are managers)",
         s.account,

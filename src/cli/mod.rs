@@ -221,7 +221,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Seed a new database with the demo account.
+    /// Seed a new database with the demo account (a new file, or a new or empty PostgreSQL schema).
     Demo {
         #[arg(long, default_value_t = 6_000)]
         faxes: u64,

@@ -125,6 +125,20 @@ impl Db {
         }
     }
 
+    /// Creates a ledger in a PostgreSQL schema that holds nothing yet (or does not exist); a
+    /// schema that holds anything is refused (`invalid_input` on `db`), and so is a file.
+    pub fn create_in_empty_schema(at: &Location) -> Result<Db> {
+        match at {
+            Location::Postgres(url) => {
+                let conn = postgres::create_in_empty(url, SCHEMA_VERSION)?;
+                Ok(Db::with(Engine::Postgres(conn), at.clone(), None, OpenFlags::default()))
+            }
+            Location::File(p) => {
+                Err(Error::invalid("db", format!("{} is a file, not a PostgreSQL schema", p.display())))
+            }
+        }
+    }
+
     /// A private in-memory SQLite database, for unit tests.
     pub fn in_memory() -> Result<Db> {
         let path = PathBuf::from(":memory:");

@@ -15,6 +15,7 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::ledger::activity::{filter_sql, ActivityFilter};
 use crate::ledger::cards::card;
+use crate::sql::{Backend, Conn, Row, ToValue, Value};
 
 pub const HEADER: [&str; 16] = [
     "card_id",
@@ -148,66 +149,110 @@ fn read_lines(
     filter: &ActivityFilter,
     to_writer: &std::sync::mpsc::SyncSender<Msg>,
 ) -> Result<()> {
-    let tx = db.sqlite_read()?;
-    let currency = crate::account::account_in(crate::sql::Conn::from(&tx))?.currency;
-    let mut total = card(crate::sql::Conn::from(&tx), card_id)?.lines as u64;
-    let f = filter_sql(crate::sql::Conn::from(&tx), filter, 1)?;
-    let mut params = vec![crate::sql::Value::Int(card_id)];
+    let mut gone = false;
+    let read = db.read(|tx| {
+        let (start, conditions, params) = start_of(tx, card_id, filter)?;
+        if to_writer.send(start).is_err() {
+            gone = true;
+            return Ok(());
+        }
+        let mut batch = Batch::new();
+        scan(tx, &conditions, &params, &mut |r| {
+            for i in 0..TEXTS {
+                if let Some(t) = r.text_bytes(i)? {
+                    batch.text.extend_from_slice(t);
+                }
+                batch.ends.push(batch.text.len());
+            }
+            for i in TEXTS..TEXTS + INTS {
+                batch.ints.push(r.get::<i64>(i)?);
+            }
+            if batch.lines() == BATCH_LINES
+                && to_writer.send(Msg::Lines(std::mem::replace(&mut batch, Batch::new()))).is_err()
+            {
+                gone = true;
+                // Stops the scan; not an error of the export (the writer says why it stopped).
+                return Err(Error::Cancelled);
+            }
+            Ok(())
+        })?;
+        if batch.lines() > 0 && to_writer.send(Msg::Lines(batch)).is_err() {
+            return Ok(());
+        }
+        let _ = to_writer.send(Msg::End);
+        Ok(())
+    });
+    match read {
+        Err(Error::Cancelled) if gone => Ok(()),
+        other => other,
+    }
+}
+
+/// What the writer needs before the first line (the currency, the count, the users' names),
+/// and the conditions of the lines' query after the card's (`?1`) with their parameters.
+fn start_of(tx: Conn<'_>, card_id: i64, filter: &ActivityFilter) -> Result<(Msg, String, Vec<Value<'static>>)> {
+    let currency = crate::account::account_in(tx)?.currency;
+    let mut total = card(tx, card_id)?.lines as u64;
+    let f = filter_sql(tx, filter, 1)?;
+    let mut params = vec![Value::Int(card_id)];
     params.extend(f.params);
+    let refs: Vec<&dyn ToValue> = params.iter().map(|v| v as &dyn ToValue).collect();
     if !filter.is_empty() {
         // The lines a filter shows are counted first, so progress has its true end.
         let join = if f.needs_fax { "JOIN faxes f ON f.seq = a.fax_seq" } else { "" };
         total = tx.query_row(
             &format!("SELECT count(*) FROM activity a {join} WHERE a.card_id = ?1{}", f.conditions),
-            rusqlite::params_from_iter(params.iter()),
-            |r| r.get::<_, i64>(0),
+            &refs,
+            |r| r.get::<i64>(0),
         )? as u64;
     }
     // The users are few: their names come from memory, not a join per line.
-    let users: HashMap<i64, String> = tx
-        .prepare("SELECT id, name FROM users")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    if to_writer.send(Msg::Start { currency, total, users }).is_err() {
-        return Ok(());
-    }
-    let mut st = tx.prepare(&format!(
+    let users: HashMap<i64, String> =
+        tx.query("SELECT id, name FROM users", &[], |r| Ok((r.get(0)?, r.get(1)?)))?.into_iter().collect();
+    Ok((Msg::Start { currency, total, users }, f.conditions, params))
+}
+
+/// Lines per statement of a PostgreSQL export: each is streamed, and a cancelled export reads
+/// at most the rest of one before its connection is free again.
+const PG_LINES_PER_STATEMENT: i64 = 65_536;
+
+/// Hands the card's lines that `conditions` keep to `line`, in order, streamed on both engines.
+/// SQLite steps one statement. PostgreSQL streams statements of [`PG_LINES_PER_STATEMENT`] lines
+/// by keyset on the line number (the card's primary key), all in the read transaction's one
+/// snapshot: a single statement would be as fast, but an export cancelled early would first
+/// have to take in every remaining row the server had started sending.
+fn scan(
+    tx: Conn<'_>,
+    conditions: &str,
+    params: &[Value<'_>],
+    line: &mut dyn FnMut(&Row<'_>) -> Result<()>,
+) -> Result<()> {
+    let select = format!(
         "SELECT f.id, f.submit_time, f.completion_time, f.destination, f.subject,
                 f.user_id, f.pages_submitted, f.pages_sent, f.duration, f.units, f.cost_per_unit, a.amount,
-                f.cost, f.status
+                f.cost, f.status, a.n
          FROM activity a JOIN faxes f ON f.seq = a.fax_seq
-         WHERE a.card_id = ?1{} ORDER BY a.n",
-        f.conditions
-    ))?;
-    let mut rows = st.query(rusqlite::params_from_iter(params))?;
-    let mut batch = Batch::new();
-    while let Some(r) = rows.next()? {
-        use rusqlite::types::ValueRef;
-        for i in 0..TEXTS {
-            match r.get_ref(i)? {
-                ValueRef::Text(t) => batch.text.extend_from_slice(t),
-                ValueRef::Null => {}
-                _ => return Err(Error::Invariant(format!("column {i} of an activity line is not text"))),
-            }
-            batch.ends.push(batch.text.len());
-        }
-        for i in TEXTS..TEXTS + INTS {
-            match r.get_ref(i)? {
-                ValueRef::Integer(v) => batch.ints.push(v),
-                _ => return Err(Error::Invariant(format!("column {i} of an activity line is not an integer"))),
-            }
-        }
-        if batch.lines() == BATCH_LINES
-            && to_writer.send(Msg::Lines(std::mem::replace(&mut batch, Batch::new()))).is_err()
-        {
+         WHERE a.card_id = ?1{conditions}"
+    );
+    let refs: Vec<&dyn ToValue> = params.iter().map(|v| v as &dyn ToValue).collect();
+    if tx.backend() == Backend::Sqlite {
+        return tx.for_each(&format!("{select} ORDER BY a.n"), &refs, |r| line(r));
+    }
+    let sql = format!("{select} AND a.n > ?{} ORDER BY a.n LIMIT {PG_LINES_PER_STATEMENT}", params.len() + 1);
+    let mut after = 0i64;
+    loop {
+        let (from, mut read) = (after, 0);
+        let page_refs: Vec<&dyn ToValue> = refs.iter().copied().chain([&from as &dyn ToValue]).collect();
+        tx.for_each(&sql, &page_refs, |r| {
+            line(r)?;
+            after = r.get::<i64>(TEXTS + INTS)?;
+            read += 1;
+            Ok(())
+        })?;
+        if read < PG_LINES_PER_STATEMENT {
             return Ok(());
         }
     }
-    if batch.lines() > 0 && to_writer.send(Msg::Lines(batch)).is_err() {
-        return Ok(());
-    }
-    let _ = to_writer.send(Msg::End);
-    Ok(())
 }
 
 /// The writing side: encodes the batches as they come. Returns the lines written; when the
@@ -309,7 +354,7 @@ pub fn export_lines(
     check_target(target)?;
     db.refuse_own_file(target, "out")?;
     // Validate the card (and the filter's user) before creating anything.
-    card(crate::sql::Conn::from(db.sqlite()?), card_id)?;
+    card(db.conn(), card_id)?;
     filter_sql(db.conn(), filter, 1)?;
     let rows = write_atomically(target, |file| write_lines_csv(db, card_id, filter, file, opts, progress))?;
     Ok(ExportSummary { card_id, rows, path: target.to_path_buf() })

@@ -196,7 +196,7 @@ pub fn import_reader_with<'r, R: Read + Send + 'r>(
             // A batch that places a repeat order ends at that fax: the card is bought before the
             // faxes after it are billed, so they bill on it.
             while !rest.is_empty() {
-                let (results, ordered, batch_units, left) = bill_batch(db, rest, now)?;
+                let (results, ordered, batch_units) = bill_batch(db, &rest, now)?;
                 if ordered {
                     on_repeat_order(db);
                 }
@@ -205,7 +205,7 @@ pub fn import_reader_with<'r, R: Read + Send + 'r>(
                     summary.count(r.status);
                     on_record(r);
                 }
-                rest = left;
+                rest.drain(..results.len());
             }
         }
         summary.amount_billed = money::from_units(billed_units);
@@ -217,11 +217,11 @@ pub fn import_reader_with<'r, R: Read + Send + 'r>(
 type Records<'r> = Box<dyn Iterator<Item = Result<(u64, Result<RawFax>)>> + Send + 'r>;
 
 /// A record read and validated: its line, the id it gave (for the report when it is invalid),
-/// and the record or why it is not one.
+/// and the record or the result that says why it is not one.
 struct Parsed {
     line: u64,
     given_id: Option<String>,
-    record: Result<Record>,
+    record: std::result::Result<Record, RecordResult>,
 }
 
 /// Reads the records in batches of [`BATCH`] (or the size set) and validates them; stops at the end, at a read
@@ -245,6 +245,15 @@ fn parse_batches(mut source: Records<'_>, to_biller: &std::sync::mpsc::SyncSende
                 },
                 Err(e) => (None, Err(e)),
             };
+            let record = match record.map_err(failure) {
+                Ok(rec) => Ok(rec),
+                Err(Ok(refused)) => Err(refused),
+                // Not a fault of the record: the import stops before billing this batch.
+                Err(Err(e)) => {
+                    let _ = to_biller.send(Err(e));
+                    return;
+                }
+            };
             batch.push(Parsed { line, given_id, record });
             if batch.len() == size {
                 break;
@@ -257,55 +266,67 @@ fn parse_batches(mut source: Records<'_>, to_biller: &std::sync::mpsc::SyncSende
 }
 
 /// Bills a batch in one transaction, up to and including the first fax that places a repeat
-/// order; returns the results, whether an order was placed, the money billed in storage units,
-/// and the records left.
-type Billed = (Vec<RecordResult>, bool, i64, Vec<Parsed>);
-
-fn bill_batch(db: &mut Db, batch: Vec<Parsed>, now: Timestamp) -> Result<Billed> {
-    let (tx, rates) = db.sqlite_write_with_cache::<crate::rates::RateCache>()?;
-    let mut reactions = crate::billing::reactions();
-    let mut biller = Biller::new(crate::sql::Conn::from(&tx), &mut reactions)?
-        .with_rates(rates.current(crate::sql::Conn::from(&tx))?);
-    let mut results = Vec::with_capacity(batch.len());
-    let mut billed_units = 0i64;
-    let mut records = batch.into_iter();
-    for Parsed { line, given_id, record } in records.by_ref() {
-        let fax_id = match &record {
-            Ok(r) => Some(r.id().to_string()),
-            Err(_) => given_id,
-        };
-        let outcome = record.and_then(|r| biller.bill_record(&r, now));
-        let (status, code, message) = match outcome {
-            Ok(Outcome::Billed { cost, .. }) => {
-                billed_units += money::to_units(cost, "cost")?;
-                (RecordStatus::Billed, None, None)
+/// order; returns the results (one per record billed, from the first), whether an order was
+/// placed, and the money billed in storage units. On PostgreSQL the transaction takes the
+/// account's lock first, as billing one fax does, and may run again from its start: it reads
+/// the batch and keeps nothing across runs.
+fn bill_batch(db: &mut Db, batch: &[Parsed], now: Timestamp) -> Result<(Vec<RecordResult>, bool, i64)> {
+    db.write_with_cache(|tx, rates: &mut crate::rates::RateCache| {
+        let mut reactions = crate::billing::reactions();
+        let mut biller = Biller::new(tx, &mut reactions)?.with_rates(rates.current(tx)?);
+        let mut results = Vec::with_capacity(batch.len());
+        let mut billed_units = 0i64;
+        for Parsed { line, given_id, record } in batch {
+            let (fax_id, outcome) = match record {
+                Ok(r) => (Some(r.id().to_string()), biller.bill_record(r, now)),
+                Err(f) => {
+                    results.push(RecordResult { line: *line, fax_id: given_id.clone(), ..f.clone() });
+                    continue;
+                }
+            };
+            let (status, code, message) = match outcome {
+                Ok(Outcome::Billed { cost, .. }) => {
+                    billed_units += money::to_units(cost, "cost")?;
+                    (RecordStatus::Billed, None, None)
+                }
+                Ok(Outcome::Exists { .. }) => (RecordStatus::Exists, None, None),
+                Ok(Outcome::Pending { fax_id, status }) => (
+                    RecordStatus::Pending,
+                    None,
+                    Some(format!(
+                        "fax {fax_id} is still in process (status {status}); not billed until it has completed"
+                    )),
+                ),
+                Ok(Outcome::Refused { cost, available, .. }) => (
+                    RecordStatus::Refused,
+                    Some("quota_exceeded".to_string()),
+                    Some(Error::QuotaExceeded { cost: cost.to_string(), available: available.to_string() }.to_string()),
+                ),
+                Err(e) => {
+                    let f = failure(e)?;
+                    (f.status, f.code, f.message)
+                }
+            };
+            results.push(RecordResult { line: *line, fax_id, status, code, message });
+            if biller.placed_repeat_order() {
+                break;
             }
-            Ok(Outcome::Exists { .. }) => (RecordStatus::Exists, None, None),
-            Ok(Outcome::Pending { fax_id, status }) => (
-                RecordStatus::Pending,
-                None,
-                Some(format!("fax {fax_id} is still in process (status {status}); not billed until it has completed")),
-            ),
-            Ok(Outcome::Refused { cost, available, .. }) => (
-                RecordStatus::Refused,
-                Some("quota_exceeded".to_string()),
-                Some(Error::QuotaExceeded { cost: cost.to_string(), available: available.to_string() }.to_string()),
-            ),
-            Err(e @ Error::ExistsWithDifferent { .. }) => {
-                (RecordStatus::Different, Some(e.code()), Some(e.to_string()))
-            }
-            Err(e @ Error::Invalid { .. }) => (RecordStatus::Invalid, Some(e.code()), Some(e.to_string())),
-            // Anything else (disk, database) aborts the batch: it rolls back whole.
-            Err(e) => return Err(e),
-        };
-        results.push(RecordResult { line, fax_id, status, code, message });
-        if biller.placed_repeat_order() {
-            break;
         }
-    }
-    let ordered = biller.placed_repeat_order();
-    biller.finish()?;
-    crate::db::phase_note_records(results.len());
-    tx.commit()?;
-    Ok((results, ordered, billed_units, records.collect()))
+        let ordered = biller.placed_repeat_order();
+        biller.finish()?;
+        crate::db::phase_note_records(results.len());
+        Ok((results, ordered, billed_units))
+    })
+}
+
+/// The result of a record that is refused for what it says (`invalid`, or billed before with a
+/// different field); any other error (disk, database) is returned, and aborts the batch: it
+/// rolls back whole.
+fn failure(e: Error) -> Result<RecordResult> {
+    let status = match &e {
+        Error::ExistsWithDifferent { .. } => RecordStatus::Different,
+        Error::Invalid { .. } => RecordStatus::Invalid,
+        _ => return Err(e),
+    };
+    Ok(RecordResult { line: 0, fax_id: None, status, code: Some(e.code()), message: Some(e.to_string()) })
 }

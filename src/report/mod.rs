@@ -14,6 +14,8 @@ use serde::Serialize;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::money;
+use crate::sql::Conn;
+use crate::time::Zone;
 
 /// What the rows of a report are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -119,45 +121,12 @@ struct Sum {
 
 /// The report of `range` by `by`, from one read transaction.
 pub fn spend_report(db: &mut Db, range: Range, by: GroupBy) -> Result<SpendReport> {
-    let tx = db.sqlite_read()?;
-    let currency = crate::account::account_in(crate::sql::Conn::from(&tx))?.currency;
-    let zone = crate::account::time_zone(crate::sql::Conn::from(&tx))?;
-    let (lo, hi) = day::coarse_bounds(range.from, range.to);
-    let mut sums: BTreeMap<String, Sum> = BTreeMap::new();
-    // No index on the faxes' submit time: billing would pay for one on every fax. A report is
-    // a scan.
-    let mut st = tx.prepare(
-        "SELECT f.submit_time, u.name, f.destination, f.pages_sent, f.cost
-         FROM faxes f JOIN users u ON u.id = f.user_id WHERE f.submit_time >= ?1 AND f.submit_time < ?2",
-    )?;
-    let mut rows = st.query([&lo, &hi])?;
-    while let Some(r) = rows.next()? {
-        let submitted: String = r.get(0)?;
-        let d = day::day_of(&crate::time::parse_ts(&submitted, "submit_time")?, &zone);
-        if !range.contains(d) {
-            continue;
-        }
-        let (key, label) = match by {
-            GroupBy::User => {
-                let name: String = r.get(1)?;
-                (name.clone(), name)
-            }
-            GroupBy::Country => {
-                let c = crate::countries::country_of(&r.get::<_, String>(2)?);
-                (c.code.to_string(), c.name.to_string())
-            }
-            GroupBy::Day => {
-                let s = d.format("%Y-%m-%d").to_string();
-                (s.clone(), s)
-            }
-        };
-        let sum = sums.entry(key).or_insert_with(|| Sum { label, ..Sum::default() });
-        sum.faxes += 1;
-        sum.pages += r.get::<_, i64>(3)?;
-        sum.amount += r.get::<_, i64>(4)?;
-    }
-    drop(rows);
-    drop(st);
+    let (currency, zone, mut sums) = db.read(|tx| {
+        let currency = crate::account::account_in(tx)?.currency;
+        let zone = crate::account::time_zone(tx)?;
+        let sums = sums_in(tx, range, by, &zone)?;
+        Ok((currency, zone, sums))
+    })?;
     if by == GroupBy::Day {
         for d in range.from.iter_days().take_while(|d| *d <= range.to) {
             let s = d.format("%Y-%m-%d").to_string();
@@ -193,6 +162,47 @@ pub fn spend_report(db: &mut Db, range: Range, by: GroupBy) -> Result<SpendRepor
     })
 }
 
+/// The faxes of `range` added up by `by`: one scan of the faxes submitted around the range,
+/// streamed on both engines, each fax counted on its day in `zone`.
+fn sums_in(tx: Conn<'_>, range: Range, by: GroupBy, zone: &Zone) -> Result<BTreeMap<String, Sum>> {
+    let (lo, hi) = day::coarse_bounds(range.from, range.to);
+    let mut sums: BTreeMap<String, Sum> = BTreeMap::new();
+    // No index on the faxes' submit time: billing would pay for one on every fax. A report is
+    // a scan.
+    tx.for_each(
+        "SELECT f.submit_time, u.name, f.destination, f.pages_sent, f.cost
+         FROM faxes f JOIN users u ON u.id = f.user_id WHERE f.submit_time >= ?1 AND f.submit_time < ?2",
+        &[&lo, &hi],
+        |r| {
+            let submitted: String = r.get(0)?;
+            let d = day::day_of(&crate::time::parse_ts(&submitted, "submit_time")?, zone);
+            if !range.contains(d) {
+                return Ok(());
+            }
+            let (key, label) = match by {
+                GroupBy::User => {
+                    let name: String = r.get(1)?;
+                    (name.clone(), name)
+                }
+                GroupBy::Country => {
+                    let c = crate::countries::country_of(&r.get::<String>(2)?);
+                    (c.code.to_string(), c.name.to_string())
+                }
+                GroupBy::Day => {
+                    let s = d.format("%Y-%m-%d").to_string();
+                    (s.clone(), s)
+                }
+            };
+            let sum = sums.entry(key).or_insert_with(|| Sum { label, ..Sum::default() });
+            sum.faxes += 1;
+            sum.pages += r.get::<i64>(3)?;
+            sum.amount += r.get::<i64>(4)?;
+            Ok(())
+        },
+    )?;
+    Ok(sums)
+}
+
 /// One fax of a user in a report's range: "View Activity of this user".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UserFax {
@@ -209,44 +219,51 @@ pub struct UserFax {
 
 /// The faxes `user` sent in `range`, newest submitted first, at most `limit`; and how many there are.
 pub fn user_faxes(db: &mut Db, range: Range, user: &str, limit: usize) -> Result<(Vec<UserFax>, i64)> {
-    let tx = db.sqlite_read()?;
-    let user_id: i64 = tx
-        .query_row("SELECT id FROM users WHERE name = ?1", [user.trim()], |r| r.get(0))
-        .map_err(|_| Error::NotFound(format!("no user named {user:?}")))?;
-    let zone = crate::account::time_zone(crate::sql::Conn::from(&tx))?;
-    let (lo, hi) = day::coarse_bounds(range.from, range.to);
-    let mut st = tx.prepare(
-        "SELECT f.seq, f.id, f.billed_at, f.submit_time, f.destination, f.pages_sent, f.cost FROM faxes f
-         WHERE f.user_id = ?1 AND f.submit_time >= ?2 AND f.submit_time < ?3 ORDER BY f.submit_time DESC, f.seq DESC",
-    )?;
-    let mut lines = tx.prepare_cached("SELECT card_id FROM activity WHERE fax_seq = ?1 ORDER BY card_id")?;
-    let mut out = Vec::new();
-    let mut count = 0;
-    let mut rows = st.query(rusqlite::params![user_id, lo, hi])?;
-    while let Some(r) = rows.next()? {
-        let billed: String = r.get(2)?;
-        let submitted: String = r.get(3)?;
-        if !range.contains(day::day_of(&crate::time::parse_ts(&submitted, "submit_time")?, &zone)) {
-            continue;
+    db.read(|tx| {
+        let user_id: i64 = tx
+            .query_opt("SELECT id FROM users WHERE name = ?1", &[&user.trim()], |r| r.get(0))?
+            .ok_or_else(|| Error::NotFound(format!("no user named {user:?}")))?;
+        let zone = crate::account::time_zone(tx)?;
+        let (lo, hi) = day::coarse_bounds(range.from, range.to);
+        let mut out = Vec::new();
+        let mut seqs = Vec::new();
+        let mut count = 0;
+        tx.for_each(
+            "SELECT f.seq, f.id, f.billed_at, f.submit_time, f.destination, f.pages_sent, f.cost FROM faxes f
+             WHERE f.user_id = ?1 AND f.submit_time >= ?2 AND f.submit_time < ?3
+             ORDER BY f.submit_time DESC, f.seq DESC",
+            &[&user_id, &lo, &hi],
+            |r| {
+                let submitted: String = r.get(3)?;
+                if !range.contains(day::day_of(&crate::time::parse_ts(&submitted, "submit_time")?, &zone)) {
+                    return Ok(());
+                }
+                count += 1;
+                if out.len() >= limit {
+                    return Ok(());
+                }
+                let destination: String = r.get(4)?;
+                seqs.push(r.get::<i64>(0)?);
+                out.push(UserFax {
+                    fax_id: r.get(1)?,
+                    billed_at: r.get(2)?,
+                    submit_time: submitted,
+                    country: crate::countries::country_of(&destination).name.to_string(),
+                    destination,
+                    pages_sent: r.get(5)?,
+                    cost: money::from_units(r.get(6)?),
+                    cards: Vec::new(),
+                });
+                Ok(())
+            },
+        )?;
+        // The cards of the faxes shown, once the scan has ended (no SQL runs inside it).
+        for (fax, seq) in out.iter_mut().zip(seqs) {
+            fax.cards =
+                tx.query("SELECT card_id FROM activity WHERE fax_seq = ?1 ORDER BY card_id", &[&seq], |l| l.get(0))?;
         }
-        count += 1;
-        if out.len() >= limit {
-            continue;
-        }
-        let seq: i64 = r.get(0)?;
-        let destination: String = r.get(4)?;
-        out.push(UserFax {
-            fax_id: r.get(1)?,
-            billed_at: billed,
-            submit_time: submitted,
-            country: crate::countries::country_of(&destination).name.to_string(),
-            destination,
-            pages_sent: r.get(5)?,
-            cost: money::from_units(r.get(6)?),
-            cards: lines.query_map([seq], |l| l.get(0))?.collect::<rusqlite::Result<_>>()?,
-        });
-    }
-    Ok((out, count))
+        Ok((out, count))
+    })
 }
 
 #[cfg(test)]

@@ -61,6 +61,32 @@ fn refuse_other_accounts_schema(conn: &PgConn, url: &PgUrl) -> Result<()> {
     Ok(())
 }
 
+/// Connects to the account's schema and creates the ledger in it, refusing a schema that holds
+/// anything already (tables, views, sequences, functions: a ledger or another program's): for
+/// the commands that must only ever write into a new or empty place (`demo`).
+pub fn create_in_empty(url: &PgUrl, known: i64) -> Result<PgConn> {
+    let conn = connect(url)?;
+    refuse_other_accounts_schema(&conn, url)?;
+    let held: i64 = crate::sql::Conn::from(&conn).query_row(
+        "SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ?1)
+              + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = ?1)",
+        &[&url.schema],
+        |r| r.get(0),
+    )?;
+    if held > 0 {
+        return Err(Error::invalid(
+            "db",
+            format!(
+                "the PostgreSQL schema {:?} is not empty ({held} tables, indexes, sequences or functions); \
+                 choose a new or empty schema (schema= in the URL)",
+                url.schema
+            ),
+        ));
+    }
+    migrate(&conn, &url.schema, known)?;
+    Ok(conn)
+}
+
 /// The ledger's version in the session's schema: `None` when it holds no ledger.
 fn version(conn: &PgConn) -> Result<Option<i64>> {
     let c = crate::sql::Conn::from(conn);
