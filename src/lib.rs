@@ -17,6 +17,7 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod ledger;
+pub mod migrate;
 pub mod money;
 pub mod notify;
 pub mod orders;

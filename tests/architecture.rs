@@ -12,7 +12,7 @@ const LAYERS: &[&[&str]] = &[
     &["account", "billing_details", "catalog", "rates", "secrets", "paths", "audit"],
     &["ledger", "notify", "alerts"],
     &["payments", "orders", "repeat", "billing"],
-    &["import", "export", "report", "demo", "setup", "services"],
+    &["import", "export", "report", "demo", "setup", "services", "migrate"],
 ];
 
 fn layer_of(module: &str) -> usize {

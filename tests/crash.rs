@@ -1,127 +1,29 @@
 //! Crash test: the real `faxcredit` binary billing and importing is killed with SIGKILL at random
-//! moments. After every kill the database must pass `faxcredit check`, and in the end every fax
-//! that was acknowledged is billed exactly once, with exact totals. Each process writes where it
-//! is (`FAXCREDIT_PHASES`: opened, begin, commit, committed), so the test counts where its kills
+//! moments, on both engines (a SQLite file, a schema of the PostgreSQL server of the tests).
+//! After every kill the ledger must pass `faxcredit check`, and in the end every fax that was
+//! acknowledged is billed exactly once, with exact totals. Each process writes where it is
+//! (`FAXCREDIT_PHASES`: opened, begin, commit, committed), so the test counts where its kills
 //! landed and requires enough of them inside write transactions; imports run in batches of a few
 //! records (`FAXCREDIT_IMPORT_BATCH`), so that many die with some batches committed and others not.
 //!
 //! `FAXCREDIT_CRASH_SEED=N` replays the operations of a run (which commands, which faxes, which
 //! delays before each kill); where each kill lands depends on the machine's timing, so a replay
 //! repeats the operations, not the kill points. `FAXCREDIT_CRASH_KILLS=N` sets how many kills
-//! (default 200; `cargo xtask soak` runs more).
+//! (default 200 on each engine; `cargo xtask soak` runs more).
 
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsStr;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_faxcredit");
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
-fn cli(db: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(BIN).arg("--db").arg(db).args(args).stdin(Stdio::null()).output().unwrap()
-}
-
-fn fax_json(id: &str, pages: u64) -> String {
-    format!(
-        r#"{{"id":"{id}","userId":"bob","destinationFax":"+12125550100","submitTime":"2026-11-24T09:00:00Z","pagesSent":{pages}}}"#
-    )
-}
+use common::crash::{cli, count, fax_json, json_lines, whole_batches_only, Landings, Rng, BIN};
 
 /// Records per import transaction in the crash test's imports (20 to 170 records each).
 const CRASH_BATCH: usize = 25;
-
-/// The `phase:` lines a process wrote.
-fn phases(stderr: &[u8]) -> Vec<String> {
-    String::from_utf8_lossy(stderr).lines().filter_map(|l| l.strip_prefix("phase: ")).map(str::to_string).collect()
-}
-
-/// A killed import left whole batches: of its records, those billed or refused are exactly the
-/// records of the batches it saw committed (or of one more, when it died during that batch's
-/// commit). Each batch says its size (`records N`) before committing: a batch that places a repeat
-/// order ends early, at that fax. Returns the batches committed.
-fn whole_batches_only(db: &Path, ids: &[String], stderr: &[u8]) -> usize {
-    let phases = phases(stderr);
-    let list = ids.iter().map(|id| format!("'{id}'")).collect::<Vec<_>>().join(",");
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let done: i64 = conn
-        .query_row(
-            &format!(
-                "SELECT (SELECT count(*) FROM faxes WHERE id IN ({list}))
-                      + (SELECT count(DISTINCT fax_id) FROM attempts WHERE fax_id IN ({list}))"
-            ),
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    // Records of the batches committed, and of the batch whose commit was under way.
-    let (mut committed, mut records, mut in_flight) = (0usize, 0i64, None::<i64>);
-    for p in &phases {
-        if let Some(n) = p.strip_prefix("records ") {
-            in_flight = Some(n.parse().unwrap());
-        } else if p == "committed" {
-            if let Some(n) = in_flight.take() {
-                committed += 1;
-                records += n;
-            }
-        } else if p == "rolled-back" {
-            in_flight = None;
-        }
-    }
-    let dying_in_commit = phases.last().is_some_and(|p| p == "commit");
-    assert!(
-        done == records || (dying_in_commit && Some(done) == in_flight.map(|n| records + n)),
-        "an import killed after {committed} committed batches ({records} records) left {done} of its records done: {phases:?}"
-    );
-    committed
-}
-
-/// Where the kills landed, from the last `phase:` line each killed process wrote.
-#[derive(Default, Debug)]
-struct Landings {
-    /// Before the ledger was opened (process start, argument parsing, opening).
-    before_open: u32,
-    /// Opened, outside any write transaction (reading, parsing, before the first batch).
-    opened: u32,
-    /// Holding the write lock, writing.
-    in_transaction: u32,
-    /// Committing (the commit had started: WAL written, synced).
-    in_commit: u32,
-    /// After a commit (or a rollback): printing, or between an import's batches.
-    after_commit: u32,
-    /// Imports killed with some of their batches committed and some not.
-    partial_imports: u32,
-}
-
-impl Landings {
-    fn note(&mut self, stderr: &[u8]) {
-        match phases(stderr).last().map(String::as_str) {
-            None => self.before_open += 1,
-            Some("opened") => self.opened += 1,
-            Some("begin") => self.in_transaction += 1,
-            Some("commit") => self.in_commit += 1,
-            Some("committed" | "rolled-back") => self.after_commit += 1,
-            // Its batch is written and about to commit: still inside the write transaction.
-            Some(p) if p.starts_with("records ") => self.in_transaction += 1,
-            Some(other) => panic!("unknown phase {other}"),
-        }
-    }
-}
 
 /// What the harness knows: each fax id, its pages, and whether a process acknowledged it as billed.
 #[derive(Default)]
@@ -130,32 +32,34 @@ struct Ledger {
     billed: BTreeSet<String>,
 }
 
-#[test]
-fn survives_sigkill_at_random_moments_and_bills_every_acknowledged_fax_once() {
-    let seed: u64 = std::env::var("FAXCREDIT_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1
-    });
-    let kills: u32 = std::env::var("FAXCREDIT_CRASH_KILLS").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
-    eprintln!("crash test: seed {seed} (FAXCREDIT_CRASH_SEED={seed} replays it), {kills} kill attempts");
-    let result = std::panic::catch_unwind(|| run(seed, kills));
-    if let Err(e) = result {
-        eprintln!("crash test FAILED with seed {seed}: replay with FAXCREDIT_CRASH_SEED={seed}");
-        std::panic::resume_unwind(e);
+on_both! {
+    fn survives_sigkill_at_random_moments_and_bills_every_acknowledged_fax_once(backend) {
+        let seed = common::crash::seed();
+        let kills: u32 = std::env::var("FAXCREDIT_CRASH_KILLS").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
+        let on = backend.name();
+        eprintln!("crash test on {on}: seed {seed} (FAXCREDIT_CRASH_SEED={seed} replays it), {kills} kill attempts");
+        let result = std::panic::catch_unwind(|| kill_and_recount(&backend, seed, kills));
+        if let Err(e) = result {
+            eprintln!("crash test on {on} FAILED with seed {seed}: replay with FAXCREDIT_CRASH_SEED={seed}");
+            std::panic::resume_unwind(e);
+        }
     }
 }
 
-fn run(seed: u64, kills: u32) {
+/// The kills, then every fax submitted again: see the module's comment. One long function on
+/// purpose: the run reads top to bottom as the story it tests.
+fn kill_and_recount(backend: &common::Backend, seed: u64, kills: u32) {
     let mut rng = Rng(seed);
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("crash.db");
-    common::cli_account_with_bob(BIN, &db);
+    let fresh = backend.fresh();
+    let db: &OsStr = &fresh.arg;
+    common::cli_account_with_bob(BIN, db);
     // Small cards, so faxes split across cards and some are refused with 205000.
     for v in ["30", "45", "60"] {
-        assert!(cli(&db, &["card", "apply", v]).status.success());
+        assert!(cli(db, &["card", "apply", v]).status.success());
     }
     // A repeat order under a cap: refusals and 95% crossings place automatic orders in the
     // transactions the kills land in. (No keyring here: they stay pending, and the cap counts them.)
-    assert!(cli(&db, &["repeat-order", "set", "starter", "--cap", "40"]).status.success());
+    assert!(cli(db, &["repeat-order", "set", "starter", "--cap", "40"]).status.success());
     let mut ledger = Ledger::default();
     let mut next_id = 0u64;
     let mut done = 0;
@@ -178,7 +82,7 @@ fn run(seed: u64, kills: u32) {
             ledger.pages.insert(id.clone(), pages);
             let mut child = Command::new(BIN)
                 .arg("--db")
-                .arg(&db)
+                .arg(db)
                 .args(["bill", "--json", &fax_json(&id, pages)])
                 .env("FAXCREDIT_PHASES", "1")
                 .stdout(Stdio::null())
@@ -201,7 +105,7 @@ fn run(seed: u64, kills: u32) {
             // An import of a few hundred records, killed mid-way: acknowledged records are those
             // it printed, which it does only after their batch committed.
             let n = 20 + rng.below(150);
-            let file = dir.path().join("batch.ndjson");
+            let file = fresh.file("batch.ndjson");
             let mut text = String::new();
             let mut ids = Vec::new();
             for _ in 0..n {
@@ -216,7 +120,7 @@ fn run(seed: u64, kills: u32) {
             std::fs::write(&file, text).unwrap();
             let child = Command::new(BIN)
                 .arg("--db")
-                .arg(&db)
+                .arg(db)
                 .args(["import", "--json"])
                 .arg(&file)
                 .env("FAXCREDIT_PHASES", "1")
@@ -249,41 +153,46 @@ fn run(seed: u64, kills: u32) {
             }
             if killed {
                 landed.note(&out.stderr);
-                let committed = whole_batches_only(&db, &ids, &out.stderr);
+                let committed = whole_batches_only(db, &ids, &out.stderr);
                 landed.partial_imports += u32::from(committed > 0 && committed < ids.len().div_ceil(CRASH_BATCH));
             } else {
-                assert_eq!(reported, n, "an import that finished reports every record");
+                assert_eq!(
+                    reported,
+                    n,
+                    "an import that finished reports every record: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
             }
         }
         done += 1;
-        let c = cli(&db, &["check"]);
+        let c = cli(db, &["check"]);
         assert!(
             c.status.success(),
             "after kill {done}: {}{}",
             String::from_utf8_lossy(&c.stdout),
             String::from_utf8_lossy(&c.stderr)
         );
-        assert_orders_within_cap(&db, 400_000);
+        assert_orders_within_cap(db, 400_000);
         // Every few kills, the credit runs low: apply more, as the provider would.
         if done % 10 == 0 {
-            assert!(cli(&db, &["card", "apply", "300"]).status.success());
+            assert!(cli(db, &["card", "apply", "300"]).status.success());
         }
     }
 
     // Where the kills landed: enough of them inside write transactions and between an import's
     // batches for the run to have tested what it is named for.
-    eprintln!("crash test: kills landed {landed:?}");
+    eprintln!("crash test on {}: kills landed {landed:?}", backend.name());
     let inside = landed.in_transaction + landed.in_commit;
     assert!(inside >= kills / 10, "only {inside} of {kills} kills inside a write transaction: {landed:?}");
     assert!(landed.partial_imports >= kills / 20, "too few imports killed between batches: {landed:?}");
 
     // Re-submit everything not acknowledged, with enough credit: each is billed now, or was
     // billed by a process killed before it could say so (`exists`), one line each.
-    assert!(cli(&db, &["card", "apply", "100000"]).status.success());
+    assert!(cli(db, &["card", "apply", "100000"]).status.success());
     let rest: Vec<&String> = ledger.pages.keys().filter(|id| !ledger.billed.contains(*id)).collect();
-    let file = dir.path().join("rest.ndjson");
+    let file = fresh.file("rest.ndjson");
     std::fs::write(&file, rest.iter().map(|id| fax_json(id, ledger.pages[*id]) + "\n").collect::<String>()).unwrap();
-    let o = cli(&db, &["import", "--json", file.to_str().unwrap()]);
+    let o = cli(db, &["import", "--json", file.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let results = json_lines(&o.stdout);
     assert_eq!(results.len(), rest.len(), "one line per re-submitted fax");
@@ -292,10 +201,10 @@ fn run(seed: u64, kills: u32) {
         assert!(v["status"] == "billed" || v["status"] == "exists", "{v}");
     }
     // Acknowledged ones again: each must say `exists`, never bill twice.
-    let again = dir.path().join("again.ndjson");
+    let again = fresh.file("again.ndjson");
     let acked: String = ledger.billed.iter().map(|id| fax_json(id, ledger.pages[id]) + "\n").collect();
     std::fs::write(&again, acked).unwrap();
-    let o = cli(&db, &["import", "--json", again.to_str().unwrap()]);
+    let o = cli(db, &["import", "--json", again.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let results = json_lines(&o.stdout);
     assert_eq!(results.len(), ledger.billed.len(), "one line per acknowledged fax");
@@ -304,40 +213,32 @@ fn run(seed: u64, kills: u32) {
         assert_eq!(v["status"], "exists", "an acknowledged fax was not in the ledger: {v}");
     }
 
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    let (count, total): (i64, i64) = conn
-        .query_row("SELECT count(*), coalesce(sum(cost), 0) FROM faxes", [], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap();
+    let (faxes, total) =
+        (count(db, "SELECT count(*) FROM faxes"), count(db, "SELECT coalesce(sum(cost), 0) FROM faxes"));
     let expected: u64 = ledger.pages.values().map(|p| p * 1_000).sum();
-    assert_eq!(count as usize, ledger.pages.len(), "every fax billed exactly once");
+    assert_eq!(faxes as usize, ledger.pages.len(), "every fax billed exactly once");
     assert_eq!(total as u64, expected, "totals exact (0.10 a page)");
-    let lines: i64 = conn.query_row("SELECT coalesce(sum(amount), 0) FROM activity", [], |r| r.get(0)).unwrap();
-    let used: i64 = conn.query_row("SELECT coalesce(sum(used), 0) FROM cards", [], |r| r.get(0)).unwrap();
+    let lines = count(db, "SELECT coalesce(sum(amount), 0) FROM activity");
+    let used = count(db, "SELECT coalesce(sum(used), 0) FROM cards");
     assert_eq!((lines, used), (total, total));
-    let c = cli(&db, &["check"]);
+    let c = cli(db, &["check"]);
     assert!(c.status.success());
-    assert_orders_within_cap(&db, 400_000);
-    let automatic: i64 =
-        conn.query_row("SELECT count(*) FROM orders WHERE kind = 'automatic'", [], |r| r.get(0)).unwrap();
-    let capped: i64 =
-        conn.query_row("SELECT count(*) FROM repeat_log WHERE event = 'capped'", [], |r| r.get(0)).unwrap();
+    assert_orders_within_cap(db, 400_000);
+    let automatic = count(db, "SELECT count(*) FROM orders WHERE kind = 'automatic'");
+    let capped = count(db, "SELECT count(*) FROM repeat_log WHERE event = 'capped'");
     // Cards are applied as credit runs low, so most crossings are skipped (other cards hold
     // credit): every card that reached 95% must have been decided, ordered or skipped with its
     // reason, in the transaction that took it there, however the kills fell.
-    let undecided: Vec<i64> = conn
-        .prepare(
-            "SELECT c.id FROM cards c WHERE c.used * 100 >= c.original_balance * 95
-               AND NOT EXISTS (SELECT 1 FROM repeat_log l WHERE l.card_id = c.id)
-               AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.trigger_card = c.id)",
-        )
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap();
-    assert!(undecided.is_empty(), "cards past 95% with no repeat-order decision: {undecided:?}");
+    let undecided = count(
+        db,
+        "SELECT count(*) FROM cards c WHERE c.used * 100 >= c.original_balance * 95
+           AND NOT EXISTS (SELECT 1 FROM repeat_log l WHERE l.card_id = c.id)
+           AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.trigger_card = c.id)",
+    );
+    assert_eq!(undecided, 0, "cards past 95% with no repeat-order decision");
     eprintln!(
-        "crash test: {done} runs, {killed_mid_work} killed by SIGKILL mid-work ({inside} inside a write transaction, {} imports between batches), survived in {:.1?}, {} faxes ({} acknowledged before re-submission), nothing lost or doubled; {automatic} automatic orders, {capped} capped",
+        "crash test on {}: {done} runs, {killed_mid_work} killed by SIGKILL mid-work ({inside} inside a write transaction, {} imports between batches), survived in {:.1?}, {} faxes ({} acknowledged before re-submission), nothing lost or doubled; {automatic} automatic orders, {capped} capped",
+        backend.name(),
         landed.partial_imports,
         started.elapsed(),
         ledger.pages.len(),
@@ -346,23 +247,14 @@ fn run(seed: u64, kills: u32) {
 }
 
 /// At most one automatic order per card, and those that are or may be paid within `cap`.
-fn assert_orders_within_cap(db: &Path, cap: i64) {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let (orders, cards, counted): (i64, i64, i64) = conn
-        .query_row(
-            "SELECT count(*), count(DISTINCT trigger_card), coalesce(sum(face_value), 0) FROM orders
-             WHERE kind = 'automatic' AND (status IN ('pending', 'paid') OR next_retry_at IS NOT NULL)",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .unwrap();
+fn assert_orders_within_cap(db: &OsStr, cap: i64) {
+    const LIVE: &str =
+        "FROM orders WHERE kind = 'automatic' AND (status IN ('pending', 'paid') OR next_retry_at IS NOT NULL)";
+    let orders = count(db, &format!("SELECT count(*) {LIVE}"));
+    let cards = count(db, &format!("SELECT count(DISTINCT trigger_card) {LIVE}"));
+    let counted = count(db, &format!("SELECT coalesce(sum(face_value), 0) {LIVE}"));
     assert_eq!(orders, cards, "one automatic order per card");
     assert!(counted <= cap, "automatic orders {counted} past the cap {cap}");
-}
-
-/// The JSON object of each line of an `import --json`.
-fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
 /// Purchases and repeat orders in flight under SIGKILL (needs the OS keyring: `cargo xtask test`

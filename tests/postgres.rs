@@ -324,7 +324,18 @@ fn one_accounts_role_cannot_open_another_accounts_schema() {
             "{stderr}"
         );
     }
-    let acme_db = Db::open(&Location::parse(url(acme, acme).as_ref()).unwrap()).unwrap();
+    // Nor may a SQLite ledger be moved up into it.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ledger.db");
+    common::cli_account_with_bob(CLI, &file);
+    let out = std::process::Command::new(CLI)
+        .arg("--db")
+        .arg(&file)
+        .args(["migrate-to", &url(globex, acme)])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "migrate-to: {}", String::from_utf8_lossy(&out.stderr));
+    let acme_db = Db::open(Location::parse(url(acme, acme).as_ref()).unwrap()).unwrap();
     let cards: i64 = acme_db.conn().query_row("SELECT count(*) FROM cards", &[], |r| r.get(0)).unwrap();
     let name: String = acme_db.conn().query_row("SELECT name FROM account", &[], |r| r.get(0)).unwrap();
     assert_eq!((cards, name.as_str()), (1, "Acme"), "Acme's ledger is as Acme left it");

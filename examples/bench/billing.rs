@@ -10,9 +10,10 @@ use faxcredit::Db;
 
 use super::{card, now, Figure, Sizes};
 
-/// A prepaid account with user bob and one card big enough for everything.
-pub fn fresh(path: &Path) -> Db {
-    let mut db = Db::create(path).expect("db");
+/// A prepaid account with user bob and one card big enough for everything, in a file or a
+/// PostgreSQL schema.
+pub fn fresh(at: impl Into<faxcredit::db::Location>) -> Db {
+    let mut db = Db::create(at).expect("db");
     let new = NewAccount {
         name: "Bench".into(),
         kind: AccountKind::Prepaid,
@@ -37,7 +38,7 @@ fn raw(user: &str, prefix: &str, i: usize) -> RawFax {
     }
 }
 
-fn fax(user: &str, prefix: &str, i: usize) -> ledger::Fax {
+pub fn fax(user: &str, prefix: &str, i: usize) -> ledger::Fax {
     raw(user, prefix, i).validate().expect("fax")
 }
 
@@ -130,7 +131,7 @@ fn bare_same_writes_fax(conn: &rusqlite::Connection, id: &str, n: usize) {
 /// `bill_durable` (against one bare INSERT per transaction, the reference) and
 /// `bill_same_writes` (against the same pages written bare), all three alternating.
 pub fn bill_durable(dir: &Path, s: &Sizes) -> [Figure; 2] {
-    let mut db = fresh(&dir.join("bill.db"));
+    let mut db = fresh(dir.join("bill.db").as_path());
     let conn = bare(&dir.join("bare.db"));
     let same = bare_same_writes(&dir.join("bare-same.db"));
     let per_round = s.bill / s.rounds;

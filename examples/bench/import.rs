@@ -54,7 +54,7 @@ pub fn import_bulk(dir: &Path, s: &Sizes) -> Figure {
 /// Seconds to import the file into a new ledger.
 fn ours_round(dir: &Path, file: &Path, n: usize) -> f64 {
     let path = dir.join("import.db");
-    let mut db = fresh(&path);
+    let mut db = fresh(path.as_path());
     let t = Instant::now();
     let sum = faxcredit::import::import_file(&mut db, file, now(), &mut |_| {}).expect("import");
     let secs = t.elapsed().as_secs_f64();

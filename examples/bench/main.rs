@@ -8,6 +8,9 @@
 //! on small sizes, part of `cargo xtask test`) fails when a figure rots; speed is judged only by
 //! the full run's table.
 //!
+//! The PostgreSQL figures (`pg_*`, `pg.rs`) bill on the server `FAXCREDIT_TEST_PG` names:
+//! `cargo xtask bench` starts a private cluster for them, as `cargo xtask test` does.
+//!
 //! `cargo run --release --example bench -- [--quick] [--out FILE] [--cli PATH] [--only NAME]`
 
 // Timings and ratios of a measurement, not money.
@@ -16,6 +19,7 @@
 mod billing;
 mod card;
 mod import;
+mod pg;
 
 use std::path::{Path, PathBuf};
 
@@ -122,6 +126,9 @@ pub struct Sizes {
     pub card: u64,
     pub big_card: u64,
     pub pages: usize,
+    /// Faxes of `pg_bill_durable` (each side), and of each side of `pg_bill_concurrent`.
+    pub pg_bill: usize,
+    pub pg_concurrent: usize,
 }
 
 const FULL: Sizes = Sizes {
@@ -132,6 +139,8 @@ const FULL: Sizes = Sizes {
     card: 1_000_000,
     big_card: 4_000_000,
     pages: 1_000,
+    pg_bill: 5_000,
+    pg_concurrent: 8_000,
 };
 const QUICK: Sizes = Sizes {
     bill: 600,
@@ -141,6 +150,8 @@ const QUICK: Sizes = Sizes {
     card: 20_000,
     big_card: 80_000,
     pages: 200,
+    pg_bill: 90,
+    pg_concurrent: 240,
 };
 
 pub fn now() -> Timestamp {
@@ -172,9 +183,12 @@ fn main() {
             "export_1m" => {
                 card::export_1m(&mut card::seeded(&dir.path().join("card.db"), s.card), dir.path(), s).into()
             }
-            other => {
-                panic!("--only takes bill_durable, bill_scaling, import_bulk, activity_page or export_1m, not {other}")
-            }
+            "pg_bill_durable" => pg::server().map(|url| pg::pg_bill_durable(&url, s)).into_iter().collect(),
+            "pg_bill_concurrent" => pg::server().map(|url| pg::pg_bill_concurrent(&url, s)).into_iter().collect(),
+            other => panic!(
+                "--only takes bill_durable, bill_scaling, import_bulk, activity_page, export_1m, pg_bill_durable or \
+                 pg_bill_concurrent, not {other}"
+            ),
         };
         print_table(&figures);
         return;
@@ -197,6 +211,12 @@ fn main() {
     drop(db);
     step("export_memory");
     figures.push(card::export_memory(&cli, &big, dir.path(), s));
+    if let Some(server) = pg::server() {
+        step("pg_bill_durable");
+        figures.push(pg::pg_bill_durable(&server, s));
+        step("pg_bill_concurrent");
+        figures.push(pg::pg_bill_concurrent(&server, s));
+    }
 
     print_table(&figures);
     std::fs::write(&out, serde_json::to_string_pretty(&figures).expect("json")).expect("write results");

@@ -12,6 +12,7 @@ mod cards;
 mod check;
 mod docs;
 mod email;
+mod migrate;
 mod output;
 mod purchase;
 mod rates;
@@ -211,6 +212,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Copy this SQLite ledger into an empty PostgreSQL schema (every table, every row, ids
+    /// kept; one transaction), then check both and print their totals side by side.
+    MigrateTo {
+        /// postgres://user@host/db?schema=NAME (the schema is made if missing; it must be empty).
+        #[arg(value_name = "URL")]
+        url: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Seed a new database with the demo account (a new file, or a new or empty PostgreSQL schema).
     Demo {
         #[arg(long, default_value_t = 6_000)]
@@ -401,6 +411,7 @@ fn run(cli: Cli) -> faxcredit::error::Result<i32> {
         Command::Recipients { command, json } => recipients::run(p, command, json, now),
         Command::Audit { command, json, limit } => audit::run(p, command, json, limit),
         Command::Check { json } => check::check(p, json),
+        Command::MigrateTo { url, json } => migrate::migrate_to(p, &url, json),
         Command::Demo { faxes, kind, single_card } => check::demo(p, faxes, kind, single_card, now),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man => docs::man(),

@@ -161,8 +161,17 @@ impl Db {
         Ok(Db::with(Engine::Sqlite(conn), Location::File(path.to_path_buf()), Some(files), flags))
     }
 
+    /// A new PostgreSQL ledger, filled in the transaction that makes it: the schema's tables
+    /// are made (unless a ledger of this version is there already) and `fill` runs; nothing is
+    /// committed, and no other program sees the ledger, unless it returns `Ok`. For moving a
+    /// SQLite ledger up (`migrate`); everything else opens a ledger with [`Db::create`].
+    pub fn create_postgres_with<T>(url: &PgUrl, fill: impl FnOnce(Conn<'_>) -> Result<T>) -> Result<T> {
+        postgres::create_with(url, SCHEMA_VERSION, |c| fill(Conn::from(c)))
+    }
+
     fn open_postgres(url: Box<PgUrl>, create: bool) -> Result<Db> {
         let conn = postgres::open(&url, create, SCHEMA_VERSION)?;
+        phase::mark("opened");
         Ok(Db::with(Engine::Postgres(conn), Location::Postgres(url), None, OpenFlags::default()))
     }
 

@@ -1,7 +1,7 @@
 //! Where a process is in its work on the ledger, for the crash test: when a front end turns it
 //! on (the CLI with `FAXCREDIT_PHASES=1`), each connection writes a line `phase: NAME` to stderr
 //! as it passes `opened`, `begin` (the write lock is held), `commit` (the commit has started)
-//! and `committed` or `rolled-back`; an import batch also says `records N` before its commit. The last line a killed process wrote says where the kill
+//! and `committed` or `rolled-back` (on PostgreSQL, of the write transactions: `transaction.rs`); an import batch also says `records N` before its commit. The last line a killed process wrote says where the kill
 //! landed. Off, it costs one atomic load per commit.
 
 use std::io::Write;

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+use super::phase;
 use crate::error::{Error, Result};
 use crate::sql::{retryable, Conn, PgConn};
 
@@ -58,12 +59,17 @@ fn sqlite_transaction<T>(c: &Connection, begin: &str, body: impl FnOnce(Conn<'_>
 struct PgOpen<'c> {
     conn: &'c PgConn,
     committed: bool,
+    /// A write: its steps are phase lines for the crash test, as SQLite's are.
+    write: bool,
 }
 
 impl Drop for PgOpen<'_> {
     fn drop(&mut self) {
         if !self.committed && !self.conn.is_closed() {
             let _ = self.conn.batch("ROLLBACK");
+        }
+        if !self.committed && self.write {
+            phase::mark("rolled-back");
         }
         self.conn.take_failed();
     }
@@ -91,9 +97,13 @@ pub(super) fn pg_read<T>(c: &PgConn, body: impl FnOnce(Conn<'_>) -> Result<T>) -
 }
 
 fn pg_transaction<T>(c: &PgConn, begin: &str, body: impl FnOnce(Conn<'_>) -> Result<T>) -> Result<T> {
-    let mut open = PgOpen { conn: c, committed: false };
+    let write = begin == PG_BEGIN_WRITE;
+    let mut open = PgOpen { conn: c, committed: false, write };
     c.take_failed();
     c.batch(begin)?;
+    if write {
+        phase::mark("begin");
+    }
     let out = body(Conn::from(c))?;
     // A statement that failed inside has made PostgreSQL abort the transaction, and it would
     // answer COMMIT with a rollback, not an error: say so rather than acknowledge it.
@@ -102,8 +112,14 @@ fn pg_transaction<T>(c: &PgConn, begin: &str, body: impl FnOnce(Conn<'_>) -> Res
             "a statement failed inside the transaction and PostgreSQL rolled it back: nothing was written".into(),
         ));
     }
+    if write {
+        phase::mark("commit");
+    }
     c.batch("COMMIT")?;
     open.committed = true;
+    if write {
+        phase::mark("committed");
+    }
     Ok(out)
 }
 

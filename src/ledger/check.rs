@@ -46,7 +46,7 @@ pub fn check(db: &mut Db) -> Result<CheckReport> {
     db.read(check_in)
 }
 
-fn check_in(tx: Conn<'_>) -> Result<CheckReport> {
+pub(crate) fn check_in(tx: Conn<'_>) -> Result<CheckReport> {
     crate::account::account_in(tx)?;
     let mut p = Problems::default();
     storage_is_intact(tx, &mut p)?;

@@ -12,11 +12,13 @@
 //! - where an engine needs its own SQL, branch on [`Conn::backend`] and keep both texts side by
 //!   side.
 
+mod copy;
 mod pg;
 mod row;
 mod stmt;
 mod value;
 
+pub use copy::{quoted, CopyIn};
 pub use pg::{placeholders, retryable, PgConn};
 pub use row::{FromColumn, Row};
 pub use stmt::Stmt;

@@ -60,6 +60,12 @@ impl PgConn {
         error(e)
     }
 
+    /// Notes that the transaction cannot commit though no statement answered with an error
+    /// (a `COPY` abandoned midway).
+    pub(super) fn mark_failed(&self) {
+        self.failed.set(true);
+    }
+
     /// Whether a statement failed since the last call, which starts the count again.
     pub(crate) fn take_failed(&self) -> bool {
         self.failed.replace(false)

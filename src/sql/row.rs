@@ -6,6 +6,7 @@
 use postgres::types::{FromSql as PgFromSql, Type};
 use rust_decimal::prelude::ToPrimitive;
 
+use super::value::Value;
 use crate::error::{Error, Result};
 
 /// One row, borrowed while the closure that reads it runs.
@@ -26,6 +27,27 @@ impl Row<'_> {
         }
     }
 
+    /// The value of column `i` whatever its type (null, integer, text or bytes), borrowed from
+    /// the row: for code that moves rows without knowing their columns (`migrate`). A SQLite
+    /// real number is an error: the ledger keeps money as exact integers.
+    pub fn value(&self, i: usize) -> Result<Value<'_>> {
+        use rusqlite::types::ValueRef;
+        match &self.0 {
+            Inner::Sqlite(r) => Ok(match r.get_ref(i)? {
+                ValueRef::Null => Value::Null,
+                ValueRef::Integer(v) => Value::Int(v),
+                ValueRef::Real(v) => {
+                    return Err(Error::Invariant(format!("column {i} holds the real number {v}, not an exact integer")))
+                }
+                ValueRef::Text(t) => {
+                    Value::Text(std::str::from_utf8(t).map_err(|e| Error::Invariant(e.to_string()))?.into())
+                }
+                ValueRef::Blob(b) => Value::Blob(b.into()),
+            }),
+            Inner::Pg(r) => pg::<Option<PgAny<'_>>>(r, i).map(|v| v.map_or(Value::Null, |v| v.0)),
+        }
+    }
+
     /// The bytes of text column `i` (from 0), borrowed from the row, `None` for NULL: for the
     /// exports, which copy each cell once and allocate nothing per row.
     pub fn text_bytes(&self, i: usize) -> Result<Option<&[u8]>> {
@@ -37,6 +59,23 @@ impl Row<'_> {
             },
             Inner::Pg(r) => Ok(pg::<Option<&str>>(r, i)?.map(str::as_bytes)),
         }
+    }
+}
+
+/// Any column of the ledger's types, as the [`Value`] SQLite would have given.
+struct PgAny<'a>(Value<'a>);
+
+impl<'a> PgFromSql<'a> for PgAny<'a> {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(PgAny(match *ty {
+            Type::BYTEA => Value::Blob(<&[u8]>::from_sql(ty, raw)?.into()),
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => Value::Text(<&str>::from_sql(ty, raw)?.into()),
+            _ => Value::Int(PgInt::from_sql(ty, raw)?.0),
+        }))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        PgInt::accepts(ty) || matches!(*ty, Type::BYTEA | Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME)
     }
 }
 

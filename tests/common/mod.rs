@@ -4,6 +4,7 @@
 pub mod backends;
 pub mod buying;
 pub mod counting;
+pub mod crash;
 pub mod keyring;
 pub mod scenario;
 pub mod smtp;

@@ -5,8 +5,9 @@ use std::path::Path;
 
 use crate::sh::{cmd, Step};
 
-/// `env` is given to the benchmark process (the test run's PostgreSQL cluster, say).
-pub fn bench(root: &Path, quick: bool, env: &[(String, String)]) -> Step {
+/// `env` is given to the benchmark process (the PostgreSQL cluster of the PostgreSQL figures);
+/// `only` names the one figure to run, the app's start included only in a whole full run.
+pub fn bench(root: &Path, quick: bool, only: Option<&str>, env: &[(String, String)]) -> Step {
     crate::deps::ensure(crate::deps::Need::Test)?;
     let profile = if quick { "debug" } else { "release" };
     let mut build = vec!["build", "-p", "faxcredit", "--example", "bench", "--bin", "faxcredit"];
@@ -26,9 +27,12 @@ pub fn bench(root: &Path, quick: bool, env: &[(String, String)]) -> Step {
     if quick {
         args.push("--quick".into());
     }
+    if let Some(name) = only {
+        args.extend(["--only".to_string(), name.to_string()]);
+    }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     cmd(&bin.join("examples/bench").display().to_string(), &args).dir(root).envs(env).run()?;
-    if !quick {
+    if !quick && only.is_none() {
         app_start(root, &out)?;
     }
     Ok(())

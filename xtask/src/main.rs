@@ -21,7 +21,7 @@ fn root() -> PathBuf {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: cargo xtask <command>\n\n  run [--release] [-- APP ARGS]  install what is missing, build, open the app on the demo account\n  test                           install what is missing, run every test (core, UI, app)\n  e2e [FILE|PATTERN]             build, then only the end-to-end tests of tests/e2e/FILE.test.mjs (or whose names match PATTERN)\n  bundle [--verify]              the release .deb and .rpm in target/dist, checked; --verify installs the .deb on a clean Debian root\n  bench [--quick]                the performance figures against their references (target/bench/results.json)\n  soak                           200,000 faxes from five writers at once, 1,000 SIGKILLs mid-work\n  fuzz                           the importers and the CLI parser under 20,000 generated inputs each\n  pg                             a private PostgreSQL server as the tests get it: prints its URL and export lines; Enter or Ctrl-C stops it\n  deps                           only install what is missing"
+        "usage: cargo xtask <command>\n\n  run [--release] [-- APP ARGS]  install what is missing, build, open the app on the demo account\n  test                           install what is missing, run every test (core, UI, app)\n  e2e [FILE|PATTERN]             build, then only the end-to-end tests of tests/e2e/FILE.test.mjs (or whose names match PATTERN)\n  bundle [--verify]              the release .deb and .rpm in target/dist, checked; --verify installs the .deb on a clean Debian root\n  bench [--quick] [--only NAME]  the performance figures against their references (target/bench/results.json)\n  soak                           200,000 faxes from five writers at once, 1,000 SIGKILLs mid-work\n  fuzz                           the importers and the CLI parser under 20,000 generated inputs each\n  pg                             a private PostgreSQL server as the tests get it: prints its URL and export lines; Enter or Ctrl-C stops it\n  deps                           only install what is missing"
     );
     ExitCode::from(2)
 }
@@ -33,7 +33,7 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("e2e") => e2e_only(args.get(1).map(String::as_str)),
         Some("bundle") => bundle::bundle(&root(), args.iter().any(|a| a == "--verify")),
-        Some("bench") => bench::bench(&root(), args.iter().any(|a| a == "--quick"), &[]),
+        Some("bench") => bench_alone(&args[1..]),
         Some("soak") => reliability::soak(&root()),
         Some("fuzz") => reliability::fuzz(&root()),
         Some("pg") => pg_by_hand(),
@@ -112,11 +112,28 @@ fn test(_args: &[String]) -> Step {
     // Speed is not judged on small sizes, but every round checks its own work (faxes billed,
     // pages full, rows counted), so a figure that stops measuring what it names fails here.
     println!("xtask: the benchmarks on small sizes: each figure's work checked, its speed not judged");
-    bench::bench(&r, true, &env)?;
+    bench::bench(&r, true, None, &env)?;
     println!("xtask: [4/4] end-to-end tests of the real app under Xvfb");
     e2e(&r, None, &env)?;
     println!("xtask: all tests passed");
     Ok(())
+}
+
+/// `cargo xtask bench [--quick] [--only NAME]`: the PostgreSQL figures bill on a private
+/// cluster, as the tests do, stopped at the end; a figure of SQLite alone needs none.
+fn bench_alone(args: &[String]) -> Step {
+    let quick = args.iter().any(|a| a == "--quick");
+    let only = args.iter().position(|a| a == "--only").map(|i| args.get(i + 1).map(String::as_str));
+    let only = match only {
+        Some(None) => return Err("bench: --only takes the name of a figure".into()),
+        Some(Some(name)) => Some(name),
+        None => None,
+    };
+    if only.is_some_and(|name| !name.starts_with("pg_")) {
+        return bench::bench(&root(), quick, only, &[]);
+    }
+    let pg = start_pg()?;
+    bench::bench(&root(), quick, only, &pg.env())
 }
 
 /// A private PostgreSQL cluster for the tests (xtask/src/pg.rs), said where it is.

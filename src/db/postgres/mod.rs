@@ -104,32 +104,63 @@ fn version(conn: &PgConn) -> Result<Option<i64>> {
 
 /// Runs the migrations the schema lacks, in one transaction under the schema's advisory lock.
 fn migrate(conn: &PgConn, schema: &str, known: i64) -> Result<()> {
+    in_transaction(conn, || migrate_in(conn, schema, known))
+}
+
+/// Makes the ledger's tables in the URL's schema (unless a ledger of this version is there
+/// already) and runs `fill` in the same transaction, under the migration's advisory lock: no
+/// other program sees the ledger, or opens it, before `fill` has returned `Ok` and it commits.
+/// For moving a SQLite ledger up (`migrate`).
+pub fn create_with<T>(url: &PgUrl, known: i64, fill: impl FnOnce(&PgConn) -> Result<T>) -> Result<T> {
+    let conn = connect(url)?;
+    refuse_other_accounts_schema(&conn, url)?;
+    in_transaction(&conn, || {
+        migrate_in(&conn, &url.schema, known)?;
+        fill(&conn)
+    })
+}
+
+/// Runs `body` in a transaction of its own, committed when it returns `Ok` and no statement in
+/// it failed; rolled back otherwise.
+fn in_transaction<T>(conn: &PgConn, body: impl FnOnce() -> Result<T>) -> Result<T> {
     conn.batch("BEGIN")?;
-    let done = (|| {
-        let c = crate::sql::Conn::from(conn);
-        c.execute("SELECT pg_advisory_xact_lock(?1, hashtext(?2))", &[&LOCK_KEY, &schema])?;
-        conn.batch(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))?;
-        // Another program may have migrated while we waited for the lock.
-        let at = version(conn)?.unwrap_or(0);
-        if at > known {
-            return Err(Error::NewerSchema { found: at, known });
+    let done = body().and_then(|out| {
+        if conn.take_failed() {
+            return Err(Error::Invariant("a statement failed and PostgreSQL rolled the transaction back".into()));
         }
-        for (v, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > at) {
-            conn.batch(sql)?;
-            c.execute(
-                "INSERT INTO schema_version (id, version) VALUES (1, ?1)
-                 ON CONFLICT (id) DO UPDATE SET version = excluded.version",
-                &[v],
-            )?;
-        }
-        conn.batch("COMMIT")
-    })();
-    if done.is_err() {
+        conn.batch("COMMIT")?;
+        Ok(out)
+    });
+    if done.is_err() && !conn.is_closed() {
         let _ = conn.batch("ROLLBACK");
     }
     conn.take_failed();
     conn.forget_statements();
     done
+}
+
+/// The migrations the schema lacks, inside the caller's transaction, under the schema's
+/// advisory lock (held until that transaction ends).
+fn migrate_in(conn: &PgConn, schema: &str, known: i64) -> Result<()> {
+    let c = crate::sql::Conn::from(conn);
+    c.execute("SELECT pg_advisory_xact_lock(?1, hashtext(?2))", &[&LOCK_KEY, &schema])?;
+    conn.batch(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))?;
+    // Another program may have migrated while we waited for the lock.
+    let at = version(conn)?.unwrap_or(0);
+    if at > known {
+        return Err(Error::NewerSchema { found: at, known });
+    }
+    for (v, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > at) {
+        conn.batch(sql)?;
+        c.execute(
+            "INSERT INTO schema_version (id, version) VALUES (1, ?1)
+             ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+            &[v],
+        )?;
+    }
+    // Statements prepared before the tables changed would read the old ones.
+    conn.forget_statements();
+    Ok(())
 }
 
 /// A session on the server, in the account's schema.
