@@ -9,7 +9,7 @@ use common::t;
 use faxcredit::ledger::apply_card;
 use faxcredit::notify;
 use faxcredit::orders::{self, Purchaser, Status};
-use faxcredit::payments::{Fault, Sandbox};
+use faxcredit::payments::Fault;
 use faxcredit::repeat;
 use faxcredit::time::FixedClock;
 
@@ -297,84 +297,83 @@ on_both! {
     }
 }
 
-// Import is not on the storage seam yet (issue 15 moves it): these run on SQLite until it is.
-
-/// One import batch (one transaction, the cards' use added up in memory) that runs the first card
-/// past 95% while a second still holds credit, then runs the second past 95%: the trigger sees
-/// every fax billed before it in the batch, skips, then orders once.
-#[test]
-fn an_import_batch_crossing_95_percent_on_two_cards_skips_then_orders_once() {
-    let mut a = account(&common::Backend::Sqlite, "4242424242424242", None);
-    apply_card(&mut a.s.db, common::dec("5.00"), common::dec("0"), t("2026-11-02T00:00:00Z")).unwrap();
-    let lines: String = [("i1", 50), ("i2", 46), ("i3", 4), ("i4", 30), ("i5", 18), ("i6", 1)]
-        .iter()
-        .map(|(id, pages)| {
-            format!(
-                "{{\"id\":\"{id}\",\"userId\":\"bob\",\"destinationFax\":\"+12125550100\",\
-                 \"submitTime\":\"2026-11-24T09:00:00Z\",\"pagesSent\":{pages},\"status\":0}}\n"
-            )
-        })
-        .collect();
-    let now = t("2026-11-24T10:00:00Z");
-    let sum = faxcredit::import::import_reader(
-        &mut a.s.db,
-        lines.as_bytes(),
-        faxcredit::import::Format::Ndjson,
-        now,
-        &mut |_| {},
-    )
-    .unwrap();
-    assert_eq!(sum.billed, 6);
-    assert_eq!(a.log_events(), ["set", "skipped", "ordered"]);
-    let o = &orders::orders(&a.s.db).unwrap()[0];
-    assert_eq!((o.key.as_str(), o.trigger_card), ("repeat:1002", Some(1002)));
-    // 10.00 used on the first card, 4.90 of 5.00 on the second: exact, after one batch.
-    assert_eq!(common::card(&mut a.s.db, 1001).used.to_string(), "10.0000");
-    assert_eq!(common::card(&mut a.s.db, 1002).used.to_string(), "4.9000");
-    let s = faxcredit::ledger::summary(&mut a.s.db, now, 90).unwrap();
-    assert_eq!((s.spend_this_month.to_string(), s.faxes_this_month), ("14.9000".to_string(), 6));
-    common::assert_sound(&mut a.s.db);
+// One import batch (one transaction, the cards' use added up in memory) that runs the first card
+// past 95% while a second still holds credit, then runs the second past 95%: the trigger sees
+// every fax billed before it in the batch, skips, then orders once.
+on_both! {
+    fn an_import_batch_crossing_95_percent_on_two_cards_skips_then_orders_once(backend) {
+        let mut a = account(&backend, "4242424242424242", None);
+        apply_card(&mut a.s.db, common::dec("5.00"), common::dec("0"), t("2026-11-02T00:00:00Z")).unwrap();
+        let lines: String = [("i1", 50), ("i2", 46), ("i3", 4), ("i4", 30), ("i5", 18), ("i6", 1)]
+            .iter()
+            .map(|(id, pages)| {
+                format!(
+                    "{{\"id\":\"{id}\",\"userId\":\"bob\",\"destinationFax\":\"+12125550100\",\
+                     \"submitTime\":\"2026-11-24T09:00:00Z\",\"pagesSent\":{pages},\"status\":0}}\n"
+                )
+            })
+            .collect();
+        let now = t("2026-11-24T10:00:00Z");
+        let sum = faxcredit::import::import_reader(
+            &mut a.s.db,
+            lines.as_bytes(),
+            faxcredit::import::Format::Ndjson,
+            now,
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(sum.billed, 6);
+        assert_eq!(a.log_events(), ["set", "skipped", "ordered"]);
+        let o = &orders::orders(&a.s.db).unwrap()[0];
+        assert_eq!((o.key.as_str(), o.trigger_card), ("repeat:1002", Some(1002)));
+        // 10.00 used on the first card, 4.90 of 5.00 on the second: exact, after one batch.
+        assert_eq!(common::card(&mut a.s.db, 1001).used.to_string(), "10.0000");
+        assert_eq!(common::card(&mut a.s.db, 1002).used.to_string(), "4.9000");
+        let s = faxcredit::ledger::summary(&mut a.s.db, now, 90).unwrap();
+        assert_eq!((s.spend_this_month.to_string(), s.faxes_this_month), ("14.9000".to_string(), 6));
+        common::assert_sound(&mut a.s.db);
+    }
 }
 
-/// Issue 13, item 5: within one import, the faxes after the one that placed a repeat order bill
-/// on the card it bought, not only the next batch's.
-#[test]
-fn an_import_bills_the_faxes_after_a_repeat_purchase_on_the_new_card() {
-    let mut a = account(&common::Backend::Sqlite, "4242424242424242", None);
-    let lines: String = [("i1", 96), ("i2", 10), ("i3", 10), ("i4", 10), ("i5", 10)]
-        .iter()
-        .map(|(id, pages)| {
-            format!(
-                "{{\"id\":\"{id}\",\"userId\":\"bob\",\"destinationFax\":\"+12125550100\",\
-                 \"submitTime\":\"2026-11-24T09:00:00Z\",\"pagesSent\":{pages},\"status\":0}}\n"
-            )
-        })
-        .collect();
-    let (path, secrets, now) = (a.s.path(), a.secrets.clone(), a.now());
-    let mut bought = 0;
-    let sum = faxcredit::import::import_reader_with(
-        &mut a.s.db,
-        lines.as_bytes(),
-        faxcredit::import::Format::Ndjson,
-        now,
-        &mut |_| {},
-        &mut |db| {
-            let gw = Sandbox::beside(&path, Fault::None);
-            let clock = FixedClock::new(now);
-            let p = Purchaser {
-                gateway: &gw,
-                secrets: &secrets,
-                clock: &clock,
-                follow_up: &faxcredit::repeat::AfterPurchase,
-                crash: None,
-            };
-            bought += orders::reconcile(db, &p).unwrap().paid;
-        },
-    )
-    .unwrap();
-    assert_eq!(bought, 1);
-    assert_eq!((sum.billed, sum.refused), (5, 0));
-    assert_eq!(common::card(&mut a.s.db, 1001).used.to_string(), "10.0000");
-    assert_eq!(common::card(&mut a.s.db, 1002).used.to_string(), "3.6000");
-    common::assert_sound(&mut a.s.db);
+// Issue 13, item 5: within one import, the faxes after the one that placed a repeat order bill
+// on the card it bought, not only the next batch's.
+on_both! {
+    fn an_import_bills_the_faxes_after_a_repeat_purchase_on_the_new_card(backend) {
+        let mut a = account(&backend, "4242424242424242", None);
+        let lines: String = [("i1", 96), ("i2", 10), ("i3", 10), ("i4", 10), ("i5", 10)]
+            .iter()
+            .map(|(id, pages)| {
+                format!(
+                    "{{\"id\":\"{id}\",\"userId\":\"bob\",\"destinationFax\":\"+12125550100\",\
+                     \"submitTime\":\"2026-11-24T09:00:00Z\",\"pagesSent\":{pages},\"status\":0}}\n"
+                )
+            })
+            .collect();
+        let (gw, secrets, now) = (a.s.sandbox(Fault::None), a.secrets.clone(), a.now());
+        let mut bought = 0;
+        let sum = faxcredit::import::import_reader_with(
+            &mut a.s.db,
+            lines.as_bytes(),
+            faxcredit::import::Format::Ndjson,
+            now,
+            &mut |_| {},
+            &mut |db| {
+                let clock = FixedClock::new(now);
+                let p = Purchaser {
+                    gateway: &gw,
+                    secrets: &secrets,
+                    clock: &clock,
+                    follow_up: &faxcredit::repeat::AfterPurchase,
+                    crash: None,
+                };
+                bought += orders::reconcile(db, &p).unwrap().paid;
+            },
+        )
+        .unwrap();
+        assert_eq!(bought, 1);
+        assert_eq!((sum.billed, sum.refused), (5, 0));
+        assert_eq!(common::card(&mut a.s.db, 1001).used.to_string(), "10.0000");
+        assert_eq!(common::card(&mut a.s.db, 1002).used.to_string(), "3.6000");
+        common::assert_sound(&mut a.s.db);
+    }
 }

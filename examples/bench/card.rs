@@ -24,12 +24,10 @@ pub fn seeded(path: &Path, lines: u64) -> Db {
 
 /// `rounds` rounds of `pages / rounds` random pages each; a round's figure is its p99. Every
 /// page must be full and hold exactly the 100 lines before its cursor, newest first.
-pub fn activity_page(db: &mut Db, s: &Sizes, lines: u64) -> Figure {
-    let card: i64 = db
-        .sqlite()
-        .unwrap()
-        .query_row("SELECT id FROM cards ORDER BY lines DESC LIMIT 1", [], |r| r.get(0))
-        .expect("card");
+/// `name` is the figure's: `activity_page` on SQLite, `pg_activity_page` on PostgreSQL.
+pub fn activity_page(name: &'static str, db: &mut Db, s: &Sizes, lines: u64) -> Figure {
+    let card: i64 =
+        db.conn().query_row("SELECT id FROM cards ORDER BY lines DESC LIMIT 1", &[], |r| r.get(0)).expect("card");
     let held = ledger::cards(db).expect("cards").into_iter().find(|c| c.id == card).expect("card").lines;
     assert!(held as u64 >= lines && lines > 100, "bench: the card holds {held} lines");
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -55,7 +53,7 @@ pub fn activity_page(db: &mut Db, s: &Sizes, lines: u64) -> Figure {
     }
     let p99 = super::Spread::of(&p99s);
     Figure {
-        name: "activity_page",
+        name,
         unit: "ms (p99)",
         ours: p99.median,
         pass: p99.median < 5.0,
@@ -72,7 +70,7 @@ pub fn activity_page(db: &mut Db, s: &Sizes, lines: u64) -> Figure {
 }
 
 /// What `sqlite3 -csv` and the in-process reference export: the export's columns, same join.
-const EXPORT_SQL: &str = "SELECT a.card_id, f.id, f.submit_time, f.completion_time, u.name, f.destination, f.pages_submitted,
+pub const EXPORT_SQL: &str = "SELECT a.card_id, f.id, f.submit_time, f.completion_time, u.name, f.destination, f.pages_submitted,
     f.pages_sent, f.duration, f.units, f.cost_per_unit, a.amount, f.cost, 'USD', f.status, f.subject
     FROM activity a JOIN faxes f ON f.seq = a.fax_seq JOIN users u ON u.id = f.user_id WHERE a.card_id = 1001 ORDER BY a.n;";
 
@@ -187,7 +185,7 @@ fn export_with_csv_crate(conn: &rusqlite::Connection, out: &Path) -> u64 {
 }
 
 /// Data rows of a CSV file (after the header row when it has one), read with a CSV reader.
-fn csv_rows(path: &Path, header: bool) -> u64 {
+pub fn csv_rows(path: &Path, header: bool) -> u64 {
     let mut r = csv::ReaderBuilder::new().has_headers(header).flexible(false).from_path(path).expect("csv");
     let mut record = csv::ByteRecord::new();
     let mut n = 0;

@@ -7,27 +7,31 @@ use std::time::Instant;
 use super::billing::{bare, fresh};
 use super::{now, Figure, Sizes};
 
-const BATCH: usize = 2_000;
+pub const BATCH: usize = 2_000;
 
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Rec {
-    id: String,
-    destination_fax: String,
-    submit_time: String,
-    pages_sent: i64,
+pub struct Rec {
+    pub id: String,
+    pub destination_fax: String,
+    pub submit_time: String,
+    pub pages_sent: i64,
+}
+
+/// `n` InterFAX records, one per line, for bob.
+pub fn write_records(file: &Path, n: usize) {
+    let mut w = std::io::BufWriter::new(std::fs::File::create(file).expect("file"));
+    for i in 0..n {
+        writeln!(w, r#"{{"id":"I{i}","userId":"bob","destinationFax":"+12125550100","submitTime":"2026-11-24T09:00:00Z","pagesSent":3,"duration":42,"status":0}}"#).expect("write");
+    }
+    w.flush().expect("write");
 }
 
 /// Each round imports the whole file into a new ledger and inserts it into a new bare
 /// database, ours first in even rounds and the reference first in odd ones.
 pub fn import_bulk(dir: &Path, s: &Sizes) -> Figure {
     let file = dir.join("import.ndjson");
-    {
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&file).expect("file"));
-        for i in 0..s.import {
-            writeln!(w, r#"{{"id":"I{i}","userId":"bob","destinationFax":"+12125550100","submitTime":"2026-11-24T09:00:00Z","pagesSent":3,"duration":42,"status":0}}"#).expect("write");
-        }
-    }
+    write_records(&file, s.import);
     let (mut ours, mut refs) = (Vec::new(), Vec::new());
     for round in 0..s.rounds {
         for side in [round % 2, 1 - round % 2] {

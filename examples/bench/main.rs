@@ -20,6 +20,7 @@ mod billing;
 mod card;
 mod import;
 mod pg;
+mod pg_card;
 
 use std::path::{Path, PathBuf};
 
@@ -129,6 +130,8 @@ pub struct Sizes {
     /// Faxes of `pg_bill_durable` (each side), and of each side of `pg_bill_concurrent`.
     pub pg_bill: usize,
     pub pg_concurrent: usize,
+    /// Records of `pg_import_bulk` (each side of a round).
+    pub pg_import: usize,
 }
 
 const FULL: Sizes = Sizes {
@@ -141,6 +144,7 @@ const FULL: Sizes = Sizes {
     pages: 1_000,
     pg_bill: 5_000,
     pg_concurrent: 8_000,
+    pg_import: 50_000,
 };
 const QUICK: Sizes = Sizes {
     bill: 600,
@@ -152,6 +156,7 @@ const QUICK: Sizes = Sizes {
     pages: 200,
     pg_bill: 90,
     pg_concurrent: 240,
+    pg_import: 2_000,
 };
 
 pub fn now() -> Timestamp {
@@ -178,16 +183,31 @@ fn main() {
             "bill_scaling" => vec![billing::bill_scaling(dir.path(), s)],
             "import_bulk" => vec![import::import_bulk(dir.path(), s)],
             "activity_page" => {
-                vec![card::activity_page(&mut card::seeded(&dir.path().join("card.db"), s.card), s, s.card)]
+                vec![card::activity_page(
+                    "activity_page",
+                    &mut card::seeded(&dir.path().join("card.db"), s.card),
+                    s,
+                    s.card,
+                )]
             }
             "export_1m" => {
                 card::export_1m(&mut card::seeded(&dir.path().join("card.db"), s.card), dir.path(), s).into()
             }
             "pg_bill_durable" => pg::server().map(|url| pg::pg_bill_durable(&url, s)).into_iter().collect(),
             "pg_bill_concurrent" => pg::server().map(|url| pg::pg_bill_concurrent(&url, s)).into_iter().collect(),
+            "pg_import_bulk" => {
+                pg::server().map(|url| pg_card::pg_import_bulk(&url, dir.path(), s)).into_iter().collect()
+            }
+            "pg_card" => match pg::server() {
+                Some(url) => {
+                    let mut sqlite = card::seeded(&dir.path().join("card.db"), s.card);
+                    pg_card::pg_card_figures(&url, &mut sqlite, dir.path(), s)
+                }
+                None => Vec::new(),
+            },
             other => panic!(
-                "--only takes bill_durable, bill_scaling, import_bulk, activity_page, export_1m, pg_bill_durable or \
-                 pg_bill_concurrent, not {other}"
+                "--only takes bill_durable, bill_scaling, import_bulk, activity_page, export_1m, pg_bill_durable, \
+                 pg_bill_concurrent, pg_import_bulk or pg_card (pg_activity_page and pg_export_1m), not {other}"
             ),
         };
         print_table(&figures);
@@ -205,17 +225,24 @@ fn main() {
     let big = dir.path().join("card.db");
     let mut db = card::seeded(&big, s.card);
     step("activity_page");
-    figures.push(card::activity_page(&mut db, s, s.card));
+    figures.push(card::activity_page("activity_page", &mut db, s, s.card));
     step("export_1m");
     figures.extend(card::export_1m(&mut db, dir.path(), s));
+    let server = pg::server();
+    if let Some(server) = &server {
+        step("pg_activity_page and pg_export_1m (the large card moved up to PostgreSQL)");
+        figures.extend(pg_card::pg_card_figures(server, &mut db, dir.path(), s));
+    }
     drop(db);
     step("export_memory");
     figures.push(card::export_memory(&cli, &big, dir.path(), s));
-    if let Some(server) = pg::server() {
+    if let Some(server) = server {
         step("pg_bill_durable");
         figures.push(pg::pg_bill_durable(&server, s));
         step("pg_bill_concurrent");
         figures.push(pg::pg_bill_concurrent(&server, s));
+        step("pg_import_bulk");
+        figures.push(pg_card::pg_import_bulk(&server, dir.path(), s));
     }
 
     print_table(&figures);

@@ -31,26 +31,26 @@ pub fn server() -> Option<String> {
 }
 
 /// A schema of the server for one figure, dropped with it.
-struct Schema {
+pub struct Schema {
     server: String,
-    name: String,
+    pub name: String,
 }
 
 impl Schema {
-    fn new(server: &str, what: &str) -> Schema {
+    pub fn new(server: &str, what: &str) -> Schema {
         let s = Schema { server: server.to_string(), name: format!("bench_{what}_{}", std::process::id()) };
         s.drop_it();
         s
     }
 
     /// The ledger's URL in this schema.
-    fn url(&self) -> String {
+    pub fn url(&self) -> String {
         let sep = if self.server.contains('?') { '&' } else { '?' };
         format!("{}{sep}schema={}", self.server, self.name)
     }
 
     /// A plain session on the server, outside any ledger.
-    fn client(&self) -> postgres::Client {
+    pub fn client(&self) -> postgres::Client {
         let Location::Postgres(url) = Location::parse(OsStr::new(&self.server)).expect("url") else {
             panic!("bench: FAXCREDIT_TEST_PG is not a postgres:// URL")
         };
@@ -68,7 +68,7 @@ impl Drop for Schema {
     }
 }
 
-fn location(url: &str) -> Location {
+pub fn location(url: &str) -> Location {
     Location::parse(OsStr::new(url)).expect("url")
 }
 

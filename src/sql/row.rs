@@ -27,19 +27,6 @@ impl Row<'_> {
         }
     }
 
-    /// The bytes of text column `i` (from 0), borrowed from the row, `None` for NULL: for the
-    /// exports, which copy each cell once and allocate nothing per row.
-    pub fn text_bytes(&self, i: usize) -> Result<Option<&[u8]>> {
-        match &self.0 {
-            Inner::Sqlite(r) => match r.get_ref(i)? {
-                rusqlite::types::ValueRef::Text(t) => Ok(Some(t)),
-                rusqlite::types::ValueRef::Null => Ok(None),
-                _ => Err(Error::Invariant(format!("column {i} is not text"))),
-            },
-            Inner::Pg(r) => Ok(pg::<Option<&str>>(r, i)?.map(str::as_bytes)),
-        }
-    }
-
     /// The value of column `i` whatever its type (null, integer, text or bytes), borrowed from
     /// the row: for code that moves rows without knowing their columns (`migrate`). A SQLite
     /// real number is an error: the ledger keeps money as exact integers.
@@ -58,6 +45,19 @@ impl Row<'_> {
                 ValueRef::Blob(b) => Value::Blob(b.into()),
             }),
             Inner::Pg(r) => pg::<Option<PgAny<'_>>>(r, i).map(|v| v.map_or(Value::Null, |v| v.0)),
+        }
+    }
+
+    /// The bytes of text column `i` (from 0), borrowed from the row, `None` for NULL: for the
+    /// exports, which copy each cell once and allocate nothing per row.
+    pub fn text_bytes(&self, i: usize) -> Result<Option<&[u8]>> {
+        match &self.0 {
+            Inner::Sqlite(r) => match r.get_ref(i)? {
+                rusqlite::types::ValueRef::Text(t) => Ok(Some(t)),
+                rusqlite::types::ValueRef::Null => Ok(None),
+                _ => Err(Error::Invariant(format!("column {i} is not text"))),
+            },
+            Inner::Pg(r) => Ok(pg::<Option<&str>>(r, i)?.map(str::as_bytes)),
         }
     }
 }
