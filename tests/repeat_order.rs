@@ -304,15 +304,7 @@ on_both! {
     fn an_import_batch_crossing_95_percent_on_two_cards_skips_then_orders_once(backend) {
         let mut a = account(&backend, "4242424242424242", None);
         apply_card(&mut a.s.db, common::dec("5.00"), common::dec("0"), t("2026-11-02T00:00:00Z")).unwrap();
-        let lines: String = [("i1", 50), ("i2", 46), ("i3", 4), ("i4", 30), ("i5", 18), ("i6", 1)]
-            .iter()
-            .map(|(id, pages)| {
-                format!(
-                    "{{\"id\":\"{id}\",\"userId\":\"bob\",\"destinationFax\":\"+12125550100\",\
-                     \"submitTime\":\"2026-11-24T09:00:00Z\",\"pagesSent\":{pages},\"status\":0}}\n"
-                )
-            })
-            .collect();
+        let lines = ndjson(&[("i1", 50), ("i2", 46), ("i3", 4), ("i4", 30), ("i5", 18), ("i6", 1)]);
         let now = t("2026-11-24T10:00:00Z");
         let sum = faxcredit::import::import_reader(
             &mut a.s.db,
@@ -340,15 +332,7 @@ on_both! {
 on_both! {
     fn an_import_bills_the_faxes_after_a_repeat_purchase_on_the_new_card(backend) {
         let mut a = account(&backend, "4242424242424242", None);
-        let lines: String = [("i1", 96), ("i2", 10), ("i3", 10), ("i4", 10), ("i5", 10)]
-            .iter()
-            .map(|(id, pages)| {
-                format!(
-                    "{{\"id\":\"{id}\",\"userId\":\"bob\",\"destinationFax\":\"+12125550100\",\
-                     \"submitTime\":\"2026-11-24T09:00:00Z\",\"pagesSent\":{pages},\"status\":0}}\n"
-                )
-            })
-            .collect();
+        let lines = ndjson(&[("i1", 96), ("i2", 10), ("i3", 10), ("i4", 10), ("i5", 10)]);
         let (gw, secrets, now) = (a.s.sandbox(Fault::None), a.secrets.clone(), a.now());
         let mut bought = 0;
         let sum = faxcredit::import::import_reader_with(
@@ -376,4 +360,17 @@ on_both! {
         assert_eq!(common::card(&mut a.s.db, 1002).used.to_string(), "3.6000");
         common::assert_sound(&mut a.s.db);
     }
+}
+
+/// InterFAX records of bob's faxes (id, pages), one per line, as an import reads them.
+fn ndjson(faxes: &[(&str, i64)]) -> String {
+    faxes
+        .iter()
+        .map(|(id, pages)| {
+            format!(
+                "{{\"id\":\"{id}\",\"userId\":\"bob\",\"destinationFax\":\"+12125550100\",\
+                 \"submitTime\":\"2026-11-24T09:00:00Z\",\"pagesSent\":{pages},\"status\":0}}\n"
+            )
+        })
+        .collect()
 }
