@@ -161,7 +161,8 @@ fn a_manager_moves_the_ledger_up_to_postgresql_and_the_app_then_uses_it() {
     assert_eq!(moved["ok"], true, "{moved}");
     assert_eq!(moved["summary"]["sqlite"]["totals"], moved["summary"]["postgres"]["totals"]);
     assert!(moved["summary"]["rows"].as_u64().unwrap() > 0);
-    assert!(moved["place"].as_str().unwrap().starts_with("postgres://"), "{moved}");
+    let place = moved["place"].as_str().unwrap();
+    assert!(place.starts_with("postgres://") || place.starts_with("postgresql://"), "{moved}");
     assert!(std::fs::read_to_string(&settings_file).unwrap().contains(form["url"].as_str().unwrap()));
     assert!(local.exists(), "the file is left as it was");
 
