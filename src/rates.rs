@@ -14,6 +14,9 @@ use crate::money;
 use crate::sql::Conn;
 use crate::time::Timestamp;
 
+/// The rate table's version, raised by every change to the rates (a trigger).
+pub const VERSION: &str = "SELECT version FROM rates_version WHERE id = 1";
+
 /// The rate table as this connection last read it, with the `rates_version` it was read at.
 #[derive(Default)]
 pub struct RateCache(Option<(i64, Arc<RateTable>)>);
@@ -22,7 +25,7 @@ impl RateCache {
     /// The current rate table: the cached one when `rates_version` has not moved since it was
     /// read, else read afresh. Call inside a transaction, so the version and the rows agree.
     pub fn current(&mut self, conn: Conn<'_>) -> Result<Arc<RateTable>> {
-        let version: i64 = conn.query_row("SELECT version FROM rates_version WHERE id = 1", &[], |r| r.get(0))?;
+        let version: i64 = conn.query_row(VERSION, &[], |r| r.get(0))?;
         match &self.0 {
             Some((v, table)) if *v == version => Ok(Arc::clone(table)),
             _ => {

@@ -207,7 +207,7 @@ fn everything_stored(fresh: &common::backends::Fresh) -> String {
             .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned())
             .collect(),
         faxcredit::db::Location::Postgres(url) => {
-            let mut client = url.config.connect(postgres::NoTls).unwrap();
+            let mut client = postgres::Config::from(url.config.clone()).connect(postgres::NoTls).unwrap();
             let sandbox = format!("{}.sandbox-payments", url.schema);
             let tables = client
                 .query(

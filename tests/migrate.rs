@@ -132,7 +132,7 @@ fn columns(table: &str) -> Vec<String> {
 
 fn schema_of(fresh: &common::backends::Fresh) -> (postgres::Client, String) {
     let Location::Postgres(url) = fresh.location() else { panic!("a PostgreSQL target") };
-    (url.config.connect(postgres::NoTls).unwrap(), url.schema.clone())
+    (postgres::Config::from(url.config.clone()).connect(postgres::NoTls).unwrap(), url.schema.clone())
 }
 
 /// One story, read top to bottom: the copy and its progress, its rows, its schema, its next ids.

@@ -341,7 +341,7 @@ fn one_accounts_role_cannot_open_another_accounts_schema() {
     assert_eq!((cards, name.as_str()), (1, "Acme"), "Acme's ledger is as Acme left it");
 
     let Location::Postgres(as_globex) = Location::parse(url(globex, globex).as_ref()).unwrap() else { unreachable!() };
-    let mut as_globex = as_globex.config.connect(postgres::NoTls).unwrap();
+    let mut as_globex = postgres::Config::from(as_globex.config.clone()).connect(postgres::NoTls).unwrap();
     let e = as_globex.query_one(&format!("SELECT count(*) FROM \"{acme}\".cards"), &[]).unwrap_err();
     assert_eq!(e.code(), Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{e}");
 }
@@ -352,7 +352,7 @@ struct Roles(String, Vec<String>);
 impl Roles {
     fn admin(&self) -> postgres::Client {
         let Location::Postgres(pg) = Location::parse(self.0.as_ref()).unwrap() else { unreachable!() };
-        pg.config.connect(postgres::NoTls).unwrap()
+        postgres::Config::from(pg.config.clone()).connect(postgres::NoTls).unwrap()
     }
 }
 

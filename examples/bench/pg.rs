@@ -54,7 +54,7 @@ impl Schema {
         let Location::Postgres(url) = Location::parse(OsStr::new(&self.server)).expect("url") else {
             panic!("bench: FAXCREDIT_TEST_PG is not a postgres:// URL")
         };
-        url.config.connect(postgres::NoTls).expect("bench: connect to the server")
+        postgres::Config::from(url.config.clone()).connect(postgres::NoTls).expect("bench: connect to the server")
     }
 
     /// A session with this schema made and, in it, the bare references' `faxes` table: the

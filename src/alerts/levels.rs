@@ -132,8 +132,11 @@ fn sort(levels: &mut [Level]) {
 }
 
 /// The account's levels (amounts highest first, then percents), inside any transaction.
+/// The account's levels, as `levels_in` reads them.
+pub const LEVELS: &str = "SELECT kind, value FROM alert_levels";
+
 pub fn levels_in(conn: Conn<'_>) -> Result<Vec<Level>> {
-    let mut out = conn.query("SELECT kind, value FROM alert_levels", &[], |r| {
+    let mut out = conn.query(LEVELS, &[], |r| {
         let (kind, value) = (r.get::<String>(0)?, r.get::<i64>(1)?);
         Ok(if kind == "amount" { Level::Amount(value) } else { Level::Percent(value) })
     })?;

@@ -9,6 +9,6 @@ mod message;
 pub use crossing::{crossed, days_left, Crossing, Draw, Level};
 pub use levels::{
     clear_levels, levels, levels_in, parse_level, parse_levels, set_levels, status, AlertStatus, LevelKind, LevelView,
-    DEFAULT_LEVEL,
+    DEFAULT_LEVEL, LEVELS,
 };
 pub(crate) use message::queue;

@@ -115,7 +115,7 @@ impl SslMode {
 #[derive(Clone)]
 pub struct PgUrl {
     /// Everything rust-postgres understands (host, port, user, password, dbname, options…).
-    pub config: postgres::Config,
+    pub config: tokio_postgres::Config,
     /// The schema that holds the account.
     pub schema: String,
     pub sslmode: SslMode,
@@ -163,7 +163,7 @@ impl PgUrl {
             }
         }
         let rest = if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) };
-        let config = postgres::Config::from_str(&rest).map_err(|e| bad(format!("not a PostgreSQL URL: {e}")))?;
+        let config = tokio_postgres::Config::from_str(&rest).map_err(|e| bad(format!("not a PostgreSQL URL: {e}")))?;
         let schema = schema.unwrap_or_else(|| "public".into());
         if !valid_schema(&schema) {
             return Err(bad(format!(

@@ -18,9 +18,6 @@ use crate::sql::{retryable, Conn, PgConn};
 /// How many times a PostgreSQL write runs before its serialization failure is returned.
 pub const PG_ATTEMPTS: u32 = 8;
 
-const PG_BEGIN_WRITE: &str = "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT 1 FROM account WHERE id = 1 FOR UPDATE";
-const PG_BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
-
 /// Rolls a SQLite transaction back unless it ended (committed, or rolled back by SQLite), also
 /// when the body panics.
 struct SqliteOpen<'c>(&'c Connection);
@@ -66,7 +63,7 @@ struct PgOpen<'c> {
 impl Drop for PgOpen<'_> {
     fn drop(&mut self) {
         if !self.committed && !self.conn.is_closed() {
-            let _ = self.conn.batch("ROLLBACK");
+            let _ = self.conn.rollback();
         }
         if !self.committed && self.write {
             phase::mark("rolled-back");
@@ -82,7 +79,7 @@ pub(super) fn pg_write<C, T>(
 ) -> Result<T> {
     let mut attempt = 1;
     loop {
-        match pg_transaction(c, PG_BEGIN_WRITE, c.commit_write(), |conn| body(conn, cache)) {
+        match pg_transaction(c, true, |conn| body(conn, cache)) {
             Err(Error::Pg(e)) if retryable(&e) && attempt < PG_ATTEMPTS => {
                 std::thread::sleep(pause(attempt));
                 attempt += 1;
@@ -93,16 +90,20 @@ pub(super) fn pg_write<C, T>(
 }
 
 pub(super) fn pg_read<T>(c: &PgConn, body: impl FnOnce(Conn<'_>) -> Result<T>) -> Result<T> {
-    pg_transaction(c, PG_BEGIN_READ, "COMMIT", body)
+    pg_transaction(c, false, body)
 }
 
-/// `commit` ends the transaction: `COMMIT`, or for a write the `NOTIFY` of the ledger's channel
-/// and `COMMIT` in one round trip (`PgConn::announce_writes`).
-fn pg_transaction<T>(c: &PgConn, begin: &str, commit: &str, body: impl FnOnce(Conn<'_>) -> Result<T>) -> Result<T> {
-    let write = begin == PG_BEGIN_WRITE;
+/// A write transaction starts with the account row locked (`PgConn::begin_write`) and ends with
+/// the `NOTIFY` of the ledger's channel and `COMMIT` (`PgConn::announce_writes`). Its `BEGIN`
+/// goes to the server with its first statement, and its last writes with its `COMMIT`.
+fn pg_transaction<T>(c: &PgConn, write: bool, body: impl FnOnce(Conn<'_>) -> Result<T>) -> Result<T> {
     let mut open = PgOpen { conn: c, committed: false, write };
     c.take_failed();
-    c.batch(begin)?;
+    if write {
+        c.begin_write()?;
+    } else {
+        c.begin_read()?;
+    }
     if write {
         phase::mark("begin");
     }
@@ -117,7 +118,7 @@ fn pg_transaction<T>(c: &PgConn, begin: &str, commit: &str, body: impl FnOnce(Co
     if write {
         phase::mark("commit");
     }
-    c.batch(commit)?;
+    c.commit(write)?;
     open.committed = true;
     if write {
         phase::mark("committed");

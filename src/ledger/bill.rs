@@ -85,13 +85,13 @@ impl Reactions for NoReactions {
 /// Bills one fax in its own durable transaction. A refusal is committed (the attempt log) and
 /// then returned as [`Error::QuotaExceeded`].
 pub fn bill(db: &mut Db, fax: &Fax, now: Timestamp, reactions: &mut dyn Reactions) -> Result<Outcome> {
-    in_transaction(db, reactions, |biller| biller.bill(fax, now))
+    in_transaction(db, reactions, Some(&fax.user), |biller| biller.bill(fax, now))
 }
 
 /// As [`bill`], for any record: a fax in process is `Pending`, a partial record is `Exists`
 /// (or the field that differs) when its fax was billed before and else the field it lacks.
 pub fn bill_record(db: &mut Db, record: &Record, now: Timestamp, reactions: &mut dyn Reactions) -> Result<Outcome> {
-    in_transaction(db, reactions, |biller| biller.bill_record(record, now))
+    in_transaction(db, reactions, None, |biller| biller.bill_record(record, now))
 }
 
 /// The one write transaction of a fax. On PostgreSQL it may run again from the start (see
@@ -99,10 +99,15 @@ pub fn bill_record(db: &mut Db, record: &Record, now: Timestamp, reactions: &mut
 fn in_transaction(
     db: &mut Db,
     reactions: &mut dyn Reactions,
+    sender: Option<&str>,
     bill: impl Fn(&mut Biller<'_>) -> Result<Outcome>,
 ) -> Result<Outcome> {
     let outcome = db.write_with_cache(|tx, rates: &mut crate::rates::RateCache| {
-        let mut biller = Biller::new(tx, &mut *reactions)?.with_rates(rates.current(tx)?);
+        let biller = match sender {
+            Some(sender) => Biller::for_sender(tx, &mut *reactions, sender)?,
+            None => Biller::new(tx, &mut *reactions)?,
+        };
+        let mut biller = biller.with_rates(rates.current(tx)?);
         let outcome = bill(&mut biller)?;
         biller.finish()?;
         Ok(outcome)

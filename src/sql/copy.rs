@@ -2,18 +2,15 @@
 //! one `INSERT` a row: how a SQLite ledger moves up (`migrate`). PostgreSQL only; the rows'
 //! values are the seam's [`Value`]s, converted to each column's type as parameters are.
 
-use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::Type;
 
-use super::pg::PgConn;
 use super::value::Value;
 use super::{Conn, Engine};
 use crate::error::{Error, Result};
 
 /// The rows of one `COPY`, written one at a time by [`Conn::copy_in`]'s caller.
-pub struct CopyIn<'c> {
-    writer: BinaryCopyInWriter<'c>,
-    conn: &'c PgConn,
+pub struct CopyIn<'w> {
+    write: &'w mut dyn FnMut(&[Value<'_>]) -> Result<()>,
     columns: usize,
 }
 
@@ -23,7 +20,7 @@ impl CopyIn<'_> {
         if values.len() != self.columns {
             return Err(Error::Invariant(format!("a row of {} values for {} columns", values.len(), self.columns)));
         }
-        self.writer.write_raw(values.iter()).map_err(|e| self.conn.failed(e))
+        (self.write)(values)
     }
 }
 
@@ -43,15 +40,8 @@ impl Conn<'_> {
         let types = columns.iter().map(|(name, ty)| column_type(table, name, ty)).collect::<Result<Vec<_>>>()?;
         let names: Vec<String> = columns.iter().map(|(name, _)| quoted(name)).collect();
         let sql = format!("COPY {} ({}) FROM STDIN (FORMAT binary)", quoted(table), names.join(", "));
-        let mut client = conn.client()?;
-        let sink = client.copy_in(&sql).map_err(|e| conn.failed(e))?;
-        let mut copy = CopyIn { writer: BinaryCopyInWriter::new(sink, &types), conn, columns: columns.len() };
-        if let Err(e) = rows(&mut copy) {
-            // Dropping the writer unfinished aborts the COPY, and PostgreSQL the transaction.
-            conn.mark_failed();
-            return Err(e);
-        }
-        copy.writer.finish().map_err(|e| conn.failed(e))
+        let columns = columns.len();
+        conn.copy_in(&sql, &types, |write| rows(&mut CopyIn { write, columns }))
     }
 }
 

@@ -87,12 +87,37 @@ impl<'a> Conn<'a> {
     pub fn execute(self, sql: &str, params: &Params<'_>) -> Result<usize> {
         match self.0 {
             Engine::Sqlite(c) => Ok(c.prepare_cached(sql)?.execute(lite_params(params))?),
-            Engine::Pg(c) => {
-                let st = c.statement(sql)?;
-                let values = pg_values(params);
-                let n = c.client()?.execute(&st, &pg_refs(&values)).map_err(|e| c.failed(e))?;
-                Ok(usize::try_from(n).unwrap_or(usize::MAX))
+            Engine::Pg(c) => Ok(usize::try_from(c.execute(sql, &pg_values(params))?).unwrap_or(usize::MAX)),
+        }
+    }
+
+    /// Runs a write whose answer is only whether it worked. SQLite runs it now; PostgreSQL sends
+    /// it with the next statement that needs an answer, or with the `COMMIT`, and its failure
+    /// fails that one, so the transaction still writes nothing (see `pg.rs`, "Round trips").
+    /// For what the hot paths write after deciding: activity lines, the cards' use, the spend.
+    pub fn execute_later(self, sql: &str, params: &Params<'_>) -> Result<()> {
+        match self.0 {
+            Engine::Sqlite(c) => {
+                c.prepare_cached(sql)?.execute(lite_params(params))?;
+                Ok(())
             }
+            Engine::Pg(c) => c.defer(sql, pg_values(params).into_iter().map(Value::into_owned).collect()),
+        }
+    }
+
+    /// Asks for the answers of `reads` now, all in one round trip on PostgreSQL; each is then
+    /// the answer of the same query with the same parameters run next in this transaction, once,
+    /// unless a write comes first. SQLite has no round trips, and does nothing. Run it inside a
+    /// transaction, after its lock, for reads the code is about to make anyway.
+    pub fn read_ahead(self, reads: &[(&str, &Params<'_>)]) -> Result<()> {
+        match self.0 {
+            Engine::Sqlite(_) => Ok(()),
+            Engine::Pg(c) => c.read_ahead(
+                reads
+                    .iter()
+                    .map(|(sql, params)| (*sql, pg_values(params).into_iter().map(Value::into_owned).collect()))
+                    .collect(),
+            ),
         }
     }
 
@@ -115,21 +140,8 @@ impl<'a> Conn<'a> {
                 rows.next()?.map(|r| f(&Row(row::Inner::Sqlite(r)))).transpose()
             }
             Engine::Pg(c) => {
-                // The first row, as SQLite gives it, even when the query has more (the
-                // client's own query_opt refuses those).
-                use postgres::fallible_iterator::FallibleIterator;
-                let st = c.statement(sql)?;
-                let values = pg_values(params);
-                let row = {
-                    let mut client = c.client()?;
-                    let mut rows = client.query_raw(&st, pg_refs(&values)).map_err(|e| c.failed(e))?;
-                    let first = rows.next().map_err(|e| c.failed(e))?;
-                    // The rest are read to the end (an ended stream must not be read again).
-                    if first.is_some() {
-                        while rows.next().map_err(|e| c.failed(e))?.is_some() {}
-                    }
-                    first
-                };
+                // The first row, as SQLite gives it, even when the query has more.
+                let row = c.query_first(sql, &pg_values(params))?;
                 row.as_ref().map(|r| f(&Row(row::Inner::Pg(r)))).transpose()
             }
         }
@@ -149,9 +161,7 @@ impl<'a> Conn<'a> {
                 Ok(out)
             }
             Engine::Pg(c) => {
-                let st = c.statement(sql)?;
-                let values = pg_values(params);
-                let rows = c.client()?.query(&st, &pg_refs(&values)).map_err(|e| c.failed(e))?;
+                let rows = c.query(sql, &pg_values(params))?;
                 rows.iter().map(|r| f(&Row(row::Inner::Pg(r)))).collect()
             }
         }
@@ -170,17 +180,7 @@ impl<'a> Conn<'a> {
                 }
                 Ok(())
             }
-            Engine::Pg(c) => {
-                use postgres::fallible_iterator::FallibleIterator;
-                let st = c.statement(sql)?;
-                let values = pg_values(params);
-                let mut client = c.client()?;
-                let mut rows = client.query_raw(&st, pg_refs(&values)).map_err(|e| c.failed(e))?;
-                while let Some(r) = rows.next().map_err(|e| c.failed(e))? {
-                    f(&Row(row::Inner::Pg(&r)))?;
-                }
-                Ok(())
-            }
+            Engine::Pg(c) => c.for_each(sql, &pg_values(params), |r| f(&Row(row::Inner::Pg(&r)))),
         }
     }
 
@@ -204,8 +204,4 @@ fn lite_params<'v>(params: &'v Params<'_>) -> impl rusqlite::Params + 'v {
 
 fn pg_values<'v>(params: &'v Params<'_>) -> Vec<Value<'v>> {
     params.iter().map(|p| p.to_value()).collect()
-}
-
-fn pg_refs<'v>(values: &'v [Value<'_>]) -> Vec<&'v (dyn postgres::types::ToSql + Sync)> {
-    values.iter().map(|v| v as &(dyn postgres::types::ToSql + Sync)).collect()
 }

@@ -3,8 +3,6 @@
 //! with `raw_bind_parameter`, as fast as rusqlite alone; on PostgreSQL a prepared statement of
 //! the connection whose parameters are kept until it runs.
 
-use postgres::Statement;
-
 use super::pg::PgConn;
 use super::value::{ToValue, Value};
 use super::Engine;
@@ -14,7 +12,7 @@ pub struct Stmt<'a>(Inner<'a>);
 
 enum Inner<'a> {
     Sqlite { st: rusqlite::CachedStatement<'a>, conn: &'a rusqlite::Connection },
-    Pg { conn: &'a PgConn, st: Statement, params: Vec<Value<'static>>, inserts: bool },
+    Pg { conn: &'a PgConn, sql: String, params: Vec<Value<'static>>, inserts: bool },
 }
 
 impl<'a> Stmt<'a> {
@@ -22,12 +20,12 @@ impl<'a> Stmt<'a> {
         Ok(Stmt(match engine {
             Engine::Sqlite(conn) => Inner::Sqlite { st: conn.prepare_cached(sql)?, conn },
             Engine::Pg(conn) => {
-                let st = match id_column {
-                    Some(col) => conn.statement(&format!("{sql} RETURNING {col}"))?,
-                    None => conn.statement(sql)?,
+                let sql = match id_column {
+                    Some(col) => format!("{sql} RETURNING {col}"),
+                    None => sql.to_string(),
                 };
-                let params = vec![Value::Null; st.params().len()];
-                Inner::Pg { conn, st, params, inserts: id_column.is_some() }
+                let params = vec![Value::Null; conn.statement(&sql)?.params().len()];
+                Inner::Pg { conn, sql, params, inserts: id_column.is_some() }
             }
         }))
     }
@@ -51,16 +49,19 @@ impl<'a> Stmt<'a> {
     pub fn execute(&mut self) -> Result<usize> {
         match &mut self.0 {
             Inner::Sqlite { st, .. } => Ok(st.raw_execute()?),
-            Inner::Pg { conn, st, params, inserts } => {
-                let refs = super::pg_refs(params);
-                let mut client = conn.client()?;
-                let n = if *inserts {
-                    client.query(&*st, &refs).map_err(|e| conn.failed(e))?.len() as u64
-                } else {
-                    client.execute(&*st, &refs).map_err(|e| conn.failed(e))?
-                };
+            Inner::Pg { conn, sql, params, inserts } => {
+                let n = if *inserts { conn.query(sql, params)?.len() as u64 } else { conn.execute(sql, params)? };
                 Ok(usize::try_from(n).unwrap_or(usize::MAX))
             }
+        }
+    }
+
+    /// Runs the statement with the parameters bound, as [`super::Conn::execute_later`] does: now
+    /// on SQLite, with the next statement that needs an answer on PostgreSQL.
+    pub fn execute_later(&mut self) -> Result<()> {
+        match &mut self.0 {
+            Inner::Sqlite { st, .. } => st.raw_execute().map(drop).map_err(Into::into),
+            Inner::Pg { conn, sql, params, .. } => conn.defer(sql, params.clone()),
         }
     }
 
@@ -69,9 +70,8 @@ impl<'a> Stmt<'a> {
     pub fn insert(&mut self) -> Result<Option<i64>> {
         match &mut self.0 {
             Inner::Sqlite { st, conn, .. } => Ok((st.raw_execute()? > 0).then(|| conn.last_insert_rowid())),
-            Inner::Pg { conn, st, params, .. } => {
-                let refs = super::pg_refs(params);
-                let row = conn.client()?.query_opt(&*st, &refs).map_err(|e| conn.failed(e))?;
+            Inner::Pg { conn, sql, params, .. } => {
+                let row = conn.query_first(sql, params)?;
                 row.map(|r| super::Row(super::row::Inner::Pg(&r)).get::<i64>(0)).transpose()
             }
         }

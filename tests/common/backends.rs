@@ -87,7 +87,7 @@ impl Drop for Dropped {
     fn drop(&mut self) {
         let Some((url, schema)) = &self.0 else { return };
         let Location::Postgres(pg) = Location::parse(url).unwrap() else { return };
-        if let Ok(mut client) = pg.config.connect(postgres::NoTls) {
+        if let Ok(mut client) = postgres::Config::from(pg.config.clone()).connect(postgres::NoTls) {
             let _ = client.batch_execute(&format!(
                 "DROP SCHEMA IF EXISTS \"{schema}\" CASCADE; DROP SCHEMA IF EXISTS \"{schema}.sandbox-payments\" CASCADE"
             ));

@@ -11,8 +11,8 @@ mod why;
 
 use std::time::Duration;
 
-use postgres::config::{Host, SslMode as PgSslMode};
-use postgres::NoTls;
+use tokio_postgres::config::{Host, SslMode as PgSslMode};
+use tokio_postgres::NoTls;
 
 use crate::db::location::{PgUrl, SslMode};
 use crate::error::{Error, Result};
@@ -167,7 +167,27 @@ fn migrate_in(conn: &PgConn, schema: &str, known: i64) -> Result<()> {
 
 /// A session on the server, in the account's schema.
 pub(super) fn connect(url: &PgUrl) -> Result<PgConn> {
-    let mut conn = PgConn::new(connect_client(url)?, url.shown.clone());
+    let config = complete(url);
+    let tls = tls::connector(url)?;
+    // The connection's own runtime, on this thread: it runs only inside the connection's calls.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Unavailable(format!("{}: cannot start the connection's I/O: {e}", url.shown)))?;
+    let connected = rt.block_on(async {
+        match tls {
+            None => {
+                let (client, conn) = config.connect(NoTls).await?;
+                Ok((client, tokio::spawn(async move { drop(conn.await) })))
+            }
+            Some(tls) => {
+                let (client, conn) = config.connect(tls).await?;
+                Ok((client, tokio::spawn(async move { drop(conn.await) })))
+            }
+        }
+    });
+    let (client, io) = connected.map_err(|e| connect_error(e, &url.shown))?;
+    let mut conn = PgConn::new(rt, client, io, url.shown.clone());
     conn.announce_writes(&listen::channel(&url.schema));
     Ok(conn)
 }
@@ -182,7 +202,7 @@ pub fn server_version(url: &PgUrl) -> Result<String> {
 
 /// The client of a session on the server, in the account's schema.
 fn connect_client(url: &PgUrl) -> Result<postgres::Client> {
-    let config = complete(url);
+    let config = postgres::Config::from(complete(url));
     match tls::connector(url)? {
         None => config.connect(NoTls),
         Some(tls) => config.connect(tls),
@@ -215,7 +235,7 @@ fn connect_error(e: postgres::Error, shown: &str) -> Error {
 
 /// The URL's settings with libpq's defaults for what it leaves out, TLS as `sslmode` says and
 /// the account's schema as the session's search path.
-fn complete(url: &PgUrl) -> postgres::Config {
+fn complete(url: &PgUrl) -> tokio_postgres::Config {
     let mut c = url.config.clone();
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     if c.get_user().is_none() {

@@ -57,18 +57,44 @@ pub struct Biller<'t> {
     /// `spend_by_quarter`.
     /// Kept as times and formatted once each in `flush`, not once per fax.
     pending_quarters: Vec<(Timestamp, i64, i64)>,
-    /// The low-credit alert levels, read on the first billed fax of the transaction.
-    alert_levels: Option<Vec<Level>>,
+    /// The low-credit alert levels.
+    alert_levels: Vec<Level>,
     /// What the fax being billed drew from each card, for the percent levels.
     draws: Vec<Draw>,
     insert_fax: Stmt<'t>,
     insert_line: Stmt<'t>,
 }
 
+/// What every billing transaction reads first, sent together (`Conn::read_ahead`).
+const KIND: &str = "SELECT kind FROM account WHERE id = 1";
+const OPEN_CARDS: &str =
+    "SELECT id, original_balance - used, lines, original_balance FROM cards WHERE close_date IS NULL ORDER BY id";
+const USER: &str = "SELECT id FROM users WHERE name = ?1";
+
 impl<'t> Biller<'t> {
+    /// A biller for any number of faxes (an import batch).
     pub fn new(tx: Conn<'t>, reactions: &'t mut dyn Reactions) -> Result<Biller<'t>> {
-        let kind: String =
-            tx.query_opt("SELECT kind FROM account WHERE id = 1", &[], |r| r.get(0))?.ok_or(Error::NotInitialized)?;
+        Self::start(tx, reactions, None)
+    }
+
+    /// A biller for one fax sent by `sender`, whose user row is then read with the rest.
+    pub fn for_sender(tx: Conn<'t>, reactions: &'t mut dyn Reactions, sender: &str) -> Result<Biller<'t>> {
+        Self::start(tx, reactions, Some(sender))
+    }
+
+    /// Reads what billing needs first, in one round trip on PostgreSQL: the account's kind, the
+    /// rate table's version (read next by the caller's `RateCache`), the open cards, the alert
+    /// levels and the sender.
+    fn start(tx: Conn<'t>, reactions: &'t mut dyn Reactions, sender: Option<&str>) -> Result<Biller<'t>> {
+        let mut reads: Vec<(&str, &crate::sql::Params<'_>)> =
+            vec![(KIND, &[]), (crate::rates::VERSION, &[]), (OPEN_CARDS, &[]), (crate::alerts::LEVELS, &[])];
+        let sender_param: Option<[&dyn crate::sql::ToValue; 1]> =
+            sender.as_ref().map(|s| [s as &dyn crate::sql::ToValue]);
+        if let Some(p) = &sender_param {
+            reads.push((USER, p));
+        }
+        tx.read_ahead(&reads)?;
+        let kind: String = tx.query_opt(KIND, &[], |r| r.get(0))?.ok_or(Error::NotInitialized)?;
         Ok(Biller {
             tx,
             reactions,
@@ -82,7 +108,8 @@ impl<'t> Biller<'t> {
             refusal_asked: None,
             pending_cards: Vec::with_capacity(2),
             pending_quarters: Vec::with_capacity(1),
-            alert_levels: None,
+            // Read now, while the answer read ahead is good: the first write forgets it.
+            alert_levels: crate::alerts::levels_in(tx)?,
             draws: Vec::with_capacity(2),
             // A fax billed before is found by this insert's conflict on its id, so a new fax
             // (nearly every one) costs no lookup first.
@@ -110,13 +137,13 @@ impl<'t> Biller<'t> {
     /// Writes the cards' use and the spend per quarter hour added up so far.
     fn flush(&mut self) -> Result<()> {
         for (card, amount, lines) in self.pending_cards.drain(..) {
-            self.tx.execute(
+            self.tx.execute_later(
                 "UPDATE cards SET used = used + ?1, lines = lines + ?2 WHERE id = ?3",
                 &[&amount, &lines, &card],
             )?;
         }
         for (start, amount, faxes) in self.pending_quarters.drain(..) {
-            self.tx.execute(
+            self.tx.execute_later(
                 "INSERT INTO spend_by_quarter (start, amount, faxes) VALUES (?1, ?2, ?3)
                  ON CONFLICT (start) DO UPDATE SET amount = spend_by_quarter.amount + excluded.amount,
                  faxes = spend_by_quarter.faxes + excluded.faxes",
@@ -162,11 +189,9 @@ impl<'t> Biller<'t> {
             return Ok(());
         }
         self.flush()?;
-        self.open = self.tx.query(
-            "SELECT id, original_balance - used, lines, original_balance FROM cards WHERE close_date IS NULL ORDER BY id",
-            &[],
-            |r| Ok(OpenCard { id: r.get(0)?, balance: r.get(1)?, lines: r.get(2)?, original: r.get(3)? }),
-        )?;
+        self.open = self.tx.query(OPEN_CARDS, &[], |r| {
+            Ok(OpenCard { id: r.get(0)?, balance: r.get(1)?, lines: r.get(2)?, original: r.get(3)? })
+        })?;
         self.open_loaded = true;
         Ok(())
     }
@@ -176,7 +201,7 @@ impl<'t> Biller<'t> {
         if let Some(id) = self.users.get(name) {
             return Ok(Some(*id));
         }
-        let id: Option<i64> = self.tx.query_opt("SELECT id FROM users WHERE name = ?1", &[&name], |r| r.get(0))?;
+        let id: Option<i64> = self.tx.query_opt(USER, &[&name], |r| r.get(0))?;
         if let Some(id) = id {
             self.users.insert(name.to_string(), id);
         }

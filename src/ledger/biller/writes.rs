@@ -74,7 +74,7 @@ impl Biller<'_> {
             st.bind(4, &amount)?;
             st.bind(5, &split)?;
             st.bind(6, &submit_time)?;
-            st.execute()?;
+            st.execute_later()?;
             match self.pending_cards.iter_mut().find(|p| p.0 == card.id) {
                 Some(p) => {
                     p.1 += amount;
@@ -117,11 +117,7 @@ impl Biller<'_> {
     /// day's spend, so what is pending is written first. Nearly every fax crosses nothing and
     /// costs only the comparison.
     pub(super) fn low_credit(&mut self, before: i64, after: i64, now: Timestamp) -> Result<()> {
-        if self.alert_levels.is_none() {
-            self.alert_levels = Some(crate::alerts::levels_in(self.tx)?);
-        }
-        let levels = self.alert_levels.as_deref().unwrap_or_default();
-        let crossings = crate::alerts::crossed(levels, before, after, &self.draws);
+        let crossings = crate::alerts::crossed(&self.alert_levels, before, after, &self.draws);
         if crossings.is_empty() {
             return Ok(());
         }
