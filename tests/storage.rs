@@ -153,3 +153,72 @@ fn a_scan_reads_every_row_once_and_stops_at_the_first_error(backend) {
     assert_eq!(c.query_row("SELECT count(*) FROM packages", &[], |r| r.get::<i64>(0)).unwrap(), 5);
 }
 }
+
+on_both! {
+fn a_write_run_later_is_in_order_and_its_failure_fails_the_whole_transaction(backend) {
+    let mut s = prepaid_on(&backend);
+    let names = |db: &faxcredit::Db| {
+        db.conn().query("SELECT name FROM users ORDER BY id", &[], |r| r.get::<String>(0)).unwrap()
+    };
+    let before = names(&s.db);
+    // Run later, then read: the read sees the writes, in order (PostgreSQL sends them first).
+    let seen = s
+        .db
+        .write(|tx| {
+            tx.execute_later("INSERT INTO users (name, role, created_at) VALUES (?1, 'user', 't')", &[&"dora"])?;
+            tx.execute_later("UPDATE users SET name = ?1 WHERE name = ?2", &[&"dorothy", &"dora"])?;
+            tx.query_row("SELECT count(*) FROM users WHERE name = 'dorothy'", &[], |r| r.get::<i64>(0))
+        })
+        .unwrap();
+    assert_eq!(seen, 1);
+    // A write run later that fails, with nothing after it but the commit: the commit is an
+    // error, and nothing of the transaction is kept, not even what ran before it.
+    let e = s
+        .db
+        .write(|tx| {
+            tx.execute("INSERT INTO users (name, role, created_at) VALUES ('erin', 'user', 't')", &[])?;
+            tx.execute_later("INSERT INTO users (name, role, created_at) VALUES ('frank', 'user', 't')", &[])?;
+            // The name is unique (in any case): this one fails.
+            tx.execute_later("INSERT INTO users (name, role, created_at) VALUES ('DOROTHY', 'user', 't')", &[])?;
+            Ok(())
+        })
+        .unwrap_err();
+    assert!(e.to_string().to_lowercase().contains("unique"), "{e}");
+    let mut expected = before.clone();
+    expected.push("dorothy".into());
+    assert_eq!(names(&s.db), expected, "nothing of the failed transaction is kept");
+    assert_eq!(names(&s.open_again()), expected);
+}
+}
+
+on_both! {
+fn a_read_ahead_answers_once_and_a_write_in_between_is_seen(backend) {
+    let mut s = prepaid_on(&backend);
+    let count = "SELECT count(*) FROM users WHERE name = ?1";
+    let out = s
+        .db
+        .write(|tx| {
+            tx.read_ahead(&[(count, &[&"gus"]), ("SELECT count(*) FROM packages", &[])])?;
+            let packages = tx.query_row("SELECT count(*) FROM packages", &[], |r| r.get::<i64>(0))?;
+            // A write after the read ahead, before its answer is taken: the read must see it.
+            tx.execute_later("INSERT INTO users (name, role, created_at) VALUES ('gus', 'user', 't')", &[])?;
+            let gus = tx.query_row(count, &[&"gus"], |r| r.get::<i64>(0))?;
+            // Another parameter is another read.
+            let other = tx.query_row(count, &[&"nobody"], |r| r.get::<i64>(0))?;
+            Ok((packages, gus, other))
+        })
+        .unwrap();
+    assert_eq!(out, (5, 1, 0));
+    // Read ahead and taken, then written: the same read again is read afresh.
+    let twice = s
+        .db
+        .write(|tx| {
+            tx.read_ahead(&[(count, &[&"hal"])])?;
+            let first = tx.query_row(count, &[&"hal"], |r| r.get::<i64>(0))?;
+            tx.execute("INSERT INTO users (name, role, created_at) VALUES ('hal', 'user', 't')", &[])?;
+            Ok((first, tx.query_row(count, &[&"hal"], |r| r.get::<i64>(0))?))
+        })
+        .unwrap();
+    assert_eq!(twice, (0, 1));
+}
+}

@@ -273,7 +273,8 @@ fn parse_batches(mut source: Records<'_>, to_biller: &std::sync::mpsc::SyncSende
 fn bill_batch(db: &mut Db, batch: &[Parsed], now: Timestamp) -> Result<(Vec<RecordResult>, bool, i64)> {
     db.write_with_cache(|tx, rates: &mut crate::rates::RateCache| {
         let mut reactions = crate::billing::reactions();
-        let mut biller = Biller::new(tx, &mut reactions)?.with_rates(rates.current(tx)?);
+        let ids: Vec<&str> = batch.iter().filter_map(|p| p.record.as_ref().ok().map(Record::id)).collect();
+        let mut biller = Biller::expecting(tx, &mut reactions, &ids, None)?.with_rates(rates.current(tx)?);
         let mut results = Vec::with_capacity(batch.len());
         let mut billed_units = 0i64;
         for Parsed { line, given_id, record } in batch {

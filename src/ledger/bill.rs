@@ -85,7 +85,7 @@ impl Reactions for NoReactions {
 /// Bills one fax in its own durable transaction. A refusal is committed (the attempt log) and
 /// then returned as [`Error::QuotaExceeded`].
 pub fn bill(db: &mut Db, fax: &Fax, now: Timestamp, reactions: &mut dyn Reactions) -> Result<Outcome> {
-    in_transaction(db, reactions, Some(&fax.user), |biller| biller.bill(fax, now))
+    in_transaction(db, reactions, Some(fax), |biller| biller.bill(fax, now))
 }
 
 /// As [`bill`], for any record: a fax in process is `Pending`, a partial record is `Exists`
@@ -99,12 +99,12 @@ pub fn bill_record(db: &mut Db, record: &Record, now: Timestamp, reactions: &mut
 fn in_transaction(
     db: &mut Db,
     reactions: &mut dyn Reactions,
-    sender: Option<&str>,
+    fax: Option<&Fax>,
     bill: impl Fn(&mut Biller<'_>) -> Result<Outcome>,
 ) -> Result<Outcome> {
     let outcome = db.write_with_cache(|tx, rates: &mut crate::rates::RateCache| {
-        let biller = match sender {
-            Some(sender) => Biller::for_sender(tx, &mut *reactions, sender)?,
+        let biller = match fax {
+            Some(fax) => Biller::expecting(tx, &mut *reactions, &[&fax.id], Some(&fax.user))?,
             None => Biller::new(tx, &mut *reactions)?,
         };
         let mut biller = biller.with_rates(rates.current(tx)?);

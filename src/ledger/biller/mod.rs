@@ -19,6 +19,7 @@ use crate::sql::{Conn, Stmt};
 use crate::time::{fmt_ts, Timestamp, Zone};
 
 mod existing;
+mod numbered;
 mod writes;
 
 #[derive(Debug, Clone, Copy)]
@@ -62,6 +63,8 @@ pub struct Biller<'t> {
     /// What the fax being billed drew from each card, for the percent levels.
     draws: Vec<Draw>,
     insert_fax: Stmt<'t>,
+    /// On PostgreSQL, for the faxes whose ids were asked about first (`numbered.rs`).
+    numbered: Option<(numbered::Numbered, Stmt<'t>)>,
     insert_line: Stmt<'t>,
 }
 
@@ -72,20 +75,28 @@ const OPEN_CARDS: &str =
 const USER: &str = "SELECT id FROM users WHERE name = ?1";
 
 impl<'t> Biller<'t> {
-    /// A biller for any number of faxes (an import batch).
+    /// A biller for any faxes.
     pub fn new(tx: Conn<'t>, reactions: &'t mut dyn Reactions) -> Result<Biller<'t>> {
-        Self::start(tx, reactions, None)
+        Self::start(tx, reactions, &[], None)
     }
 
-    /// A biller for one fax sent by `sender`, whose user row is then read with the rest.
-    pub fn for_sender(tx: Conn<'t>, reactions: &'t mut dyn Reactions, sender: &str) -> Result<Biller<'t>> {
-        Self::start(tx, reactions, Some(sender))
+    /// A biller that expects to bill the faxes of these ids (an import batch), sent by `sender`
+    /// when they are one fax: on PostgreSQL their rows then cost no round trip each
+    /// (`numbered.rs`), and the sender's row is read with the rest. Any other fax is billed as
+    /// well, as [`Biller::new`]'s are.
+    pub fn expecting(
+        tx: Conn<'t>,
+        reactions: &'t mut dyn Reactions,
+        ids: &[&str],
+        sender: Option<&str>,
+    ) -> Result<Biller<'t>> {
+        Self::start(tx, reactions, ids, sender)
     }
 
     /// Reads what billing needs first, in one round trip on PostgreSQL: the account's kind, the
     /// rate table's version (read next by the caller's `RateCache`), the open cards, the alert
-    /// levels and the sender.
-    fn start(tx: Conn<'t>, reactions: &'t mut dyn Reactions, sender: Option<&str>) -> Result<Biller<'t>> {
+    /// levels, the sender, and which of `ids` are new, with a number reserved for each.
+    fn start(tx: Conn<'t>, reactions: &'t mut dyn Reactions, ids: &[&str], sender: Option<&str>) -> Result<Biller<'t>> {
         let mut reads: Vec<(&str, &crate::sql::Params<'_>)> =
             vec![(KIND, &[]), (crate::rates::VERSION, &[]), (OPEN_CARDS, &[]), (crate::alerts::LEVELS, &[])];
         let sender_param: Option<[&dyn crate::sql::ToValue; 1]> =
@@ -93,8 +104,18 @@ impl<'t> Biller<'t> {
         if let Some(p) = &sender_param {
             reads.push((USER, p));
         }
+        let numbering = numbered::params(tx, ids);
+        let numbering_params = numbering.as_ref().map(|(json, count)| ([json as _], [count as _]));
+        if let Some((json, count)) = &numbering_params {
+            reads.push((numbered::PRESENT, json));
+            reads.push((numbered::RESERVE, count));
+        }
         tx.read_ahead(&reads)?;
         let kind: String = tx.query_opt(KIND, &[], |r| r.get(0))?.ok_or(Error::NotInitialized)?;
+        let numbered = match &numbering {
+            Some(p) => Some((numbered::Numbered::read(tx, ids, p)?, tx.prepare(numbered::INSERT_NUMBERED)?)),
+            None => None,
+        };
         Ok(Biller {
             tx,
             reactions,
@@ -121,6 +142,7 @@ impl<'t> Biller<'t> {
                  ON CONFLICT (id) DO NOTHING",
                 "seq",
             )?,
+            numbered,
             insert_line: tx.prepare(
                 "INSERT INTO activity (card_id, n, fax_seq, amount, split, submit_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?,

@@ -9,38 +9,60 @@ use crate::error::Result;
 use crate::ledger::bill::Line;
 use crate::ledger::record::Fax;
 use crate::money;
+use crate::sql::Stmt;
 use crate::time::{fmt_ts, quarter_start, Timestamp};
+
+/// Binds a fax row's columns from parameter `at + 1` on (after the `seq` of a numbered insert).
+/// One by one with their concrete types: this is the import's innermost loop.
+fn bind_fax(
+    st: &mut Stmt<'_>,
+    at: usize,
+    fax: &Fax,
+    user_id: i64,
+    (units, cpu, cost): (i64, i64, i64),
+    submit_time: &str,
+    now_s: &str,
+) -> Result<()> {
+    st.bind(at + 1, &fax.id.as_str())?;
+    st.bind(at + 2, &user_id)?;
+    st.bind(at + 3, &fax.destination.as_str())?;
+    st.bind(at + 4, &submit_time)?;
+    st.bind(at + 5, &fax.completion_time.as_ref().map(fmt_ts))?;
+    st.bind(at + 6, &fax.pages_submitted)?;
+    st.bind(at + 7, &fax.pages_sent)?;
+    st.bind(at + 8, &fax.duration)?;
+    st.bind(at + 9, &fax.units.map(|u| money::to_units(u, "units")).transpose()?)?;
+    st.bind(at + 10, &fax.cost_per_unit.map(|u| money::to_units(u, "costPerUnit")).transpose()?)?;
+    st.bind(at + 11, &fax.status)?;
+    st.bind(at + 12, &fax.subject.as_deref())?;
+    st.bind(at + 13, &fax.attempts_made)?;
+    st.bind(at + 14, &units)?;
+    st.bind(at + 15, &cpu)?;
+    st.bind(at + 16, &cost)?;
+    st.bind(at + 17, &now_s)
+}
 
 impl Biller<'_> {
     /// Inserts the fax row and returns its `seq`; `None` when its id was billed before (the
-    /// conflict).
+    /// conflict). A fax numbered ahead (`numbered.rs`) is queued, and cannot conflict.
     pub(super) fn insert_fax(
         &mut self,
         fax: &Fax,
         user_id: i64,
-        (units, cpu, cost): (i64, i64, i64),
+        price: (i64, i64, i64),
         submit_time: &str,
         now_s: &str,
     ) -> Result<Option<i64>> {
-        // Bound one by one with their concrete types: this is the import's innermost loop.
+        if let Some((numbered, st)) = &mut self.numbered {
+            if let Some(seq) = numbered.take(&fax.id) {
+                st.bind(1, &seq)?;
+                bind_fax(st, 1, fax, user_id, price, submit_time, now_s)?;
+                st.execute_later()?;
+                return Ok(Some(seq));
+            }
+        }
         let st = &mut self.insert_fax;
-        st.bind(1, &fax.id.as_str())?;
-        st.bind(2, &user_id)?;
-        st.bind(3, &fax.destination.as_str())?;
-        st.bind(4, &submit_time)?;
-        st.bind(5, &fax.completion_time.as_ref().map(fmt_ts))?;
-        st.bind(6, &fax.pages_submitted)?;
-        st.bind(7, &fax.pages_sent)?;
-        st.bind(8, &fax.duration)?;
-        st.bind(9, &fax.units.map(|u| money::to_units(u, "units")).transpose()?)?;
-        st.bind(10, &fax.cost_per_unit.map(|u| money::to_units(u, "costPerUnit")).transpose()?)?;
-        st.bind(11, &fax.status)?;
-        st.bind(12, &fax.subject.as_deref())?;
-        st.bind(13, &fax.attempts_made)?;
-        st.bind(14, &units)?;
-        st.bind(15, &cpu)?;
-        st.bind(16, &cost)?;
-        st.bind(17, &now_s)?;
+        bind_fax(st, 0, fax, user_id, price, submit_time, now_s)?;
         st.insert()
     }
 

@@ -1,0 +1,73 @@
+//! Fax rows written without waiting for the server (PostgreSQL). A new fax's row must exist
+//! before its activity lines, which name its `seq`, and a fax billed before must be told apart
+//! from a new one: on SQLite, an insert that reports its conflict and its rowid answers both at no
+//! cost. On PostgreSQL that answer is a round trip per fax, so a transaction that knows which
+//! faxes it is about to bill asks first, in the round trip of its other first reads, which of
+//! their ids the ledger holds, and reserves a `seq` for each of the others from the table's
+//! sequence. Those rows are then queued with their lines (`Conn::execute_later`), and a fax's
+//! billing costs no round trip of its own.
+//!
+//! Why this is safe: the reads run after the account's lock, which every write transaction
+//! takes first, so no other program can bill one of these ids before this transaction ends. An
+//! id is numbered once: if it comes again in the same transaction, or was not asked about, it
+//! takes the insert that reports its conflict, as on SQLite. Reserved numbers that go unused
+//! (a refusal, a rollback) leave gaps in `seq`, which nothing reads as a count.
+
+use std::collections::HashSet;
+
+use crate::error::Result;
+use crate::sql::{Backend, Conn, ToValue, Value};
+
+/// Which of a JSON array's ids are in the ledger.
+pub(super) const PRESENT: &str =
+    "SELECT id FROM faxes WHERE id IN (SELECT jsonb_array_elements_text(CAST(CAST(?1 AS TEXT) AS jsonb)))";
+/// `?1` numbers from the fax table's sequence.
+pub(super) const RESERVE: &str =
+    "SELECT nextval(pg_get_serial_sequence('faxes', 'seq')) FROM generate_series(1, CAST(?1 AS BIGINT))";
+/// A fax's row with the `seq` reserved for it.
+pub(super) const INSERT_NUMBERED: &str =
+    "INSERT INTO faxes (seq, id, user_id, destination, submit_time, completion_time, pages_submitted,
+        pages_sent, duration, units_given, cpu_given, status, subject, attempts_made,
+        units, cost_per_unit, cost, billed_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+
+/// The ids asked about and found new, and the numbers reserved for them.
+pub(super) struct Numbered {
+    new: HashSet<String>,
+    /// In the sequence's order, the next one last.
+    seqs: Vec<i64>,
+}
+
+/// The parameters of the two reads for `ids`: the ids as a JSON array, and how many numbers to
+/// reserve. `None` on SQLite, or for no ids.
+pub(super) fn params(tx: Conn<'_>, ids: &[&str]) -> Option<(Value<'static>, Value<'static>)> {
+    if tx.backend() != Backend::Postgres || ids.is_empty() {
+        return None;
+    }
+    let json = serde_json::to_string(ids).ok()?;
+    Some((Value::Text(json.into()), i64::try_from(ids.len()).ok()?.to_value().into_owned()))
+}
+
+impl Numbered {
+    /// Reads the answers of the two reads (sent ahead with the others, by the caller).
+    pub(super) fn read(
+        tx: Conn<'_>,
+        ids: &[&str],
+        (json, count): &(Value<'static>, Value<'static>),
+    ) -> Result<Numbered> {
+        let present: HashSet<String> = tx.query(PRESENT, &[json], |r| r.get(0))?.into_iter().collect();
+        let mut seqs: Vec<i64> = tx.query(RESERVE, &[count], |r| r.get(0))?;
+        seqs.sort_unstable_by(|a, b| b.cmp(a));
+        let new = ids.iter().filter(|id| !present.contains(**id)).map(|id| (*id).to_string()).collect();
+        Ok(Numbered { new, seqs })
+    }
+
+    /// The number for a fax of this id, when its row can be queued: asked about, found new,
+    /// and not numbered before.
+    pub(super) fn take(&mut self, id: &str) -> Option<i64> {
+        if !self.new.remove(id) {
+            return None;
+        }
+        self.seqs.pop()
+    }
+}
