@@ -59,8 +59,8 @@ pub struct PgConn {
     queued: RefCell<Vec<(Statement, Vec<Value<'static>>)>>,
     /// The transaction's `BEGIN` is queued and not sent yet: a rollback then has nothing to undo.
     begin_queued: Cell<bool>,
-    /// The answers read ahead and not yet taken: (SQL, parameters, rows).
-    ahead: RefCell<Vec<(String, Vec<Value<'static>>, Vec<Row>)>>,
+    /// The answers read ahead and not yet taken.
+    ahead: RefCell<Vec<Answer>>,
     /// The URL without its password, for errors.
     pub(crate) shown: String,
     /// The `NOTIFY` of the ledger's channel that every write transaction sends in the round trip
@@ -69,6 +69,9 @@ pub struct PgConn {
     /// heard by the programs listening (the app's live updates) and a rolled-back one by none.
     notify: Option<String>,
 }
+
+/// An answer read ahead: the SQL, its parameters and the rows.
+type Answer = (String, Vec<Value<'static>>, Vec<Row>);
 
 /// A write transaction's start: the account row locked first, at READ COMMITTED, so writers
 /// queue on it as SQLite's do on its lock and each statement after it sees what they committed.

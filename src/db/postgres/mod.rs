@@ -279,7 +279,7 @@ fn complete(url: &PgUrl) -> tokio_postgres::Config {
         c.application_name("faxcredit");
     }
     let options = c.get_options().map(|o| format!("{o} ")).unwrap_or_default();
-    c.options(&format!("{options}-c search_path={}", url.schema));
+    c.options(format!("{options}-c search_path={}", url.schema));
     c.ssl_mode(match url.sslmode {
         SslMode::Disable => PgSslMode::Disable,
         SslMode::Prefer => PgSslMode::Prefer,
