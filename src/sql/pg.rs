@@ -25,7 +25,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::time::Duration;
 
-use futures_util::future::{join, join_all};
+use futures_util::future::{join, join_all, Either};
 use futures_util::TryStreamExt;
 use postgres::error::SqlState;
 use postgres::types::{ToSql, Type};
@@ -56,18 +56,24 @@ pub struct PgConn {
     /// Rows are being read from the connection (`for_each`): no other statement may run.
     busy: Cell<bool>,
     /// Statements to send before the next one (see the module's "Round trips").
-    queued: RefCell<Vec<(Statement, Vec<Value<'static>>)>>,
+    queued: RefCell<Vec<Queued>>,
     /// The transaction's `BEGIN` is queued and not sent yet: a rollback then has nothing to undo.
     begin_queued: Cell<bool>,
     /// The answers read ahead and not yet taken.
     ahead: RefCell<Vec<Answer>>,
     /// The URL without its password, for errors.
     pub(crate) shown: String,
-    /// The `NOTIFY` of the ledger's channel that every write transaction sends in the round trip
-    /// of its `COMMIT`, when the connection knows the channel (`announce_writes`): PostgreSQL
-    /// delivers it when, and only when, the transaction commits, so every committed write is
+    /// What ends a write transaction: `COMMIT`, after a `NOTIFY` of the ledger's channel when
+    /// the connection knows it (`announce_writes`), in one message. PostgreSQL delivers the
+    /// notification when, and only when, the transaction commits, so every committed write is
     /// heard by the programs listening (the app's live updates) and a rolled-back one by none.
-    notify: Option<String>,
+    commit_write: String,
+}
+
+/// What is queued: a prepared statement and its parameters, or SQL text with none (a `BEGIN`).
+enum Queued {
+    Statement(Statement, Vec<Value<'static>>),
+    Text(&'static str),
 }
 
 /// An answer read ahead: the SQL, its parameters and the rows.
@@ -75,8 +81,9 @@ type Answer = (String, Vec<Value<'static>>, Vec<Row>);
 
 /// A write transaction's start: the account row locked first, at READ COMMITTED, so writers
 /// queue on it as SQLite's do on its lock and each statement after it sees what they committed.
-const BEGIN_WRITE: [&str; 2] =
-    ["BEGIN ISOLATION LEVEL READ COMMITTED", "SELECT 1 FROM account WHERE id = 1 FOR UPDATE"];
+/// One text, sent as one message: the server answers it with one flush, where two statements
+/// would take two.
+const BEGIN_WRITE: &str = "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT 1 FROM account WHERE id = 1 FOR UPDATE";
 /// A read transaction's start: one snapshot for all its statements.
 const BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
@@ -94,14 +101,14 @@ impl PgConn {
             begin_queued: Cell::new(false),
             ahead: RefCell::default(),
             shown,
-            notify: None,
+            commit_write: "COMMIT".into(),
         }
     }
 
     /// Ends every write transaction of this connection with a `NOTIFY` of `channel` sent in the
     /// same round trip as its `COMMIT`.
     pub(crate) fn announce_writes(&mut self, channel: &str) {
-        self.notify = Some(format!("NOTIFY \"{channel}\""));
+        self.commit_write = format!("NOTIFY \"{channel}\"; COMMIT");
     }
 
     /// The client, for one call; refused while rows are being read (`for_each`).
@@ -133,8 +140,17 @@ impl PgConn {
             return self.rt.block_on(request).map_err(|e| self.failed(e));
         }
         let client = self.client()?;
-        let params: Vec<Vec<&(dyn ToSql + Sync)>> = queued.iter().map(|(_, p)| refs(p)).collect();
-        let earlier = join_all(queued.iter().zip(&params).map(|((st, _), p)| client.execute(st, p)));
+        let params: Vec<Vec<&(dyn ToSql + Sync)>> = queued
+            .iter()
+            .map(|q| match q {
+                Queued::Statement(_, p) => refs(p),
+                Queued::Text(_) => Vec::new(),
+            })
+            .collect();
+        let earlier = join_all(queued.iter().zip(&params).map(|(q, p)| match q {
+            Queued::Statement(st, _) => Either::Left(async move { client.execute(st, p).await.map(drop) }),
+            Queued::Text(sql) => Either::Right(client.batch_execute(sql)),
+        }));
         let (earlier, out) = self.rt.block_on(join(earlier, request));
         if let Some(e) = earlier.into_iter().find_map(std::result::Result::err) {
             return Err(self.failed(e));
@@ -209,7 +225,7 @@ impl PgConn {
     pub(crate) fn defer(&self, sql: &str, params: Vec<Value<'static>>) -> Result<()> {
         self.ahead.borrow_mut().clear();
         let st = self.statement(sql)?;
-        self.queued.borrow_mut().push((st, params));
+        self.queued.borrow_mut().push(Queued::Statement(st, params));
         Ok(())
     }
 
@@ -245,35 +261,28 @@ impl PgConn {
     /// Starts a write transaction: its `BEGIN` and the account lock are queued, to be sent with
     /// its first statement.
     pub(crate) fn begin_write(&self) -> Result<()> {
-        self.begin(&BEGIN_WRITE)
+        self.begin(BEGIN_WRITE)
     }
 
     /// Starts a read transaction, sent with its first statement.
     pub(crate) fn begin_read(&self) -> Result<()> {
-        self.begin(&[BEGIN_READ])
+        self.begin(BEGIN_READ)
     }
 
-    fn begin(&self, statements: &[&str]) -> Result<()> {
+    fn begin(&self, sql: &'static str) -> Result<()> {
         self.ahead.borrow_mut().clear();
-        for sql in statements {
-            let st = self.statement(sql)?;
-            self.queued.borrow_mut().push((st, Vec::new()));
-        }
+        self.queued.borrow_mut().push(Queued::Text(sql));
         self.begin_queued.set(true);
         Ok(())
     }
 
     /// Commits the transaction, with what is queued (and for a write, the `NOTIFY`) in the same
-    /// round trip. A queued statement that failed made PostgreSQL roll the transaction back; its
-    /// error is returned.
+    /// round trip. A queued statement that failed made PostgreSQL abort the transaction; its
+    /// error is returned, and the transaction is left for the caller to roll back.
     pub(crate) fn commit(&self, write: bool) -> Result<()> {
-        if let Some(notify) = self.notify.as_deref().filter(|_| write) {
-            let st = self.statement(notify)?;
-            self.queued.borrow_mut().push((st, Vec::new()));
-        }
-        let commit = self.statement("COMMIT")?;
         let client = self.client()?;
-        self.send(client.execute(&commit, &[]))?;
+        let commit = if write { self.commit_write.as_str() } else { "COMMIT" };
+        self.send(client.batch_execute(commit))?;
         self.ahead.borrow_mut().clear();
         Ok(())
     }
