@@ -104,10 +104,10 @@ impl<'t> Biller<'t> {
         if let Some(p) = &sender_param {
             reads.push((USER, p));
         }
-        let numbering = numbered::params(tx, ids);
-        let numbering_params = numbering.as_ref().map(|(json, count)| ([json as _], [count as _]));
-        if let Some((json, count)) = &numbering_params {
-            reads.push((numbered::PRESENT, json));
+        let numbering = numbered::ask(tx, ids);
+        let numbering_params = numbering.as_ref().map(|a| ([&a.ids as _], [&a.count as _]));
+        if let (Some(a), Some((present, count))) = (&numbering, &numbering_params) {
+            reads.push((a.present, present));
             reads.push((numbered::RESERVE, count));
         }
         tx.read_ahead(&reads)?;

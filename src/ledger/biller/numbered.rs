@@ -18,9 +18,14 @@ use std::collections::HashSet;
 use crate::error::Result;
 use crate::sql::{Backend, Conn, ToValue, Value};
 
-/// Which of a JSON array's ids are in the ledger.
-pub(super) const PRESENT: &str =
-    "SELECT id FROM faxes WHERE id IN (SELECT jsonb_array_elements_text(CAST(CAST(?1 AS TEXT) AS jsonb)))";
+/// Whether one fax's id is in the ledger: a probe of the id index, which the planner always
+/// prefers for the equality of a unique column.
+const PRESENT_ONE: &str = "SELECT id FROM faxes WHERE id = ?1";
+/// Which of a JSON array's ids (a batch) are in the ledger: a probe of the id index each on a
+/// ledger of any size (`IN (SELECT …)` was planned as a hash join over every fax on a new
+/// ledger; on a small one this may be a scan, once a batch).
+const PRESENT_MANY: &str =
+    "SELECT id FROM faxes WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text(CAST(CAST(?1 AS TEXT) AS jsonb))))";
 /// `?1` numbers from the fax table's sequence.
 pub(super) const RESERVE: &str =
     "SELECT nextval(pg_get_serial_sequence('faxes', 'seq')) FROM generate_series(1, CAST(?1 AS BIGINT))";
@@ -38,25 +43,31 @@ pub(super) struct Numbered {
     seqs: Vec<i64>,
 }
 
-/// The parameters of the two reads for `ids`: the ids as a JSON array, and how many numbers to
-/// reserve. `None` on SQLite, or for no ids.
-pub(super) fn params(tx: Conn<'_>, ids: &[&str]) -> Option<(Value<'static>, Value<'static>)> {
+/// The two reads for `ids`: which are in the ledger, and how many numbers to reserve.
+pub(super) struct Ask {
+    pub present: &'static str,
+    /// The one id, or the ids as a JSON array.
+    pub ids: Value<'static>,
+    pub count: Value<'static>,
+}
+
+/// The reads for `ids`; `None` on SQLite, or for no ids.
+pub(super) fn ask(tx: Conn<'_>, ids: &[&str]) -> Option<Ask> {
     if tx.backend() != Backend::Postgres || ids.is_empty() {
         return None;
     }
-    let json = serde_json::to_string(ids).ok()?;
-    Some((Value::Text(json.into()), i64::try_from(ids.len()).ok()?.to_value().into_owned()))
+    let (present, ids_value) = match ids {
+        [one] => (PRESENT_ONE, Value::Text((*one).to_string().into())),
+        _ => (PRESENT_MANY, Value::Text(serde_json::to_string(ids).ok()?.into())),
+    };
+    Some(Ask { present, ids: ids_value, count: i64::try_from(ids.len()).ok()?.to_value().into_owned() })
 }
 
 impl Numbered {
     /// Reads the answers of the two reads (sent ahead with the others, by the caller).
-    pub(super) fn read(
-        tx: Conn<'_>,
-        ids: &[&str],
-        (json, count): &(Value<'static>, Value<'static>),
-    ) -> Result<Numbered> {
-        let present: HashSet<String> = tx.query(PRESENT, &[json], |r| r.get(0))?.into_iter().collect();
-        let mut seqs: Vec<i64> = tx.query(RESERVE, &[count], |r| r.get(0))?;
+    pub(super) fn read(tx: Conn<'_>, ids: &[&str], ask: &Ask) -> Result<Numbered> {
+        let present: HashSet<String> = tx.query(ask.present, &[&ask.ids], |r| r.get(0))?.into_iter().collect();
+        let mut seqs: Vec<i64> = tx.query(RESERVE, &[&ask.count], |r| r.get(0))?;
         seqs.sort_unstable_by(|a, b| b.cmp(a));
         let new = ids.iter().filter(|id| !present.contains(**id)).map(|id| (*id).to_string()).collect();
         Ok(Numbered { new, seqs })
