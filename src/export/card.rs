@@ -218,6 +218,26 @@ fn start_of(tx: Conn<'_>, card_id: i64, filter: &ActivityFilter) -> Result<(Msg,
 /// 3.5 s where 65,536 took 3.9–4.2 s for a card of a million lines (on a busy two-core machine).
 const PG_LINES_PER_FETCH: usize = 262_144;
 
+/// The lines per `FETCH`: [`PG_LINES_PER_FETCH`], or what a test set with
+/// [`set_lines_per_fetch_for_tests`] to make a small card take several fetches.
+fn lines_per_fetch() -> usize {
+    #[cfg(any(test, feature = "test-support"))]
+    if let n @ 1.. = TEST_LINES_PER_FETCH.load(std::sync::atomic::Ordering::Relaxed) {
+        return n;
+    }
+    PG_LINES_PER_FETCH
+}
+
+#[cfg(any(test, feature = "test-support"))]
+static TEST_LINES_PER_FETCH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Makes every PostgreSQL export of this process fetch `n` lines at a time (0: the default), so
+/// that a test's small card takes several fetches. Tests only: not in the release library.
+#[cfg(any(test, feature = "test-support"))]
+pub fn set_lines_per_fetch_for_tests(n: usize) {
+    TEST_LINES_PER_FETCH.store(n, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Hands the card's lines that `conditions` keep to `line`, in order, streamed on both engines.
 /// SQLite steps one statement. PostgreSQL runs one query too, through a cursor declared in the
 /// read transaction (its one snapshot) and fetched [`PG_LINES_PER_FETCH`] lines at a time.
@@ -250,14 +270,15 @@ fn scan(
     // with the read transaction.
     tx.execute("SET LOCAL jit = off", &[])?;
     tx.execute(&format!("DECLARE export_lines NO SCROLL CURSOR FOR {select}"), &refs)?;
-    let fetch = format!("FETCH FORWARD {PG_LINES_PER_FETCH} FROM export_lines");
+    let per_fetch = lines_per_fetch();
+    let fetch = format!("FETCH FORWARD {per_fetch} FROM export_lines");
     loop {
         let mut read = 0;
         tx.for_each(&fetch, &[], |r| {
             read += 1;
             line(r)
         })?;
-        if read < PG_LINES_PER_FETCH {
+        if read < per_fetch {
             tx.execute("CLOSE export_lines", &[])?;
             return Ok(());
         }
