@@ -151,7 +151,7 @@ on_both! {
     /// Issue 16: the low-credit alert and a purchase email, received by a real SMTP server on
     /// loopback at two recipients (and only there: a third address takes alerts only).
     fn a_low_credit_alert_and_a_purchase_email_reach_two_recipients_on_a_real_smtp_server(backend) {
-        use faxcredit::orders::{self, Purchaser};
+        use faxcredit::orders;
         use faxcredit::payments::payment_method::{self, CardInput};
         use faxcredit::payments::Fault;
         use faxcredit::secrets::MemoryStore;
@@ -181,13 +181,7 @@ on_both! {
         bill(&mut s.db, &fax("f1", 95), now).unwrap();
         let clock = FixedClock::new(now);
         let gw = s.sandbox(Fault::None);
-        let p = Purchaser {
-            gateway: &gw,
-            secrets: &secrets,
-            clock: &clock,
-            follow_up: &faxcredit::repeat::AfterPurchase,
-            crash: None,
-        };
+        let p = common::buying::purchaser(&gw, &secrets, &clock);
         assert_eq!(orders::reconcile(&mut s.db, &p).unwrap().paid, 1);
 
         let mailer = notify::SmtpMailer::new(&settings, None).unwrap();

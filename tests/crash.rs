@@ -531,13 +531,7 @@ fn refusal_orders_and_capped_retries_survive_dying_mid_purchase() {
     }
     // The next start with a good card finishes everything: nothing stays pending or uncounted.
     store(&mut s.db, "4242424242424242", clock.now());
-    let p = Purchaser {
-        gateway: &gateway,
-        secrets: &secrets,
-        clock: &clock,
-        follow_up: &faxcredit::repeat::AfterPurchase,
-        crash: None,
-    };
+    let p = common::buying::purchaser(&gateway, &secrets, &clock);
     orders::reconcile(&mut s.db, &p).unwrap();
     let conn = s.db.sqlite().unwrap();
     let pending: i64 =

@@ -71,17 +71,17 @@ fn mangled_record() -> impl Strategy<Value = String> {
 }
 
 /// One account (users hashed once), copied for every case.
+/// The template account: a prepaid account with a 50.00 card.
+fn funded(mut s: common::TestDb) -> common::TestDb {
+    faxcredit::ledger::apply_card(&mut s.db, common::dec("50.00"), common::dec("0"), common::t("2026-11-01T00:00:00Z"))
+        .unwrap();
+    s
+}
+
 fn template() -> &'static std::path::Path {
     static T: std::sync::OnceLock<(tempfile::TempDir, std::path::PathBuf)> = std::sync::OnceLock::new();
     &T.get_or_init(|| {
-        let mut s = common::prepaid();
-        faxcredit::ledger::apply_card(
-            &mut s.db,
-            common::dec("50.00"),
-            common::dec("0"),
-            common::t("2026-11-01T00:00:00Z"),
-        )
-        .unwrap();
+        let s = funded(common::prepaid());
         s.db.sqlite().unwrap().execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
         let path = s.path();
         drop(s.db);
@@ -105,14 +105,7 @@ impl Ledgers {
         RefCell::new(match backend {
             Backend::Sqlite => Ledgers::Copies,
             Backend::Postgres(_) => {
-                let mut s = common::prepaid_on(backend);
-                faxcredit::ledger::apply_card(
-                    &mut s.db,
-                    common::dec("50.00"),
-                    common::dec("0"),
-                    common::t("2026-11-01T00:00:00Z"),
-                )
-                .unwrap();
+                let s = funded(common::prepaid_on(backend));
                 Ledgers::Shared(Box::new(s))
             }
         })

@@ -11,7 +11,7 @@ use common::{dec, fax, priced, t, Backend, TestDb};
 use faxcredit::audit::Actor;
 use faxcredit::db::Location;
 use faxcredit::migrate;
-use faxcredit::orders::{self, Purchaser, Status};
+use faxcredit::orders::{self, Status};
 use faxcredit::payments::payment_method::{self, CardInput};
 use faxcredit::payments::{Fault, Sandbox};
 use faxcredit::secrets::MemoryStore;
@@ -70,13 +70,7 @@ fn full_ledger() -> TestDb {
     assert_eq!(refused.code(), "quota_exceeded", "{refused}");
     let gateway = Sandbox::beside(&s.path(), Fault::None);
     let clock = FixedClock::new(now);
-    let p = Purchaser {
-        gateway: &gateway,
-        secrets: &secrets,
-        clock: &clock,
-        follow_up: &faxcredit::repeat::AfterPurchase,
-        crash: None,
-    };
+    let p = common::buying::purchaser(&gateway, &secrets, &clock);
     assert_eq!(orders::reconcile(&mut s.db, &p).unwrap().paid, 1, "the repeat order bought a card");
     let order = orders::purchase_with_po(&mut s.db, &p, "standard", "k-1", false, Some("PO-7"), &by).unwrap();
     assert_eq!(order.status, Status::Paid);

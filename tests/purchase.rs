@@ -46,13 +46,7 @@ impl Shop {
     }
     fn reconcile(&mut self, fault: Fault) -> orders::ReconcileReport {
         let gw = self.sandbox(fault);
-        let p = Purchaser {
-            gateway: &gw,
-            secrets: &self.secrets,
-            clock: &self.clock,
-            follow_up: &faxcredit::repeat::AfterPurchase,
-            crash: None,
-        };
+        let p = common::buying::purchaser(&gw, &self.secrets, &self.clock);
         orders::reconcile(&mut self.s.db, &p).unwrap()
     }
     fn purchased_cards(&self) -> i64 {
@@ -179,13 +173,7 @@ on_both! {
                     let mut db = Db::open(&at).unwrap();
                     let gw = Sandbox::for_ledger(&at, Fault::None);
                     let clock = FixedClock::new(t("2026-11-24T10:00:00Z"));
-                    let p = Purchaser {
-                        gateway: &gw,
-                        secrets: &*secrets,
-                        clock: &clock,
-                        follow_up: &faxcredit::repeat::AfterPurchase,
-                        crash: None,
-                    };
+                    let p = common::buying::purchaser(&gw, &*secrets, &clock);
                     orders::purchase(&mut db, &p, "standard", "manual:same", false, &common::tester()).unwrap().id
                 })
             })
@@ -218,13 +206,7 @@ on_both! {
         assert_eq!(payment_method::on_file(&s.db, t("2026-11-24T09:00:00Z")).unwrap(), None);
         let gw = s.sandbox(Fault::None);
         let clock = FixedClock::new(t("2026-11-24T10:00:00Z"));
-        let p = Purchaser {
-            gateway: &gw,
-            secrets: &refusing,
-            clock: &clock,
-            follow_up: &faxcredit::repeat::AfterPurchase,
-            crash: None,
-        };
+        let p = common::buying::purchaser(&gw, &refusing, &clock);
         assert_eq!(
             orders::purchase(&mut s.db, &p, "Standard", "manual:x", false, &common::tester()).unwrap_err().code(),
             "keyring_unavailable"

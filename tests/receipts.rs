@@ -11,7 +11,7 @@ use std::process::Command;
 use common::smtp::SmtpServer;
 use common::{t, Backend, TestDb};
 use faxcredit::billing_details::{set_billing_details, BillingDetailsInput};
-use faxcredit::orders::{self, Order, Purchaser, Status};
+use faxcredit::orders::{self, Order, Status};
 use faxcredit::payments::payment_method::{self, CardInput};
 use faxcredit::payments::Fault;
 use faxcredit::secrets::MemoryStore;
@@ -40,13 +40,7 @@ fn shop(backend: &Backend) -> Shop {
 impl Shop {
     fn buy(&mut self, package: &str, key: &str, po: Option<&str>) -> faxcredit::Result<Order> {
         let gw = self.s.sandbox(Fault::None);
-        let p = Purchaser {
-            gateway: &gw,
-            secrets: &self.secrets,
-            clock: &self.clock,
-            follow_up: &faxcredit::repeat::AfterPurchase,
-            crash: None,
-        };
+        let p = common::buying::purchaser(&gw, &self.secrets, &self.clock);
         orders::purchase_with_po(&mut self.s.db, &p, package, key, false, po, &manager())
     }
     fn store_card(&mut self, number: &str) {
@@ -199,13 +193,7 @@ on_both! {
             .unwrap();
             faxcredit::billing::bill(&mut shop.s.db, &common::fax("f1", 10), t("2026-11-24T10:00:00Z")).unwrap();
             let gw = shop.s.sandbox(Fault::None);
-            let p = Purchaser {
-                gateway: &gw,
-                secrets: &shop.secrets,
-                clock: &shop.clock,
-                follow_up: &faxcredit::repeat::AfterPurchase,
-                crash: None,
-            };
+            let p = common::buying::purchaser(&gw, &shop.secrets, &shop.clock);
             let r = orders::reconcile(&mut shop.s.db, &p).unwrap();
             assert_eq!(r.paid, 1, "the repeat order bought a card");
             let server = SmtpServer::start();

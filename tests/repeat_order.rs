@@ -8,7 +8,7 @@ use common::buying::{account, lines_of};
 use common::t;
 use faxcredit::ledger::apply_card;
 use faxcredit::notify;
-use faxcredit::orders::{self, Purchaser, Status};
+use faxcredit::orders::{self, Status};
 use faxcredit::payments::Fault;
 use faxcredit::repeat;
 use faxcredit::time::FixedClock;
@@ -343,13 +343,7 @@ on_both! {
             &mut |_| {},
             &mut |db| {
                 let clock = FixedClock::new(now);
-                let p = Purchaser {
-                    gateway: &gw,
-                    secrets: &secrets,
-                    clock: &clock,
-                    follow_up: &faxcredit::repeat::AfterPurchase,
-                    crash: None,
-                };
+                let p = common::buying::purchaser(&gw, &secrets, &clock);
                 bought += orders::reconcile(db, &p).unwrap().paid;
             },
         )

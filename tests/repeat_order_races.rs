@@ -8,7 +8,7 @@ use common::buying::account;
 use common::counting::Counting;
 use common::t;
 use faxcredit::billing::bill;
-use faxcredit::orders::{self, Crash, Purchaser};
+use faxcredit::orders::{self, Crash};
 use faxcredit::payments::{Fault, Sandbox};
 use faxcredit::time::FixedClock;
 use faxcredit::Db;
@@ -76,13 +76,7 @@ on_both! {
                     let mut db = Db::open(&at).unwrap();
                     let gw = Counting { inner: Sandbox::for_ledger(&at, Fault::None), calls };
                     let clock = FixedClock::new(t("2026-11-24T10:00:00Z"));
-                    let p = Purchaser {
-                        gateway: &gw,
-                        secrets: &secrets,
-                        clock: &clock,
-                        follow_up: &faxcredit::repeat::AfterPurchase,
-                        crash: None,
-                    };
+                    let p = common::buying::purchaser(&gw, &secrets, &clock);
                     orders::reconcile(&mut db, &p).unwrap()
                 })
             })

@@ -5,13 +5,23 @@
 use faxcredit::ledger::{apply_card, Outcome};
 use faxcredit::orders::{self, Crash, Purchaser};
 use faxcredit::payments::payment_method::{self, CardInput};
-use faxcredit::payments::Fault;
+use faxcredit::payments::{Fault, PaymentGateway};
 use faxcredit::secrets::MemoryStore;
+use faxcredit::secrets::SecretStore;
 use faxcredit::time::{Clock, FixedClock, Timestamp};
 use faxcredit::{notify, repeat};
 
 use super::counting::{Calls, Counting};
 use super::{dec, fax, t, Backend, TestDb};
+
+/// The purchase protocol as the front ends run it (the repeat order's follow-up), never crashing.
+pub fn purchaser<'a>(
+    gateway: &'a dyn PaymentGateway,
+    secrets: &'a dyn SecretStore,
+    clock: &'a dyn Clock,
+) -> Purchaser<'a> {
+    Purchaser { gateway, secrets, clock, follow_up: &faxcredit::repeat::AfterPurchase, crash: None }
+}
 
 pub struct Account {
     pub s: TestDb,

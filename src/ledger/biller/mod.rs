@@ -77,26 +77,23 @@ const USER: &str = "SELECT id FROM users WHERE name = ?1";
 impl<'t> Biller<'t> {
     /// A biller for any faxes.
     pub fn new(tx: Conn<'t>, reactions: &'t mut dyn Reactions) -> Result<Biller<'t>> {
-        Self::start(tx, reactions, &[], None)
+        Self::expecting(tx, reactions, &[], None)
     }
 
     /// A biller that expects to bill the faxes of these ids (an import batch), sent by `sender`
     /// when they are one fax: on PostgreSQL their rows then cost no round trip each
     /// (`numbered.rs`), and the sender's row is read with the rest. Any other fax is billed as
     /// well, as [`Biller::new`]'s are.
+    ///
+    /// What billing needs first is read in one round trip on PostgreSQL: the account's kind, the
+    /// rate table's version (read next by the caller's `RateCache`), the open cards, the alert
+    /// levels, the sender, and which of `ids` are new, with a number reserved for each.
     pub fn expecting(
         tx: Conn<'t>,
         reactions: &'t mut dyn Reactions,
         ids: &[&str],
         sender: Option<&str>,
     ) -> Result<Biller<'t>> {
-        Self::start(tx, reactions, ids, sender)
-    }
-
-    /// Reads what billing needs first, in one round trip on PostgreSQL: the account's kind, the
-    /// rate table's version (read next by the caller's `RateCache`), the open cards, the alert
-    /// levels, the sender, and which of `ids` are new, with a number reserved for each.
-    fn start(tx: Conn<'t>, reactions: &'t mut dyn Reactions, ids: &[&str], sender: Option<&str>) -> Result<Biller<'t>> {
         let mut reads: Vec<(&str, &crate::sql::Params<'_>)> =
             vec![(KIND, &[]), (crate::rates::VERSION, &[]), (OPEN_CARDS, &[]), (crate::alerts::LEVELS, &[])];
         let sender_param: Option<[&dyn crate::sql::ToValue; 1]> =
@@ -105,10 +102,9 @@ impl<'t> Biller<'t> {
             reads.push((USER, p));
         }
         let numbering = numbered::ask(tx, ids);
-        let numbering_params = numbering.as_ref().map(|a| ([&a.ids as _], [&a.count as _]));
-        if let (Some(a), Some((present, count))) = (&numbering, &numbering_params) {
-            reads.push((a.present, present));
-            reads.push((numbered::RESERVE, count));
+        let numbering_reads = numbering.as_ref().map(numbered::Ask::reads);
+        for (sql, params) in numbering_reads.iter().flatten() {
+            reads.push((sql, params));
         }
         tx.read_ahead(&reads)?;
         let kind: String = tx.query_opt(KIND, &[], |r| r.get(0))?.ok_or(Error::NotInitialized)?;

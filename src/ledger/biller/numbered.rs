@@ -27,7 +27,7 @@ const PRESENT_ONE: &str = "SELECT id FROM faxes WHERE id = ?1";
 const PRESENT_MANY: &str =
     "SELECT id FROM faxes WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text(CAST(CAST(?1 AS TEXT) AS jsonb))))";
 /// `?1` numbers from the fax table's sequence.
-pub(super) const RESERVE: &str =
+const RESERVE: &str =
     "SELECT nextval(pg_get_serial_sequence('faxes', 'seq')) FROM generate_series(1, CAST(?1 AS BIGINT))";
 /// A fax's row with the `seq` reserved for it.
 pub(super) const INSERT_NUMBERED: &str =
@@ -49,6 +49,13 @@ pub(super) struct Ask {
     /// The one id, or the ids as a JSON array.
     pub ids: Value<'static>,
     pub count: Value<'static>,
+}
+
+impl Ask {
+    /// The two reads, with their parameters, to send ahead.
+    pub(super) fn reads(&self) -> [(&'static str, [&dyn ToValue; 1]); 2] {
+        [(self.present, [&self.ids]), (RESERVE, [&self.count])]
+    }
 }
 
 /// The reads for `ids`; `None` on SQLite, or for no ids.
