@@ -2,11 +2,49 @@
 
 use super::io::{print_json, read_password, remove_db_files};
 use super::output;
+use clap::Subcommand;
 use faxcredit::account::{self, AccountKind, NewAccount, Role};
 use faxcredit::db::Db;
 use faxcredit::error::Result;
 use faxcredit::money;
 use faxcredit::time::Timestamp;
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is read from standard input.
+    Add {
+        name: String,
+        #[arg(long, value_name = "manager|user")]
+        role: String,
+    },
+    /// List users.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// The account: name, kind, currency, email, credit limit, time zone and billing details.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change the account's settings: what is not given stays as it is; "" clears a billing detail.
+    Set {
+        /// The IANA zone whose days and months the account counts in (the spend per day and
+        /// month, activity days, a credit account's monthly card, the repeat order's monthly
+        /// cap), e.g. Pacific/Auckland; `system` for the computer's zone (the default).
+        #[arg(long, value_name = "ZONE")]
+        time_zone: Option<String>,
+        /// The billing address printed on receipts: lines separated by a line break (or `\n`).
+        #[arg(long)]
+        billing_address: Option<String>,
+        #[arg(long)]
+        tax_id: Option<String>,
+        /// Send the PDF receipt with the email of each automatic purchase.
+        #[arg(long, value_name = "on|off")]
+        email_receipts: Option<String>,
+    },
+}
 
 pub fn init(
     path: &faxcredit::db::Location,

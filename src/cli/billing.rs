@@ -3,13 +3,36 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::BillArgs;
+use clap::Args;
 use faxcredit::account;
 use faxcredit::db::Db;
 use faxcredit::error::{Error, Result};
 use faxcredit::import::RecordStatus;
 use faxcredit::ledger::{Outcome, RawFax};
 use faxcredit::time::Timestamp;
+
+#[derive(Debug, Args)]
+pub struct BillArgs {
+    /// The whole InterFAX record as JSON, instead of the flags.
+    #[arg(long, conflicts_with_all = ["id", "user", "to", "pages", "duration", "at", "subject"])]
+    pub json: Option<String>,
+    #[arg(long, required_unless_present = "json")]
+    pub id: Option<String>,
+    #[arg(long, required_unless_present = "json")]
+    pub user: Option<String>,
+    #[arg(long, required_unless_present = "json", value_name = "NUMBER")]
+    pub to: Option<String>,
+    #[arg(long, required_unless_present = "json", allow_hyphen_values = true)]
+    pub pages: Option<String>,
+    /// Seconds.
+    #[arg(long, allow_hyphen_values = true)]
+    pub duration: Option<String>,
+    /// Submit time, RFC 3339 (default: now).
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+    #[arg(long)]
+    pub subject: Option<String>,
+}
 
 pub fn bill(path: &faxcredit::db::Location, args: BillArgs, now: Timestamp) -> Result<i32> {
     let record = match args.json {

@@ -6,11 +6,23 @@ use std::path::PathBuf;
 
 use super::io::{card_id, print_json};
 use super::output::{self, CardJson};
+use clap::Subcommand;
 use faxcredit::db::Db;
 use faxcredit::error::{Error, Result};
 use faxcredit::ledger::{self, ActivityQuery};
 use faxcredit::money;
 use faxcredit::time::{parse_ts, Timestamp};
+
+#[derive(Debug, Subcommand)]
+pub enum CardCommand {
+    /// Apply a card (no payment): prepaid accounts only.
+    Apply {
+        #[arg(allow_hyphen_values = true)]
+        value: String,
+        #[arg(long, default_value = "0", allow_hyphen_values = true)]
+        bonus: String,
+    },
+}
 
 pub fn apply(path: &faxcredit::db::Location, value: String, bonus: String, now: Timestamp) -> Result<i32> {
     let value = money::parse_amount(&value, "value")?;

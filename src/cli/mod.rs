@@ -24,7 +24,7 @@ mod secrets;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(name = "faxcredit", version, about = "Outbound fax credit: prepaid cards, fax billing, activity and exports")]
@@ -55,10 +55,10 @@ pub enum Command {
     },
     /// Manage users.
     #[command(subcommand)]
-    User(UserCommand),
+    User(account::UserCommand),
     /// The account: its settings (time zone) and the billing details printed on its receipts.
     #[command(subcommand)]
-    Account(AccountCommand),
+    Account(account::AccountCommand),
     /// Spend this month and on each of the last days, in the account's time zone.
     Spend {
         /// How many days, today included.
@@ -69,14 +69,14 @@ pub enum Command {
     },
     /// Cards applied by the provider.
     #[command(subcommand)]
-    Card(CardCommand),
+    Card(cards::CardCommand),
     /// List every card, newest first.
     Cards {
         #[arg(long)]
         json: bool,
     },
     /// Bill one outbound fax.
-    Bill(BillArgs),
+    Bill(billing::BillArgs),
     /// Import InterFAX outbound fax records (NDJSON or CSV) and bill them.
     Import {
         file: PathBuf,
@@ -241,77 +241,6 @@ pub enum Command {
     Man,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum UserCommand {
-    /// Add a user; the password is read from standard input.
-    Add {
-        name: String,
-        #[arg(long, value_name = "manager|user")]
-        role: String,
-    },
-    /// List users.
-    List,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum AccountCommand {
-    /// The account: name, kind, currency, email, credit limit, time zone and billing details.
-    Show {
-        #[arg(long)]
-        json: bool,
-    },
-    /// Change the account's settings: what is not given stays as it is; "" clears a billing detail.
-    Set {
-        /// The IANA zone whose days and months the account counts in (the spend per day and
-        /// month, activity days, a credit account's monthly card, the repeat order's monthly
-        /// cap), e.g. Pacific/Auckland; `system` for the computer's zone (the default).
-        #[arg(long, value_name = "ZONE")]
-        time_zone: Option<String>,
-        /// The billing address printed on receipts: lines separated by a line break (or `\n`).
-        #[arg(long)]
-        billing_address: Option<String>,
-        #[arg(long)]
-        tax_id: Option<String>,
-        /// Send the PDF receipt with the email of each automatic purchase.
-        #[arg(long, value_name = "on|off")]
-        email_receipts: Option<String>,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum CardCommand {
-    /// Apply a card (no payment): prepaid accounts only.
-    Apply {
-        #[arg(allow_hyphen_values = true)]
-        value: String,
-        #[arg(long, default_value = "0", allow_hyphen_values = true)]
-        bonus: String,
-    },
-}
-
-#[derive(Debug, Args)]
-pub struct BillArgs {
-    /// The whole InterFAX record as JSON, instead of the flags.
-    #[arg(long, conflicts_with_all = ["id", "user", "to", "pages", "duration", "at", "subject"])]
-    pub json: Option<String>,
-    #[arg(long, required_unless_present = "json")]
-    pub id: Option<String>,
-    #[arg(long, required_unless_present = "json")]
-    pub user: Option<String>,
-    #[arg(long, required_unless_present = "json", value_name = "NUMBER")]
-    pub to: Option<String>,
-    #[arg(long, required_unless_present = "json", allow_hyphen_values = true)]
-    pub pages: Option<String>,
-    /// Seconds.
-    #[arg(long, allow_hyphen_values = true)]
-    pub duration: Option<String>,
-    /// Submit time, RFC 3339 (default: now).
-    #[arg(long, value_name = "RFC3339")]
-    pub at: Option<String>,
-    #[arg(long)]
-    pub subject: Option<String>,
-}
-
 /// The process's services (clock, keyring, processor, faults), built once before any command.
 static SERVICES: std::sync::OnceLock<faxcredit::services::Services> = std::sync::OnceLock::new();
 
@@ -380,14 +309,14 @@ fn run(cli: Cli) -> faxcredit::error::Result<i32> {
         Command::Init { name, kind, email, currency, credit_limit } => {
             account::init(p, name, kind, email, currency, credit_limit, now)
         }
-        Command::User(UserCommand::Add { name, role }) => account::add_user(p, name, role, now),
-        Command::User(UserCommand::List) => account::list_users(p),
-        Command::Account(AccountCommand::Show { json }) => account::show(p, json),
-        Command::Account(AccountCommand::Set { time_zone, billing_address, tax_id, email_receipts }) => {
+        Command::User(account::UserCommand::Add { name, role }) => account::add_user(p, name, role, now),
+        Command::User(account::UserCommand::List) => account::list_users(p),
+        Command::Account(account::AccountCommand::Show { json }) => account::show(p, json),
+        Command::Account(account::AccountCommand::Set { time_zone, billing_address, tax_id, email_receipts }) => {
             account::set(p, account::Settings { time_zone, billing_address, tax_id, email_receipts }, now)
         }
         Command::Spend { days, json } => account::spend(p, days, json, now),
-        Command::Card(CardCommand::Apply { value, bonus }) => cards::apply(p, value, bonus, now),
+        Command::Card(cards::CardCommand::Apply { value, bonus }) => cards::apply(p, value, bonus, now),
         Command::Cards { json } => cards::list(p, json, now),
         Command::Activity { card, json, limit, user, from, to } => {
             cards::activity(p, card, json, limit, user, from, to)

@@ -14,17 +14,21 @@
 
 mod copy;
 mod pg;
+mod pg_error;
+mod placeholders;
 mod row;
 mod stmt;
 mod value;
 
 pub use copy::{quoted, CopyIn};
-pub use pg::{placeholders, retryable, PgConn};
+pub use pg::PgConn;
+pub use pg_error::retryable;
+pub use placeholders::placeholders;
 pub use row::{FromColumn, Row};
 pub use stmt::Stmt;
 pub use value::{Params, ToValue, Value};
 
-pub(crate) use pg::error as pg_error;
+pub(crate) use pg_error::error as pg_error;
 
 use crate::error::Result;
 

@@ -1,8 +1,6 @@
 //! The PostgreSQL side of the seam: a connection with its prepared statements (one per SQL
-//! text, prepared on first use), SQLite's `?1` placeholders written as PostgreSQL's `$1`, and the
-//! server's errors turned into the ledger's: a lost connection or a refused login is
-//! `database_unavailable`, a serialization failure or deadlock is retried by the write
-//! transaction ([`retryable`]).
+//! text, prepared on first use, its `?1` placeholders written as `$1` by `placeholders.rs`), the
+//! server's errors turned into the ledger's by `pg_error.rs`.
 //!
 //! **Round trips.** Each statement on its own waits for the server's answer before the next is
 //! sent: a round trip, about 0.1 ms on a loopback and far more across a network, which is most of
@@ -27,13 +25,14 @@ use std::time::Duration;
 
 use futures_util::future::{join, join_all, Either};
 use futures_util::TryStreamExt;
-use postgres::error::SqlState;
 use postgres::types::{ToSql, Type};
 use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::{Client, Row, Statement};
 
+use super::pg_error::error;
+use super::placeholders::placeholders;
 use super::value::Value;
 use crate::error::{Error, Result};
 
@@ -362,95 +361,4 @@ impl Drop for PgConn {
 /// The parameters as the client takes them.
 pub(super) fn refs<'v>(values: &'v [Value<'_>]) -> Vec<&'v (dyn ToSql + Sync)> {
     values.iter().map(|v| v as &(dyn ToSql + Sync)).collect()
-}
-
-/// `?1`, `?2`… (and bare `?`, numbered in order) as `$1`, `$2`…, outside quoted text and comments.
-pub fn placeholders(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len() + 8);
-    let mut next = 1;
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' | '"' => {
-                out.push(c);
-                for q in chars.by_ref() {
-                    out.push(q);
-                    if q == c {
-                        break;
-                    }
-                }
-            }
-            '-' if chars.peek() == Some(&'-') => {
-                out.push(c);
-                for q in chars.by_ref() {
-                    out.push(q);
-                    if q == '\n' {
-                        break;
-                    }
-                }
-            }
-            '?' => {
-                let mut digits = String::new();
-                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-                    digits.push(*d);
-                    chars.next();
-                }
-                out.push('$');
-                if digits.is_empty() {
-                    out.push_str(&next.to_string());
-                    next += 1;
-                } else {
-                    out.push_str(&digits);
-                }
-            }
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// Whether the transaction should run again from its start: a serialization failure or a
-/// deadlock (the answers that CockroachDB and YugabyteDB give for any conflict, too).
-pub fn retryable(e: &postgres::Error) -> bool {
-    matches!(e.code(), Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED)
-}
-
-/// The ledger's error for a PostgreSQL error.
-pub fn error(e: postgres::Error) -> Error {
-    if let Some(db) = e.as_db_error() {
-        let code = db.code().code();
-        let class = &code[..2];
-        return match class {
-            "28" => Error::Unavailable(format!("the server refused the login: {}", db.message())),
-            "08" => Error::Unavailable(format!("the connection failed: {}", db.message())),
-            // Shutting down, restarting, or this session cancelled by an administrator.
-            "57" => Error::Unavailable(format!("the server ended the session: {}", db.message())),
-            "3D" => Error::Unavailable(format!("no such database: {}", db.message())),
-            "25" if code == "25006" => Error::ReadOnly(db.message().to_string()),
-            "53" => Error::Unavailable(format!("the server is out of resources: {}", db.message())),
-            _ => Error::Pg(e),
-        };
-    }
-    if e.is_closed() || std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()) {
-        return Error::Unavailable(format!(
-            "the connection to the server was lost ({e}); what was not acknowledged was not written"
-        ));
-    }
-    Error::Pg(e)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::placeholders;
-
-    #[test]
-    fn writes_sqlite_placeholders_as_postgres_ones_outside_text_and_comments() {
-        assert_eq!(
-            placeholders("SELECT a FROM t WHERE b = ?1 AND c = ?12"),
-            "SELECT a FROM t WHERE b = $1 AND c = $12"
-        );
-        assert_eq!(placeholders("VALUES (?, ?, ?)"), "VALUES ($1, $2, $3)");
-        assert_eq!(placeholders("SELECT '?1', \"a?\" -- what?\n, ?2"), "SELECT '?1', \"a?\" -- what?\n, $2");
-        assert_eq!(placeholders("SELECT 'it''s ?' || ?1"), "SELECT 'it''s ?' || $1");
-    }
 }

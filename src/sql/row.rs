@@ -108,7 +108,7 @@ impl<'a> PgFromSql<'a> for PgInt {
 }
 
 fn pg<'a, T: PgFromSql<'a>>(row: &'a postgres::Row, i: usize) -> Result<T> {
-    row.try_get(i).map_err(crate::sql::pg::error)
+    row.try_get(i).map_err(crate::sql::pg_error)
 }
 
 fn lite<T: rusqlite::types::FromSql>(row: &rusqlite::Row<'_>, i: usize) -> Result<T> {
