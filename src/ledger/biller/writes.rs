@@ -73,9 +73,8 @@ impl Biller<'_> {
         parts: &[(usize, i64)],
         seq: i64,
         submit_time: &str,
-        now: Timestamp,
+        (now, now_s): (Timestamp, &str),
     ) -> Result<(Vec<Line>, Vec<i64>)> {
-        let now_s = fmt_ts(&now);
         let split = parts.len() > 1;
         let mut lines = Vec::with_capacity(parts.len());
         let mut closed = Vec::new();
