@@ -22,6 +22,8 @@ mod value;
 
 pub use copy::{quoted, CopyIn};
 pub use pg::PgConn;
+#[cfg(any(test, feature = "test-support"))]
+pub use pg::rows_read_after_a_stop;
 pub use pg_error::retryable;
 pub use placeholders::placeholders;
 pub use row::{FromColumn, Row};
