@@ -250,7 +250,11 @@ fn a_cancelled_postgresql_export_stops_the_servers_query() {
     let out = s.dir.path().join("cancelled.csv");
     let before = faxcredit::sql::rows_read_after_a_stop();
     let e = export_card(&mut s.db, card, &out, &mut |p| {
-        if p.done >= PROGRESS_EVERY { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        if p.done >= PROGRESS_EVERY {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
     })
     .unwrap_err();
     assert_eq!(e.code(), "cancelled");
