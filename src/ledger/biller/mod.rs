@@ -62,8 +62,6 @@ pub struct Biller<'t> {
     alert_levels: Vec<Level>,
     /// What the fax being billed drew from each card, for the percent levels.
     draws: Vec<Draw>,
-    /// The open cards' balances for `allocate`, kept to spare an allocation a fax.
-    balances: Vec<i64>,
     insert_fax: Stmt<'t>,
     /// On PostgreSQL, for the faxes whose ids were asked about first (`numbered.rs`).
     numbered: Option<(numbered::Numbered, Stmt<'t>)>,
@@ -130,7 +128,6 @@ impl<'t> Biller<'t> {
             // Read now, while the answer read ahead is good: the first write forgets it.
             alert_levels: crate::alerts::levels_in(tx)?,
             draws: Vec::with_capacity(2),
-            balances: Vec::with_capacity(2),
             // A fax billed before is found by this insert's conflict on its id, so a new fax
             // (nearly every one) costs no lookup first.
             insert_fax: tx.prepare_insert(
@@ -293,9 +290,8 @@ impl<'t> Biller<'t> {
             }
         }
         self.load_open()?;
-        self.balances.clear();
-        self.balances.extend(self.open.iter().map(|c| c.balance));
-        let parts = match allocate(&self.balances, cost) {
+        let balances: Vec<i64> = self.open.iter().map(|c| c.balance).collect();
+        let parts = match allocate(&balances, cost) {
             Allocation::Parts(parts) => parts,
             Allocation::Refuse { available } => return self.refuse(fax, cost, available, now),
         };
