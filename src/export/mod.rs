@@ -14,6 +14,8 @@ mod report;
 
 pub use atomic::{check_target, write_atomically};
 pub use audit::{export_audit, AUDIT_HEADER};
+#[cfg(any(test, feature = "test-support"))]
+pub use card::set_lines_per_fetch_for_tests;
 pub use card::{
     export_card, export_card_with, export_lines, write_card_csv, write_card_csv_with, write_lines_csv, ExportSummary,
     Progress, HEADER, PROGRESS_EVERY,

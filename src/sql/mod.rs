@@ -21,8 +21,6 @@ mod stmt;
 mod value;
 
 pub use copy::{quoted, CopyIn};
-#[cfg(any(test, feature = "test-support"))]
-pub use pg::rows_read_after_a_stop;
 pub use pg::PgConn;
 pub use pg_error::retryable;
 pub use placeholders::placeholders;

@@ -30,7 +30,6 @@ use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::{Client, Row, Statement};
-use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::pg_error::error;
 use super::placeholders::placeholders;
@@ -47,9 +46,6 @@ pub struct PgConn {
     client: Option<Client>,
     /// The task that reads and writes the socket; it ends when the client is dropped.
     io: Option<JoinHandle<()>>,
-    /// How the connection reached the server (TLS, or `None` for none): a cancel request goes
-    /// the same way.
-    tls: Option<MakeRustlsConnect>,
     statements: RefCell<HashMap<String, Statement>>,
     /// A statement failed since the transaction began. PostgreSQL then refuses every statement
     /// until the transaction ends and answers `COMMIT` with a rollback, not an error: the
@@ -73,17 +69,6 @@ pub struct PgConn {
     commit_write: String,
 }
 
-/// Rows read and thrown away after a `for_each` was stopped, in this process: tests only.
-#[cfg(any(test, feature = "test-support"))]
-static ROWS_READ_AFTER_A_STOP: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// How many rows this process's connections have read and thrown away after a `for_each` was
-/// stopped (a cancelled export): what the server sent before it heard the cancel. Tests only.
-#[cfg(any(test, feature = "test-support"))]
-pub fn rows_read_after_a_stop() -> u64 {
-    ROWS_READ_AFTER_A_STOP.load(std::sync::atomic::Ordering::Relaxed)
-}
-
 /// What is queued: a prepared statement and its parameters, or SQL text with none (a `BEGIN`).
 enum Queued {
     Statement(Statement, Vec<Value<'static>>),
@@ -103,18 +88,11 @@ const BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
 impl PgConn {
     /// The connection of `client`, whose I/O `io` runs on `rt`.
-    pub(crate) fn new(
-        rt: Runtime,
-        client: Client,
-        io: JoinHandle<()>,
-        tls: Option<MakeRustlsConnect>,
-        shown: String,
-    ) -> PgConn {
+    pub(crate) fn new(rt: Runtime, client: Client, io: JoinHandle<()>, shown: String) -> PgConn {
         PgConn {
             rt,
             client: Some(client),
             io: Some(io),
-            tls,
             statements: RefCell::default(),
             failed: Cell::new(false),
             busy: Cell::new(false),
@@ -231,16 +209,8 @@ impl PgConn {
                 match rows.as_mut().try_next().await {
                     Ok(Some(row)) => {
                         if let Err(e) = f(row) {
-                            // The server is asked to stop the query (an export cancelled at the
-                            // start of a million lines would otherwise send them all), then what
-                            // it sent is read to the end, so the connection is ready for the next.
-                            // The cancel is answered before anything else is sent, so it can
-                            // only stop this query.
-                            self.cancel(client).await;
-                            while let Ok(Some(_)) = rows.as_mut().try_next().await {
-                                #[cfg(any(test, feature = "test-support"))]
-                                ROWS_READ_AFTER_A_STOP.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            }
+                            // The rest are read to the end, so the connection is ready for the next.
+                            while let Ok(Some(_)) = rows.as_mut().try_next().await {}
                             break Err(e);
                         }
                     }
@@ -251,17 +221,6 @@ impl PgConn {
         });
         self.busy.set(false);
         out
-    }
-
-    /// Asks the server to stop the statement this connection is running, on a connection of
-    /// its own, as libpq's `PQcancel` does. Best effort: a statement that has already ended is
-    /// not affected, and a failed request leaves the statement to run to its end.
-    async fn cancel(&self, client: &Client) {
-        let token = client.cancel_token();
-        let _ = match &self.tls {
-            None => token.cancel_query(tokio_postgres::NoTls).await,
-            Some(tls) => token.cancel_query(tls.clone()).await,
-        };
     }
 
     /// Queues a write whose answer is only whether it worked: it is sent with the next

@@ -175,7 +175,7 @@ pub(super) fn connect(url: &PgUrl) -> Result<PgConn> {
         .build()
         .map_err(|e| Error::Unavailable(format!("{}: cannot start the connection's I/O: {e}", url.shown)))?;
     let connected = rt.block_on(async {
-        match tls.clone() {
+        match tls {
             None => {
                 let (client, conn) = config.connect(NoTls).await?;
                 Ok((client, tokio::spawn(async move { drop(conn.await) })))
@@ -187,7 +187,7 @@ pub(super) fn connect(url: &PgUrl) -> Result<PgConn> {
         }
     });
     let (client, io) = connected.map_err(|e| connect_error(e, &url.shown))?;
-    let mut conn = PgConn::new(rt, client, io, tls, url.shown.clone());
+    let mut conn = PgConn::new(rt, client, io, url.shown.clone());
     conn.announce_writes(&listen::channel(&url.schema));
     Ok(conn)
 }
