@@ -420,3 +420,30 @@ fn a_fax_billed_before_is_answered_as_such_even_when_the_cards_are_empty(backend
     assert_sound(&mut s.db);
 }
 }
+
+on_both! {
+fn each_fax_of_one_transaction_keeps_the_time_it_was_billed_at(backend) {
+    // The biller keeps the text of its last billing time for the next fax: a fax billed at
+    // another time in the same transaction must not get the first one's.
+    let mut s = prepaid_on(&backend);
+    apply_card(&mut s.db, dec("20"), dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
+    s.db.write(|tx| {
+        let mut reactions = faxcredit::ledger::NoReactions;
+        let mut biller = faxcredit::ledger::Biller::new(tx, &mut reactions)?;
+        biller.bill(&fax("A1", 1), t("2026-11-01T10:00:00Z"))?;
+        biller.bill(&fax("A2", 1), t("2026-11-01T10:00:00Z"))?;
+        biller.bill(&fax("A3", 1), t("2026-11-01T11:30:00Z"))?;
+        biller.finish()
+    })
+    .unwrap();
+    let billed: Vec<(String, String)> = s
+        .db
+        .read(|tx| tx.query("SELECT id, billed_at FROM faxes ORDER BY seq", &[], |r| Ok((r.get(0)?, r.get(1)?))))
+        .unwrap();
+    let at = |id: &str, when: &str| (id.to_string(), when.to_string());
+    assert_eq!(
+        billed,
+        [at("A1", "2026-11-01T10:00:00Z"), at("A2", "2026-11-01T10:00:00Z"), at("A3", "2026-11-01T11:30:00Z")]
+    );
+}
+}

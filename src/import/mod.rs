@@ -278,37 +278,39 @@ fn bill_batch(db: &mut Db, batch: &[Parsed], now: Timestamp) -> Result<(Vec<Reco
         let mut results = Vec::with_capacity(batch.len());
         let mut billed_units = 0i64;
         for Parsed { line, given_id, record } in batch {
-            let (fax_id, outcome) = match record {
-                Ok(r) => (Some(r.id().to_string()), biller.bill_record(r, now)),
+            let (record, outcome) = match record {
+                Ok(r) => (r, biller.bill_record(r, now)),
                 Err(f) => {
                     results.push(RecordResult { line: *line, fax_id: given_id.clone(), ..f.clone() });
                     continue;
                 }
             };
-            let (status, code, message) = match outcome {
-                Ok(Outcome::Billed { cost, .. }) => {
+            // The fax's id is moved from its outcome, not copied from the record: one string
+            // fewer per fax.
+            let (fax_id, status, code, message) = match outcome {
+                Ok(Outcome::Billed { fax_id, cost, .. }) => {
                     billed_units += money::to_units(cost, "cost")?;
-                    (RecordStatus::Billed, None, None)
+                    (fax_id, RecordStatus::Billed, None, None)
                 }
-                Ok(Outcome::Exists { .. }) => (RecordStatus::Exists, None, None),
-                Ok(Outcome::Pending { fax_id, status }) => (
-                    RecordStatus::Pending,
-                    None,
-                    Some(format!(
+                Ok(Outcome::Exists { fax_id }) => (fax_id, RecordStatus::Exists, None, None),
+                Ok(Outcome::Pending { fax_id, status }) => {
+                    let message = format!(
                         "fax {fax_id} is still in process (status {status}); not billed until it has completed"
-                    )),
-                ),
-                Ok(Outcome::Refused { cost, available, .. }) => (
+                    );
+                    (fax_id, RecordStatus::Pending, None, Some(message))
+                }
+                Ok(Outcome::Refused { fax_id, cost, available }) => (
+                    fax_id,
                     RecordStatus::Refused,
                     Some("quota_exceeded".to_string()),
                     Some(Error::QuotaExceeded { cost: cost.to_string(), available: available.to_string() }.to_string()),
                 ),
                 Err(e) => {
                     let f = failure(e)?;
-                    (f.status, f.code, f.message)
+                    (record.id().to_string(), f.status, f.code, f.message)
                 }
             };
-            results.push(RecordResult { line: *line, fax_id, status, code, message });
+            results.push(RecordResult { line: *line, fax_id: Some(fax_id), status, code, message });
             if biller.placed_repeat_order() {
                 break;
             }
