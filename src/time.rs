@@ -60,7 +60,7 @@ pub fn clock_from_env() -> Result<Box<dyn Clock>> {
 /// One width for every time makes SQL's text comparison a time comparison: with fractions kept,
 /// `…09:30:00Z` sorted after `…09:30:00.5Z`.
 ///
-/// Written digit by digit for the years 0 to 9999 (every fax is billed through here, twice): the
+/// Written digit by digit for the years 0 to 9999 (every billed fax's submit time comes here): the
 /// same text as chrono's `to_rfc3339_opts(Secs, true)`, which any other time (a leap second, a
 /// year of five digits) still goes through.
 pub fn fmt_ts(t: &Timestamp) -> String {
