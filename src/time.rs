@@ -59,30 +59,8 @@ pub fn clock_from_env() -> Result<Box<dyn Clock>> {
 /// The one stored form: `2026-11-24T09:30:00Z`, UTC, whole seconds (a fraction is dropped).
 /// One width for every time makes SQL's text comparison a time comparison: with fractions kept,
 /// `…09:30:00Z` sorted after `…09:30:00.5Z`.
-///
-/// Written digit by digit for the years 0 to 9999 (every billed fax's submit time comes here): the
-/// same text as chrono's `to_rfc3339_opts(Secs, true)`, which any other time (a leap second, a
-/// year of five digits) still goes through.
 pub fn fmt_ts(t: &Timestamp) -> String {
-    use chrono::{Datelike, Timelike};
-    let year = t.year();
-    if !(0..=9999).contains(&year) || t.nanosecond() >= 1_000_000_000 {
-        return t.to_rfc3339_opts(SecondsFormat::Secs, true);
-    }
-    let mut out = *b"0000-00-00T00:00:00Z";
-    let mut put = |at: usize, width: usize, mut v: u32| {
-        for i in (at..at + width).rev() {
-            out[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
-    };
-    put(0, 4, year as u32);
-    put(5, 2, t.month());
-    put(8, 2, t.day());
-    put(11, 2, t.hour());
-    put(14, 2, t.minute());
-    put(17, 2, t.second());
-    out.iter().map(|&b| char::from(b)).collect()
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// The first whole second at or after `t`: a bound compared with stored (whole-second) times.
@@ -161,26 +139,6 @@ mod tests {
         assert_eq!(fmt_ts(&ceil_second(&half)), "2026-11-24T09:30:01Z");
         assert_eq!(ceil_second(&whole), whole);
         assert!(fmt_ts(&whole) < fmt_ts(&ceil_second(&half)));
-    }
-
-    proptest::proptest! {
-        /// The digit-by-digit form is chrono's RFC 3339 text, for any time chrono can hold.
-        #[test]
-        fn fmt_ts_writes_what_chrono_writes(secs in -70_000_000_000i64..260_000_000_000, nanos in 0u32..2_000_000_000) {
-            if let Some(t) = DateTime::from_timestamp(secs, nanos) {
-                proptest::prop_assert_eq!(fmt_ts(&t), t.to_rfc3339_opts(SecondsFormat::Secs, true));
-            }
-        }
-    }
-
-    #[test]
-    fn fmt_ts_keeps_chronos_form_for_leap_seconds_and_far_years() {
-        let leap = NaiveDate::from_ymd_opt(2016, 12, 31).unwrap().and_hms_nano_opt(23, 59, 59, 1_500_000_000).unwrap();
-        assert_eq!(fmt_ts(&leap.and_utc()), "2016-12-31T23:59:60Z");
-        let far = NaiveDate::from_ymd_opt(12026, 1, 2).unwrap().and_hms_opt(3, 4, 5).unwrap();
-        assert_eq!(fmt_ts(&far.and_utc()), "+12026-01-02T03:04:05Z");
-        let first = NaiveDate::from_ymd_opt(0, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap();
-        assert_eq!(fmt_ts(&first.and_utc()), "0000-01-01T00:00:00Z");
     }
 
     #[test]

@@ -423,8 +423,8 @@ fn a_fax_billed_before_is_answered_as_such_even_when_the_cards_are_empty(backend
 
 on_both! {
 fn each_fax_of_one_transaction_keeps_the_time_it_was_billed_at(backend) {
-    // The biller keeps the text of its last billing time for the next fax: a fax billed at
-    // another time in the same transaction must not get the first one's.
+    // Each fax of a transaction (an import batch) is stored with the time it was billed at,
+    // not the first fax's.
     let mut s = prepaid_on(&backend);
     apply_card(&mut s.db, dec("20"), dec("0"), t("2026-11-01T00:00:00Z")).unwrap();
     s.db.write(|tx| {

@@ -62,8 +62,6 @@ pub struct Biller<'t> {
     alert_levels: Vec<Level>,
     /// What the fax being billed drew from each card, for the percent levels.
     draws: Vec<Draw>,
-    /// The last billing time and its stored text.
-    billed_at: Option<(Timestamp, String)>,
     insert_fax: Stmt<'t>,
     /// On PostgreSQL, for the faxes whose ids were asked about first (`numbered.rs`).
     numbered: Option<(numbered::Numbered, Stmt<'t>)>,
@@ -130,7 +128,6 @@ impl<'t> Biller<'t> {
             // Read now, while the answer read ahead is good: the first write forgets it.
             alert_levels: crate::alerts::levels_in(tx)?,
             draws: Vec::with_capacity(2),
-            billed_at: None,
             // A fax billed before is found by this insert's conflict on its id, so a new fax
             // (nearly every one) costs no lookup first.
             insert_fax: tx.prepare_insert(
@@ -308,12 +305,7 @@ impl<'t> Biller<'t> {
                 None => self.register_sender(&fax.user, now)?,
             },
         };
-        // The billing time's text is kept for the next fax, which an import batch bills at the
-        // same time (an error or an answered fax on the way just makes it again).
-        let now_s = match self.billed_at.take() {
-            Some((at, text)) if at == now => text,
-            _ => fmt_ts(&now),
-        };
+        let now_s = fmt_ts(&now);
         let submit_time = fmt_ts(&fax.submit_time);
         let Some(seq) = self.insert_fax(fax, user_id, (units, cpu, cost), &submit_time, &now_s)? else {
             return self
@@ -325,7 +317,6 @@ impl<'t> Biller<'t> {
         let (lines, closed) = self.pay(&parts, seq, &submit_time, (now, &now_s))?;
         self.add_to_quarter(&fax.submit_time, cost);
         self.low_credit(before, before - cost, now)?;
-        self.billed_at = Some((now, now_s));
         Ok(Outcome::Billed {
             fax_id: fax.id.clone(),
             cost: money::from_units(cost),
