@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ELEMENT, KEY, WebDriver, killApp, startDriver, waitForWindow, windowOrigin, xdo } from './webdriver.mjs';
+import { ELEMENT, KEY, WebDriver, killApp, startDriver, waitForWindow, windowOrigin, xdo, chooseInMenu } from './webdriver.mjs';
 
 const APP = process.env.FAXCREDIT_APP;
 const CLI = process.env.FAXCREDIT_CLI;
@@ -117,11 +117,10 @@ describe('prepaid demo account', () => {
     const row = await wd.find(`tr[data-card="${card.id}"]`);
     const p = await screenPoint(wd, row);
     xdo('mousemove', String(p.x), String(p.y), 'click', '3');
-    await sleep(800);
     // The native menu: View Activity, Export Activity…
-    xdo('key', 'Down', 'Down', 'Return');
+    await chooseInMenu('Down', 'Down', 'Return');
     // The native GTK Save As dialog, titled by the app.
-    waitForWindow('Export Activity');
+    await waitForWindow('Export Activity');
     await sleep(500);
     xdo('key', 'ctrl+a');
     xdo('type', '--delay', '15', `${target}.csv`);
@@ -140,8 +139,7 @@ describe('prepaid demo account', () => {
     const dots = await wd.find(`tr[data-card="${card.id}"] .dots`);
     const p = await screenPoint(wd, dots);
     xdo('mousemove', String(p.x), String(p.y), 'click', '1');
-    await sleep(800);
-    xdo('key', 'Down', 'Return');
+    await chooseInMenu('Down', 'Return');
     await wd.waitFor('#total-lines');
     await wd.click(await wd.find('#back-to-cards'));
   });
@@ -154,8 +152,7 @@ describe('prepaid demo account', () => {
       const row = await wd.waitFor(`tr[data-card="${card.id}"]`);
       await wd.exec("arguments[0].scrollIntoView({ block: 'center' }); arguments[0].focus();", [{ [ELEMENT]: row }]);
       xdo('key', key);
-      await sleep(800);
-      xdo('key', 'Down', 'Return');
+      await chooseInMenu('Down', 'Return');
       // View Activity of this very card: its line count, and its number in the title.
       await wd.waitFor('#total-lines', { text: (t) => t.replace(/\D/g, '') === String(lines) });
       const title = await wd.text(await wd.find('h1'));
@@ -230,9 +227,8 @@ describe(`a card of ${BIG.toLocaleString('en-US')} lines`, () => {
     const row = await wd.find('tr[data-card="1001"]');
     const p = await screenPoint(wd, row);
     xdo('mousemove', String(p.x), String(p.y), 'click', '3');
-    await sleep(800);
-    xdo('key', 'Down', 'Down', 'Return');
-    waitForWindow('Export Activity');
+    await chooseInMenu('Down', 'Down', 'Return');
+    await waitForWindow('Export Activity');
     await sleep(500);
     xdo('key', 'ctrl+a');
     xdo('type', '--delay', '15', `${target}.csv`);

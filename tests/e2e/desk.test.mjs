@@ -328,7 +328,7 @@ describe('activity in submit-time order and the export of what the filters show'
     const target = join(dir, 'dmitri.csv');
     await wd.exec("document.querySelector('#export-filtered').focus()");
     await press('Return');
-    waitForWindow('Export Filtered Activity');
+    await waitForWindow('Export Filtered Activity');
     await sleep(500);
     xdo('key', 'ctrl+a');
     xdo('type', '--delay', '15', target);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ELEMENT, demoSession, until, waitForWindow, windowOrigin, xdo, setValue, storeCard } from './webdriver.mjs';
+import { ELEMENT, demoSession, until, waitForWindow, windowOrigin, xdo, setValue, storeCard, chooseInMenu } from './webdriver.mjs';
 import { startSmtp } from './smtp.mjs';
 
 const APP = process.env.FAXCREDIT_APP;
@@ -64,16 +64,15 @@ describe('a Save As into the ledger folder, then another program on the ledger',
     );
     const o = windowOrigin();
     xdo('mousemove', String(Math.round(o.x + r.x)), String(Math.round(o.y + r.y)), 'click', '3');
-    await sleep(800);
-    xdo('key', 'Down', 'Down', 'Return');
-    waitForWindow('Export Activity');
+    await chooseInMenu('Down', 'Down', 'Return');
+    await waitForWindow('Export Activity');
     await sleep(500);
     // Into the ledger's folder: the chooser lists it (and sniffs ledger.db) before we save.
     xdo('key', 'ctrl+a');
     xdo('type', '--delay', '15', `${dir}/`);
     xdo('key', 'Return');
     await sleep(2500);
-    waitForWindow('Export Activity');
+    await waitForWindow('Export Activity');
     const saved = join(dir, 'activity.csv');
     xdo('key', 'ctrl+a');
     xdo('type', '--delay', '15', 'activity.csv');

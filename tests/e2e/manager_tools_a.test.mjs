@@ -133,7 +133,7 @@ describe('alerts, recipients and the audit log', () => {
 
     const target = join(dir, 'audit.csv');
     await wd.click(await wd.find('#audit-export'));
-    waitForWindow('Export Audit Log');
+    await waitForWindow('Export Audit Log');
     await sleep(500);
     xdo('key', 'ctrl+a');
     xdo('type', '--delay', '15', target);

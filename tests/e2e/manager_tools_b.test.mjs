@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ELEMENT, demoSession, setValue, storeCard, until, waitForWindow, windowOrigin, xdo } from './webdriver.mjs';
+import { ELEMENT, demoSession, setValue, storeCard, until, waitForWindow, windowOrigin, xdo, chooseInMenu } from './webdriver.mjs';
 import { startSmtp } from './smtp.mjs';
 
 const APP = process.env.FAXCREDIT_APP;
@@ -35,13 +35,12 @@ async function waitForFile(path, timeout = 20000) {
 async function firstMenuItem(wd, el) {
   const p = await screenPoint(wd, el);
   xdo('mousemove', String(p.x), String(p.y), 'click', '3');
-  await sleep(800);
-  xdo('key', 'Down', 'Return');
+  await chooseInMenu('Down', 'Return');
 }
 
 /** Types `path` into the GTK Save As dialog titled `title` and confirms it. */
 async function saveAs(title, path) {
-  waitForWindow(title);
+  await waitForWindow(title);
   await sleep(500);
   xdo('key', 'ctrl+a');
   xdo('type', '--delay', '15', path);

@@ -51,7 +51,7 @@ async function gatewayFaxesShowInTheOpenApp(url) {
   const wd = new WebDriver(driver.base);
   try {
     await wd.start(APP, ['--db', url]);
-    waitForWindow('Fax Credit');
+    await waitForWindow('Fax Credit');
     await loginAs(wd, 'alice', 'alice-password');
     assert.match(await rowText(wd, card.id), /0\.00/);
     // A gateway bills a 4-page fax to New York (0.10 a page): 0.40 on the month's card.
@@ -107,7 +107,7 @@ describe('the app on a shared ledger', { skip }, () => {
       const driver = await startDriver(undefined, { XDG_DATA_HOME: data });
       const wd = new WebDriver(driver.base);
       await wd.start(APP, [marker]);
-      waitForWindow('Fax Credit');
+      await waitForWindow('Fax Credit');
       return { driver, wd };
     };
     const stop = async () => {

@@ -1,7 +1,7 @@
 // A small W3C WebDriver client over fetch (Node 18+), enough to drive the real app through
 // tauri-driver and WebKitWebDriver; xdotool drives what WebDriver cannot reach (native menus
 // and dialogs).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { closeSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -151,16 +151,40 @@ export function windowOrigin(title = 'Fax Credit') {
   return { id, x: Number(m[1]), y: Number(m[2]) };
 }
 
+/** The ids of the visible windows whose title matches the regular expression `name`. */
+function visibleWindows(name) {
+  const r = spawnSync('xdotool', ['search', '--onlyvisible', '--name', name], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim().split('\n').filter((l) => l !== '') : [];
+}
+
 /** Waits for a visible window with this title (a native dialog) and gives it the keyboard. */
-export function waitForWindow(title, timeoutMs = 20000) {
-  const id = execFileSync('xdotool', ['search', '--sync', '--onlyvisible', '--name', title], {
-    encoding: 'utf8',
-    timeout: timeoutMs,
-  })
-    .trim()
-    .split('\n')[0];
+export async function waitForWindow(title, timeoutMs = 20000) {
+  const [id] = await until(() => {
+    const ids = visibleWindows(title);
+    return ids.length > 0 && ids;
+  }, `the native window "${title}" to open`, timeoutMs);
   execFileSync('xdotool', ['windowfocus', '--sync', id], { timeout: 5000 });
   return id;
+}
+
+// GTK maps an open popup menu (and a tooltip) as a window titled with the program's name (the
+// main window is titled "Fax Credit") and marks the menu's type; it takes the keyboard on mapping.
+function menuOpen() {
+  return visibleWindows('^fax-credit$').some((id) =>
+    /_NET_WM_WINDOW_TYPE_POPUP_MENU/.test(spawnSync('xprop', ['-id', id, '_NET_WM_WINDOW_TYPE'], { encoding: 'utf8' }).stdout ?? ''),
+  );
+}
+
+/**
+ * Waits for the native popup menu the test just asked for, presses `keys` in it (Down, Return…)
+ * and waits for it to close. A fixed sleep instead loses the keys to the page when a loaded
+ * machine takes longer than the sleep to map the menu.
+ */
+export async function chooseInMenu(...keys) {
+  await until(menuOpen, 'the native menu to open', 10000);
+  await sleep(150);
+  xdo('key', ...keys);
+  await until(() => !menuOpen(), 'the native menu to close', 10000);
 }
 
 /** Polls `f` until it returns something truthy; that value is returned. */
@@ -212,7 +236,7 @@ export async function demoSession({ app, cli, dir, db, faxes, port, startSmtp })
   await wd.start(app, ['--db', db]);
   // The X focus may still be where an earlier test left it (a closed window, a native dialog):
   // give it to this app's window, so the page's own focus moves (dialogs, errors) take effect.
-  waitForWindow('Fax Credit');
+  await waitForWindow('Fax Credit');
   await loginAs(wd, 'alice');
   return {
     wd,

@@ -27,6 +27,8 @@ const RUN: &[&str] = &[
 const TEST: &[&str] = &[
     "xvfb",
     "xdotool",
+    // xprop: the e2e tests tell the app's open popup menu from a tooltip by its window type.
+    "x11-utils",
     "webkit2gtk-driver",
     "dbus-x11",
     "dbus-daemon",
