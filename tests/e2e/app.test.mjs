@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ELEMENT, KEY, WebDriver, killApp, startDriver, waitForWindow, windowOrigin, xdo, chooseInMenu } from './webdriver.mjs';
+import { chooseInMenu, ELEMENT, KEY, killApp, saveInDialog, startDriver, WebDriver, windowOrigin, xdo } from './webdriver.mjs';
 
 const APP = process.env.FAXCREDIT_APP;
 const CLI = process.env.FAXCREDIT_CLI;
@@ -120,11 +120,7 @@ describe('prepaid demo account', () => {
     // The native menu: View Activity, Export Activity…
     await chooseInMenu('Down', 'Down', 'Return');
     // The native GTK Save As dialog, titled by the app.
-    await waitForWindow('Export Activity');
-    await sleep(500);
-    xdo('key', 'ctrl+a');
-    xdo('type', '--delay', '15', `${target}.csv`);
-    xdo('key', 'Return');
+    await saveInDialog('Export Activity', `${target}.csv`);
     await waitForFile(`${target}.csv`);
     const banner = await wd.waitFor('#export-result', { text: (t) => t.includes('Exported') });
     assert.match(await wd.text(banner), new RegExp(`card ${card.id}`));
@@ -228,11 +224,7 @@ describe(`a card of ${BIG.toLocaleString('en-US')} lines`, () => {
     const p = await screenPoint(wd, row);
     xdo('mousemove', String(p.x), String(p.y), 'click', '3');
     await chooseInMenu('Down', 'Down', 'Return');
-    await waitForWindow('Export Activity');
-    await sleep(500);
-    xdo('key', 'ctrl+a');
-    xdo('type', '--delay', '15', `${target}.csv`);
-    xdo('key', 'Return');
+    await saveInDialog('Export Activity', `${target}.csv`);
     // Progress part-way: some lines of all of them, the bar at the same point (read together).
     const read = async () => {
       const d = await wd.exec(

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ELEMENT, WebDriver, killApp, loginAs, reloadPage, startDriver, until, waitForWindow, xdo } from './webdriver.mjs';
+import { ELEMENT, killApp, loginAs, reloadPage, saveInDialog, startDriver, until, WebDriver, xdo } from './webdriver.mjs';
 
 const APP = process.env.FAXCREDIT_APP;
 const CLI = process.env.FAXCREDIT_CLI;
@@ -328,11 +328,7 @@ describe('activity in submit-time order and the export of what the filters show'
     const target = join(dir, 'dmitri.csv');
     await wd.exec("document.querySelector('#export-filtered').focus()");
     await press('Return');
-    await waitForWindow('Export Filtered Activity');
-    await sleep(500);
-    xdo('key', 'ctrl+a');
-    xdo('type', '--delay', '15', target);
-    xdo('key', 'Return');
+    await saveInDialog('Export Filtered Activity', target);
     await until(() => existsSync(target), 'the export file');
     const toast = await wd.waitFor('#export-result', { text: (t) => t.includes('Exported') });
     assert.match(await wd.text(toast), new RegExp(`Exported the ${n} lines of card ${card.id} shown by the filters \\(sent by dmitri\\)`));

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { demoSession, setValue, until, waitForWindow, xdo } from './webdriver.mjs';
+import { demoSession, saveInDialog, setValue, until } from './webdriver.mjs';
 import { startSmtp } from './smtp.mjs';
 
 const APP = process.env.FAXCREDIT_APP;
@@ -133,11 +133,7 @@ describe('alerts, recipients and the audit log', () => {
 
     const target = join(dir, 'audit.csv');
     await wd.click(await wd.find('#audit-export'));
-    await waitForWindow('Export Audit Log');
-    await sleep(500);
-    xdo('key', 'ctrl+a');
-    xdo('type', '--delay', '15', target);
-    xdo('key', 'Return');
+    await saveInDialog('Export Audit Log', target);
     await until(() => existsSync(target), 'the exported file');
     const toast = await wd.waitFor('#audit-saved', { text: (t) => t.includes('Exported') });
     assert.match(await wd.text(toast), new RegExp(`Exported ${log.length} audit log lines to ${target.replace(/[.]/g, '\\.')}`));

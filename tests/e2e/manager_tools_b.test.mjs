@@ -7,8 +7,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ELEMENT, demoSession, setValue, storeCard, until, waitForWindow, windowOrigin, xdo, chooseInMenu } from './webdriver.mjs';
+import { chooseInMenu, demoSession, ELEMENT, saveInDialog, setValue, storeCard, until, windowOrigin, xdo } from './webdriver.mjs';
 import { startSmtp } from './smtp.mjs';
 
 const APP = process.env.FAXCREDIT_APP;
@@ -40,11 +39,7 @@ async function firstMenuItem(wd, el) {
 
 /** Types `path` into the GTK Save As dialog titled `title` and confirms it. */
 async function saveAs(title, path) {
-  await waitForWindow(title);
-  await sleep(500);
-  xdo('key', 'ctrl+a');
-  xdo('type', '--delay', '15', path);
-  xdo('key', 'Return');
+  await saveInDialog(title, path);
   await waitForFile(path);
 }
 

@@ -167,6 +167,29 @@ export async function waitForWindow(title, timeoutMs = 20000) {
   return id;
 }
 
+/**
+ * Types `path` into the native Save As dialog titled `title`, confirms it and waits for the
+ * dialog to close. If it is still open a few seconds later (keys typed before the name field took
+ * them, or GTK's name completion taking the first Return), the name is typed again, as a person
+ * would; a dialog that never closes fails the test.
+ */
+export async function saveInDialog(title, path) {
+  await waitForWindow(title);
+  for (let attempt = 1; ; attempt++) {
+    await sleep(500);
+    xdo('key', 'ctrl+a');
+    xdo('type', '--delay', '15', path);
+    xdo('key', 'Return');
+    try {
+      await until(() => visibleWindows(title).length === 0, `the "${title}" dialog to close`, 5000);
+      return;
+    } catch (e) {
+      if (attempt === 3) throw e;
+    }
+    await waitForWindow(title);
+  }
+}
+
 // GTK maps an open popup menu (and a tooltip) as a window titled with the program's name (the
 // main window is titled "Fax Credit") and marks the menu's type; it takes the keyboard on mapping.
 function menuOpen() {
