@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chooseInMenu, ELEMENT, KEY, killApp, saveInDialog, startDriver, WebDriver, windowOrigin, xdo } from './webdriver.mjs';
+import { chooseInMenu, ELEMENT, KEY, killApp, saveInDialog, startDriver, until, WebDriver, windowOrigin, xdo } from './webdriver.mjs';
 
 const APP = process.env.FAXCREDIT_APP;
 const CLI = process.env.FAXCREDIT_CLI;
@@ -33,15 +33,6 @@ async function screenPoint(wd, el) {
   );
   const o = windowOrigin();
   return { x: Math.round(o.x + r.x + Math.min(r.width / 2, 120)), y: Math.round(o.y + r.y + r.height / 2) };
-}
-
-async function waitForFile(path, timeout = 20000) {
-  const end = Date.now() + timeout;
-  while (Date.now() < end) {
-    if (existsSync(path)) return;
-    await sleep(200);
-  }
-  throw new Error(`no file at ${path}`);
 }
 
 describe('prepaid demo account', () => {
@@ -121,7 +112,7 @@ describe('prepaid demo account', () => {
     await chooseInMenu('Down', 'Down', 'Return');
     // The native GTK Save As dialog, titled by the app.
     await saveInDialog('Export Activity', `${target}.csv`);
-    await waitForFile(`${target}.csv`);
+    await until(() => existsSync(`${target}.csv`), 'the export file');
     const banner = await wd.waitFor('#export-result', { text: (t) => t.includes('Exported') });
     assert.match(await wd.text(banner), new RegExp(`card ${card.id}`));
     const core = join(dir, 'core.csv');

@@ -26,10 +26,6 @@ async function screenPoint(wd, el) {
   return { x: Math.round(o.x + r.x + Math.min(r.width / 2, 120)), y: Math.round(o.y + r.y + r.height / 2) };
 }
 
-async function waitForFile(path, timeout = 20000) {
-  await until(() => existsSync(path), `a file at ${path}`, timeout);
-}
-
 /** Right-clicks `el` and picks the first item of the native menu that pops up. */
 async function firstMenuItem(wd, el) {
   const p = await screenPoint(wd, el);
@@ -40,7 +36,7 @@ async function firstMenuItem(wd, el) {
 /** Types `path` into the GTK Save As dialog titled `title` and confirms it. */
 async function saveAs(title, path) {
   await saveInDialog(title, path);
-  await waitForFile(path);
+  await until(() => existsSync(path), `a file at ${path}`);
 }
 
 describe('manager tools: rates, reports, receipts', () => {

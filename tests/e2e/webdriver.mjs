@@ -159,10 +159,7 @@ function visibleWindows(name) {
 
 /** Waits for a visible window with this title (a native dialog) and gives it the keyboard. */
 export async function waitForWindow(title, timeoutMs = 20000) {
-  const [id] = await until(() => {
-    const ids = visibleWindows(title);
-    return ids.length > 0 && ids;
-  }, `the native window "${title}" to open`, timeoutMs);
+  const id = await until(() => visibleWindows(title)[0], `the native window "${title}" to open`, timeoutMs);
   execFileSync('xdotool', ['windowfocus', '--sync', id], { timeout: 5000 });
   return id;
 }
